@@ -1,0 +1,42 @@
+import { ChannelApiError } from '../../core/errors.js';
+import type { OutboundMessage } from '../../core/message.js';
+import type { ApiAccountConfig } from './config.js';
+import { sign, signatureHeader } from './signature.js';
+
+/** The JSON POSTed to the account's webhookUrl for each reply. */
+export function renderOutbound(message: OutboundMessage): string {
+  return JSON.stringify({
+    id: message.id,
+    user: message.address.user,
+    text: message.text,
+    ...(message.choices?.length ? { choices: message.choices } : {}),
+    inReplyTo: message.inReplyTo ?? null,
+  });
+}
+
+/** POSTs one reply, signed; any non-2xx or network failure is retryable (the queue backs off). */
+export async function postReply(account: ApiAccountConfig, message: OutboundMessage): Promise<void> {
+  const body = renderOutbound(message);
+  let res: Response;
+  try {
+    res = await fetch(account.webhookUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [signatureHeader]: sign(body, account.secret) },
+      body,
+      signal: AbortSignal.timeout(account.timeoutMs),
+    });
+  } catch (err) {
+    throw new ChannelApiError({ message: `webhook unreachable: ${(err as Error).message}`, retryable: true });
+  }
+  // Drain the body so the connection can be reused.
+  await res.arrayBuffer().catch(() => undefined);
+  if (!res.ok) {
+    const retryAfter = Number(res.headers.get('retry-after'));
+    throw new ChannelApiError({
+      message: `webhook answered ${res.status}`,
+      status: res.status,
+      retryable: true,
+      retryAfterMs: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
+    });
+  }
+}

@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+import { Command, Option } from 'commander';
+import { builtinRegistry } from '../adapters/index.js';
+import { loadConfig } from '../core/config/load.js';
+import { ConfigError } from '../core/errors.js';
+import { startHub, type Role } from '../core/hub.js';
+import { createLogger } from '../core/logger.js';
+import { resolveServices } from './resolve.js';
+
+const defaultConfig = process.env.SWITCHBOARD_CONFIG ?? 'config/switchboard.yaml';
+const program = new Command('switchboard').description('Self-hosted messaging hub and bot framework').showHelpAfterError();
+
+program
+  .command('start')
+  .description('run the hub: HTTP (webhooks, health, metrics) and queue workers')
+  .option('-c, --config <file>', 'config file', defaultConfig)
+  .addOption(new Option('--role <role>', 'what this process runs').choices(['all', 'web', 'worker']).default('all'))
+  .action(async (opts: { config: string; role: Role }) => {
+    const logger = createLogger();
+    const registry = builtinRegistry();
+    const config = loadConfig(opts.config, { channelSchemas: registry.schemas() });
+    const services = await resolveServices(config, logger);
+    const hub = await startHub({ config, registry, role: opts.role, mongoUri: services.mongoUri, redisUrl: services.redisUrl, logger });
+    const shutdown = async (signal: string) => {
+      logger.info({ signal }, 'signal received');
+      try {
+        await hub.stop();
+        await services.stop();
+        process.exit(0);
+      } catch (err) {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      }
+    };
+    process.once('SIGTERM', () => void shutdown('SIGTERM'));
+    process.once('SIGINT', () => void shutdown('SIGINT'));
+  });
+
+const configCommand = program.command('config').description('work with the config file');
+configCommand
+  .command('check')
+  .description('validate a config file and print every problem as file:line:col')
+  .argument('[file]', 'config file', defaultConfig)
+  .action((file: string) => {
+    const registry = builtinRegistry();
+    const config = loadConfig(file, { channelSchemas: registry.schemas() });
+    const accounts = config.workspaces.reduce((n, w) => n + Object.values(w.channels).reduce((m, a) => m + a.length, 0), 0);
+    console.log(`${file}: ok (${config.workspaces.length} workspace(s), ${accounts} channel account(s))`);
+  });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    console.error(err.message);
+    process.exit(1);
+  }
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,71 @@
+import { z } from 'zod';
+
+/** Ids that appear in URLs and stored documents: short, lowercase, URL-safe. */
+export const idSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'expected a lowercase id of letters, digits, "-" or "_" (at most 63 characters)');
+
+/** The fields every channel account has; each adapter extends this with its own schema. */
+export const channelAccountSchema = z.looseObject({ account: idSchema });
+export type ChannelAccountConfig = z.infer<typeof channelAccountSchema>;
+
+const textsSchema = z.strictObject({
+  /** What the bot answers until flows exist. */
+  autoReply: z.string().min(1).max(4096).default('Thanks for your message! We will get back to you shortly.'),
+});
+
+export const workspaceSchema = z.strictObject({
+  id: idSchema,
+  name: z.string().min(1).max(200),
+  texts: textsSchema.prefault({}),
+  /** Channel id → its accounts. Each adapter validates its own account fields. */
+  channels: z.record(idSchema, z.array(channelAccountSchema)).default({}),
+});
+export type WorkspaceConfig = z.infer<typeof workspaceSchema>;
+
+const durationMs = z.number().int().min(1);
+
+export const configSchema = z.strictObject({
+  server: z
+    .strictObject({
+      host: z.string().default('127.0.0.1'),
+      // A string too, so `${PORT:-3000}` works.
+      port: z.union([z.number(), z.string().regex(/^\d+$/, 'expected a port number').transform(Number)]).pipe(z.number().int().min(0).max(65535)).default(3000),
+      /** Largest webhook body accepted, in bytes; larger ones get 413. */
+      bodyLimitBytes: z.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
+    })
+    .prefault({}),
+  mongodb: z
+    .strictObject({
+      /** Leave empty to use $MONGODB_URI, or the embedded FerretDB when that is unset too. */
+      uri: z.string().optional(),
+      /** Where the embedded FerretDB keeps its files. */
+      dataDir: z.string().default('.data/ferretdb'),
+    })
+    .prefault({}),
+  redis: z
+    .strictObject({
+      /** Leave empty to use $REDIS_URL, or redis://127.0.0.1:6379. */
+      url: z.string().optional(),
+      /** Key prefix of every queue, so several hubs can share one Redis. */
+      prefix: idSchema.default('sb'),
+    })
+    .prefault({}),
+  pipeline: z
+    .strictObject({
+      /**
+       * Inbound queues; each processes one job at a time across all workers,
+       * which is what keeps one conversation's messages in order. More shards,
+       * more parallelism. Change it only with the inbound queues drained.
+       */
+      inboundShards: z.number().int().min(1).max(256).default(16),
+      outboundConcurrency: z.number().int().min(1).max(256).default(16),
+      outboundAttempts: z.number().int().min(1).max(50).default(8),
+      outboundBackoffMs: durationMs.default(1000),
+      /** How long a job's lock lasts: a crashed worker's job is taken over after about this long. */
+      lockMs: durationMs.default(10_000),
+    })
+    .prefault({}),
+  workspaces: z.array(workspaceSchema).min(1, 'expected at least one workspace'),
+});
+export type Config = z.infer<typeof configSchema>;

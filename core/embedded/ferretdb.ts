@@ -1,0 +1,92 @@
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import type { Logger } from 'pino';
+
+/** Repository root (this file is core/embedded/ferretdb.ts). */
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const toolDir = join(repoRoot, 'tools/ferretdb');
+export const ferretdbBinary = join(repoRoot, '.cache/bin/ferretdb');
+
+export interface EmbeddedMongo {
+  uri: string;
+  stop(): Promise<void>;
+}
+
+/** Builds the FerretDB tool unless a build newer than its sources exists. */
+export async function ensureFerretdbBinary(logger?: Logger): Promise<string> {
+  const sources = ['main.go', 'go.mod', 'go.sum'].map((f) => statSync(join(toolDir, f)).mtimeMs);
+  if (existsSync(ferretdbBinary) && statSync(ferretdbBinary).mtimeMs >= Math.max(...sources)) return ferretdbBinary;
+  logger?.info('building the embedded FerretDB server (tools/ferretdb; the first build takes about a minute)');
+  mkdirSync(dirname(ferretdbBinary), { recursive: true });
+  // Build beside the target and rename: a concurrent start never runs a half-written binary.
+  const partial = `${ferretdbBinary}.${process.pid}.tmp`;
+  await promisify(execFile)('go', ['build', '-o', partial, '.'], { cwd: toolDir, env: { ...process.env, CGO_ENABLED: '0' } });
+  renameSync(partial, ferretdbBinary);
+  return ferretdbBinary;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => ok(port));
+    });
+  });
+}
+
+async function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`FerretDB exited with code ${child.exitCode} before listening`);
+    const open = await new Promise<boolean>((ok) => {
+      const socket = createConnection({ port, host: '127.0.0.1' }, () => {
+        socket.end();
+        ok(true);
+      });
+      socket.once('error', () => ok(false));
+    });
+    if (open) return;
+    if (Date.now() > deadline) throw new Error(`FerretDB did not listen on 127.0.0.1:${port} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * Starts FerretDB (SQLite backend) on a free loopback port with its files in
+ * `dataDir`. It exits when this process does, even on SIGKILL (it watches its stdin).
+ */
+export async function startEmbeddedMongo(options: { dataDir: string; database?: string; logger?: Logger }): Promise<EmbeddedMongo> {
+  const binary = await ensureFerretdbBinary(options.logger);
+  const port = await freePort();
+  const dataDir = resolve(options.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const child = spawn(binary, ['-listen', `127.0.0.1:${port}`, '-dir', dataDir, '-exit-on-stdin-eof'], {
+    stdio: ['pipe', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  try {
+    await waitForPort(port, child, 30_000);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw new Error(`${(err as Error).message}\n${stderr}`);
+  }
+  options.logger?.info({ port, dataDir }, 'embedded FerretDB started');
+  return {
+    uri: `mongodb://127.0.0.1:${port}/${options.database ?? 'switchboard'}`,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}

@@ -1,0 +1,77 @@
+import express, { type ErrorRequestHandler, type Express, type Request, type Response } from 'express';
+import helmet from 'helmet';
+import type { Logger } from 'pino';
+import { PayloadError, SignatureError } from '../errors.js';
+import type { Metrics } from '../metrics.js';
+import type { HttpRouter, RawRequest, RouteHandler } from './router.js';
+
+export interface AppOptions {
+  logger: Logger;
+  metrics: Metrics;
+  bodyLimitBytes: number;
+  /** Resolves when MongoDB and Redis answer; throws otherwise. */
+  readiness: () => Promise<void>;
+}
+
+/** The express app with health, readiness, metrics, security headers and JSON errors. */
+export function createApp(options: AppOptions): { app: Express; router: HttpRouter; finish(): void } {
+  const { logger } = options;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use(helmet());
+
+  app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await options.readiness();
+      res.json({ status: 'ready' });
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, 'not ready');
+      res.status(503).json({ status: 'unavailable', error: (err as Error).message });
+    }
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(options.metrics.registry.contentType).send(await options.metrics.registry.metrics());
+  });
+
+  // Raw bytes, because webhook signatures are computed over the exact body.
+  const raw = express.raw({ type: () => true, limit: options.bodyLimitBytes });
+  const wrap =
+    (handler: RouteHandler) =>
+    async (req: Request, res: Response): Promise<void> => {
+      const request: RawRequest = {
+        params: req.params as Record<string, string>,
+        headers: req.headers as Record<string, string | undefined>,
+        query: req.query as Record<string, string | undefined>,
+        rawBody: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
+      };
+      const out = await handler(request);
+      res.status(out.status).json(out.body ?? {});
+    };
+  const router: HttpRouter = {
+    post: (path, handler) => void app.post(path, raw, wrap(handler)),
+    get: (path, handler) => void app.get(path, wrap(handler)),
+  };
+
+  /** Call after adapters mounted their routes: adds the 404 and error handlers last. */
+  const finish = (): void => {
+    app.use((req, res) => void res.status(404).json({ error: 'not_found', message: `no route for ${req.method} ${req.path}` }));
+    const onError: ErrorRequestHandler = (err, req, res, _next) => {
+      const e = err as Error & { status?: number; type?: string };
+      let status = 500;
+      let code = 'internal';
+      if (e instanceof SignatureError) [status, code] = [401, 'unauthorized'];
+      else if (e instanceof PayloadError) [status, code] = [400, 'bad_request'];
+      else if (e.type === 'entity.too.large') [status, code] = [413, 'payload_too_large'];
+      else if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) [status, code] = [e.status, 'bad_request'];
+      // Never the body: it may hold personal data. The path is enough to find the caller.
+      const log = { method: req.method, path: req.path, status, reason: e.message };
+      if (status >= 500) logger.error({ ...log, err }, 'request failed');
+      else logger.warn(log, 'request rejected');
+      res.status(status).json({ error: code, message: status >= 500 ? 'internal error' : e.message });
+    };
+    app.use(onError);
+  };
+  return { app, router, finish };
+}

@@ -1,0 +1,124 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Worker } from 'bullmq';
+import type { Logger } from 'pino';
+import type { ChannelAdapter } from './adapter.js';
+import type { Config } from './config/schema.js';
+import { createApp } from './http/app.js';
+import { Metrics } from './metrics.js';
+import { Queues } from './queue/queues.js';
+import { connectRedis, warnIfEvicting } from './queue/redis.js';
+import type { AdapterRegistry } from './registry.js';
+import { AutoReplyResponder, type Responder } from './responder.js';
+import { Router } from './router.js';
+import { connectStore, disconnectStore, pingStore } from './store/connect.js';
+import { startWorkers } from './workers.js';
+
+/** `all` runs web and workers in one process; `web` and `worker` split them for scale-out. */
+export type Role = 'all' | 'web' | 'worker';
+
+export interface HubOptions {
+  config: Config;
+  registry: AdapterRegistry;
+  role: Role;
+  mongoUri: string;
+  redisUrl: string;
+  logger: Logger;
+  responder?: Responder;
+}
+
+export interface Hub {
+  /** Base URL of the HTTP server, when this process serves HTTP. */
+  url?: string;
+  metrics: Metrics;
+  queues: Queues;
+  /** Graceful: stops taking requests, finishes in-flight jobs, closes queues and connections. */
+  stop(): Promise<void>;
+}
+
+/** Starts one hub process in the given role. */
+export async function startHub(options: HubOptions): Promise<Hub> {
+  const { config, logger, role } = options;
+  const web = role !== 'worker';
+  const work = role !== 'web';
+
+  await connectStore(options.mongoUri);
+  const redis = connectRedis(options.redisUrl);
+  await warnIfEvicting(redis, logger);
+  const queues = new Queues({
+    connection: redis,
+    prefix: config.redis.prefix,
+    inboundShards: config.pipeline.inboundShards,
+    outboundAttempts: config.pipeline.outboundAttempts,
+  });
+  await queues.init();
+  const metrics = new Metrics(() => queues.depth());
+  const adapters: Map<string, ChannelAdapter> = options.registry.build(config);
+
+  let server: Server | undefined;
+  let url: string | undefined;
+  const http = web
+    ? createApp({
+        logger,
+        metrics,
+        bodyLimitBytes: config.server.bodyLimitBytes,
+        readiness: async () => {
+          await pingStore();
+          await redis.ping();
+        },
+      })
+    : undefined;
+
+  for (const [channel, adapter] of adapters) {
+    await adapter.start({
+      logger: logger.child({ channel }),
+      http: http?.router,
+      receive: async (messages) => {
+        await queues.enqueueInbound(messages);
+        for (const m of messages) {
+          metrics.messagesIn.inc({ channel: m.address.channel });
+          logger.info({ channel: m.address.channel, account: m.address.account, workspace: m.address.workspace, platformId: m.platformId }, 'inbound queued');
+        }
+      },
+    });
+  }
+
+  if (http) {
+    http.finish();
+    server = createServer(http.app);
+    await new Promise<void>((ok, fail) => {
+      server!.once('error', fail);
+      server!.listen(config.server.port, config.server.host, ok);
+    });
+    const { port } = server.address() as AddressInfo;
+    url = `http://${config.server.host}:${port}`;
+    logger.info({ url, role }, 'HTTP listening');
+  }
+
+  let workers: Worker[] = [];
+  if (work) {
+    const router = new Router({ config, queues, responder: options.responder ?? new AutoReplyResponder(), logger });
+    workers = startWorkers({ config, connection: redis, router, adapters, metrics, logger });
+    logger.info({ role, inboundShards: config.pipeline.inboundShards }, 'workers started');
+  }
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      logger.info('shutting down');
+      if (server) {
+        const closed = new Promise((r) => server!.close(r));
+        server.closeIdleConnections();
+        await closed;
+      }
+      // Worker.close() waits for the jobs in progress to finish.
+      await Promise.all(workers.map((w) => w.close()));
+      await Promise.all([...adapters.values()].map((a) => a.stop()));
+      await queues.close();
+      await redis.quit();
+      await disconnectStore();
+      logger.info('stopped');
+    })());
+
+  return { url, metrics, queues, stop };
+}

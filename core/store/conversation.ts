@@ -1,0 +1,24 @@
+import { Schema, model, type InferSchemaType, type Types } from 'mongoose';
+
+export const conversationStatuses = ['bot', 'waiting', 'agent', 'closed'] as const;
+
+const conversationSchema = new Schema(
+  {
+    workspace: { type: String, required: true },
+    channel: { type: String, required: true },
+    account: { type: String, required: true },
+    user: { type: String, required: true },
+    contact: { type: Schema.Types.ObjectId, required: true, ref: 'Contact' },
+    status: { type: String, enum: conversationStatuses, default: 'bot', required: true },
+    /** Bumped once per inbound message; orders messages within the conversation. */
+    seq: { type: Number, default: 0, required: true },
+    lastMessageAt: { type: Date },
+  },
+  { timestamps: true, versionKey: false },
+);
+// Finds the open conversation of an address; FerretDB v1 has no partial indexes, so status is a key part.
+conversationSchema.index({ workspace: 1, channel: 1, account: 1, user: 1, status: 1 });
+conversationSchema.index({ workspace: 1, status: 1, lastMessageAt: -1 });
+
+export type ConversationDoc = InferSchemaType<typeof conversationSchema> & { _id: Types.ObjectId };
+export const Conversation = model('Conversation', conversationSchema, 'conversations');

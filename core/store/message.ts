@@ -1,0 +1,61 @@
+import { Schema, model, type InferSchemaType } from 'mongoose';
+
+export const messageStatuses = [
+  'received', // inbound, stored, not yet answered
+  'processed', // inbound, answered (replies stored)
+  'queued', // outbound, waiting for delivery
+  'sent', // outbound, the platform accepted it
+  'failed', // outbound, given up; `error` says why
+] as const;
+
+const choiceSchema = new Schema({ id: { type: String, required: true }, label: { type: String, required: true } }, { _id: false });
+const errorSchema = new Schema(
+  {
+    message: { type: String, required: true },
+    status: { type: Number },
+    platformCode: { type: String },
+    retryable: { type: Boolean },
+    at: { type: Date, required: true },
+  },
+  { _id: false },
+);
+
+const messageSchema = new Schema(
+  {
+    /** Deterministic (see ids.ts), so retries find the same document. */
+    _id: { type: String, required: true },
+    workspace: { type: String, required: true },
+    conversation: { type: Schema.Types.ObjectId, required: true, ref: 'Conversation' },
+    channel: { type: String, required: true },
+    account: { type: String, required: true },
+    user: { type: String, required: true },
+    direction: { type: String, enum: ['in', 'out'], required: true },
+    sender: { type: String, enum: ['contact', 'bot', 'agent', 'system'], required: true },
+    /** Inbound: the platform's message id. Outbound: the id the platform gave on delivery. */
+    platformId: { type: String },
+    /** Position in the conversation: the inbound's conversation seq × 1000 + reply index. */
+    order: { type: Number, required: true },
+    text: { type: String },
+    choiceId: { type: String },
+    choices: { type: [choiceSchema], default: undefined },
+    /** Outbound: the inbound message id that caused it. */
+    inReplyTo: { type: String },
+    status: { type: String, enum: messageStatuses, required: true },
+    attempts: { type: Number, default: 0 },
+    error: { type: errorSchema },
+    receivedAt: { type: Date },
+    processedAt: { type: Date },
+    sentAt: { type: Date },
+  },
+  { timestamps: true, versionKey: false },
+);
+// A platform message is stored once: an inbound `_id` is a hash of workspace + channel + account +
+// platform id, so the always-unique `_id` index is the uniqueness constraint. (A unique compound index
+// would need a partial filter, because outbound messages have no platform id until delivered; FerretDB
+// v1 has no partial indexes, and on MongoDB a sparse compound index still indexes the missing field.)
+messageSchema.index({ workspace: 1, channel: 1, account: 1, platformId: 1 });
+messageSchema.index({ workspace: 1, conversation: 1, order: 1 });
+messageSchema.index({ inReplyTo: 1 });
+
+export type MessageDoc = InferSchemaType<typeof messageSchema>;
+export const Message = model('Message', messageSchema, 'messages');

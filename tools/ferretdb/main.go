@@ -1,0 +1,76 @@
+// Command ferretdb runs FerretDB v1 (SQLite backend) as a MongoDB-wire server
+// for tests and the local default deployment.
+//
+// It uses FerretDB's embeddable package rather than its own command: the
+// command built by `go install` panics at start because its generated version
+// file is not part of the module, and the embeddable package also keeps
+// telemetry off.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/FerretDB/FerretDB/ferretdb"
+)
+
+func main() {
+	listen := flag.String("listen", "127.0.0.1:27017", "TCP address to listen on (keep it on loopback)")
+	dir := flag.String("dir", "./.data/ferretdb", "directory for the SQLite database files")
+	logLevel := flag.String("log-level", "warn", "debug, info, warn or error")
+	stdinParent := flag.Bool("exit-on-stdin-eof", false, "exit when standard input closes, so the server never outlives a parent that was killed")
+	flag.Parse()
+
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		fmt.Fprintf(os.Stderr, "ferretdb: bad -log-level %q: %v\n", *logLevel, err)
+		os.Exit(2)
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+
+	abs, err := filepath.Abs(*dir)
+	if err != nil {
+		fail(err)
+	}
+	if err := os.MkdirAll(abs, 0o700); err != nil {
+		fail(err)
+	}
+
+	f, err := ferretdb.New(&ferretdb.Config{
+		Listener:  ferretdb.ListenerConfig{TCP: *listen},
+		Logger:    logger,
+		Handler:   "sqlite",
+		SQLiteURL: "file:" + abs + "/",
+	})
+	if err != nil {
+		fail(err)
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	if *stdinParent {
+		go func() {
+			_, _ = io.Copy(io.Discard, os.Stdin)
+			stop()
+		}()
+	}
+
+	// The parent process waits for this line (or polls the port) before connecting.
+	fmt.Printf("ferretdb listening on %s, data in %s\n", *listen, abs)
+	if err := f.Run(ctx); err != nil && ctx.Err() == nil {
+		fail(err)
+	}
+}
+
+func fail(err error) {
+	fmt.Fprintf(os.Stderr, "ferretdb: %v\n", err)
+	os.Exit(1)
+}
