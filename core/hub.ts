@@ -12,7 +12,7 @@ import type { AdapterRegistry } from './registry.js';
 import { AutoReplyResponder, type Responder } from './responder.js';
 import { Router } from './router.js';
 import { connectStore, disconnectStore, pingStore } from './store/connect.js';
-import { startWorkers } from './workers.js';
+import { startWorkers } from './pipeline/workers.js';
 
 /** `all` runs web and workers in one process; `web` and `worker` split them for scale-out. */
 export type Role = 'all' | 'web' | 'worker';
@@ -48,7 +48,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const queues = new Queues({
     connection: redis,
     prefix: config.redis.prefix,
-    inboundShards: config.pipeline.inboundShards,
+    shards: config.pipeline.shards,
     outboundAttempts: config.pipeline.outboundAttempts,
   });
   await queues.init();
@@ -98,8 +98,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   let workers: Worker[] = [];
   if (work) {
     const router = new Router({ config, queues, responder: options.responder ?? new AutoReplyResponder(), logger });
-    workers = startWorkers({ config, connection: redis, router, adapters, metrics, logger });
-    logger.info({ role, inboundShards: config.pipeline.inboundShards }, 'workers started');
+    workers = startWorkers({ config, redis, router, adapters, metrics, logger });
+    logger.info({ role, shards: config.pipeline.shards }, 'workers started');
   }
 
   let stopping: Promise<void> | undefined;

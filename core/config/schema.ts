@@ -54,12 +54,11 @@ export const configSchema = z.strictObject({
   pipeline: z
     .strictObject({
       /**
-       * Inbound queues; each processes one job at a time across all workers,
-       * which is what keeps one conversation's messages in order. More shards,
-       * more parallelism. Change it only with the inbound queues drained.
+       * Queue shards per direction; each runs one job at a time across all
+       * workers, which keeps a conversation's messages in order. More shards,
+       * more conversations in parallel. Change it only with the queues drained.
        */
-      inboundShards: z.number().int().min(1).max(256).default(16),
-      outboundConcurrency: z.number().int().min(1).max(256).default(16),
+      shards: z.number().int().min(1).max(256).default(16),
       outboundAttempts: z.number().int().min(1).max(50).default(8),
       outboundBackoffMs: durationMs.default(1000),
       /** How long a job's lock lasts: a crashed worker's job is taken over after about this long. */

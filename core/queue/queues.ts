@@ -3,14 +3,21 @@ import type { Address, InboundMessage } from '../message.js';
 import { addressKey } from '../message.js';
 import { inboundMessageId } from '../store/ids.js';
 
-export const outboundQueueName = 'outbound';
+export const outboundQueueName = (shard: number): string => `outbound-${shard}`;
 export const inboundQueueName = (shard: number): string => `inbound-${shard}`;
 
 /** Outbound jobs carry only ids: message bodies stay in MongoDB, under its retention. */
 export interface OutboundJob {
   workspace: string;
   messageId: string;
+  /** Platform id of the inbound message answered, for the platform's reply threading. */
+  inReplyTo?: string;
+  /** When that inbound message arrived (ISO), for the end-to-end latency metric. */
+  receivedAt?: string;
 }
+
+/** A reply to queue: where it goes decides its shard. */
+export type OutboundRef = Omit<OutboundJob, 'workspace'> & { address: Address };
 
 /** Which inbound shard an address's messages go to; stable for a given shard count. */
 export function shardOf(address: Address, shards: number): number {
@@ -26,34 +33,36 @@ export function shardOf(address: Address, shards: number): number {
 export interface QueueOptions {
   connection: ConnectionOptions;
   prefix: string;
-  inboundShards: number;
+  shards: number;
   outboundAttempts: number;
 }
 
 /**
- * The hub's queues: sharded inbound queues, each processing one job at a
- * time across every worker (BullMQ global concurrency), and one outbound queue.
+ * The hub's queues, sharded by address: every message of one conversation goes
+ * through the same inbound and the same outbound shard, and each shard runs one
+ * job at a time across every worker process (BullMQ global concurrency). That
+ * is what keeps a conversation in order in both directions; conversations on
+ * different shards run in parallel.
  */
 export class Queues {
   readonly inbound: Queue<InboundMessage>[];
-  readonly outbound: Queue<OutboundJob>;
+  readonly outbound: Queue<OutboundJob>[];
 
   constructor(private readonly options: QueueOptions) {
     const base = { connection: options.connection, prefix: options.prefix };
-    this.inbound = Array.from({ length: options.inboundShards }, (_, i) => new Queue<InboundMessage>(inboundQueueName(i), base));
-    this.outbound = new Queue<OutboundJob>(outboundQueueName, base);
+    this.inbound = Array.from({ length: options.shards }, (_, i) => new Queue<InboundMessage>(inboundQueueName(i), base));
+    this.outbound = Array.from({ length: options.shards }, (_, i) => new Queue<OutboundJob>(outboundQueueName(i), base));
   }
 
-  /** One job at a time per inbound shard, whatever the number of worker processes. */
   async init(): Promise<void> {
-    await Promise.all(this.inbound.map((q) => q.setGlobalConcurrency(1)));
+    await Promise.all([...this.inbound, ...this.outbound].map((q) => q.setGlobalConcurrency(1)));
   }
 
   /** Queue verified messages; a platform id already queued is dropped by its job id. */
   async enqueueInbound(messages: InboundMessage[]): Promise<void> {
     await Promise.all(
       messages.map((m) => {
-        const queue = this.inbound[shardOf(m.address, this.options.inboundShards)]!;
+        const queue = this.inbound[shardOf(m.address, this.options.shards)]!;
         const jobId = inboundMessageId({ ...m.address, platformId: m.platformId });
         return queue.add('message', m, {
           jobId,
@@ -65,33 +74,34 @@ export class Queues {
     );
   }
 
-  async enqueueOutbound(jobs: OutboundJob[]): Promise<void> {
-    if (!jobs.length) return;
-    await this.outbound.addBulk(
-      jobs.map((data) => ({
-        name: 'deliver',
-        data,
-        opts: {
-          jobId: data.messageId,
+  /** Queue replies for delivery, in the given order; a reply already queued is dropped by its job id. */
+  async enqueueOutbound(replies: OutboundRef[]): Promise<void> {
+    for (const { address, ...job } of replies) {
+      await this.outbound[shardOf(address, this.options.shards)]!.add(
+        'deliver',
+        { workspace: address.workspace, ...job },
+        {
+          jobId: job.messageId,
           attempts: this.options.outboundAttempts,
           // 'custom': the outbound worker's backoffStrategy (exponential, or the platform's Retry-After).
           backoff: { type: 'custom' },
           removeOnComplete: true,
           removeOnFail: { age: 7 * 24 * 3600 },
         },
-      })),
-    );
+      );
+    }
   }
 
   /** Jobs waiting or delayed, per direction; for /metrics. */
   async depth(): Promise<{ inbound: number; outbound: number }> {
-    const counts = await Promise.all(this.inbound.map((q) => q.getJobCounts('wait', 'delayed', 'prioritized')));
-    const out = await this.outbound.getJobCounts('wait', 'delayed', 'prioritized');
-    const sum = (c: Record<string, number>) => Object.values(c).reduce((a, b) => a + b, 0);
-    return { inbound: counts.reduce((a, c) => a + sum(c), 0), outbound: sum(out) };
+    const total = async (queues: Queue[]) => {
+      const counts = await Promise.all(queues.map((q) => q.getJobCounts('wait', 'delayed', 'prioritized')));
+      return counts.reduce((sum, c) => sum + Object.values(c).reduce((a, b) => a + b, 0), 0);
+    };
+    return { inbound: await total(this.inbound), outbound: await total(this.outbound) };
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.inbound, this.outbound].map((q) => q.close()));
+    await Promise.all([...this.inbound, ...this.outbound].map((q) => q.close()));
   }
 }

@@ -3,6 +3,8 @@ import { Schema, model, type InferSchemaType } from 'mongoose';
 /** A person as one channel account knows them. */
 const contactSchema = new Schema(
   {
+    /** Derived from the address (see ids.ts), so the router finds a contact by `_id`. */
+    _id: { type: String, required: true },
     workspace: { type: String, required: true },
     channel: { type: String, required: true },
     account: { type: String, required: true },
@@ -10,6 +12,8 @@ const contactSchema = new Schema(
     user: { type: String, required: true },
     name: { type: String },
     locale: { type: String },
+    /** The contact's conversation that is not closed, if any: the router's way in without a query. */
+    openConversation: { type: Schema.Types.ObjectId, ref: 'Conversation' },
   },
   { timestamps: true, versionKey: false },
 );

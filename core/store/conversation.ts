@@ -8,7 +8,7 @@ const conversationSchema = new Schema(
     channel: { type: String, required: true },
     account: { type: String, required: true },
     user: { type: String, required: true },
-    contact: { type: Schema.Types.ObjectId, required: true, ref: 'Contact' },
+    contact: { type: String, required: true, ref: 'Contact' },
     status: { type: String, enum: conversationStatuses, default: 'bot', required: true },
     /** Bumped once per inbound message; orders messages within the conversation. */
     seq: { type: Number, default: 0, required: true },
@@ -16,7 +16,7 @@ const conversationSchema = new Schema(
   },
   { timestamps: true, versionKey: false },
 );
-// Finds the open conversation of an address; FerretDB v1 has no partial indexes, so status is a key part.
+// For listing an address's conversations (the router itself goes through Contact.openConversation).
 conversationSchema.index({ workspace: 1, channel: 1, account: 1, user: 1, status: 1 });
 conversationSchema.index({ workspace: 1, status: 1, lastMessageAt: -1 });
 

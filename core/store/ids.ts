@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 /**
  * Deterministic ids make every effect idempotent: re-processing a message
  * after a crash or a duplicate webhook derives the same ids, so the store and
- * the queues recognise the work as already done.
+ * the queues recognise the work as already done. They also keep the hot path
+ * on `_id` lookups, the only ones FerretDB v1 (SQLite) answers from an index.
  */
 function digest(...parts: string[]): string {
   return createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 32);
@@ -17,4 +18,9 @@ export function inboundMessageId(p: { workspace: string; channel: string; accoun
 /** The id of the n-th reply caused by an inbound message. */
 export function replyId(inboundId: string, index: number): string {
   return `out_${digest(inboundId, String(index))}`;
+}
+
+/** The id of a contact: one per person per channel account. */
+export function contactId(a: { workspace: string; channel: string; account: string; user: string }): string {
+  return `ct_${digest(a.workspace, a.channel, a.account, a.user)}`;
 }

@@ -45,6 +45,8 @@ const messageSchema = new Schema(
     error: { type: errorSchema },
     receivedAt: { type: Date },
     processedAt: { type: Date },
+    /** Inbound, once processed: how many replies it caused (their ids derive from this message's). */
+    replies: { type: Number },
     sentAt: { type: Date },
   },
   { timestamps: true, versionKey: false },

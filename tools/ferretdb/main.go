@@ -63,6 +63,8 @@ func main() {
 		}()
 	}
 
+	go indexIDPaths(ctx, abs, logger)
+
 	// The parent process waits for this line (or polls the port) before connecting.
 	fmt.Printf("ferretdb listening on %s, data in %s\n", *listen, abs)
 	if err := f.Run(ctx); err != nil && ctx.Err() == nil {

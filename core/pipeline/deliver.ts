@@ -1,0 +1,109 @@
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import type { Logger } from 'pino';
+import type { ChannelAdapter } from '../adapter.js';
+import { ChannelApiError } from '../errors.js';
+import type { OutboundMessage } from '../message.js';
+import type { Metrics } from '../metrics.js';
+import type { OutboundJob } from '../queue/queues.js';
+import { Message } from '../store/message.js';
+import type { ConversationHolds } from './hold.js';
+
+export interface DeliverOptions {
+  adapters: ReadonlyMap<string, ChannelAdapter>;
+  holds: ConversationHolds;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+/** How long a reply waits before looking again while an earlier reply of its conversation backs off. */
+const holdWaitMs = 500;
+
+/**
+ * Delivers one stored reply through its channel's adapter and records the
+ * outcome on the message: `sent`, or `failed` with the platform's error once
+ * retries are exhausted or the error is permanent.
+ */
+export async function deliver(options: DeliverOptions, job: Job<OutboundJob>, token: string | undefined): Promise<void> {
+  const { adapters, holds, metrics, logger } = options;
+  const { workspace, messageId } = job.data;
+  // Look-ups by `_id` alone: the only ones FerretDB v1 answers from an index (see docs/ARCHITECTURE.md).
+  const found = await Message.findById(messageId).lean();
+  const message = found?.workspace === workspace ? found : null;
+  if (!message) {
+    logger.warn({ messageId }, 'outbound message not found; dropped');
+    return;
+  }
+  if (message.status !== 'queued') return; // Already delivered or given up: a duplicate job.
+
+  const conversation = String(message.conversation);
+  const holder = await holds.holder(conversation);
+  if (holder && holder !== messageId) {
+    const earlier = await Message.findById(holder, { status: 1 }).lean();
+    if (earlier?.status === 'queued') {
+      await job.moveToDelayed(Date.now() + holdWaitMs, token);
+      throw new DelayedError();
+    }
+    await holds.release(conversation, holder); // Stale: that reply finished but its holder crashed before releasing.
+  }
+
+  const adapter = adapters.get(message.channel);
+  if (!adapter) throw new UnrecoverableError(`no adapter for channel "${message.channel}"`);
+  const outbound: OutboundMessage = {
+    id: message._id,
+    conversationId: conversation,
+    address: { workspace, channel: message.channel, account: message.account, user: message.user },
+    text: message.text ?? '',
+    choices: message.choices?.map((c) => ({ id: c.id, label: c.label })),
+    inReplyTo: job.data.inReplyTo,
+    sender: message.sender === 'contact' ? 'bot' : message.sender,
+  };
+
+  try {
+    const result = await adapter.send(outbound);
+    // Delivered: from here on a failure must not fail the job, or the retry would send it again.
+    await persistently(() =>
+      Message.updateOne(
+        { _id: messageId },
+        { $set: { status: 'sent', sentAt: new Date(), platformId: result.platformId }, $inc: { attempts: 1 }, $unset: { error: 1 } },
+      ),
+    );
+    await holds.release(conversation, messageId);
+    metrics.messagesOut.inc({ channel: message.channel, outcome: 'sent' });
+    if (job.data.receivedAt) metrics.processing.observe({ channel: message.channel }, (Date.now() - Date.parse(job.data.receivedAt)) / 1000);
+  } catch (err) {
+    const api = err instanceof ChannelApiError ? err : undefined;
+    const retryable = api ? api.retryable : true;
+    const failed = !retryable || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    // The failure is stored on the message so an agent can see why it did not arrive.
+    await Message.updateOne(
+      { _id: messageId },
+      {
+        $set: {
+          ...(failed ? { status: 'failed' } : {}),
+          error: { message: (err as Error).message, status: api?.status, platformCode: api?.platformCode, retryable, at: new Date() },
+        },
+        $inc: { attempts: 1 },
+      },
+    );
+    if (failed) {
+      await holds.release(conversation, messageId);
+      metrics.messagesOut.inc({ channel: message.channel, outcome: 'failed' });
+    } else {
+      await holds.hold(conversation, messageId);
+    }
+    if (!retryable) throw new UnrecoverableError((err as Error).message);
+    throw err;
+  }
+}
+
+/** Retries a store write a few times: it records something that already happened and cannot be redone. */
+async function persistently<T>(write: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (err) {
+      if (attempt >= attempts) throw err;
+      await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
+    }
+  }
+}

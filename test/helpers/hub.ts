@@ -1,0 +1,125 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import mongoose from 'mongoose';
+import { inject } from 'vitest';
+import { builtinRegistry } from '../../adapters/index.js';
+import { sign, signatureHeader } from '../../adapters/api/signature.js';
+import { loadConfig } from '../../core/config/load.js';
+import type { Config } from '../../core/config/schema.js';
+import { repoRoot } from '../../core/embedded/ferretdb.js';
+import { startHub, type Hub, type Role } from '../../core/hub.js';
+import { createLogger } from '../../core/logger.js';
+
+export interface ApiAccountSpec {
+  workspace: string;
+  account: string;
+  secret: string;
+  webhookUrl: string;
+}
+
+export interface TestEnv {
+  configFile: string;
+  config: Config;
+  mongoUri: string;
+  redisUrl: string;
+  prefix: string;
+}
+
+/**
+ * Writes a config file for a fresh database and Redis prefix, as an operator
+ * would, so in-process hubs and spawned worker processes share it.
+ */
+export function testEnv(options: { accounts: ApiAccountSpec[]; pipeline?: Record<string, number>; autoReply?: Record<string, string> }): TestEnv {
+  const id = randomBytes(4).toString('hex');
+  const mongoUri = `${inject('mongoBase')}sbtest_${id}`;
+  const prefix = `sbtest-${id}`;
+  const workspaces = [...new Set(options.accounts.map((a) => a.workspace))].map((ws) => ({
+    id: ws,
+    name: `Workspace ${ws}`,
+    texts: { autoReply: options.autoReply?.[ws] ?? `auto-reply from ${ws}` },
+    channels: {
+      api: options.accounts.filter((a) => a.workspace === ws).map(({ account, secret, webhookUrl }) => ({ account, secret, webhookUrl, timeoutMs: 2000 })),
+    },
+  }));
+  const config = {
+    server: { port: 0 },
+    mongodb: { uri: mongoUri },
+    redis: { url: inject('redisUrl'), prefix },
+    pipeline: { outboundBackoffMs: 50, lockMs: 2000, ...options.pipeline },
+    workspaces,
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'switchboard-test-'));
+  const configFile = join(dir, 'switchboard.yaml');
+  // JSON is valid YAML; the loader still reads it as YAML.
+  writeFileSync(configFile, JSON.stringify(config, null, 2));
+  return { configFile, config: loadConfig(configFile, { channelSchemas: builtinRegistry().schemas() }), mongoUri, redisUrl: inject('redisUrl'), prefix };
+}
+
+export async function startTestHub(env: TestEnv, role: Role = 'all'): Promise<Hub> {
+  return startHub({
+    config: env.config,
+    registry: builtinRegistry(),
+    role,
+    mongoUri: env.mongoUri,
+    redisUrl: env.redisUrl,
+    logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+  });
+}
+
+/** A hub in its own OS process (`switchboard start`), e.g. to run several workers or SIGKILL one. */
+export function spawnHub(env: TestEnv, role: Role): ChildProcess {
+  const child = spawn(process.execPath, [join(repoRoot, 'bin/switchboard.js'), 'start', '--config', env.configFile, '--role', role], {
+    cwd: repoRoot,
+    env: { ...process.env, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  return child;
+}
+
+export async function exited(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+  return new Promise((r) => child.once('exit', (code) => r(code)));
+}
+
+/** POSTs a body to the api channel, signed with `secret` unless a signature is given. */
+export async function postApi(
+  hubUrl: string,
+  account: string,
+  body: unknown,
+  options: { secret?: string; signature?: string | null } = {},
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const raw = typeof body === 'string' ? body : JSON.stringify(body);
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  const signature = options.signature === undefined ? sign(raw, options.secret ?? '') : options.signature;
+  if (signature !== null) headers[signatureHeader] = signature;
+  const res = await fetch(`${hubUrl}/channels/api/${account}/messages`, { method: 'POST', headers, body: raw });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+/** Drops the test's database and Redis keys. Call after the hub stopped. */
+export async function cleanup(env: TestEnv): Promise<void> {
+  const conn = await mongoose.createConnection(env.mongoUri).asPromise();
+  await conn.dropDatabase();
+  await conn.close();
+  const redis = new Redis(env.redisUrl);
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${env.prefix}:*`, 'COUNT', 1000);
+    if (keys.length) await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+  await redis.quit();
+}
+
+/** Polls until `check` returns true. */
+export async function eventually(check: () => Promise<boolean>, timeoutMs = 30_000, what = 'condition', intervalMs = 100): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
