@@ -38,19 +38,20 @@ export class Router {
     const id = inboundMessageId({ ...address, platformId: inbound.platformId });
     const cause = { inReplyTo: inbound.platformId, receivedAt: inbound.receivedAt };
 
-    // (A duplicate also bumps the conversation's seq: harmless gaps, and no read on the common path.)
-    const conversation = await this.openConversation(inbound);
-    const stored = await this.store(id, inbound, conversation);
-    if (stored.status === 'processed') {
+    const existing = await Message.findById(id, { status: 1, replies: 1, order: 1, conversation: 1, workspace: 1 }).lean();
+    if (existing && existing.workspace !== address.workspace) throw new Error(`message id ${id} belongs to another workspace`);
+    if (existing?.status === 'processed') {
       // A duplicate, or a retry after a crash past this point: make sure its replies are queued
       // (delivery skips any already sent).
-      const replies = Array.from({ length: stored.replies ?? 0 }, (_, i) => ({ address, messageId: replyId(id, i), ...cause }));
+      const replies = Array.from({ length: existing.replies ?? 0 }, (_, i) => ({ address, messageId: replyId(id, i), ...cause }));
       await this.options.queues.enqueueOutbound(replies);
       return;
     }
 
+    const conversation = await this.openConversation(inbound);
+    const order = existing?.order ?? conversation.seq * slotsPerTurn;
     const replies = await this.options.responder.respond({ workspace, conversation, message: inbound });
-    const docs = replies.map((reply, i) => ({
+    const replyDocs = replies.map((reply, i) => ({
       _id: replyId(id, i),
       workspace: address.workspace,
       conversation: conversation._id,
@@ -59,15 +60,40 @@ export class Router {
       user: address.user,
       direction: 'out' as const,
       sender: 'bot' as const,
-      order: stored.order + i + 1,
+      order: order + i + 1,
       text: reply.text,
       choices: reply.choices,
       inReplyTo: id,
       status: 'queued' as const,
     }));
-    await insertIgnoringDuplicates(docs);
-    await Message.updateOne({ _id: id }, { $set: { status: 'processed', processedAt: new Date(), replies: docs.length } });
-    await this.options.queues.enqueueOutbound(docs.map((d) => ({ address, messageId: d._id, ...cause })));
+    const processed = { status: 'processed' as const, processedAt: new Date(), replies: replyDocs.length };
+
+    if (existing) {
+      // Stored by an earlier attempt that failed (see recordFailure): answer it now.
+      await insertIgnoringDuplicates(replyDocs);
+      await Message.updateOne({ _id: id }, { $set: processed });
+    } else {
+      // The turn's documents in one write, replies first: wherever the inbound message is stored,
+      // its replies are too, so finding it processed above is proof the work was done.
+      await insertIgnoringDuplicates([...replyDocs, { ...this.inboundDoc(id, inbound, conversation._id, order), ...processed }]);
+    }
+    await this.options.queues.enqueueOutbound(replyDocs.map((d) => ({ address, messageId: d._id, ...cause })));
+  }
+
+  /**
+   * Stores a message the router gave up on, with the reason, so it is not lost
+   * and an operator or agent can see it; a redelivery processes it again.
+   */
+  async recordFailure(inbound: InboundMessage, err: Error): Promise<void> {
+    const id = inboundMessageId({ ...inbound.address, platformId: inbound.platformId });
+    const conversation = await this.openConversation(inbound);
+    await insertIgnoringDuplicates([
+      {
+        ...this.inboundDoc(id, inbound, conversation._id, conversation.seq * slotsPerTurn),
+        status: 'failed',
+        error: { message: err.message, at: new Date() },
+      },
+    ]);
   }
 
   /** The address's open conversation, created with its contact on first contact; bumps its sequence. */
@@ -93,45 +119,47 @@ export class Router {
     return created;
   }
 
-  /** Stores the inbound message; for one stored before, returns how far it got. */
-  private async store(id: string, inbound: InboundMessage, conversation: ConversationDoc): Promise<{ status: string; order: number; replies?: number | null }> {
+  private inboundDoc(id: string, inbound: InboundMessage, conversation: ConversationDoc['_id'], order: number) {
     const { address, content } = inbound;
-    const order = conversation.seq * slotsPerTurn;
-    const inserted = await insertIgnoringDuplicates([
-      {
-        _id: id,
-        workspace: address.workspace,
-        conversation: conversation._id,
-        channel: address.channel,
-        account: address.account,
-        user: address.user,
-        direction: 'in',
-        sender: 'contact',
-        platformId: inbound.platformId,
-        order,
-        text: content.text,
-        choiceId: content.type === 'choice' ? content.choiceId : undefined,
-        status: 'received',
-        receivedAt: new Date(inbound.receivedAt),
-      },
-    ]);
-    if (inserted) return { status: 'received', order };
-    const existing = await Message.findById(id, { status: 1, order: 1, replies: 1, workspace: 1 }).lean();
-    if (existing?.workspace !== address.workspace) throw new Error(`message ${id} is a duplicate but cannot be found`);
-    return existing;
+    return {
+      _id: id,
+      workspace: address.workspace,
+      conversation,
+      channel: address.channel,
+      account: address.account,
+      user: address.user,
+      direction: 'in' as const,
+      sender: 'contact' as const,
+      platformId: inbound.platformId,
+      order,
+      text: content.text,
+      choiceId: content.type === 'choice' ? content.choiceId : undefined,
+      receivedAt: new Date(inbound.receivedAt),
+    };
   }
 }
 
-/** Inserts documents, skipping those already stored; true when all were new. */
-async function insertIgnoringDuplicates(docs: object[]): Promise<boolean> {
-  if (!docs.length) return true;
+/**
+ * Inserts documents in order, skipping those already stored (a retry after a
+ * crash part-way through): the first attempt is one ordered write, and only a
+ * duplicate makes it go again unordered to store the rest.
+ */
+async function insertIgnoringDuplicates(docs: object[]): Promise<void> {
+  if (!docs.length) return;
   try {
-    await Message.insertMany(docs, { ordered: false });
-    return true;
+    await Message.insertMany(docs, { ordered: true });
   } catch (err) {
-    const writeErrors = (err as { writeErrors?: { code?: number; err?: { code?: number } }[] }).writeErrors;
-    const onlyDuplicates = writeErrors?.length && writeErrors.every((e) => (e.code ?? e.err?.code) === duplicateKey);
-    if (!onlyDuplicates && (err as { code?: number }).code !== duplicateKey) throw err;
-    return false;
+    if (!isDuplicate(err)) throw err;
+    try {
+      await Message.insertMany(docs, { ordered: false });
+    } catch (again) {
+      if (!isDuplicate(again)) throw again;
+    }
   }
+}
+
+function isDuplicate(err: unknown): boolean {
+  const e = err as { code?: number; writeErrors?: { code?: number; err?: { code?: number } }[] };
+  if (e.writeErrors?.length) return e.writeErrors.every((w) => (w.code ?? w.err?.code) === duplicateKey);
+  return e.code === duplicateKey;
 }

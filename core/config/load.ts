@@ -51,7 +51,7 @@ export function parseConfig(text: string, file: string, options: LoadOptions): C
 
   const parsed = configSchema.safeParse(doc.toJS() ?? {});
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.flatMap((issue) => zodIssueAt(doc, at, [], issue)));
+    throw new ConfigError(byPosition(parsed.error.issues.flatMap((issue) => zodIssueAt(doc, at, [], issue))));
   }
   const config = parsed.data;
 
@@ -88,9 +88,11 @@ export function parseConfig(text: string, file: string, options: LoadOptions): C
       });
     }
   });
-  if (issues.length) throw new ConfigError(issues);
+  if (issues.length) throw new ConfigError(byPosition(issues));
   return config;
 }
+
+const byPosition = (issues: ConfigIssue[]): ConfigIssue[] => issues.sort((a, b) => a.line - b.line || a.col - b.col);
 
 type At = (offset: number, path: string, message: string) => ConfigIssue;
 type Path = readonly (string | number)[];
@@ -104,7 +106,10 @@ function zodIssueAt(doc: Document, at: At, base: Path, issue: z.core.$ZodIssue):
 }
 
 function describe(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'invalid_type' && issue.input === undefined) return `missing; ${issue.message.replace(/, received undefined$/, '')}`;
+  if (issue.code === 'invalid_type') {
+    if (issue.input === undefined) return `missing (expected ${issue.expected})`;
+    return `expected ${issue.expected}, got ${Array.isArray(issue.input) ? 'array' : issue.input === null ? 'null' : typeof issue.input}`;
+  }
   return issue.message;
 }
 

@@ -30,7 +30,10 @@ export const configSchema = z.strictObject({
     .strictObject({
       host: z.string().default('127.0.0.1'),
       // A string too, so `${PORT:-3000}` works.
-      port: z.union([z.number(), z.string().regex(/^\d+$/, 'expected a port number').transform(Number)]).pipe(z.number().int().min(0).max(65535)).default(3000),
+      port: z
+        .union([z.number(), z.string().regex(/^\d+$/).transform(Number)], { error: 'expected a port number' })
+        .pipe(z.number().int().min(0).max(65535, 'expected a port number up to 65535'))
+        .default(3000),
       /** Largest webhook body accepted, in bytes; larger ones get 413. */
       bodyLimitBytes: z.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
     })

@@ -77,7 +77,7 @@ export async function startEmbeddedMongo(options: { dataDir: string; database?: 
     await waitForPort(port, child, 30_000);
   } catch (err) {
     child.kill('SIGKILL');
-    throw new Error(`${(err as Error).message}\n${stderr}`);
+    throw new Error(`${(err as Error).message}\n${stderr}`, { cause: err });
   }
   options.logger?.info({ port, dataDir }, 'embedded FerretDB started');
   return {

@@ -1,11 +1,10 @@
 import { Schema, model, type InferSchemaType } from 'mongoose';
 
 export const messageStatuses = [
-  'received', // inbound, stored, not yet answered
-  'processed', // inbound, answered (replies stored)
+  'processed', // inbound, answered: its replies are stored
+  'failed', // inbound: the router gave up (see `error`); outbound: delivery gave up
   'queued', // outbound, waiting for delivery
   'sent', // outbound, the platform accepted it
-  'failed', // outbound, given up; `error` says why
 ] as const;
 
 const choiceSchema = new Schema({ id: { type: String, required: true }, label: { type: String, required: true } }, { _id: false });

@@ -22,7 +22,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await redis.connect();
     await redis.ping();
   } catch (err) {
-    throw new Error(`Redis is not reachable at ${url} (start it, or set REDIS_URL): ${(err as Error).message}`);
+    throw new Error(`Redis is not reachable at ${url} (start it, or set REDIS_URL): ${(err as Error).message}`, { cause: err });
   } finally {
     redis.disconnect();
   }

@@ -25,6 +25,7 @@ func main() {
 	listen := flag.String("listen", "127.0.0.1:27017", "TCP address to listen on (keep it on loopback)")
 	dir := flag.String("dir", "./.data/ferretdb", "directory for the SQLite database files")
 	logLevel := flag.String("log-level", "warn", "debug, info, warn or error")
+	synchronous := flag.String("synchronous", "normal", "SQLite synchronous mode: normal survives a crash of this process (WAL), full also a power cut, at a cost on every write")
 	stdinParent := flag.Bool("exit-on-stdin-eof", false, "exit when standard input closes, so the server never outlives a parent that was killed")
 	flag.Parse()
 
@@ -47,7 +48,7 @@ func main() {
 		Listener:  ferretdb.ListenerConfig{TCP: *listen},
 		Logger:    logger,
 		Handler:   "sqlite",
-		SQLiteURL: "file:" + abs + "/",
+		SQLiteURL: "file:" + abs + "/?_pragma=synchronous(" + *synchronous + ")",
 	})
 	if err != nil {
 		fail(err)
