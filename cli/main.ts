@@ -5,6 +5,7 @@ import { loadConfig } from '../core/config/load.js';
 import { ConfigError } from '../core/errors.js';
 import { startHub, type Role } from '../core/hub.js';
 import { createLogger } from '../core/logger.js';
+import { apiSend } from './api-send.js';
 import { resolveServices } from './resolve.js';
 
 const defaultConfig = process.env.SWITCHBOARD_CONFIG ?? 'config/switchboard.yaml';
@@ -46,6 +47,22 @@ configCommand
     const config = loadConfig(file, { channelSchemas: registry.schemas() });
     const accounts = config.workspaces.reduce((n, w) => n + Object.values(w.channels).reduce((m, a) => m + a.length, 0), 0);
     console.log(`${file}: ok (${config.workspaces.length} workspace(s), ${accounts} channel account(s))`);
+  });
+
+program
+  .command('api')
+  .description('talk to a running hub through its generic api channel, as a business app would')
+  .command('send')
+  .description('send one signed message and print the reply that arrives at the account webhook')
+  .argument('<text>', 'message text')
+  .option('-c, --config <file>', 'config file', defaultConfig)
+  .option('-a, --account <id>', 'api account (default: the first one in the config)')
+  .option('-u, --user <id>', 'user id on the channel', 'cli-user')
+  .option('--hub <url>', 'hub base URL', `http://127.0.0.1:${process.env.PORT ?? 3000}`)
+  .option('--no-wait', 'do not listen on the webhook URL for the reply')
+  .action(async (text: string, opts: { config: string; account?: string; user: string; hub: string; wait: boolean }) => {
+    const config = loadConfig(opts.config, { channelSchemas: builtinRegistry().schemas() });
+    await apiSend(config, text, { ...opts, timeoutMs: 15_000 });
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -87,7 +87,9 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     http.finish();
     server = createServer(http.app);
     await new Promise<void>((ok, fail) => {
-      server!.once('error', fail);
+      server!.once('error', (err: NodeJS.ErrnoException) =>
+        fail(err.code === 'EADDRINUSE' ? new Error(`cannot listen on ${config.server.host}:${config.server.port}: the port is in use (set server.port or $PORT)`, { cause: err }) : err),
+      );
       server!.listen(config.server.port, config.server.host, ok);
     });
     const { port } = server.address() as AddressInfo;

@@ -1,5 +1,5 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +18,7 @@ export interface EmbeddedMongo {
 
 /** Builds the FerretDB tool unless a build newer than its sources exists. */
 export async function ensureFerretdbBinary(logger?: Logger): Promise<string> {
-  const sources = ['main.go', 'go.mod', 'go.sum'].map((f) => statSync(join(toolDir, f)).mtimeMs);
+  const sources = readdirSync(toolDir).map((f) => statSync(join(toolDir, f)).mtimeMs);
   if (existsSync(ferretdbBinary) && statSync(ferretdbBinary).mtimeMs >= Math.max(...sources)) return ferretdbBinary;
   logger?.info('building the embedded FerretDB server (tools/ferretdb; the first build takes about a minute)');
   mkdirSync(dirname(ferretdbBinary), { recursive: true });
