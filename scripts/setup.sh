@@ -14,7 +14,13 @@ node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(
 # npm ci when node_modules is missing or older than the lock file.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing Node packages (npm ci)"
-  npm ci --no-audit --no-fund
+  if ! npm ci --no-audit --no-fund; then
+    # This machine's registry answers 404 for some platforms' optional prebuilt packages (e.g.
+    # msgpackr-extract for macOS/Windows), so the lock file cannot list them and `npm ci` calls it
+    # out of sync. `npm install --no-save` installs the locked versions without rewriting the lock.
+    echo "setup: npm ci refused the lock file; installing the locked versions with npm install --no-save"
+    npm install --no-save --no-audit --no-fund
+  fi
 fi
 
 # The MongoDB-wire server, unless an external MongoDB is configured.
