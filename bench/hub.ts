@@ -13,6 +13,8 @@ export interface BenchHubOptions {
   account: string;
   secret: string;
   webhookUrl: string;
+  /** The hub's `pipeline.shards`. */
+  shards: number;
 }
 
 /** The real hub, role `all`, in this process, from a config parsed like an operator's file. */
@@ -21,6 +23,7 @@ export async function startBenchHub(options: BenchHubOptions): Promise<Hub> {
   const yaml = stringify({
     server: { host: '127.0.0.1', port: 0 },
     redis: { prefix: options.prefix },
+    pipeline: { shards: options.shards },
     workspaces: [
       {
         id: options.workspace,

@@ -2,7 +2,7 @@
  * Hub vs floor: the real hub's end-to-end throughput and latency against the
  * least pipeline that could do the same job on the same MongoDB and Redis.
  *
- *   npx tsx bench/pipeline.ts [--messages N] [--concurrency C] [--users U] [--warmup W] [--idle-timeout S]
+ *   npx tsx bench/pipeline.ts [--messages N] [--concurrency C] [--users U] [--warmup W] [--idle-timeout S] [--shards K]
  *
  * --idle-timeout: fail when no reply arrives for S seconds (default 60); a slow run may take as long as it needs.
  */
@@ -23,6 +23,7 @@ const { values: flags } = parseArgs({
     users: { type: 'string', default: '200' },
     warmup: { type: 'string', default: '100' },
     'idle-timeout': { type: 'string', default: '60' },
+    shards: { type: 'string', default: '16' },
   },
   strict: true,
 });
@@ -37,6 +38,7 @@ const opts = {
   users: positive('users'),
   warmup: positive('warmup', 0),
   idleTimeoutMs: positive('idle-timeout') * 1000,
+  shards: positive('shards'),
 };
 
 const runId = randomBytes(4).toString('hex');
@@ -93,6 +95,7 @@ async function main(): Promise<void> {
       account,
       secret,
       webhookUrl: receiver.url,
+      shards: opts.shards,
     });
     const started = hub;
     // Only the measured messages in the hub's histograms: reset them after the warm-up.
