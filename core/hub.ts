@@ -99,7 +99,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
 
   let workers: Worker[] = [];
   if (work) {
-    const router = new Router({ config, queues, responder: options.responder ?? new AutoReplyResponder(), logger });
+    const router = new Router({ config, queues, responder: options.responder ?? new AutoReplyResponder() });
     workers = startWorkers({ config, redis, router, adapters, metrics, logger });
     logger.info({ role, shards: config.pipeline.shards }, 'workers started');
   }

@@ -1,4 +1,3 @@
-import type { Logger } from 'pino';
 import type { Config, WorkspaceConfig } from './config/schema.js';
 import type { InboundMessage } from './message.js';
 import type { Queues } from './queue/queues.js';
@@ -16,13 +15,17 @@ export interface RouterOptions {
   config: Config;
   queues: Queues;
   responder: Responder;
-  logger: Logger;
 }
 
 /**
  * Turns one inbound message into stored state and queued replies. Every step is
  * idempotent (deterministic ids, upserts), so running it again after a crash or
  * for a duplicate delivery stores nothing twice and sends no second reply.
+ *
+ * @example
+ * const router = new Router({ config, queues, responder: new AutoReplyResponder() });
+ * await router.handle(inbound); // called by the inbound shard workers, one message at a time per shard
+
  */
 export class Router {
   private readonly workspaces: Map<string, WorkspaceConfig>;
