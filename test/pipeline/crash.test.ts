@@ -1,34 +1,16 @@
-import type { ChildProcess } from 'node:child_process';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Hub } from '../../core/hub.js';
+import { expect, it } from 'vitest';
 import { Message } from '../../core/store/message.js';
-import { Receiver } from '../helpers/receiver.js';
-import { cleanup, eventually, exited, postApi, spawnHub, startTestHub, testEnv, type TestEnv } from '../helpers/hub.js';
+import { eventually, exited, postApi } from '../helpers/hub.js';
+import { useSplitHub } from '../helpers/split-hub.js';
 
-const secret = 'crash-secret-0123456789';
 const total = 1000;
 const users = 40;
-let receiver: Receiver;
-let env: TestEnv;
-let web: Hub;
-const workers: ChildProcess[] = [];
-
-beforeAll(async () => {
-  receiver = await new Receiver(secret).start();
-  env = testEnv({ accounts: [{ workspace: 'shop', account: 'shop-app', secret, webhookUrl: receiver.url }] });
-  web = await startTestHub(env, 'web');
-});
-afterAll(async () => {
-  for (const w of workers) w.kill('SIGTERM');
-  await Promise.all(workers.map(exited));
-  await web?.stop();
-  await receiver?.stop();
-  if (env) await cleanup(env);
-});
+const secret = 'crash-secret-0123456789';
+const hub = useSplitHub(secret);
 
 it('loses and duplicates nothing when a worker is SIGKILLed in the middle of a 1,000-message burst', async () => {
-  const first = spawnHub(env, 'worker');
-  workers.push(first);
+  const { web, receiver, env } = hub;
+  const first = hub.spawnWorker();
   const ids = Array.from({ length: total }, (_, i) => `burst-${i}`);
   // Post the burst 20 at a time while the worker is busy with it.
   const posting = (async () => {
@@ -44,8 +26,7 @@ it('loses and duplicates nothing when a worker is SIGKILLed in the middle of a 1
   await exited(first);
   const atKill = receiver.replies.length;
   await posting;
-  const second = spawnHub(env, 'worker');
-  workers.push(second);
+  hub.spawnWorker();
 
   // Polls the receiver, not the database: scans of a growing collection would slow FerretDB down.
   await eventually(async () => new Set(receiver.replies.map((r) => r.inReplyTo)).size === total, 120_000, `replies to all ${total} messages`);

@@ -1,31 +1,15 @@
-import type { ChildProcess } from 'node:child_process';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Hub } from '../../core/hub.js';
+import { expect, it } from 'vitest';
 import { Message } from '../../core/store/message.js';
-import { Receiver } from '../helpers/receiver.js';
-import { cleanup, exited, postApi, spawnHub, startTestHub, testEnv, type TestEnv } from '../helpers/hub.js';
+import { postApi } from '../helpers/hub.js';
+import { useSplitHub } from '../helpers/split-hub.js';
 
 const secret = 'ordering-secret-0123456';
-let receiver: Receiver;
-let env: TestEnv;
-let web: Hub;
-let workers: ChildProcess[] = [];
-
-beforeAll(async () => {
-  receiver = await new Receiver(secret).start();
-  env = testEnv({ accounts: [{ workspace: 'shop', account: 'shop-app', secret, webhookUrl: receiver.url }] });
-  web = await startTestHub(env, 'web');
-  workers = [spawnHub(env, 'worker'), spawnHub(env, 'worker')];
-});
-afterAll(async () => {
-  for (const w of workers) w.kill('SIGTERM');
-  await Promise.all(workers.map(exited));
-  await web?.stop();
-  await receiver?.stop();
-  if (env) await cleanup(env);
-});
+const hub = useSplitHub(secret);
 
 it('stores and answers 200 messages of one conversation in order with two worker processes', async () => {
+  hub.spawnWorker();
+  hub.spawnWorker();
+  const { web, receiver } = hub;
   const ids = Array.from({ length: 200 }, (_, i) => `seq-${i}`);
   for (const id of ids) {
     const res = await postApi(web.url!, 'shop-app', { id, user: 'olivia', text: `message ${id}` }, { secret });
