@@ -59,14 +59,18 @@ export function testEnv(options: { accounts: ApiAccountSpec[]; pipeline?: Record
   return { configFile, config: loadConfig(configFile, { channelSchemas: builtinRegistry().schemas() }), mongoUri, redisUrl: inject('redisUrl'), prefix };
 }
 
-export async function startTestHub(env: TestEnv, role: Role = 'all'): Promise<Hub> {
+/** Starts a hub in this process; with `logs`, every JSON log line (info and up) is collected there. */
+export async function startTestHub(env: TestEnv, role: Role = 'all', logs?: string[]): Promise<Hub> {
+  const logger = logs
+    ? createLogger({ level: 'info', destination: { write: (line: string) => void logs.push(line) } })
+    : createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   return startHub({
     config: env.config,
     registry: builtinRegistry(),
     role,
     mongoUri: env.mongoUri,
     redisUrl: env.redisUrl,
-    logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    logger,
   });
 }
 

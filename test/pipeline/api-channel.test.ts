@@ -10,11 +10,12 @@ const secret = 'shop-secret-0123456789';
 let receiver: Receiver;
 let env: TestEnv;
 let hub: Hub;
+const logs: string[] = [];
 
 beforeAll(async () => {
   receiver = await new Receiver(secret).start();
   env = testEnv({ accounts: [{ workspace: 'shop', account: 'shop-app', secret, webhookUrl: receiver.url }], pipeline: { outboundAttempts: 3 } });
-  hub = await startTestHub(env);
+  hub = await startTestHub(env, 'all', logs);
 });
 afterAll(async () => {
   await hub?.stop();
@@ -94,6 +95,20 @@ describe('api channel, bad input', () => {
     expect(await Contact.countDocuments({ user: 'eve' })).toBe(0);
     const depth = await hub.queues.depth();
     expect(depth.inbound).toBe(0);
+  });
+});
+
+describe('logs', () => {
+  // Reads the logs of the tests above in this file (vitest runs them in order).
+  it('log every refused request with its reason, and never a message body or a secret', async () => {
+    const lines = logs.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const rejected = lines.filter((l) => l.msg === 'request rejected');
+    expect(rejected.map((l) => l.status).sort()).toEqual([400, 400, 400, 400, 401, 401, 401, 401, 413]);
+    expect(rejected[0]).toMatchObject({ level: 40, method: 'POST', path: expect.stringMatching(/^\/channels\/api\//) });
+    expect(lines.filter((l) => l.msg === 'inbound queued').length).toBeGreaterThan(0);
+    const all = logs.join('\n');
+    for (const body of ['Where is my order?', 'auto-reply from shop', 'hello?']) expect(all).not.toContain(body);
+    expect(all).not.toContain(secret);
   });
 });
 
