@@ -56,7 +56,6 @@ const messageSchema = new Schema(
 // v1 has no partial indexes, and on MongoDB a sparse compound index still indexes the missing field.)
 messageSchema.index({ workspace: 1, channel: 1, account: 1, platformId: 1 });
 messageSchema.index({ workspace: 1, conversation: 1, order: 1 });
-messageSchema.index({ inReplyTo: 1 });
 
 export type MessageDoc = InferSchemaType<typeof messageSchema>;
 export const Message = model('Message', messageSchema, 'messages');
