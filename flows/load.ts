@@ -1,0 +1,287 @@
+import { createHash } from 'node:crypto';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Document, type Node } from 'yaml';
+import type { z } from 'zod';
+import { ConfigError, type ConfigIssue } from '../core/errors.js';
+import { flowHeaderSchema, nodeKinds, nodeSchemas, type Flow, type FlowNode, type NodeKind, type Text } from './schema.js';
+import { parseTemplate } from './template.js';
+
+/** What a channel can show, for the "choices beyond a channel's limits" check. */
+export interface ChoiceLimits {
+  channel: string;
+  maxChoices: number;
+  maxChoiceLabelLength: number;
+}
+
+export interface LoadFlowsOptions {
+  limits?: readonly ChoiceLimits[];
+}
+
+/** Variables every flow can use without defining them. */
+const builtinRoots = new Set(['contact', 'channel']);
+
+/** Flow files (`*.yaml`, not `*.test.yaml`) of a folder, or the files given. */
+export function flowFiles(paths: readonly string[]): string[] {
+  return paths.flatMap((p) =>
+    statSync(p).isDirectory()
+      ? readdirSync(p)
+          .filter((f) => f.endsWith('.yaml') && !f.endsWith('.test.yaml'))
+          .sort()
+          .map((f) => join(p, f))
+      : [p],
+  );
+}
+
+/**
+ * Loads and checks flow files: schema, graph (unknown and unreachable nodes,
+ * jumps to unknown flows), templates (syntax, undefined variables) and choice
+ * limits. Throws one {@link ConfigError} listing every problem of every file.
+ */
+export function loadFlows(files: readonly string[], options: LoadFlowsOptions = {}): Map<string, Flow> {
+  const issues: ConfigIssue[] = [];
+  const flows = new Map<string, Flow>();
+  const jumps: { flow: string; node?: string; at: ConfigIssue }[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      issues.push({ file, line: 1, col: 1, path: '', message: `cannot read file: ${(err as Error).message}` });
+      continue;
+    }
+    const result = parseFlow(text, file, options);
+    issues.push(...result.issues);
+    jumps.push(...result.jumps);
+    if (!result.flow) continue;
+    if (flows.has(result.flow.id)) {
+      issues.push({ ...result.idAt, message: `flow "${result.flow.id}" is already defined in ${flows.get(result.flow.id)!.file}` });
+      continue;
+    }
+    flows.set(result.flow.id, result.flow);
+  }
+  for (const jump of jumps) {
+    const target = flows.get(jump.flow);
+    if (!target) issues.push({ ...jump.at, message: `goto names flow "${jump.flow}", which is not defined; expected one of: ${[...flows.keys()].join(', ')}` });
+    else if (jump.node && !target.nodes.has(jump.node)) issues.push({ ...jump.at, message: `flow "${jump.flow}" has no node "${jump.node}"` });
+  }
+  if (issues.length) throw new ConfigError(issues.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col));
+  return flows;
+}
+
+interface ParseResult {
+  flow?: Flow;
+  idAt: ConfigIssue;
+  issues: ConfigIssue[];
+  jumps: { flow: string; node?: string; at: ConfigIssue }[];
+}
+
+/** One flow file; problems are returned, not thrown, so a run reports them all. */
+export function parseFlow(text: string, file: string, options: LoadFlowsOptions = {}): ParseResult {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const at = (offset: number, path: readonly (string | number)[], message: string): ConfigIssue => {
+    const pos = lines.linePos(offset);
+    return { file, line: pos.line, col: pos.col, path: path.join('.'), message };
+  };
+  const atPath = (path: readonly (string | number)[], message: string, key = false): ConfigIssue => at(offsetOf(doc, path, key), path, message);
+  const result: ParseResult = { idAt: atPath(['flow'], ''), issues: [], jumps: [] };
+  const { issues } = result;
+
+  issues.push(...doc.errors.map((e) => at(e.pos[0], [], e.message.split('\n')[0] ?? e.message)));
+  if (issues.length) return result;
+
+  const header = flowHeaderSchema.safeParse(doc.toJS() ?? {});
+  if (!header.success) {
+    issues.push(...header.error.issues.map((i) => zodIssue(atPath, [], i)));
+    return result;
+  }
+  const { flow: id, start, locale, intents } = header.data;
+
+  const nodes = new Map<string, FlowNode>();
+  const invalid = new Set<string>(); // reported already: edges into them are not errors of their own
+  for (const [name, raw] of Object.entries(header.data.nodes)) {
+    const path = ['nodes', name];
+    const kinds = raw && typeof raw === 'object' ? nodeKinds.filter((k) => k in raw) : [];
+    if (kinds.length !== 1) {
+      issues.push(atPath(path, kinds.length ? `a node has exactly one kind, found ${kinds.join(' and ')}` : `expected a node with one of: ${nodeKinds.join(', ')}`, true));
+      invalid.add(name);
+      continue;
+    }
+    const kind = kinds[0] as NodeKind;
+    const parsed = nodeSchemas[kind].safeParse(raw);
+    if (!parsed.success) {
+      issues.push(...parsed.error.issues.map((i) => zodIssue(atPath, path, i)));
+      invalid.add(name);
+      continue;
+    }
+    nodes.set(name, { ...parsed.data, kind } as FlowNode);
+  }
+
+  // The graph: every edge must land on a node; every node must be reachable from the start.
+  const defined = new Set<string>(builtinRoots);
+  for (const node of nodes.values()) {
+    if (node.kind === 'ask') defined.add(node.var);
+    if (node.kind === 'set') for (const k of Object.keys(node.set)) defined.add(k);
+  }
+  if (!nodes.has(start) && !invalid.has(start)) issues.push(atPath(['start'], `start node "${start}" is not defined`));
+  const edges = new Map<string, string[]>();
+  for (const [name, node] of nodes) {
+    const out: [string, (string | number)[]][] = [];
+    const p = ['nodes', name];
+    switch (node.kind) {
+      case 'say':
+        node.choices?.forEach((c, i) => out.push([c.next, [...p, 'choices', i, 'next']]));
+        if (node.next) out.push([node.next, [...p, 'next']]);
+        break;
+      case 'ask':
+        out.push([node.next, [...p, 'next']]);
+        if (node.fallback) out.push([node.fallback, [...p, 'fallback']]);
+        break;
+      case 'branch':
+        node.branch.forEach((b, i) => out.push([b.next, [...p, 'branch', i, 'next']]));
+        out.push([node.else, [...p, 'else']]);
+        break;
+      case 'set':
+        out.push([node.next, [...p, 'next']]);
+        break;
+      case 'goto':
+        if (typeof node.goto === 'string') out.push([node.goto, [...p, 'goto']]);
+        else if (node.goto.flow === id) out.push([node.goto.node ?? start, [...p, 'goto']]);
+        else result.jumps.push({ flow: node.goto.flow, node: node.goto.node, at: atPath([...p, 'goto', 'flow'], '') });
+        break;
+      case 'handoff':
+      case 'end':
+        break;
+    }
+    for (const [target, path] of out) {
+      if (!nodes.has(target) && !invalid.has(target)) {
+        issues.push(atPath(path, `node "${target}" is not defined; expected one of: ${[...nodes.keys()].join(', ')}`));
+      }
+    }
+    edges.set(name, out.map(([t]) => t));
+    checkTexts(node, p, defined, { at, atPath, doc }, issues, options.limits ?? []);
+  }
+  for (const [word, target] of Object.entries(intents)) {
+    if (!target.startsWith('@') && !nodes.has(target) && !invalid.has(target)) {
+      issues.push(atPath(['intents', word], `node "${target}" is not defined; expected a node, "@restart" or "@stop"`));
+    }
+  }
+  const reached = new Set<string>();
+  const queue = nodes.has(start) ? [start, ...Object.values(intents).filter((t) => nodes.has(t))] : [];
+  while (queue.length) {
+    const n = queue.pop()!;
+    if (reached.has(n)) continue;
+    reached.add(n);
+    queue.push(...(edges.get(n) ?? []));
+  }
+  if (nodes.has(start) && !invalid.size) {
+    for (const name of nodes.keys()) if (!reached.has(name)) issues.push(atPath(['nodes', name], `node "${name}" cannot be reached from the start node "${start}"`, true));
+  }
+
+  if (issues.length) return result;
+  const words = Object.fromEntries(Object.entries(intents).map(([w, t]) => [w.trim().toLowerCase(), t]));
+  result.flow = { id, version: createHash('sha256').update(text).digest('hex').slice(0, 12), file, start, locale, intents: words, nodes };
+  return result;
+}
+
+type AtPath = (path: readonly (string | number)[], message: string, key?: boolean) => ConfigIssue;
+interface Locate {
+  at: (offset: number, path: readonly (string | number)[], message: string) => ConfigIssue;
+  atPath: AtPath;
+  doc: Document;
+}
+
+/** Template syntax and variables of every text in a node, and choice limits per channel. */
+function checkTexts(node: FlowNode, p: (string | number)[], defined: Set<string>, locate: Locate, issues: ConfigIssue[], limits: readonly ChoiceLimits[]): void {
+  const { atPath } = locate;
+  const texts: [Text | undefined, (string | number)[]][] = [];
+  switch (node.kind) {
+    case 'say':
+      texts.push([node.say, [...p, 'say']], [node.retry, [...p, 'retry']]);
+      node.choices?.forEach((c, i) => texts.push([c.label, [...p, 'choices', i, 'label']]));
+      break;
+    case 'ask':
+      texts.push([node.ask, [...p, 'ask']], [node.retry, [...p, 'retry']]);
+      break;
+    case 'handoff':
+      texts.push([node.handoff.message, [...p, 'handoff', 'message']]);
+      break;
+    case 'end':
+      texts.push([node.end ?? undefined, [...p, 'end']]);
+      break;
+    case 'set':
+      for (const [k, v] of Object.entries(node.set)) if (typeof v === 'string') texts.push([v, [...p, 'set', k]]);
+      break;
+    default:
+      break;
+  }
+  for (const [text, path] of texts) {
+    if (text === undefined) continue;
+    const variants: [string, (string | number)[]][] = typeof text === 'string' ? [[text, path]] : Object.entries(text).map(([lang, t]) => [t, [...path, lang]]);
+    for (const [template, where] of variants) {
+      const parsed = parseTemplate(template);
+      const inTemplate = (offset: number, message: string) => {
+        const start = scalarStart(locate.doc, where);
+        return start !== undefined && offset >= 0 ? locate.at(start + offset, where, message) : atPath(where, message);
+      };
+      for (const e of parsed.errors) issues.push(inTemplate(e.offset, e.message));
+      for (const path of parsed.paths) {
+        const root = path.split('.')[0]!;
+        if (!defined.has(root)) issues.push(inTemplate(template.indexOf(path), `variable "${root}" is used but never set (by an ask node's var or a set node)`));
+      }
+    }
+  }
+  if (node.kind === 'say' && node.choices) {
+    for (const limit of limits) {
+      if (limit.maxChoices > 0 && node.choices.length > limit.maxChoices) {
+        issues.push(atPath([...p, 'choices'], `${node.choices.length} choices, but ${limit.channel} shows at most ${limit.maxChoices}`));
+      }
+      node.choices.forEach((c, i) => {
+        const labels = typeof c.label === 'string' ? [c.label] : Object.values(c.label);
+        const longest = Math.max(...labels.map((l) => l.length));
+        if (limit.maxChoiceLabelLength > 0 && longest > limit.maxChoiceLabelLength) {
+          issues.push(atPath([...p, 'choices', i, 'label'], `label of ${longest} characters, but ${limit.channel} shows at most ${limit.maxChoiceLabelLength}`));
+        }
+      });
+    }
+  }
+}
+
+/**
+ * Where a scalar's text starts (after an opening quote), so template offsets map
+ * to columns; undefined for block scalars, where they would not (the scalar's own
+ * position is reported instead).
+ */
+function scalarStart(doc: Document, path: readonly (string | number)[]): number | undefined {
+  const node = doc.getIn(path, true) as Node | undefined;
+  if (!isScalar(node) || !node.range) return undefined;
+  if (node.type === Scalar.PLAIN) return node.range[0];
+  if (node.type === Scalar.QUOTE_DOUBLE || node.type === Scalar.QUOTE_SINGLE) return node.range[0] + 1;
+  return undefined;
+}
+
+function zodIssue(atPath: AtPath, base: (string | number)[], issue: z.core.$ZodIssue): ConfigIssue {
+  const path = [...base, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))];
+  if (issue.code === 'unrecognized_keys') return atPath([...path, issue.keys[0]!], `unknown key "${issue.keys.join('", "')}"`, true);
+  if (issue.code === 'invalid_type' && issue.input === undefined) return atPath(path, `missing (expected ${issue.expected})`);
+  if (issue.code === 'invalid_union') return atPath(path, 'expected a text, or a map of language code to text');
+  return atPath(path, issue.message);
+}
+
+/** Offset of the node (or its key) at `path`, or of its nearest existing parent. */
+function offsetOf(doc: Document, path: readonly (string | number)[], key: boolean): number {
+  for (let depth = path.length; depth >= 0; depth--) {
+    if (key && depth === path.length && depth > 0) {
+      const parent = doc.getIn(path.slice(0, -1), true) as Node | undefined;
+      if (isMap(parent)) {
+        const pair = parent.items.find((p) => isScalar(p.key) && String(p.key.value) === String(path[depth - 1]));
+        const k = pair?.key as Node | undefined;
+        if (k?.range) return k.range[0];
+      }
+    }
+    const node = (depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth), true)) as Node | null | undefined;
+    if (node && (isMap(node) || isSeq(node) || isScalar(node)) && node.range) return node.range[0];
+  }
+  return 0;
+}
