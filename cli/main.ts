@@ -5,7 +5,10 @@ import { loadConfig } from '../core/config/load.js';
 import { ConfigError } from '../core/errors.js';
 import { startHub, type Role } from '../core/hub.js';
 import { createLogger } from '../core/logger.js';
+import { createFlowResponder } from '../flows/setup.js';
 import { apiSend } from './api-send.js';
+import { demoRoutes } from './demo-routes.js';
+import { validateFlows } from './flows.js';
 import { resolveServices } from './resolve.js';
 
 const defaultConfig = process.env.SWITCHBOARD_CONFIG ?? 'config/switchboard.yaml';
@@ -20,8 +23,19 @@ program
     const logger = createLogger();
     const registry = builtinRegistry();
     const config = loadConfig(opts.config, { channelSchemas: registry.schemas() });
+    // Flows load first: an invalid flow file stops the start with file:line:col, before any service.
+    const { responder } = createFlowResponder({ config, channels: registry, logger, watch: true });
     const services = await resolveServices(config, logger);
-    const hub = await startHub({ config, registry, role: opts.role, mongoUri: services.mongoUri, redisUrl: services.redisUrl, logger });
+    const hub = await startHub({
+      config,
+      registry,
+      role: opts.role,
+      mongoUri: services.mongoUri,
+      redisUrl: services.redisUrl,
+      logger,
+      responder,
+      ...(config.demo ? { routes: demoRoutes } : {}),
+    });
     const shutdown = async (signal: string) => {
       logger.info({ signal }, 'signal received');
       try {
@@ -47,6 +61,17 @@ configCommand
     const config = loadConfig(file, { channelSchemas: registry.schemas() });
     const accounts = config.workspaces.reduce((n, w) => n + Object.values(w.channels).reduce((m, a) => m + a.length, 0), 0);
     console.log(`${file}: ok (${config.workspaces.length} workspace(s), ${accounts} channel account(s))`);
+  });
+
+const flowsCommand = program.command('flows').description('work with chatbot flows');
+flowsCommand
+  .command('validate')
+  .description('check flow files (schema, graph, templates, channel limits); every problem as file:line:col')
+  .argument('[paths...]', 'flow files or folders (default: each workspace\'s flows in the config)')
+  .option('-c, --config <file>', 'config file', defaultConfig)
+  .action((paths: string[], opts: { config: string }) => {
+    const config = loadConfig(opts.config, { channelSchemas: builtinRegistry().schemas() });
+    console.log(validateFlows(config, paths));
   });
 
 program

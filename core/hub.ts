@@ -4,10 +4,12 @@ import type { Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import type { ChannelAdapter } from './adapter.js';
 import type { Config } from './config/schema.js';
+import { adminRouter } from './http/admin.js';
 import { createApp } from './http/app.js';
 import { Metrics } from './metrics.js';
 import { Queues } from './queue/queues.js';
 import { connectRedis, warnIfEvicting } from './queue/redis.js';
+import type { HttpRouter } from './http/router.js';
 import type { AdapterRegistry } from './registry.js';
 import { AutoReplyResponder, type Responder } from './responder.js';
 import { Router } from './router.js';
@@ -25,6 +27,8 @@ export interface HubOptions {
   redisUrl: string;
   logger: Logger;
   responder?: Responder;
+  /** Extra routes for this process's HTTP server (e.g. the demo shop's order API). */
+  routes?: (router: HttpRouter) => void;
 }
 
 export interface Hub {
@@ -62,6 +66,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         logger,
         metrics,
         bodyLimitBytes: config.server.bodyLimitBytes,
+        admin: adminRouter(config),
         readiness: async () => {
           await pingStore();
           await redis.ping();
@@ -84,6 +89,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   }
 
   if (http) {
+    options.routes?.(http.router);
     http.finish();
     server = createServer(http.app);
     await new Promise<void>((ok, fail) => {

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { AdapterFactory, ChannelAdapter, ChannelAccount } from './adapter.js';
+import type { AdapterFactory, ChannelAdapter, ChannelAccount, ChannelCapabilities } from './adapter.js';
 import type { Config } from './config/schema.js';
 
 /** What the core needs to know of a channel: how to validate its accounts and build its adapter. */
@@ -7,6 +7,8 @@ export interface ChannelDefinition {
   /** Schema of one account of this channel in the config (extends `channelAccountSchema`). */
   schema: z.ZodType;
   create: AdapterFactory;
+  /** What the channel can show; the same as its adapters' (flow checks read it without building one). */
+  capabilities: ChannelCapabilities;
 }
 
 /**
@@ -25,6 +27,10 @@ export class AdapterRegistry {
   /** Channel id → account schema, for the config loader. */
   schemas(): Map<string, z.ZodType> {
     return new Map([...this.channels].map(([id, def]) => [id, def.schema]));
+  }
+
+  capabilities(channel: string): ChannelCapabilities | undefined {
+    return this.channels.get(channel)?.capabilities;
   }
 
   /** One adapter per channel that has at least one account in the config. */

@@ -1,6 +1,6 @@
 import type { WorkspaceConfig } from './config/schema.js';
 import type { Choice, InboundMessage } from './message.js';
-import type { ConversationDoc } from './store/conversation.js';
+import type { ConversationDoc, ConversationStatus } from './store/conversation.js';
 
 /** One reply the bot wants to send. */
 export interface Reply {
@@ -8,26 +8,47 @@ export interface Reply {
   choices?: Choice[];
 }
 
+/** A completed lead form, as the responder hands it to the router to store. */
+export interface CapturedLead {
+  flow: string;
+  form: string;
+  fields: Record<string, string | number>;
+  consent?: { purpose: string; granted: boolean; text: string };
+}
+
 export interface Turn {
   workspace: WorkspaceConfig;
   conversation: ConversationDoc;
+  contact: { name?: string; locale?: string };
   message: InboundMessage;
+  /** The state to continue from (undefined: the conversation's first turn with the bot). */
+  state: string | undefined;
+}
+
+export interface TurnOutcome {
+  replies: Reply[];
+  /** The state after this turn, stored on the conversation; undefined leaves it as it was. */
+  state?: string;
+  /** E.g. `waiting` after a handoff: the bot then stays silent until handed back. */
+  status?: ConversationStatus;
+  team?: string;
+  leads?: CapturedLead[];
 }
 
 /**
- * Decides what the bot answers to one inbound message. The flow engine
- * implements this; until then {@link AutoReplyResponder} does.
+ * Decides what the bot answers to one inbound message: the flow engine
+ * (flows/responder.ts), or {@link AutoReplyResponder} for workspaces without flows.
  *
- * It may be called again for the same message after a crash, so it must give
- * the same replies for the same turn.
+ * After a crash it may be called again for the same message with the same
+ * `state`, and must then give the same outcome.
  */
 export interface Responder {
-  respond(turn: Turn): Promise<Reply[]>;
+  respond(turn: Turn): Promise<TurnOutcome>;
 }
 
 /** Answers every message with the workspace's configured auto-reply text. */
 export class AutoReplyResponder implements Responder {
-  async respond(turn: Turn): Promise<Reply[]> {
-    return [{ text: turn.workspace.texts.autoReply }];
+  async respond(turn: Turn): Promise<TurnOutcome> {
+    return { replies: [{ text: turn.workspace.texts.autoReply }] };
   }
 }

@@ -1,10 +1,11 @@
 import type { Config, WorkspaceConfig } from './config/schema.js';
 import type { InboundMessage } from './message.js';
 import type { Queues } from './queue/queues.js';
-import type { Responder } from './responder.js';
+import type { Responder, Turn, TurnOutcome } from './responder.js';
 import { Contact } from './store/contact.js';
 import { Conversation, type ConversationDoc } from './store/conversation.js';
-import { contactId, inboundMessageId, replyId } from './store/ids.js';
+import { contactId, inboundMessageId, leadId, replyId } from './store/ids.js';
+import { Lead } from './store/lead.js';
 import { Message } from './store/message.js';
 
 const duplicateKey = 11000;
@@ -51,10 +52,10 @@ export class Router {
       return;
     }
 
-    const conversation = await this.openConversation(inbound);
+    const { conversation, contact } = await this.openConversation(inbound);
     const order = existing?.order ?? conversation.seq * slotsPerTurn;
-    const replies = await this.options.responder.respond({ workspace, conversation, message: inbound });
-    const replyDocs = replies.map((reply, i) => ({
+    const outcome = await this.respond(id, inbound, workspace, conversation, contact);
+    const replyDocs = outcome.replies.map((reply, i) => ({
       _id: replyId(id, i),
       workspace: address.workspace,
       conversation: conversation._id,
@@ -84,12 +85,55 @@ export class Router {
   }
 
   /**
+   * Runs the responder, unless people have the conversation, and stores what the turn
+   * changed on the conversation before its messages (see `handle`): a crash in between
+   * is retried from the state saved before this turn, so the bot's step is not taken twice.
+   */
+  private async respond(id: string, inbound: InboundMessage, workspace: WorkspaceConfig, conversation: ConversationDoc, contact: Turn['contact']): Promise<TurnOutcome> {
+    const retry = conversation.botInbound === id;
+    // Handed off (or with an agent): the bot stays silent; the message is stored for the people.
+    if (!retry && conversation.status !== 'bot') return { replies: [] };
+    const state = (retry ? conversation.botPrevState : conversation.botState) ?? undefined;
+    const outcome = await this.options.responder.respond({ workspace, conversation, contact, message: inbound, state });
+    const { address } = inbound;
+    if (outcome.leads?.length) {
+      await insertIgnoringDuplicates(
+        outcome.leads.map((lead, i) => ({
+          _id: leadId(id, i),
+          workspace: address.workspace,
+          conversation: conversation._id,
+          contact: conversation.contact,
+          channel: address.channel,
+          account: address.account,
+          ...lead,
+        })),
+        Lead,
+      );
+    }
+    if (outcome.state !== undefined || outcome.status) {
+      await Conversation.updateOne(
+        { _id: conversation._id },
+        {
+          $set: {
+            botInbound: id,
+            ...(outcome.state !== undefined ? { botState: outcome.state, ...(state !== undefined ? { botPrevState: state } : {}) } : {}),
+            ...(outcome.status ? { status: outcome.status } : {}),
+            ...(outcome.team ? { team: outcome.team } : {}),
+          },
+          ...(outcome.state !== undefined && state === undefined ? { $unset: { botPrevState: 1 } } : {}),
+        },
+      );
+    }
+    return outcome;
+  }
+
+  /**
    * Stores a message the router gave up on, with the reason, so it is not lost
    * and an operator or agent can see it; a redelivery processes it again.
    */
   async recordFailure(inbound: InboundMessage, err: Error): Promise<void> {
     const id = inboundMessageId({ ...inbound.address, platformId: inbound.platformId });
-    const conversation = await this.openConversation(inbound);
+    const { conversation } = await this.openConversation(inbound);
     await insertIgnoringDuplicates([
       {
         ...this.inboundDoc(id, inbound, conversation._id, conversation.seq * slotsPerTurn),
@@ -100,12 +144,12 @@ export class Router {
   }
 
   /** The address's open conversation, created with its contact on first contact; bumps its sequence. */
-  private async openConversation(inbound: InboundMessage): Promise<ConversationDoc> {
+  private async openConversation(inbound: InboundMessage): Promise<{ conversation: ConversationDoc; contact: Turn['contact'] }> {
     const { workspace, channel, account, user } = inbound.address;
     const now = new Date(inbound.receivedAt);
     const _id = contactId(inbound.address);
     const contact =
-      (await Contact.findById(_id, { openConversation: 1 }).lean()) ??
+      (await Contact.findById(_id, { openConversation: 1, name: 1, locale: 1 }).lean()) ??
       (await Contact.findOneAndUpdate(
         { _id },
         { $setOnInsert: { workspace, channel, account, user, name: inbound.profile?.name, locale: inbound.profile?.locale } },
@@ -114,12 +158,12 @@ export class Router {
     if (contact?.openConversation) {
       // By `_id` alone, the look-up FerretDB v1 answers from an index; closing a conversation clears the pointer.
       const open = await Conversation.findByIdAndUpdate(contact.openConversation, { $inc: { seq: 1 }, $set: { lastMessageAt: now } }, { returnDocument: 'after' }).lean();
-      if (open && open.workspace === workspace && open.status !== 'closed') return open;
+      if (open && open.workspace === workspace && open.status !== 'closed') return { conversation: open, contact: profileOf(contact) };
     }
     // One shard processes an address at a time, so no other worker creates this conversation concurrently.
     const created = (await Conversation.create({ workspace, channel, account, user, contact: _id, status: 'bot', seq: 1, lastMessageAt: now })).toObject();
     await Contact.updateOne({ _id }, { $set: { openConversation: created._id } });
-    return created;
+    return { conversation: created, contact: profileOf(contact) };
   }
 
   private inboundDoc(id: string, inbound: InboundMessage, conversation: ConversationDoc['_id'], order: number) {
@@ -147,18 +191,23 @@ export class Router {
  * crash part-way through): the first attempt is one ordered write, and only a
  * duplicate makes it go again unordered to store the rest.
  */
-async function insertIgnoringDuplicates(docs: object[]): Promise<void> {
+async function insertIgnoringDuplicates(docs: object[], into: { insertMany(docs: object[], options: { ordered: boolean }): Promise<unknown> } = Message): Promise<void> {
   if (!docs.length) return;
   try {
-    await Message.insertMany(docs, { ordered: true });
+    await into.insertMany(docs, { ordered: true });
   } catch (err) {
     if (!isDuplicate(err)) throw err;
     try {
-      await Message.insertMany(docs, { ordered: false });
+      await into.insertMany(docs, { ordered: false });
     } catch (again) {
       if (!isDuplicate(again)) throw again;
     }
   }
+}
+
+/** Name and locale as the contact's platform gave them (the flow uses them in texts and to pick a language). */
+function profileOf(contact: { name?: string | null; locale?: string | null } | null): Turn['contact'] {
+  return { ...(contact?.name ? { name: contact.name } : {}), ...(contact?.locale ? { locale: contact.locale } : {}) };
 }
 
 function isDuplicate(err: unknown): boolean {

@@ -1,7 +1,12 @@
 import type { Choice } from '../core/message.js';
-import type { Condition, Flow, FlowNode, Text } from './schema.js';
+import { answerForm, askForm, pickChoice, type FormProgress } from './form.js';
+import { defaultChoiceRetry, defaultRetry, httpRequest, localChoices, localize, reply, templateScope } from './render.js';
+import type { Condition, Flow, FlowNode } from './schema.js';
 import { renderTemplate } from './template.js';
 import { validateAnswer } from './validators.js';
+
+export { localize };
+export type { FormProgress };
 
 /** Where a conversation is in its flow; stored on the conversation, so it survives restarts. */
 export interface FlowState {
@@ -11,25 +16,53 @@ export interface FlowState {
   /** The node waiting for an answer, or the one the flow stopped at. */
   node: string;
   vars: Record<string, unknown>;
-  /** Failed answers to the waiting node so far. */
+  /** Failed answers to the waiting node (for a form: to its current question) so far. */
   retries: number;
   status: 'waiting' | 'handoff' | 'ended';
+  /** While waiting at a `form` node: the question it is on and the answers so far. */
+  form?: FormProgress;
+  /** While waiting at an `http` node: its request is out, and only an `http-result` moves the flow on. */
+  awaiting?: 'http';
 }
 
-export type FlowInput = { type: 'text'; text: string } | { type: 'choice'; choiceId: string; text?: string };
+/** What an `http` node asks the caller to send (see `performHttp` in flows/http.ts). */
+export interface HttpRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+  timeoutMs: number;
+  /** The largest response body to accept, in bytes. */
+  maxBytes: number;
+}
+
+/** How an `http` node's request went: the parsed JSON response, or a short reason. */
+export type HttpResult = { ok: true; json: unknown } | { ok: false; error: string };
+
+export type FlowInput =
+  | { type: 'text'; text: string }
+  | { type: 'choice'; choiceId: string; text?: string }
+  /** The outcome of the request of the latest `http` action, fed back by the caller. */
+  | ({ type: 'http-result' } & HttpResult);
 
 export type FlowAction =
   | { type: 'reply'; text: string; choices?: Choice[] }
   /** Hand the conversation to people; the bot stays silent until it is handed back. */
   | { type: 'handoff'; team?: string }
   /** The contact asked to stop marketing messages (recorded by the consent work). */
-  | { type: 'opt-out' };
+  | { type: 'opt-out' }
+  /** A completed form; `consent.text` is the question as the contact saw it. */
+  | { type: 'lead'; form: string; fields: Record<string, string | number>; consent?: { purpose: string; granted: boolean; text: string } }
+  /** Perform this request, then call {@link step} with its `http-result`. Always the last action of a step. */
+  | { type: 'http'; request: HttpRequest };
 
 export interface StepContext {
   contact: { name?: string; locale?: string };
   channel: string;
   /** Flows by id, for `goto` into another flow (their current versions). */
   flows: ReadonlyMap<string, Flow>;
+  /** Values for `{{ secrets.* }}` (API keys), usable in http nodes only, never in chat texts. */
+  secrets?: Readonly<Record<string, string>>;
 }
 
 export interface StepResult {
@@ -39,8 +72,6 @@ export interface StepResult {
 
 /** More node visits than this in one step means a loop without a question in it. */
 const maxHops = 100;
-const defaultRetry: Text = { en: "Sorry, I didn't get that." };
-const defaultChoiceRetry: Text = { en: 'Please pick one of the options.' };
 
 /**
  * Starts `flow` at its start node. Pure: same inputs, same result; the caller
@@ -52,28 +83,37 @@ export function startFlow(flow: Flow, ctx: StepContext, vars: Record<string, unk
 }
 
 /**
- * One turn: the contact's input against the state's waiting node. `flow` is
- * the version the state names. Pure, and it never throws on any input.
+ * One turn: the contact's input (or an http result) against the state's
+ * waiting node. `flow` is the version the state names. Pure, and it never
+ * throws on any input.
  */
 export function step(flow: Flow, state: FlowState, input: FlowInput, ctx: StepContext): StepResult {
+  const node = flow.nodes.get(state.node);
+  const awaiting = state.status === 'waiting' && state.awaiting === 'http' && node?.kind === 'http' ? node : undefined;
+  if (input.type === 'http-result') {
+    if (!awaiting) return { actions: [], state }; // late or duplicate: the flow has moved on
+    const vars = { ...state.vars, [awaiting.var]: input.ok ? input.json : { error: input.error } };
+    return run(flow, { ...state, vars }, input.ok ? awaiting.next : awaiting.onError, [], ctx);
+  }
   const text = input.type === 'text' ? input.text : (input.text ?? input.choiceId);
   const intent = flow.intents[text.trim().toLowerCase()];
-  if (intent === '@restart') return startFlow(flow, ctx);
   if (intent === '@stop') return { actions: [{ type: 'opt-out' }], state };
+  // The request is out and its result will come; an opt-out above is the one thing not to drop meanwhile.
+  if (awaiting) return { actions: [], state };
+  if (intent === '@restart') return startFlow(flow, ctx);
   if (intent) return run(flow, { ...state, status: 'waiting' }, intent, [], ctx);
 
   if (state.status === 'handoff') return { actions: [], state };
   if (state.status === 'ended') return startFlow(flow, ctx, state.vars);
-  const node = flow.nodes.get(state.node);
   if (!node) return startFlow(flow, ctx); // the node is gone (should not happen: versions are kept)
 
   const actions: FlowAction[] = [];
   if (node.kind === 'say' && node.choices) {
-    const choices = node.choices.map((c) => ({ id: c.id, label: localize(c.label, flow, ctx) }));
-    const picked = input.type === 'choice' ? choices.find((c) => c.id === input.choiceId) : undefined;
-    const answer = picked ? { ok: true as const, value: picked.id } : validateAnswer({ type: 'choice' }, text, { choices });
-    if (answer.ok) return run(flow, state, node.choices.find((c) => c.id === answer.value)!.next, actions, ctx);
-    actions.push(reply(node.retry ?? defaultChoiceRetry, flow, state, ctx), { ...reply(node.say, flow, state, ctx), choices });
+    const choices = localChoices(node.choices, flow, ctx);
+    const picked = pickChoice(choices, input);
+    const choice = node.choices.find((c) => c.id === picked);
+    if (choice) return run(flow, state, choice.next, actions, ctx);
+    actions.push(reply(node.retry ?? defaultChoiceRetry, flow, state.vars, ctx), reply(node.say, flow, state.vars, ctx, choices));
     return { actions, state: { ...state, retries: state.retries + 1 } };
   }
   if (node.kind === 'ask') {
@@ -81,8 +121,13 @@ export function step(flow: Flow, state: FlowState, input: FlowInput, ctx: StepCo
     if (answer.ok) return run(flow, { ...state, vars: { ...state.vars, [node.var]: answer.value } }, node.next, actions, ctx);
     const retries = state.retries + 1;
     if (retries > node.maxRetries && node.fallback) return run(flow, state, node.fallback, actions, ctx);
-    actions.push(reply(node.retry ?? defaultRetry, flow, state, ctx), reply(node.ask, flow, state, ctx));
+    actions.push(reply(node.retry ?? defaultRetry, flow, state.vars, ctx), reply(node.ask, flow, state.vars, ctx));
     return { actions, state: { ...state, retries: retries > node.maxRetries ? 0 : retries } };
+  }
+  if (node.kind === 'form') {
+    const outcome = answerForm(node, state.form ?? { field: 0, values: {} }, input, flow, state.vars, ctx);
+    if (outcome.done) return run(flow, { ...state, vars: outcome.vars }, node.next, outcome.actions, ctx);
+    return { actions: outcome.actions, state: { ...state, vars: outcome.vars, form: outcome.progress, retries: outcome.retried ? state.retries + 1 : 0 } };
   }
   // Waiting on a node that asks nothing (e.g. the flow changed shape): carry on from it.
   return run(flow, state, state.node, actions, ctx);
@@ -95,18 +140,20 @@ function run(flow: Flow, state: FlowState, target: string, actions: FlowAction[]
   let name = target;
   for (let hop = 0; hop < maxHops; hop++) {
     const node: FlowNode | undefined = current.nodes.get(name);
-    const here = (status: FlowState['status']): StepResult => ({ actions, state: { flow: current.id, version: current.version, node: name, vars, retries: 0, status } });
+    const here = (status: FlowState['status'], extra: Pick<FlowState, 'form' | 'awaiting'> = {}): StepResult => ({
+      actions,
+      state: { flow: current.id, version: current.version, node: name, vars, retries: 0, status, ...extra },
+    });
     if (!node) return here('ended');
-    const scope = { state: { ...state, vars }, flow: current };
     switch (node.kind) {
       case 'say':
-        actions.push({ ...reply(node.say, current, scope.state, ctx), ...(node.choices ? { choices: node.choices.map((c) => ({ id: c.id, label: localize(c.label, current, ctx) })) } : {}) });
+        actions.push(reply(node.say, current, vars, ctx, node.choices ? localChoices(node.choices, current, ctx) : undefined));
         if (node.choices) return here('waiting');
         if (!node.next) return here('ended');
         name = node.next;
         break;
       case 'ask':
-        actions.push(reply(node.ask, current, scope.state, ctx));
+        actions.push(reply(node.ask, current, vars, ctx));
         return here('waiting');
       case 'set': {
         const values = templateScope(vars, ctx);
@@ -128,30 +175,25 @@ function run(flow: Flow, state: FlowState, target: string, actions: FlowAction[]
         }
         break;
       case 'handoff':
-        actions.push(reply(node.handoff.message, current, scope.state, ctx), { type: 'handoff', ...(node.handoff.team ? { team: node.handoff.team } : {}) });
+        actions.push(reply(node.handoff.message, current, vars, ctx), { type: 'handoff', ...(node.handoff.team ? { team: node.handoff.team } : {}) });
         return here('handoff');
       case 'end':
-        if (node.end !== null) actions.push(reply(node.end, current, scope.state, ctx));
+        if (node.end !== null) actions.push(reply(node.end, current, vars, ctx));
         return here('ended');
+      case 'form': {
+        const progress: FormProgress = { field: 0, values: {} };
+        if (node.form.title) actions.push(reply(node.form.title, current, vars, ctx));
+        actions.push(askForm(node, progress.field, current, vars, ctx));
+        return here('waiting', { form: progress });
+      }
+      case 'http':
+        // The caller performs the request and feeds back its http-result; no I/O here.
+        actions.push({ type: 'http', request: httpRequest(node, vars, ctx) });
+        return here('waiting', { awaiting: 'http' });
     }
   }
   // A loop of nodes that never asks anything: stop rather than spin.
-  return { actions, state: { ...state, vars, status: 'ended' } };
-}
-
-function reply(text: Text, flow: Flow, state: FlowState, ctx: StepContext): { type: 'reply'; text: string } {
-  return { type: 'reply', text: renderTemplate(localize(text, flow, ctx), templateScope(state.vars, ctx)) };
-}
-
-/** The contact's language, else its base language, else the flow's, else the first given. */
-export function localize(text: Text, flow: Flow, ctx: StepContext): string {
-  if (typeof text === 'string') return text;
-  const locale = ctx.contact.locale;
-  return text[locale ?? ''] ?? text[locale?.split('-')[0] ?? ''] ?? text[flow.locale] ?? Object.values(text)[0] ?? '';
-}
-
-function templateScope(vars: Record<string, unknown>, ctx: StepContext): Record<string, unknown> {
-  return { ...vars, contact: ctx.contact, channel: ctx.channel };
+  return { actions, state: { flow: state.flow, version: state.version, node: state.node, vars, retries: state.retries, status: 'ended' } };
 }
 
 function lookup(scope: Record<string, unknown>, path: string): unknown {

@@ -20,6 +20,8 @@ export interface LoadFlowsOptions {
 
 /** Variables every flow can use without defining them. */
 const builtinRoots = new Set(['contact', 'channel']);
+/** Only an http node's url, headers and body may use `{{ secrets.* }}`: a chat text would show them to the contact. */
+const secretsRoot = 'secrets';
 
 /** Flow files (`*.yaml`, not `*.test.yaml`) of a folder, or the files given. */
 export function flowFiles(paths: readonly string[]): string[] {
@@ -100,6 +102,7 @@ export function parseFlow(text: string, file: string, options: LoadFlowsOptions 
 
   const nodes = new Map<string, FlowNode>();
   const invalid = new Set<string>(); // reported already: edges into them are not errors of their own
+  const defined = new Set<string>(builtinRoots);
   for (const [name, raw] of Object.entries(header.data.nodes)) {
     const path = ['nodes', name];
     const kinds = raw && typeof raw === 'object' ? nodeKinds.filter((k) => k in raw) : [];
@@ -113,17 +116,15 @@ export function parseFlow(text: string, file: string, options: LoadFlowsOptions 
     if (!parsed.success) {
       issues.push(...parsed.error.issues.map((i) => zodIssue(atPath, path, i)));
       invalid.add(name);
+      // Likewise the variables it means to set, so their uses elsewhere are not reported too.
+      for (const v of variablesOf(raw)) defined.add(v);
       continue;
     }
     nodes.set(name, { ...parsed.data, kind } as FlowNode);
   }
 
   // The graph: every edge must land on a node; every node must be reachable from the start.
-  const defined = new Set<string>(builtinRoots);
-  for (const node of nodes.values()) {
-    if (node.kind === 'ask') defined.add(node.var);
-    if (node.kind === 'set') for (const k of Object.keys(node.set)) defined.add(k);
-  }
+  for (const node of nodes.values()) for (const v of variablesOf(node)) defined.add(v);
   if (!nodes.has(start) && !invalid.has(start)) issues.push(atPath(['start'], `start node "${start}" is not defined`));
   const edges = new Map<string, string[]>();
   for (const [name, node] of nodes) {
@@ -143,7 +144,11 @@ export function parseFlow(text: string, file: string, options: LoadFlowsOptions 
         out.push([node.else, [...p, 'else']]);
         break;
       case 'set':
+      case 'form':
         out.push([node.next, [...p, 'next']]);
+        break;
+      case 'http':
+        out.push([node.next, [...p, 'next']], [node.onError, [...p, 'onError']]);
         break;
       case 'goto':
         if (typeof node.goto === 'string') out.push([node.goto, [...p, 'goto']]);
@@ -185,6 +190,16 @@ export function parseFlow(text: string, file: string, options: LoadFlowsOptions 
   return result;
 }
 
+/** The variables a node sets: an ask or http node's `var`, a set node's keys, a form's field names. Works on unchecked YAML too. */
+function variablesOf(node: unknown): string[] {
+  if (!node || typeof node !== 'object') return [];
+  const n = node as { var?: unknown; set?: unknown; form?: { fields?: unknown } };
+  const names: unknown[] = [n.var];
+  if (n.set && typeof n.set === 'object') names.push(...Object.keys(n.set));
+  if (n.form && Array.isArray(n.form.fields)) names.push(...n.form.fields.map((f: unknown) => (f && typeof f === 'object' ? (f as { name?: unknown }).name : undefined)));
+  return names.filter((v): v is string => typeof v === 'string');
+}
+
 type AtPath = (path: readonly (string | number)[], message: string, key?: boolean) => ConfigIssue;
 interface Locate {
   at: (offset: number, path: readonly (string | number)[], message: string) => ConfigIssue;
@@ -192,10 +207,15 @@ interface Locate {
   doc: Document;
 }
 
-/** Template syntax and variables of every text in a node, and choice limits per channel. */
+/**
+ * Template syntax and variables of every text in a node (http url, headers and
+ * body included), and choice limits per channel (say choices, form options).
+ */
 function checkTexts(node: FlowNode, p: (string | number)[], defined: Set<string>, locate: Locate, issues: ConfigIssue[], limits: readonly ChoiceLimits[]): void {
   const { atPath } = locate;
   const texts: [Text | undefined, (string | number)[]][] = [];
+  const choiceLists: [readonly { label: Text }[], (string | number)[]][] = [];
+  if (node.kind === 'say' && node.choices) choiceLists.push([node.choices, [...p, 'choices']]);
   switch (node.kind) {
     case 'say':
       texts.push([node.say, [...p, 'say']], [node.retry, [...p, 'retry']]);
@@ -213,9 +233,24 @@ function checkTexts(node: FlowNode, p: (string | number)[], defined: Set<string>
     case 'set':
       for (const [k, v] of Object.entries(node.set)) if (typeof v === 'string') texts.push([v, [...p, 'set', k]]);
       break;
+    case 'form': {
+      const f = [...p, 'form'];
+      texts.push([node.form.title, [...f, 'title']], [node.form.submitted, [...f, 'submitted']], [node.form.consent?.label, [...f, 'consent', 'label']]);
+      node.form.fields.forEach((field, i) => {
+        texts.push([field.label, [...f, 'fields', i, 'label']], [field.retry, [...f, 'fields', i, 'retry']]);
+        field.options?.forEach((o, j) => texts.push([o.label, [...f, 'fields', i, 'options', j, 'label']]));
+        if (field.options) choiceLists.push([field.options, [...f, 'fields', i, 'options']]);
+      });
+      break;
+    }
+    case 'http':
+      texts.push([node.http.url, [...p, 'http', 'url']], [node.http.body, [...p, 'http', 'body']]);
+      for (const [name, value] of Object.entries(node.http.headers)) texts.push([value, [...p, 'http', 'headers', name]]);
+      break;
     default:
       break;
   }
+  const mayUseSecrets = node.kind === 'http';
   for (const [text, path] of texts) {
     if (text === undefined) continue;
     const variants: [string, (string | number)[]][] = typeof text === 'string' ? [[text, path]] : Object.entries(text).map(([lang, t]) => [t, [...path, lang]]);
@@ -228,20 +263,23 @@ function checkTexts(node: FlowNode, p: (string | number)[], defined: Set<string>
       for (const e of parsed.errors) issues.push(inTemplate(e.offset, e.message));
       for (const path of parsed.paths) {
         const root = path.split('.')[0]!;
-        if (!defined.has(root)) issues.push(inTemplate(template.indexOf(path), `variable "${root}" is used but never set (by an ask node's var or a set node)`));
+        if (defined.has(root) || (root === secretsRoot && mayUseSecrets)) continue;
+        const message =
+          root === secretsRoot ? 'secrets can only be used in an http node\'s url, headers or body' : `variable "${root}" is used but never set (by an ask node's var, a set node, a form field or an http node's var)`;
+        issues.push(inTemplate(template.indexOf(path), message));
       }
     }
   }
-  if (node.kind === 'say' && node.choices) {
+  for (const [choices, where] of choiceLists) {
     for (const limit of limits) {
-      if (limit.maxChoices > 0 && node.choices.length > limit.maxChoices) {
-        issues.push(atPath([...p, 'choices'], `${node.choices.length} choices, but ${limit.channel} shows at most ${limit.maxChoices}`));
+      if (limit.maxChoices > 0 && choices.length > limit.maxChoices) {
+        issues.push(atPath(where, `${choices.length} choices, but ${limit.channel} shows at most ${limit.maxChoices}`));
       }
-      node.choices.forEach((c, i) => {
+      choices.forEach((c, i) => {
         const labels = typeof c.label === 'string' ? [c.label] : Object.values(c.label);
         const longest = Math.max(...labels.map((l) => l.length));
         if (limit.maxChoiceLabelLength > 0 && longest > limit.maxChoiceLabelLength) {
-          issues.push(atPath([...p, 'choices', i, 'label'], `label of ${longest} characters, but ${limit.channel} shows at most ${limit.maxChoiceLabelLength}`));
+          issues.push(atPath([...where, i, 'label'], `label of ${longest} characters, but ${limit.channel} shows at most ${limit.maxChoiceLabelLength}`));
         }
       });
     }
@@ -264,8 +302,10 @@ function scalarStart(doc: Document, path: readonly (string | number)[]): number 
 function zodIssue(atPath: AtPath, base: (string | number)[], issue: z.core.$ZodIssue): ConfigIssue {
   const path = [...base, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))];
   if (issue.code === 'unrecognized_keys') return atPath([...path, issue.keys[0]!], `unknown key "${issue.keys.join('", "')}"`, true);
+  if (issue.code === 'invalid_key') return atPath(path, issue.issues[0]?.message ?? issue.message, true);
   if (issue.code === 'invalid_type' && issue.input === undefined) return atPath(path, `missing (expected ${issue.expected})`);
-  if (issue.code === 'invalid_union') return atPath(path, 'expected a text, or a map of language code to text');
+  // A discriminated union (a validator's `type`) says which values it expects; the other unions here are texts.
+  if (issue.code === 'invalid_union' && issue.discriminator === undefined) return atPath(path, 'expected a text, or a map of language code to text');
   return atPath(path, issue.message);
 }
 

@@ -28,6 +28,81 @@ const conditionSchema = z.strictObject({
   lt: z.number().optional(),
 });
 
+const optionSchema = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected an option id of letters, digits, "_" or "-"'),
+  label: textSchema,
+});
+
+/**
+ * One question of a form. Its `type` and that type's options (`pattern`, `defaultCountry`,
+ * `min`, …) are written flat on the field, like `{ name: phone, type: phone, defaultCountry: CZ }`,
+ * and checked by the answer validators' own schema, so forms and `ask` nodes accept the same.
+ */
+const formFieldSchema = z
+  .looseObject({
+    name: varName,
+    label: textSchema,
+    /** Fields are optional unless required; an optional one is skipped with one of the form's `skip` words. */
+    required: z.boolean().default(false),
+    retry: textSchema.optional(),
+    /** The answers of a `choice` field. */
+    options: z.array(optionSchema).min(1).max(20).optional(),
+  })
+  .transform((field, ctx) => {
+    const { name, label, required, retry, options, ...rest } = field;
+    const validate = answerValidatorSchema.safeParse({ type: 'text', ...rest });
+    if (!validate.success) {
+      // Passed on whole (paths are relative to the field), so unknown keys are still reported at the key.
+      for (const issue of validate.error.issues) ctx.issues.push(issue as z.core.$ZodRawIssue);
+      return z.NEVER;
+    }
+    if ((validate.data.type === 'choice') !== (options !== undefined)) {
+      ctx.issues.push({ code: 'custom', path: ['options'], input: field, message: options ? 'options are only for a field of type choice' : 'a choice field needs options' });
+      return z.NEVER;
+    }
+    return { name, label, required, ...(retry ? { retry } : {}), ...(options ? { options } : {}), validate: validate.data };
+  });
+
+const formSchema = z
+  .strictObject({
+    /** Stored with each lead, to tell forms apart. */
+    id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected a form id of letters, digits, "_" or "-"'),
+    /** Said before the first question. */
+    title: textSchema.optional(),
+    fields: z.array(formFieldSchema).min(1).max(30),
+    /** A yes/no question after the fields; there is no default answer, so it is never pre-ticked. */
+    consent: z.strictObject({ label: textSchema, purpose: z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/, 'expected a lowercase purpose like "marketing"').default('marketing') }).optional(),
+    /** Said once the form is complete; it can use the field names as variables. */
+    submitted: textSchema.optional(),
+    /** Answers that skip an optional field (compared trimmed, case-insensitively); never an answer themselves. */
+    skip: z.array(z.string().trim().min(1).max(64)).min(1).default(['skip', '-']),
+  })
+  .superRefine((form, ctx) => {
+    const seen = new Set<string>();
+    form.fields.forEach((f, i) => {
+      if (seen.has(f.name)) ctx.addIssue({ code: 'custom', path: ['fields', i, 'name'], message: `field "${f.name}" is already in this form` });
+      seen.add(f.name);
+    });
+  });
+
+/** A header name as HTTP allows it (RFC 9110 token). */
+const headerName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/, 'expected a header name');
+
+const httpSchema = z
+  .strictObject({
+    method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('GET'),
+    /** The scheme is written out so that no variable can pick it; values are URL-encoded. */
+    url: z.string().max(2048).regex(/^https?:\/\/[^\s/{]/i, 'expected an http:// or https:// URL with a literal host start'),
+    headers: z.record(headerName, z.string().max(4096)).default({}),
+    /** A JSON body; each substituted value becomes one JSON literal. */
+    body: z.string().min(1).max(16384).optional(),
+    timeoutMs: z.number().int().min(1).max(30_000).default(5000),
+    /** The largest response body read; a bigger one is an error. */
+    maxBytes: z.number().int().min(1).max(1_048_576).default(65_536),
+  })
+  // fetch refuses a GET with a body; say so when the flow loads rather than on every call.
+  .refine((h) => h.method !== 'GET' || h.body === undefined, { message: 'a GET request cannot have a body', path: ['body'] });
+
 export const nodeSchemas = {
   say: z.strictObject({
     say: textSchema,
@@ -63,12 +138,32 @@ export const nodeSchemas = {
   end: z.strictObject({
     end: z.union([textSchema, z.null()]),
   }),
+  /** A lead form, asked one field per message; completes with a `lead` action. */
+  form: z.strictObject({
+    form: formSchema,
+    next: nodeId,
+  }),
+  /** A call to a business API, performed by the caller; the engine itself does no I/O. */
+  http: z.strictObject({
+    http: httpSchema,
+    /** Gets the parsed JSON response, or `{ error }` on failure. */
+    var: varName,
+    next: nodeId,
+    /** Where to go on a timeout, network error, non-2xx, oversized or non-JSON response. */
+    onError: nodeId,
+  }),
 } as const;
 
 export type NodeKind = keyof typeof nodeSchemas;
 export const nodeKinds = Object.keys(nodeSchemas) as NodeKind[];
 export type FlowNode = { [K in NodeKind]: z.infer<(typeof nodeSchemas)[K]> & { kind: K } }[NodeKind];
 export type Condition = z.infer<typeof conditionSchema>;
+/** A parsed `form` node (see flows/form-and-http.md). */
+export type FormNode = Extract<FlowNode, { kind: 'form' }>;
+/** One parsed form field: its validator gathered under `validate`, as on an `ask` node. */
+export type FormField = FormNode['form']['fields'][number];
+/** A parsed `http` node, with its defaults filled in. */
+export type HttpNode = Extract<FlowNode, { kind: 'http' }>;
 
 /** The parts of a flow file other than its nodes (validated first, nodes one by one after). */
 export const flowHeaderSchema = z.strictObject({

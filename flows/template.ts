@@ -64,9 +64,9 @@ export function parseTemplate(template: string): ParsedTemplate {
  * - The fallback is used when the value renders as nothing (in `json`: when it is missing, `null` or `""`), and
  *   is encoded like a value.
  * - `maxLength` (default 4096) caps the output. The template's own text is kept whole and values share what is
- *   left, in order, each cut to fit (before encoding, so never mid-escape; a JSON value that cannot be cut
- *   becomes `null`), so URLs keep their structure and JSON stays valid. Only a template whose own text is longer
- *   than `maxLength` (counting each `json` placeholder as `null`) is itself cut.
+ *   left, in order, each cut to fit (whole characters, before encoding, so never mid-escape; a JSON value other
+ *   than a string cannot be cut and becomes `null`), so URLs keep their structure and JSON stays valid. Only a
+ *   template whose own text is longer than `maxLength` (counting each `json` placeholder as `null`) is cut.
  */
 export function renderTemplate(
   template: string,
@@ -276,15 +276,24 @@ function encodeUrlComponent(s: string): string {
   return encodeURIComponent(s);
 }
 
-/**
- * Encodes `s`, cut so the result fits in `budget`. Encoding never shortens a character, so characters past the
- * budget can be dropped before encoding, and dropping as many more as the result is over is always enough.
- */
+/** Encodes `s`, cut to its longest prefix whose encoding fits in `budget`. */
 function fit(s: string, encode: (s: string) => string, budget: number): string {
-  const first = cut(s, budget);
-  const encoded = encode(first);
-  if (encoded.length <= budget) return encoded;
-  return encode(cut(first, first.length - (encoded.length - budget)));
+  // Encoding never shortens a character, so characters past the budget could never be shown anyway.
+  const short = cut(s, budget);
+  const whole = encode(short);
+  if (whole.length <= budget) return whole;
+  // Cut whole characters (code points) before encoding, so never half an emoji or half a %XX or \uXXXX escape.
+  // Encodings here are per character plus a fixed wrapper (JSON's quotes), so costs add up exactly, or
+  // overestimate (a lone `.` in a URL), which only ever errs on the short side.
+  const wrapper = encode('').length;
+  let room = budget - wrapper;
+  let end = 0;
+  for (const ch of short) {
+    room -= encode(ch).length - wrapper;
+    if (room < 0) break;
+    end += ch.length;
+  }
+  return encode(short.slice(0, end));
 }
 
 /** The first `n` UTF-16 units of `s`, without splitting a surrogate pair (half an emoji breaks encoders downstream). */

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { isMap, isScalar, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, type ConfigIssue } from '../errors.js';
@@ -54,6 +55,7 @@ export function parseConfig(text: string, file: string, options: LoadOptions): C
     throw new ConfigError(byPosition(parsed.error.issues.flatMap((issue) => zodIssueAt(doc, at, [], issue))));
   }
   const config = parsed.data;
+  for (const ws of config.workspaces) if (ws.flows) ws.flows.path = resolve(dirname(file), ws.flows.path);
 
   // Cross-field checks the schema cannot express, and each channel's own account schema.
   const seenWorkspaces = new Map<string, number>();

@@ -18,6 +18,16 @@ export const workspaceSchema = z.strictObject({
   id: idSchema,
   name: z.string().min(1).max(200),
   texts: textsSchema.prefault({}),
+  /**
+   * The workspace's chatbot: flow files (a folder or file, relative to this config file) and the
+   * flow new conversations start in. Without it the bot answers `texts.autoReply`.
+   */
+  flows: z.strictObject({ path: z.string().min(1), start: z.string().min(1) }).optional(),
+  /**
+   * Keys for this workspace's admin API (`Authorization: Bearer <key>`): leads, handing
+   * conversations back. Put them in the environment: `- ${SHOP_API_KEY}`.
+   */
+  apiKeys: z.array(z.string().min(24, 'expected an API key of at least 24 characters')).default([]),
   /** Channel id → its accounts. Each adapter validates its own account fields. */
   channels: z.record(idSchema, z.array(channelAccountSchema)).default({}),
 });
@@ -68,6 +78,8 @@ export const configSchema = z.strictObject({
       lockMs: durationMs.default(10_000),
     })
     .prefault({}),
+  /** Serves the demo shop's endpoints (an order-status API the example flow calls). */
+  demo: z.boolean().default(false),
   workspaces: z.array(workspaceSchema).min(1, 'expected at least one workspace'),
 });
 export type Config = z.infer<typeof configSchema>;

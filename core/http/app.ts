@@ -7,6 +7,8 @@ import type { HttpRouter, RawRequest, RouteHandler } from './router.js';
 
 export interface AppOptions {
   logger: Logger;
+  /** Mounted at `/api` with its own authentication (see admin.ts). */
+  admin?: express.Router;
   metrics: Metrics;
   bodyLimitBytes: number;
   /** Resolves when MongoDB and Redis answer; throws otherwise. */
@@ -34,6 +36,8 @@ export function createApp(options: AppOptions): { app: Express; router: HttpRout
   app.get('/metrics', async (_req, res) => {
     res.type(options.metrics.registry.contentType).send(await options.metrics.registry.metrics());
   });
+
+  if (options.admin) app.use('/api', options.admin);
 
   // Raw bytes, because webhook signatures are computed over the exact body.
   const raw = express.raw({ type: () => true, limit: options.bodyLimitBytes });

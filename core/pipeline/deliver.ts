@@ -5,6 +5,7 @@ import { ChannelApiError } from '../errors.js';
 import type { OutboundMessage } from '../message.js';
 import type { Metrics } from '../metrics.js';
 import type { OutboundJob } from '../queue/queues.js';
+import { renderForChannel } from '../render.js';
 import { Message } from '../store/message.js';
 import type { ConversationHolds } from './hold.js';
 
@@ -48,12 +49,14 @@ export async function deliver(options: DeliverOptions, job: Job<OutboundJob>, to
 
   const adapter = adapters.get(message.channel);
   if (!adapter) throw new UnrecoverableError(`no adapter for channel "${message.channel}"`);
+  // Stored as the bot meant it; sent as the channel can show it (buttons or a numbered list).
+  const rendered = renderForChannel({ text: message.text ?? '', choices: message.choices?.map((c) => ({ id: c.id, label: c.label })) }, adapter.capabilities);
   const outbound: OutboundMessage = {
     id: message._id,
     conversationId: conversation,
     address: { workspace, channel: message.channel, account: message.account, user: message.user },
-    text: message.text ?? '',
-    choices: message.choices?.map((c) => ({ id: c.id, label: c.label })),
+    text: rendered.text,
+    choices: rendered.choices,
     inReplyTo: job.data.inReplyTo,
     sender: message.sender === 'contact' ? 'bot' : message.sender,
   };

@@ -1,6 +1,7 @@
 import { Schema, model, type InferSchemaType, type Types } from 'mongoose';
 
 export const conversationStatuses = ['bot', 'waiting', 'agent', 'closed'] as const;
+export type ConversationStatus = (typeof conversationStatuses)[number];
 
 const conversationSchema = new Schema(
   {
@@ -13,6 +14,17 @@ const conversationSchema = new Schema(
     /** Bumped once per inbound message; orders messages within the conversation. */
     seq: { type: Number, default: 0, required: true },
     lastMessageAt: { type: Date },
+    /**
+     * The responder's state (the flow engine's, as JSON: a string keeps nested arrays and odd
+     * keys of flow variables out of the document, which FerretDB v1 would refuse).
+     */
+    botState: { type: String },
+    /** The state before the turn of `botInbound`, so a retry of that turn starts from it again. */
+    botPrevState: { type: String },
+    /** The inbound message whose turn produced `botState`. */
+    botInbound: { type: String },
+    /** Team a handoff asked for. */
+    team: { type: String },
   },
   { timestamps: true, versionKey: false },
 );

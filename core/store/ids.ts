@@ -24,3 +24,8 @@ export function replyId(inboundId: string, index: number): string {
 export function contactId(a: { workspace: string; channel: string; account: string; user: string }): string {
   return `ct_${digest(a.workspace, a.channel, a.account, a.user)}`;
 }
+
+/** The id of the n-th lead captured in the turn of an inbound message. */
+export function leadId(inboundId: string, index: number): string {
+  return `lead_${digest(inboundId, 'lead', String(index))}`;
+}

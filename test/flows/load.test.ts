@@ -23,7 +23,7 @@ describe('flow loading', () => {
     const shop = flows.get('shop')!;
     expect(shop.start).toBe('welcome');
     expect(shop.version).toMatch(/^[0-9a-f]{12}$/);
-    expect([...shop.nodes.values()].map((n) => n.kind)).toContain('handoff');
+    expect(new Set([...shop.nodes.values()].map((n) => n.kind))).toEqual(new Set(['say', 'ask', 'branch', 'handoff', 'end', 'form', 'http']));
     expect(shop.intents).toMatchObject({ agent: 'to_agent', restart: '@restart' });
   });
 
@@ -53,7 +53,7 @@ nodes:
     goto: { flow: missing }
 `;
     expect(problems({ 'a.yaml': broken, 'b.yaml': other, 'b.test.yaml': 'not a flow' })).toEqual([
-      'a.yaml:5:17: nodes.hello.say: variable "nmae" is used but never set (by an ask node\'s var or a set node)',
+      'a.yaml:5:17: nodes.hello.say: variable "nmae" is used but never set (by an ask node\'s var, a set node, a form field or an http node\'s var)',
       'a.yaml:7:34: nodes.hello.choices.0.next: node "nowhere" is not defined; expected one of: hello, orphan',
       'a.yaml:10:3: nodes.both: a node has exactly one kind, found say and ask',
       expect.stringMatching(/^a\.yaml:16:\d+: nodes\.asker\.validate\.pattern: /),
@@ -77,5 +77,136 @@ nodes:
   it('points at YAML syntax errors and missing keys', () => {
     expect(problems({ 'f.yaml': 'flow: f\nstart: [\n' })[0]).toMatch(/^f\.yaml:\d+:\d+: /);
     expect(problems({ 'f.yaml': 'flow: f\nnodes: {}\n' })).toEqual(['f.yaml:1:1: start: missing (expected string)']);
+  });
+
+  it('counts form fields and http vars as set, lets only http nodes use secrets, and follows onError', () => {
+    const flow = `flow: f
+start: lead
+nodes:
+  lead:
+    form:
+      id: callback
+      fields:
+        - { name: name, label: "Name?", required: true }
+        - { name: size, label: "Size, {{ name }}?", type: choice, options: [{ id: s, label: Small }] }
+        - { name: phone, label: "Phone?", type: phone, defaultCountry: CZ, retry: "Phone, {{ name }}?" }
+      consent: { label: "News for {{ name }}?" }
+      submitted: "Thanks {{ name }}"
+    next: call
+  call:
+    http:
+      method: POST
+      url: "https://api.example.com/leads/{{ size }}"
+      headers: { Authorization: "Bearer {{ secrets.api_key }}" }
+      body: '{"name": {{ name }}, "phone": {{ phone }}}'
+    var: saved
+    next: done
+    onError: failed
+  done:
+    end: "Saved as {{ saved.id }}."
+  failed:
+    end: "Sorry: {{ saved.error }}"
+`;
+    expect(problems({ 'f.yaml': flow })).toEqual([]);
+  });
+
+  it('reports problems of form and http nodes at file:line:col', () => {
+    const flow = `flow: f
+start: lead
+nodes:
+  lead:
+    form:
+      id: callback
+      title: "Hi {{ nmae }}, {{ secrets.key }}"
+      fields:
+        - { name: name, label: "Name?", type: bogus }
+        - { name: size, label: "Size?", type: choice }
+        - { name: mail, label: "Mail?", type: email, options: [{ id: a, label: A }] }
+        - { name: mail, label: "Again?" }
+        - { name: code, label: "Code?", lable: x }
+      consent: { label: "Ok {{ name", purpose: Marketing }
+    next: nowhere
+  call:
+    http:
+      url: "ftp://example.com/{{ name }}"
+      headers: { "bad header": x }
+      body: "{}"
+      timeoutMs: 60000
+    var: result
+    next: lead
+    onError: gone
+  shown:
+    say: "{{ result.x }} {{ q }}"
+`;
+    expect(problems({ 'f.yaml': flow })).toEqual([
+      "f.yaml:9:47: nodes.lead.form.fields.0.type: Invalid discriminator value. Expected 'text' | 'email' | 'phone' | 'number' | 'date' | 'regex' | 'choice'",
+      'f.yaml:10:11: nodes.lead.form.fields.1.options: a choice field needs options',
+      'f.yaml:11:63: nodes.lead.form.fields.2.options: options are only for a field of type choice',
+      'f.yaml:13:41: nodes.lead.form.fields.4.lable: unknown key "lable"',
+      'f.yaml:14:48: nodes.lead.form.consent.purpose: expected a lowercase purpose like "marketing"',
+      'f.yaml:18:12: nodes.call.http.url: expected an http:// or https:// URL with a literal host start',
+      'f.yaml:19:18: nodes.call.http.headers.bad header: expected a header name',
+      'f.yaml:21:18: nodes.call.http.timeoutMs: Too big: expected number to be <=30000',
+      'f.yaml:26:29: nodes.shown.say: variable "q" is used but never set (by an ask node\'s var, a set node, a form field or an http node\'s var)',
+    ]);
+  });
+
+  it('rejects duplicate form fields and a GET with a body', () => {
+    const flow = `flow: f
+start: lead
+nodes:
+  lead:
+    form:
+      id: callback
+      fields: [{ name: mail, label: "Mail?" }, { name: mail, label: "Again?" }]
+    next: call
+  call:
+    http: { url: "https://example.com/", body: "{}" }
+    var: result
+    next: lead
+    onError: lead
+`;
+    expect(problems({ 'f.yaml': flow })).toEqual([
+      'f.yaml:7:56: nodes.lead.form.fields.1.name: field "mail" is already in this form',
+      'f.yaml:10:48: nodes.call.http.body: a GET request cannot have a body',
+    ]);
+  });
+
+  it('checks the edges, templates and reachability of valid form and http nodes', () => {
+    const flow = `flow: f
+start: lead
+nodes:
+  lead:
+    form:
+      id: callback
+      title: "Hi {{ nmae }}, {{ secrets.key }}"
+      fields: [{ name: name, label: "Name {{ name" }]
+    next: nowhere
+  call:
+    http:
+      url: "https://example.com/{{ q }}"
+      headers: { X-Key: "{{ secrets.k }} {{ missing }}" }
+    var: result
+    next: lead
+    onError: gone
+`;
+    expect(problems({ 'f.yaml': flow })).toEqual([
+      'f.yaml:7:21: nodes.lead.form.title: variable "nmae" is used but never set (by an ask node\'s var, a set node, a form field or an http node\'s var)',
+      'f.yaml:7:33: nodes.lead.form.title: secrets can only be used in an http node\'s url, headers or body',
+      'f.yaml:8:43: nodes.lead.form.fields.0.label: unclosed "{{" (write \\{{ for a literal "{{")',
+      'f.yaml:9:11: nodes.lead.next: node "nowhere" is not defined; expected one of: lead, call',
+      'f.yaml:10:3: nodes.call: node "call" cannot be reached from the start node "lead"',
+      'f.yaml:12:36: nodes.call.http.url: variable "q" is used but never set (by an ask node\'s var, a set node, a form field or an http node\'s var)',
+      'f.yaml:13:45: nodes.call.http.headers.X-Key: variable "missing" is used but never set (by an ask node\'s var, a set node, a form field or an http node\'s var)',
+      'f.yaml:16:14: nodes.call.onError: node "gone" is not defined; expected one of: lead, call',
+    ]);
+  });
+
+  it('checks form options against the limits of the channels in use', () => {
+    const flow = `flow: f\nstart: a\nnodes:\n  a:\n    form:\n      id: x\n      fields:\n        - name: pick\n          label: Pick\n          type: choice\n          options:\n${[1, 2, 3, 4].map((i) => `            - { id: c${i}, label: "Option number ${i} with a long label" }\n`).join('')}    next: a\n`;
+    expect(problems({ 'f.yaml': flow }, { limits: [{ channel: 'tiny', maxChoices: 3, maxChoiceLabelLength: 20 }] })).toEqual([
+      'f.yaml:12:13: nodes.a.form.fields.0.options: 4 choices, but tiny shows at most 3',
+      ...[0, 1, 2, 3].map((i) => `f.yaml:${12 + i}:32: nodes.a.form.fields.0.options.${i}.label: label of 33 characters, but tiny shows at most 20`),
+    ]);
   });
 });

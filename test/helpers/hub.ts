@@ -13,6 +13,8 @@ import type { Config } from '../../core/config/schema.js';
 import { repoRoot } from '../../core/embedded/ferretdb.js';
 import { startHub, type Hub, type Role } from '../../core/hub.js';
 import { createLogger } from '../../core/logger.js';
+import type { FlowRegistry } from '../../flows/registry.js';
+import { createFlowResponder } from '../../flows/setup.js';
 
 export interface ApiAccountSpec {
   workspace: string;
@@ -33,7 +35,15 @@ export interface TestEnv {
  * Writes a config file for a fresh database and Redis prefix, as an operator
  * would, so in-process hubs and spawned worker processes share it.
  */
-export function testEnv(options: { accounts: ApiAccountSpec[]; pipeline?: Record<string, number>; autoReply?: Record<string, string> }): TestEnv {
+export function testEnv(options: {
+  accounts: ApiAccountSpec[];
+  pipeline?: Record<string, number>;
+  autoReply?: Record<string, string>;
+  /** Workspace id → its flows (absolute path) and start flow. */
+  flows?: Record<string, { path: string; start: string }>;
+  /** Workspace id → admin API keys. */
+  apiKeys?: Record<string, string[]>;
+}): TestEnv {
   const id = randomBytes(4).toString('hex');
   const mongoUri = `${inject('mongoBase')}sbtest_${id}`;
   const prefix = `sbtest-${id}`;
@@ -41,6 +51,8 @@ export function testEnv(options: { accounts: ApiAccountSpec[]; pipeline?: Record
     id: ws,
     name: `Workspace ${ws}`,
     texts: { autoReply: options.autoReply?.[ws] ?? `auto-reply from ${ws}` },
+    ...(options.flows?.[ws] ? { flows: options.flows[ws] } : {}),
+    ...(options.apiKeys?.[ws] ? { apiKeys: options.apiKeys[ws] } : {}),
     channels: {
       api: options.accounts.filter((a) => a.workspace === ws).map(({ account, secret, webhookUrl }) => ({ account, secret, webhookUrl, timeoutMs: 2000 })),
     },
@@ -59,19 +71,25 @@ export function testEnv(options: { accounts: ApiAccountSpec[]; pipeline?: Record
   return { configFile, config: loadConfig(configFile, { channelSchemas: builtinRegistry().schemas() }), mongoUri, redisUrl: inject('redisUrl'), prefix };
 }
 
-/** Starts a hub in this process; with `logs`, every JSON log line (info and up) is collected there. */
-export async function startTestHub(env: TestEnv, role: Role = 'all', logs?: string[]): Promise<Hub> {
+/**
+ * Starts a hub in this process, with its workspaces' flows as `switchboard start` would;
+ * with `logs`, every JSON log line (info and up) is collected there.
+ */
+export async function startTestHub(env: TestEnv, role: Role = 'all', logs?: string[]): Promise<Hub & { flows: Map<string, FlowRegistry> }> {
   const logger = logs
     ? createLogger({ level: 'info', destination: { write: (line: string) => void logs.push(line) } })
     : createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  return startHub({
+  const { responder, registries } = createFlowResponder({ config: env.config, channels: builtinRegistry(), logger });
+  const hub = await startHub({
     config: env.config,
     registry: builtinRegistry(),
     role,
     mongoUri: env.mongoUri,
     redisUrl: env.redisUrl,
     logger,
+    responder,
   });
+  return Object.assign(hub, { flows: registries });
 }
 
 /** A hub in its own OS process (`switchboard start`), e.g. to run several workers or SIGKILL one. */

@@ -1,0 +1,62 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import type { Config } from '../config/schema.js';
+import { close, ConversationActionError, handBack } from '../conversations.js';
+import { leadsToCsv, listLeads } from '../leads.js';
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/**
+ * The workspace whose API key is in `Authorization: Bearer <key>`, compared in
+ * constant time against every configured key (digests, so lengths never leak).
+ */
+export function workspaceForKey(config: Config, header: string | undefined): string | undefined {
+  const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
+  if (!match) return undefined;
+  const given = digest(match[1]!);
+  let found: string | undefined;
+  for (const ws of config.workspaces) for (const key of ws.apiKeys) if (timingSafeEqual(given, digest(key))) found = ws.id;
+  return found;
+}
+
+/**
+ * `/api/…`: the admin API, each request scoped to the workspace of its key.
+ *   POST /api/conversations/:id/handback   give a handed-off conversation back to the bot
+ *   POST /api/conversations/:id/close      close it
+ *   GET  /api/leads[?format=csv&limit=N]   the workspace's leads, newest first
+ */
+export function adminRouter(config: Config): Router {
+  const router = Router();
+  router.use((req: Request, res: Response, next: NextFunction) => {
+    const workspace = workspaceForKey(config, req.headers.authorization);
+    if (!workspace) {
+      res.status(401).set('www-authenticate', 'Bearer').json({ error: 'unauthorized', message: 'missing or invalid API key' });
+      return;
+    }
+    res.locals.workspace = workspace;
+    next();
+  });
+
+  const action = (run: (workspace: string, id: string) => Promise<void>, status: string) => async (req: Request, res: Response) => {
+    try {
+      await run(res.locals.workspace as string, String(req.params.id));
+      res.json({ id: req.params.id, status });
+    } catch (err) {
+      if (!(err instanceof ConversationActionError)) throw err;
+      res.status(err.notFound ? 404 : 409).json({ error: err.notFound ? 'not_found' : 'conflict', message: err.message });
+    }
+  };
+  router.post('/conversations/:id/handback', action(handBack, 'bot'));
+  router.post('/conversations/:id/close', action(close, 'closed'));
+
+  router.get('/leads', async (req: Request, res: Response) => {
+    const limit = Math.min(Math.max(Number(req.query.limit) || 1000, 1), 10_000);
+    const leads = await listLeads(res.locals.workspace as string, { limit });
+    if (req.query.format === 'csv') {
+      res.type('text/csv').attachment('leads.csv').send(leadsToCsv(leads));
+      return;
+    }
+    res.json({ leads });
+  });
+  return router;
+}

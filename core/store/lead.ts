@@ -1,0 +1,34 @@
+import { Schema, model, type InferSchemaType } from 'mongoose';
+
+const consentSchema = new Schema(
+  {
+    purpose: { type: String, required: true },
+    granted: { type: Boolean, required: true },
+    /** The question exactly as the contact saw it: part of the proof. */
+    text: { type: String, required: true },
+  },
+  { _id: false },
+);
+
+/** A completed lead form. */
+const leadSchema = new Schema(
+  {
+    /** Derived from the inbound message that completed the form, so a retried turn stores it once. */
+    _id: { type: String, required: true },
+    workspace: { type: String, required: true },
+    conversation: { type: Schema.Types.ObjectId, required: true, ref: 'Conversation' },
+    contact: { type: String, required: true, ref: 'Contact' },
+    channel: { type: String, required: true },
+    account: { type: String, required: true },
+    flow: { type: String, required: true },
+    form: { type: String, required: true },
+    /** Field name → answer. Names are identifiers (checked by the flow loader): no `.` or `$`. */
+    fields: { type: Schema.Types.Mixed, required: true },
+    consent: { type: consentSchema },
+  },
+  { timestamps: true, versionKey: false, minimize: false },
+);
+leadSchema.index({ workspace: 1, createdAt: -1 });
+
+export type LeadDoc = InferSchemaType<typeof leadSchema>;
+export const Lead = model('Lead', leadSchema, 'leads');

@@ -1,0 +1,93 @@
+import type { Logger } from 'pino';
+import type { Responder, Turn, TurnOutcome, Reply, CapturedLead } from '../core/responder.js';
+import { startFlow, step, type FlowAction, type FlowInput, type FlowState, type StepContext, type StepResult } from './engine.js';
+import { performHttp } from './http.js';
+import type { FlowRegistry } from './registry.js';
+
+/** More `http` nodes than this in one turn stops the turn (a flow looping over an API). */
+const maxHttpPerTurn = 5;
+
+/**
+ * Runs each workspace's flows for its conversations: the engine's pure steps,
+ * with the `http` calls they ask for performed in between, and the actions
+ * turned into replies, a stored state, leads and a handoff.
+ */
+export class FlowResponder implements Responder {
+  constructor(
+    private readonly registries: ReadonlyMap<string, FlowRegistry>,
+    private readonly fallback: Responder,
+    private readonly logger?: Logger,
+    private readonly http = performHttp,
+  ) {}
+
+  async respond(turn: Turn): Promise<TurnOutcome> {
+    const registry = this.registries.get(turn.workspace.id);
+    if (!registry) return this.fallback.respond(turn);
+    const ctx: StepContext = { contact: turn.contact, channel: turn.message.address.channel, flows: registry.current };
+    const previous = parseState(turn.state);
+
+    let result: StepResult;
+    if (!previous) {
+      result = startFlow(registry.start, ctx);
+    } else {
+      const flow = registry.get(previous.flow, previous.version) ?? registry.start;
+      result = step(flow, previous, toInput(turn), ctx);
+    }
+    const actions: FlowAction[] = [];
+    for (let calls = 0; ; calls++) {
+      const http = result.actions.find((a): a is Extract<FlowAction, { type: 'http' }> => a.type === 'http');
+      actions.push(...result.actions.filter((a) => a.type !== 'http'));
+      if (!http) break;
+      if (calls >= maxHttpPerTurn) {
+        this.logger?.warn({ flow: result.state.flow, node: result.state.node }, 'too many http calls in one turn; the flow stops here');
+        break;
+      }
+      const outcome = await this.http(http.request);
+      if (!outcome.ok) this.logger?.info({ flow: result.state.flow, node: result.state.node, error: outcome.error }, 'flow http call failed');
+      const flow = registry.get(result.state.flow, result.state.version) ?? registry.start;
+      result = step(flow, result.state, { type: 'http-result', ...outcome } as FlowInput, ctx);
+    }
+    return toOutcome(actions, result.state);
+  }
+}
+
+function toInput(turn: Turn): FlowInput {
+  const content = turn.message.content;
+  return content.type === 'choice' ? { type: 'choice', choiceId: content.choiceId, ...(content.text ? { text: content.text } : {}) } : { type: 'text', text: content.text };
+}
+
+function parseState(raw: string | undefined): FlowState | undefined {
+  if (!raw) return undefined;
+  try {
+    return JSON.parse(raw) as FlowState;
+  } catch {
+    return undefined; // unreadable: start the flow again rather than fail the conversation
+  }
+}
+
+function toOutcome(actions: FlowAction[], state: FlowState): TurnOutcome {
+  const replies: Reply[] = [];
+  const leads: CapturedLead[] = [];
+  const outcome: TurnOutcome = { replies, state: JSON.stringify(state) };
+  for (const action of actions) {
+    switch (action.type) {
+      case 'reply':
+        replies.push({ text: action.text, ...(action.choices ? { choices: action.choices } : {}) });
+        break;
+      case 'handoff':
+        outcome.status = 'waiting';
+        if (action.team) outcome.team = action.team;
+        break;
+      case 'lead':
+        leads.push({ flow: state.flow, form: action.form, fields: action.fields, ...(action.consent ? { consent: action.consent } : {}) });
+        break;
+      case 'opt-out':
+        // Recorded as a consent withdrawal once the consent ledger exists (privacy issue).
+        break;
+      case 'http':
+        break;
+    }
+  }
+  if (leads.length) outcome.leads = leads;
+  return outcome;
+}
