@@ -44,7 +44,7 @@ function decileRates(sample: Sample): number[] {
 }
 
 /** Nearest-rank percentile of sorted values. */
-function percentile(sorted: number[], p: number): number {
+export function percentile(sorted: number[], p: number): number {
   return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
@@ -108,11 +108,20 @@ export function printTable(floor: Summary, hub: Summary): void {
   for (const s of [floor, hub]) console.log(`${s.scenario} msg/s per tenth of replies: ${s.decileRates.map((r) => r.toFixed(0)).join(' ')}`);
 }
 
-/** Writes bench/results/pipeline-<timestamp>.json; returns its path. */
-export function writeResults(data: object): string {
+/** Prints rows as an aligned table: the first row is the header, the first column left-aligned. */
+export function printRows(rows: string[][]): void {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]?.length ?? 0)));
+  const line = (r: string[]) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
+  console.log(line(rows[0]!));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of rows.slice(1)) console.log(line(r));
+}
+
+/** Writes bench/results/<name>-<timestamp>.json; returns its path. */
+export function writeResults(data: object, name = 'pipeline'): string {
   const dir = join(dirname(fileURLToPath(import.meta.url)), 'results');
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `pipeline-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  const file = join(dir, `${name}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, `${JSON.stringify(data, null, 2)}\n`);
   return file;
 }

@@ -1,5 +1,5 @@
 import type { WorkspaceConfig } from './config/schema.js';
-import type { Choice, InboundMessage } from './message.js';
+import type { Address, Choice, InboundMessage } from './message.js';
 import type { ConversationDoc, ConversationStatus } from './store/conversation.js';
 
 /** One reply the bot wants to send. */
@@ -16,11 +16,17 @@ export interface CapturedLead {
   consent?: { purpose: string; granted: boolean; text: string };
 }
 
+/** A timer the responder asked for has fired: the contact stayed quiet (see {@link TurnOutcome.timers}). */
+export type IdleStage = 'remind' | 'close';
+
 export interface Turn {
   workspace: WorkspaceConfig;
   conversation: ConversationDoc;
   contact: { name?: string; locale?: string };
-  message: InboundMessage;
+  address: Address;
+  /** What the contact said; absent on an idle turn. */
+  message?: InboundMessage;
+  idle?: IdleStage;
   /** The state to continue from (undefined: the conversation's first turn with the bot). */
   state: string | undefined;
 }
@@ -33,6 +39,8 @@ export interface TurnOutcome {
   status?: ConversationStatus;
   team?: string;
   leads?: CapturedLead[];
+  /** Idle turns to run if the contact says nothing for this long (moot once they do). */
+  timers?: { stage: IdleStage; afterMs: number }[];
 }
 
 /**
@@ -49,6 +57,6 @@ export interface Responder {
 /** Answers every message with the workspace's configured auto-reply text. */
 export class AutoReplyResponder implements Responder {
   async respond(turn: Turn): Promise<TurnOutcome> {
-    return { replies: [{ text: turn.workspace.texts.autoReply }] };
+    return { replies: turn.message ? [{ text: turn.workspace.texts.autoReply }] : [] };
   }
 }

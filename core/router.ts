@@ -1,6 +1,6 @@
 import type { Config, WorkspaceConfig } from './config/schema.js';
-import type { InboundMessage } from './message.js';
-import type { Queues } from './queue/queues.js';
+import type { Address, InboundMessage } from './message.js';
+import type { IdleJob, Queues } from './queue/queues.js';
 import type { Responder, Turn, TurnOutcome } from './responder.js';
 import { Contact } from './store/contact.js';
 import { Conversation, type ConversationDoc } from './store/conversation.js';
@@ -94,8 +94,8 @@ export class Router {
     // Handed off (or with an agent): the bot stays silent; the message is stored for the people.
     if (!retry && conversation.status !== 'bot') return { replies: [] };
     const state = (retry ? conversation.botPrevState : conversation.botState) ?? undefined;
-    const outcome = await this.options.responder.respond({ workspace, conversation, contact, message: inbound, state });
     const { address } = inbound;
+    const outcome = await this.options.responder.respond({ workspace, conversation, contact, address, message: inbound, state });
     if (outcome.leads?.length) {
       await insertIgnoringDuplicates(
         outcome.leads.map((lead, i) => ({
@@ -124,7 +124,58 @@ export class Router {
         },
       );
     }
+    await this.scheduleTimers(address, conversation, id, outcome);
     return outcome;
+  }
+
+  private async scheduleTimers(address: Address, conversation: ConversationDoc, inboundId: string, outcome: TurnOutcome): Promise<void> {
+    if (!outcome.timers?.length) return;
+    await this.options.queues.scheduleIdle(
+      address,
+      outcome.timers.map((t) => ({ conversation: String(conversation._id), inbound: inboundId, stage: t.stage, delayMs: t.afterMs })),
+    );
+  }
+
+  /**
+   * A timer the responder asked for fired. Moot unless the contact has said
+   * nothing since (the conversation's last turn is still the one that set it) and
+   * the bot still has the conversation. Its replies are stored and queued before
+   * the state changes, so a retry after a crash repeats nothing.
+   */
+  async handleIdle(job: IdleJob): Promise<void> {
+    const { address } = job;
+    const workspace = this.workspaces.get(address.workspace);
+    const found = await Conversation.findById(job.conversation).lean();
+    if (!workspace || found?.workspace !== address.workspace) return;
+    if (found.status !== 'bot' || found.botInbound !== job.inbound) return;
+    const conversation = found;
+    const contact = await Contact.findById(conversation.contact, { name: 1, locale: 1 }).lean();
+    const outcome = await this.options.responder.respond({ workspace, conversation, contact: profileOf(contact), address, idle: job.stage, state: conversation.botState ?? undefined });
+    // After the turn's own replies (+1…), before the next turn's.
+    const base = conversation.seq * slotsPerTurn + (job.stage === 'remind' ? 800 : 900);
+    const replyDocs = outcome.replies.map((reply, i) => ({
+      _id: replyId(`${job.inbound}:${job.stage}`, i),
+      workspace: address.workspace,
+      conversation: conversation._id,
+      channel: address.channel,
+      account: address.account,
+      user: address.user,
+      direction: 'out' as const,
+      sender: 'bot' as const,
+      order: base + i,
+      text: reply.text,
+      choices: reply.choices,
+      status: 'queued' as const,
+    }));
+    await insertIgnoringDuplicates(replyDocs);
+    await this.options.queues.enqueueOutbound(replyDocs.map((d) => ({ address, messageId: d._id })));
+    if (outcome.state !== undefined || outcome.status) {
+      await Conversation.updateOne(
+        { _id: conversation._id },
+        { $set: { ...(outcome.state !== undefined ? { botState: outcome.state } : {}), ...(outcome.status ? { status: outcome.status } : {}) } },
+      );
+    }
+    if (outcome.status === 'closed') await Contact.updateOne({ _id: conversation.contact, openConversation: conversation._id }, { $unset: { openConversation: 1 } });
   }
 
   /**

@@ -1,7 +1,7 @@
 import type { Choice } from '../core/message.js';
 import { answerForm, askForm, pickChoice, type FormProgress } from './form.js';
 import { defaultChoiceRetry, defaultRetry, httpRequest, localChoices, localize, reply, templateScope } from './render.js';
-import type { Condition, Flow, FlowNode } from './schema.js';
+import type { Condition, Flow, FlowNode, Idle } from './schema.js';
 import { renderTemplate } from './template.js';
 import { validateAnswer } from './validators.js';
 
@@ -43,7 +43,11 @@ export type FlowInput =
   | { type: 'text'; text: string }
   | { type: 'choice'; choiceId: string; text?: string }
   /** The outcome of the request of the latest `http` action, fed back by the caller. */
-  | ({ type: 'http-result' } & HttpResult);
+  | ({ type: 'http-result' } & HttpResult)
+  /** The contact has been quiet for one of the times {@link idleTimers} gave (the caller's timer fired). */
+  | { type: 'idle'; stage: IdleStage };
+
+export type IdleStage = 'remind' | 'close';
 
 export type FlowAction =
   | { type: 'reply'; text: string; choices?: Choice[] }
@@ -54,7 +58,9 @@ export type FlowAction =
   /** A completed form; `consent.text` is the question as the contact saw it. */
   | { type: 'lead'; form: string; fields: Record<string, string | number>; consent?: { purpose: string; granted: boolean; text: string } }
   /** Perform this request, then call {@link step} with its `http-result`. Always the last action of a step. */
-  | { type: 'http'; request: HttpRequest };
+  | { type: 'http'; request: HttpRequest }
+  /** The contact went quiet for good: close the conversation. */
+  | { type: 'close' };
 
 export interface StepContext {
   contact: { name?: string; locale?: string };
@@ -68,6 +74,36 @@ export interface StepContext {
 export interface StepResult {
   actions: FlowAction[];
   state: FlowState;
+}
+
+/**
+ * The idle timers to set after a turn that ends in `state`: when the contact
+ * stays quiet that long, call {@link step} with `{ type: 'idle', stage }`.
+ * Only a question waiting for the contact has them; a new message makes them moot.
+ */
+export function idleTimers(flow: Flow, state: FlowState): { stage: IdleStage; afterMs: number }[] {
+  const config = waitingIdle(flow, state);
+  return [
+    ...(config?.remind ? [{ stage: 'remind' as const, afterMs: config.remind.after }] : []),
+    ...(config?.close ? [{ stage: 'close' as const, afterMs: config.close.after }] : []),
+  ];
+}
+
+function waitingIdle(flow: Flow, state: FlowState): Idle | undefined {
+  if (state.status !== 'waiting' || state.awaiting) return undefined;
+  const node = flow.nodes.get(state.node);
+  if (!node || !(node.kind === 'ask' || node.kind === 'form' || (node.kind === 'say' && node.choices))) return undefined;
+  return node.idle ?? flow.idle;
+}
+
+/** A reminder leaves the flow where it is; closing ends it. */
+function idle(flow: Flow, state: FlowState, stage: IdleStage, ctx: StepContext): StepResult {
+  const config = waitingIdle(flow, state);
+  if (stage === 'remind') return { actions: config?.remind ? [reply(config.remind.text, flow, state.vars, ctx)] : [], state };
+  if (!config?.close) return { actions: [], state };
+  const actions: FlowAction[] = config.close.text ? [reply(config.close.text, flow, state.vars, ctx)] : [];
+  actions.push({ type: 'close' });
+  return { actions, state: { ...state, status: 'ended', retries: 0 } };
 }
 
 /** More node visits than this in one step means a loop without a question in it. */
@@ -89,6 +125,7 @@ export function startFlow(flow: Flow, ctx: StepContext, vars: Record<string, unk
  */
 export function step(flow: Flow, state: FlowState, input: FlowInput, ctx: StepContext): StepResult {
   const node = flow.nodes.get(state.node);
+  if (input.type === 'idle') return idle(flow, state, input.stage, ctx);
   const awaiting = state.status === 'waiting' && state.awaiting === 'http' && node?.kind === 'http' ? node : undefined;
   if (input.type === 'http-result') {
     if (!awaiting) return { actions: [], state }; // late or duplicate: the flow has moved on

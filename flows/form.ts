@@ -19,7 +19,7 @@ export type FormStep =
   | { done: false; actions: FlowAction[]; vars: Record<string, unknown>; progress: FormProgress; retried: boolean }
   | { done: true; actions: FlowAction[]; vars: Record<string, unknown> };
 
-type Input = Exclude<FlowInput, { type: 'http-result' }>;
+type Input = Exclude<FlowInput, { type: 'http-result' } | { type: 'idle' }>;
 
 const consentOptions = [
   { id: 'yes', label: { en: 'Yes', cs: 'Ano', sk: 'Áno', de: 'Ja', pl: 'Tak', fr: 'Oui', es: 'Sí' } },

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Responder, Turn, TurnOutcome, Reply, CapturedLead } from '../core/responder.js';
-import { startFlow, step, type FlowAction, type FlowInput, type FlowState, type StepContext, type StepResult } from './engine.js';
+import type { InboundMessage } from '../core/message.js';
+import { idleTimers, startFlow, step, type FlowAction, type FlowInput, type FlowState, type StepContext, type StepResult } from './engine.js';
 import { performHttp } from './http.js';
 import type { FlowRegistry } from './registry.js';
 
@@ -23,15 +24,16 @@ export class FlowResponder implements Responder {
   async respond(turn: Turn): Promise<TurnOutcome> {
     const registry = this.registries.get(turn.workspace.id);
     if (!registry) return this.fallback.respond(turn);
-    const ctx: StepContext = { contact: turn.contact, channel: turn.message.address.channel, flows: registry.current };
+    const ctx: StepContext = { contact: turn.contact, channel: turn.address.channel, flows: registry.current };
     const previous = parseState(turn.state);
 
     let result: StepResult;
     if (!previous) {
+      if (!turn.message) return { replies: [] }; // a timer of a conversation the flow never started
       result = startFlow(registry.start, ctx);
     } else {
       const flow = registry.get(previous.flow, previous.version) ?? registry.start;
-      result = step(flow, previous, toInput(turn), ctx);
+      result = step(flow, previous, turn.message ? toInput(turn.message) : { type: 'idle', stage: turn.idle ?? 'remind' }, ctx);
     }
     const actions: FlowAction[] = [];
     for (let calls = 0; ; calls++) {
@@ -47,12 +49,16 @@ export class FlowResponder implements Responder {
       const flow = registry.get(result.state.flow, result.state.version) ?? registry.start;
       result = step(flow, result.state, { type: 'http-result', ...outcome } as FlowInput, ctx);
     }
-    return toOutcome(actions, result.state);
+    const outcome = toOutcome(actions, result.state);
+    const flow = registry.get(result.state.flow, result.state.version);
+    const timers = flow ? idleTimers(flow, result.state) : [];
+    if (timers.length) outcome.timers = timers;
+    return outcome;
   }
 }
 
-function toInput(turn: Turn): FlowInput {
-  const content = turn.message.content;
+function toInput(message: InboundMessage): FlowInput {
+  const content = message.content;
   return content.type === 'choice' ? { type: 'choice', choiceId: content.choiceId, ...(content.text ? { text: content.text } : {}) } : { type: 'text', text: content.text };
 }
 
@@ -83,6 +89,9 @@ function toOutcome(actions: FlowAction[], state: FlowState): TurnOutcome {
         break;
       case 'opt-out':
         // Recorded as a consent withdrawal once the consent ledger exists (privacy issue).
+        break;
+      case 'close':
+        outcome.status = 'closed';
         break;
       case 'http':
         break;

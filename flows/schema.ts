@@ -103,6 +103,23 @@ const httpSchema = z
   // fetch refuses a GET with a body; say so when the flow loads rather than on every call.
   .refine((h) => h.method !== 'GET' || h.body === undefined, { message: 'a GET request cannot have a body', path: ['body'] });
 
+/** `90s`, `10m`, `24h`, `7d` → milliseconds. */
+const durationSchema = z
+  .string()
+  .regex(/^[1-9][0-9]{0,5}(s|m|h|d)$/, 'expected a duration like "90s", "10m", "24h" or "7d"')
+  .transform((d) => Number(d.slice(0, -1)) * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[d.at(-1) as 's' | 'm' | 'h' | 'd']);
+
+/**
+ * What happens when the contact goes quiet on a question: a reminder after a
+ * while, and the conversation closed after longer. On a node, or for the whole
+ * flow (a node's own `idle` wins).
+ */
+export const idleSchema = z.strictObject({
+  remind: z.strictObject({ after: durationSchema, text: textSchema }).optional(),
+  close: z.strictObject({ after: durationSchema, text: textSchema.optional() }).optional(),
+});
+export type Idle = z.infer<typeof idleSchema>;
+
 export const nodeSchemas = {
   say: z.strictObject({
     say: textSchema,
@@ -110,6 +127,7 @@ export const nodeSchemas = {
     /** Shown when the answer matches no choice; the choices are shown again. */
     retry: textSchema.optional(),
     next: nodeId.optional(),
+    idle: idleSchema.optional(),
   }),
   ask: z.strictObject({
     ask: textSchema,
@@ -120,6 +138,7 @@ export const nodeSchemas = {
     /** Where to go when the retries are used up; without it the question is asked again. */
     fallback: nodeId.optional(),
     next: nodeId,
+    idle: idleSchema.optional(),
   }),
   branch: z.strictObject({
     branch: z.array(z.strictObject({ when: conditionSchema, next: nodeId })).min(1),
@@ -142,6 +161,7 @@ export const nodeSchemas = {
   form: z.strictObject({
     form: formSchema,
     next: nodeId,
+    idle: idleSchema.optional(),
   }),
   /** A call to a business API, performed by the caller; the engine itself does no I/O. */
   http: z.strictObject({
@@ -176,6 +196,8 @@ export const flowHeaderSchema = z.strictObject({
    * (start over) or `@stop` (opt out of marketing).
    */
   intents: z.record(z.string().min(1).max(64), z.union([nodeId, z.literal('@restart'), z.literal('@stop')])).default({}),
+  /** Idle timeouts of every question that has none of its own. */
+  idle: idleSchema.optional(),
   nodes: z.record(nodeId, z.unknown()),
 });
 
@@ -188,5 +210,6 @@ export interface Flow {
   locale: string;
   /** Lower-cased word → node name, `@restart` or `@stop`. */
   intents: Record<string, string>;
+  idle?: Idle;
   nodes: Map<string, FlowNode>;
 }

@@ -6,7 +6,7 @@ import type { Config } from '../config/schema.js';
 import { ChannelApiError } from '../errors.js';
 import type { InboundMessage } from '../message.js';
 import type { Metrics } from '../metrics.js';
-import { inboundQueueName, outboundQueueName, type OutboundJob } from '../queue/queues.js';
+import { inboundQueueName, outboundQueueName, type IdleJob, type OutboundJob } from '../queue/queues.js';
 import type { Router } from '../router.js';
 import { deliver } from './deliver.js';
 import { ConversationHolds } from './hold.js';
@@ -37,7 +37,7 @@ export function startWorkers(options: WorkerOptions): Worker[] {
   const shards = Array.from({ length: config.pipeline.shards }, (_, shard) => shard);
 
   // Concurrency 1 here, and the queues' global concurrency of 1 serialises each shard across processes too.
-  const inbound = shards.map((shard) => new Worker<InboundMessage>(inboundQueueName(shard), (job) => route(options, job), common));
+  const inbound = shards.map((shard) => new Worker<InboundMessage | IdleJob>(inboundQueueName(shard), (job) => route(options, job), common));
   const outbound = shards.map(
     (shard) =>
       new Worker<OutboundJob>(outboundQueueName(shard), (job, token) => deliver({ ...options, holds }, job, token), {

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { Queue, type ConnectionOptions } from 'bullmq';
+import type { IdleStage } from '../responder.js';
 import type { Address, InboundMessage } from '../message.js';
 import { addressKey } from '../message.js';
 import { inboundMessageId } from '../store/ids.js';
@@ -14,6 +16,15 @@ export interface OutboundJob {
   inReplyTo?: string;
   /** When that inbound message arrived (ISO), for the end-to-end latency metric. */
   receivedAt?: string;
+}
+
+/** An idle timer of a conversation, run on its inbound shard so it keeps its place among the messages. */
+export interface IdleJob {
+  address: Address;
+  conversation: string;
+  /** The inbound message whose turn set the timer; a later message makes it moot. */
+  inbound: string;
+  stage: IdleStage;
 }
 
 /** A reply to queue: where it goes decides its shard. */
@@ -45,12 +56,12 @@ export interface QueueOptions {
  * different shards run in parallel.
  */
 export class Queues {
-  readonly inbound: Queue<InboundMessage>[];
+  readonly inbound: Queue<InboundMessage | IdleJob>[];
   readonly outbound: Queue<OutboundJob>[];
 
   constructor(private readonly options: QueueOptions) {
     const base = { connection: options.connection, prefix: options.prefix };
-    this.inbound = Array.from({ length: options.shards }, (_, i) => new Queue<InboundMessage>(inboundQueueName(i), base));
+    this.inbound = Array.from({ length: options.shards }, (_, i) => new Queue<InboundMessage | IdleJob>(inboundQueueName(i), base));
     this.outbound = Array.from({ length: options.shards }, (_, i) => new Queue<OutboundJob>(outboundQueueName(i), base));
   }
 
@@ -72,6 +83,15 @@ export class Queues {
         });
       }),
     );
+  }
+
+  /** Sets idle timers: delayed jobs on the conversation's inbound shard (ids make setting one twice a no-op). */
+  async scheduleIdle(address: Address, timers: (Omit<IdleJob, 'address'> & { delayMs: number })[]): Promise<void> {
+    const queue = this.inbound[shardOf(address, this.options.shards)]!;
+    for (const { delayMs, ...timer } of timers) {
+      const jobId = `idle_${createHash('sha256').update(`${timer.conversation}\u0000${timer.inbound}\u0000${timer.stage}`).digest('hex').slice(0, 32)}`;
+      await queue.add('idle', { address, ...timer }, { jobId, delay: delayMs, removeOnComplete: true, removeOnFail: { age: 7 * 24 * 3600 } });
+    }
   }
 
   /** Queue replies for delivery, in the given order; a reply already queued is dropped by its job id. */
