@@ -97,18 +97,18 @@ export class Router {
     const { address } = inbound;
     const outcome = await this.options.responder.respond({ workspace, conversation, contact, address, message: inbound, state });
     if (outcome.leads?.length) {
-      await insertIgnoringDuplicates(
-        outcome.leads.map((lead, i) => ({
-          _id: leadId(id, i),
-          workspace: address.workspace,
-          conversation: conversation._id,
-          contact: conversation.contact,
-          channel: address.channel,
-          account: address.account,
-          ...lead,
-        })),
-        Lead,
-      );
+      const leads = outcome.leads.map((lead, i) => ({
+        _id: leadId(id, i),
+        workspace: address.workspace,
+        conversation: conversation._id,
+        contact: conversation.contact,
+        channel: address.channel,
+        account: address.account,
+        ...lead,
+        ...(workspace.crm ? { crm: { status: 'queued', attempts: 0 } } : {}),
+      }));
+      await insertIgnoringDuplicates(leads, Lead);
+      if (workspace.crm) await this.options.queues.enqueueCrm(leads.map((l) => ({ workspace: address.workspace, leadId: l._id })));
     }
     if (outcome.state !== undefined || outcome.status) {
       await Conversation.updateOne(

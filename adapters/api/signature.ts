@@ -1,17 +1,2 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
-
-export const signatureHeader = 'x-switchboard-signature';
-
-/** `sha256=<hex HMAC-SHA256 of the raw body>` */
-export function sign(body: Buffer | string, secret: string): string {
-  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
-}
-
-/** Constant-time check of a signature header against the body. */
-export function verify(body: Buffer, secret: string, header: string | undefined): boolean {
-  if (!header?.startsWith('sha256=')) return false;
-  const given = Buffer.from(header.slice('sha256='.length), 'hex');
-  const expected = createHmac('sha256', secret).update(body).digest();
-  // A malformed hex string decodes shorter; the length check keeps timingSafeEqual from throwing.
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}
+/** The api channel signs both directions the hub's standard way (see core/signature.ts). */
+export { sign, signatureHeader, verify } from '../../core/signature.js';

@@ -28,6 +28,13 @@ export const workspaceSchema = z.strictObject({
    * conversations back. Put them in the environment: `- ${SHOP_API_KEY}`.
    */
   apiKeys: z.array(z.string().min(24, 'expected an API key of at least 24 characters')).default([]),
+  /** Where each new lead is POSTed (JSON, signed like the api channel), retried until it is accepted. */
+  crm: z
+    .strictObject({
+      webhookUrl: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }),
+      secret: z.string().min(16, 'expected a secret of at least 16 characters'),
+    })
+    .optional(),
   /** Channel id → its accounts. Each adapter validates its own account fields. */
   channels: z.record(idSchema, z.array(channelAccountSchema)).default({}),
 });

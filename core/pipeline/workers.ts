@@ -6,7 +6,8 @@ import type { Config } from '../config/schema.js';
 import { ChannelApiError } from '../errors.js';
 import type { InboundMessage } from '../message.js';
 import type { Metrics } from '../metrics.js';
-import { inboundQueueName, outboundQueueName, type IdleJob, type OutboundJob } from '../queue/queues.js';
+import { crmQueueName, inboundQueueName, outboundQueueName, type CrmJob, type IdleJob, type OutboundJob } from '../queue/queues.js';
+import { deliverLead } from './crm.js';
 import type { Router } from '../router.js';
 import { deliver } from './deliver.js';
 import { ConversationHolds } from './hold.js';
@@ -49,7 +50,13 @@ export function startWorkers(options: WorkerOptions): Worker[] {
         },
       }),
   );
-  for (const w of [...inbound, ...outbound]) {
+  // Leads for CRM webhooks: no order to keep, so one queue with a few in parallel.
+  const crm = new Worker<CrmJob>(crmQueueName, (job) => deliverLead(options, job), {
+    ...common,
+    concurrency: 4,
+    settings: { backoffStrategy: (attemptsMade) => config.pipeline.outboundBackoffMs * 2 ** (attemptsMade - 1) },
+  });
+  for (const w of [...inbound, ...outbound, crm]) {
     w.on('error', (err) => logger.error({ err, queue: w.name }, 'queue worker error'));
   }
   for (const w of outbound) {
@@ -57,5 +64,5 @@ export function startWorkers(options: WorkerOptions): Worker[] {
       if (job) logger.warn({ messageId: job.data.messageId, attempts: job.attemptsMade, err: err.message }, 'delivery attempt failed');
     });
   }
-  return [...inbound, ...outbound];
+  return [...inbound, ...outbound, crm];
 }

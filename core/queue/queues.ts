@@ -7,6 +7,13 @@ import { inboundMessageId } from '../store/ids.js';
 
 export const outboundQueueName = (shard: number): string => `outbound-${shard}`;
 export const inboundQueueName = (shard: number): string => `inbound-${shard}`;
+export const crmQueueName = 'crm';
+
+/** A captured lead to post to its workspace's CRM webhook. */
+export interface CrmJob {
+  workspace: string;
+  leadId: string;
+}
 
 /** Outbound jobs carry only ids: message bodies stay in MongoDB, under its retention. */
 export interface OutboundJob {
@@ -58,11 +65,26 @@ export interface QueueOptions {
 export class Queues {
   readonly inbound: Queue<InboundMessage | IdleJob>[];
   readonly outbound: Queue<OutboundJob>[];
+  readonly crm: Queue<CrmJob>;
 
   constructor(private readonly options: QueueOptions) {
     const base = { connection: options.connection, prefix: options.prefix };
     this.inbound = Array.from({ length: options.shards }, (_, i) => new Queue<InboundMessage | IdleJob>(inboundQueueName(i), base));
     this.outbound = Array.from({ length: options.shards }, (_, i) => new Queue<OutboundJob>(outboundQueueName(i), base));
+    this.crm = new Queue<CrmJob>(crmQueueName, base);
+  }
+
+  /** Leads for the CRM webhook; the lead id is the job id, so a retried turn queues a lead once. */
+  async enqueueCrm(jobs: CrmJob[]): Promise<void> {
+    for (const data of jobs) {
+      await this.crm.add('lead', data, {
+        jobId: data.leadId,
+        attempts: this.options.outboundAttempts,
+        backoff: { type: 'custom' },
+        removeOnComplete: true,
+        removeOnFail: { age: 7 * 24 * 3600 },
+      });
+    }
   }
 
   async init(): Promise<void> {
@@ -122,6 +144,6 @@ export class Queues {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.inbound, ...this.outbound].map((q) => q.close()));
+    await Promise.all([...this.inbound, ...this.outbound, this.crm].map((q) => q.close()));
   }
 }

@@ -25,6 +25,13 @@ const leadSchema = new Schema(
     /** Field name → answer. Names are identifiers (checked by the flow loader): no `.` or `$`. */
     fields: { type: Schema.Types.Mixed, required: true },
     consent: { type: consentSchema },
+    /** Delivery to the workspace's CRM webhook, when one is configured. */
+    crm: {
+      status: { type: String, enum: ['queued', 'sent', 'failed'] },
+      attempts: { type: Number },
+      error: { type: String },
+      sentAt: { type: Date },
+    },
   },
   { timestamps: true, versionKey: false, minimize: false },
 );

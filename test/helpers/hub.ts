@@ -43,6 +43,8 @@ export function testEnv(options: {
   flows?: Record<string, { path: string; start: string }>;
   /** Workspace id → admin API keys. */
   apiKeys?: Record<string, string[]>;
+  /** Workspace id → CRM webhook for leads. */
+  crm?: Record<string, { webhookUrl: string; secret: string }>;
 }): TestEnv {
   const id = randomBytes(4).toString('hex');
   const mongoUri = `${inject('mongoBase')}sbtest_${id}`;
@@ -53,6 +55,7 @@ export function testEnv(options: {
     texts: { autoReply: options.autoReply?.[ws] ?? `auto-reply from ${ws}` },
     ...(options.flows?.[ws] ? { flows: options.flows[ws] } : {}),
     ...(options.apiKeys?.[ws] ? { apiKeys: options.apiKeys[ws] } : {}),
+    ...(options.crm?.[ws] ? { crm: options.crm[ws] } : {}),
     channels: {
       api: options.accounts.filter((a) => a.workspace === ws).map(({ account, secret, webhookUrl }) => ({ account, secret, webhookUrl, timeoutMs: 2000 })),
     },

@@ -6,13 +6,16 @@ import { Conversation } from '../../core/store/conversation.js';
 import { Lead } from '../../core/store/lead.js';
 import { Message } from '../../core/store/message.js';
 import { chatter } from '../helpers/chat.js';
-import { cleanup, startTestHub, testEnv, type TestEnv } from '../helpers/hub.js';
+import { cleanup, eventually, startTestHub, testEnv, type TestEnv } from '../helpers/hub.js';
 import { startOrdersApi } from '../helpers/orders-api.js';
 import { Receiver } from '../helpers/receiver.js';
 
 const secret = 'flows-secret-0123456789';
 const apiKey = 'flows-admin-key-0123456789abcdef';
 let receiver: Receiver;
+/** The business's CRM, receiving leads; it fails the first attempt of each. */
+let crm: Receiver;
+const crmSecret = 'crm-secret-0123456789abcdef';
 let orders: Awaited<ReturnType<typeof startOrdersApi>>;
 let env: TestEnv;
 let hub: Awaited<ReturnType<typeof startTestHub>>;
@@ -20,6 +23,8 @@ let flowFile: string;
 
 beforeAll(async () => {
   receiver = await new Receiver(secret).start();
+  crm = await new Receiver(crmSecret).start();
+  crm.respond = (_lead, attempt) => (attempt === 1 ? 503 : 200);
   orders = await startOrdersApi();
   // The example flow, pointed at this test's order API, in a folder the test may change.
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-flows-'));
@@ -29,12 +34,14 @@ beforeAll(async () => {
     accounts: [{ workspace: 'shop', account: 'shop-app', secret, webhookUrl: receiver.url }],
     flows: { shop: { path: dir, start: 'shop' } },
     apiKeys: { shop: [apiKey] },
+    crm: { shop: { webhookUrl: crm.url, secret: crmSecret } },
   });
   hub = await startTestHub(env);
 });
 afterAll(async () => {
   await hub?.stop();
   await receiver?.stop();
+  await crm?.stop();
   await orders?.stop();
   if (env) await cleanup(env);
 });
@@ -69,6 +76,12 @@ describe('the example flow through the api channel', () => {
         consent: { purpose: 'marketing', granted: true, text: 'May we also send you news and offers?' },
       }),
     ]);
+
+    // It reaches the CRM, signed, after one failed attempt, and the lead says so.
+    const [posted] = await crm.waitFor(1);
+    expect(posted).toMatchObject({ form: 'callback', fields: { name: 'Ada Lovelace', phone: '+420601123456' }, signatureValid: true });
+    await eventually(async () => (await Lead.findOne({ workspace: 'shop' }).lean())?.crm?.status === 'sent', 10_000, 'the CRM delivery record');
+    expect((await Lead.findOne({ workspace: 'shop' }).lean())?.crm).toMatchObject({ status: 'sent', attempts: 2 });
 
     // The business exports it, with its key; nobody else can.
     const csv = await admin('/leads?format=csv');

@@ -1,0 +1,400 @@
+/**
+ * Golden transcripts: `*.test.yaml` files beside the flows, each playing
+ * conversations against one flow and checking what the bot says and does.
+ *
+ * ```yaml
+ * flow: shop                       # the flow (by id) under test
+ * locale: en                       # optional contact locale; optional contact: { name: Ada }
+ * tests:
+ *   - name: callback lead          # a test may set its own locale and contact too
+ *     steps:
+ *       - bot: "What is your name?"                  # the next reply is exactly this text
+ *       - bot: { matches: "^Hi", choices: [a, b] }   # or matches a regex; choices are ids, in order
+ *       - user: "Ada"                                # the contact types this
+ *       - choice: callback                           # the contact presses this button
+ *       - http: { ok: true, json: { status: shipped }, expectUrl: "https://…" }   # answers the pending request
+ *       - http: { ok: false, error: timeout }
+ *       - lead: { form: callback, fields: { name: Ada }, consent: true }        # fields are a subset; consent true, false or none
+ *       - handoff: support                           # or `handoff: true` for any team
+ *       - vars: { name: Ada, email: null }           # a subset of the variables; null means unset
+ *       - status: ended                              # waiting, handoff or ended
+ * ```
+ *
+ * Replies are checked in order, and none may go unchecked: any input step
+ * (`user`, `choice`, `http`) and the end of a test report the replies before
+ * them that no `bot` step took. `lead` and `handoff` take the first such action
+ * emitted so far that no earlier step took.
+ */
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { z } from 'zod';
+import { ConfigError, type ConfigIssue } from '../core/errors.js';
+import type { Choice } from '../core/message.js';
+import { startFlow, step, type FlowAction, type FlowInput, type FlowState, type HttpRequest, type HttpResult, type StepContext, type StepResult } from './engine.js';
+import type { Flow } from './schema.js';
+
+/** A place in a `.test.yaml` file, 1-based. */
+export interface Position {
+  line: number;
+  col: number;
+}
+
+/** What one step of a test checks or does. */
+export type StepBody =
+  | { kind: 'bot'; text?: string; matches?: RegExp; choices?: string[] }
+  | { kind: 'user'; text: string }
+  | { kind: 'choice'; id: string }
+  | { kind: 'http'; result: HttpResult; expectUrl?: string }
+  | { kind: 'lead'; form?: string; fields?: Record<string, string | number>; consent?: boolean | 'none' }
+  /** Without a team: any handoff. */
+  | { kind: 'handoff'; team?: string }
+  | { kind: 'vars'; vars: Record<string, unknown> }
+  | { kind: 'status'; status: FlowState['status'] };
+
+/** One step of a test, at the position of its key. */
+export type TranscriptStep = Position & StepBody;
+
+export interface TranscriptTest extends Position {
+  name: string;
+  /** The file's contact, with the test's own `locale` and `contact` over it. */
+  contact: { name?: string; locale?: string };
+  steps: TranscriptStep[];
+}
+
+export interface Transcript {
+  file: string;
+  flow: string;
+  /** Where the `flow:` value is, for "no such flow". */
+  flowAt: Position;
+  tests: TranscriptTest[];
+}
+
+export interface TranscriptFailure extends Position {
+  message: string;
+}
+
+export interface TranscriptResult {
+  name: string;
+  file: string;
+  passed: boolean;
+  failures: TranscriptFailure[];
+}
+
+const locale = z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'expected a language code like "en" or "pt-BR"');
+const contact = z.strictObject({ name: z.string().min(1).optional() });
+// YAML reads `user: 3` as a number; the contact typed text.
+const typed = z.union([z.string().min(1), z.number()], { error: 'expected a text' }).transform(String);
+const regex = z
+  .string()
+  .min(1)
+  .transform((source, ctx) => {
+    try {
+      return new RegExp(source);
+    } catch (err) {
+      ctx.issues.push({ code: 'custom', input: source, message: `invalid regular expression: ${(err as Error).message}` });
+      return z.NEVER;
+    }
+  });
+
+const fileSchema = z.strictObject({
+  flow: z.string().min(1),
+  locale: locale.optional(),
+  contact: contact.optional(),
+  tests: z.array(z.strictObject({ name: z.string().min(1), locale: locale.optional(), contact: contact.optional(), steps: z.array(z.unknown()).min(1) })).min(1),
+});
+
+/** Each step kind's schema, by its key; a step has exactly one of these keys. */
+const stepSchemas = {
+  bot: z.strictObject({
+    bot: z.preprocess(
+      (v) => (typeof v === 'string' || typeof v === 'number' ? { text: String(v) } : v),
+      z
+        .strictObject({ text: z.string().min(1).optional(), matches: regex.optional(), choices: z.array(typed).optional() })
+        .refine((b) => b.text === undefined || b.matches === undefined, 'give text or matches, not both'),
+    ),
+  }),
+  user: z.strictObject({ user: typed }),
+  choice: z.strictObject({ choice: typed }),
+  http: z.strictObject({
+    http: z
+      .strictObject({ ok: z.boolean(), json: z.unknown().optional(), error: z.string().min(1).optional(), expectUrl: z.string().min(1).optional() })
+      .refine((h) => h.ok === (h.error === undefined), { message: 'ok: true takes json, ok: false takes an error', path: ['error'] })
+      .refine((h) => h.ok || h.json === undefined, { message: 'ok: false takes an error, not json', path: ['json'] }),
+  }),
+  lead: z.strictObject({
+    lead: z.strictObject({
+      form: z.string().min(1).optional(),
+      fields: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+      consent: z.union([z.boolean(), z.literal('none')], { error: 'expected true, false or none' }).optional(),
+    }),
+  }),
+  handoff: z.strictObject({ handoff: z.union([z.literal(true), z.string().min(1)], { error: 'expected a team name, or true for any team' }) }),
+  vars: z.strictObject({ vars: z.record(z.string(), z.unknown()) }),
+  status: z.strictObject({ status: z.enum(['waiting', 'handoff', 'ended']) }),
+} as const;
+type StepKind = keyof typeof stepSchemas;
+const stepKinds = Object.keys(stepSchemas) as StepKind[];
+
+/** Transcript files (`*.test.yaml`) of a folder, or the files given. */
+export function transcriptFiles(paths: readonly string[]): string[] {
+  return paths.flatMap((p) =>
+    statSync(p).isDirectory()
+      ? readdirSync(p)
+          .filter((f) => f.endsWith('.test.yaml'))
+          .sort()
+          .map((f) => join(p, f))
+      : [p],
+  );
+}
+
+/** Reads and checks transcript files; throws one {@link ConfigError} listing every problem as file:line:col. */
+export function loadTranscripts(files: readonly string[]): Transcript[] {
+  const issues: ConfigIssue[] = [];
+  const transcripts: Transcript[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      issues.push({ file, line: 1, col: 1, path: '', message: `cannot read file: ${(err as Error).message}` });
+      continue;
+    }
+    const result = parseTranscript(text, file);
+    issues.push(...result.issues);
+    if (result.transcript) transcripts.push(result.transcript);
+  }
+  if (issues.length) throw new ConfigError(issues);
+  return transcripts;
+}
+
+/** One transcript file's text; problems are returned, not thrown, so all of them are reported. */
+export function parseTranscript(text: string, file: string): { transcript?: Transcript; issues: ConfigIssue[] } {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const at = (offset: number, path: readonly (string | number)[], message: string): ConfigIssue => ({ file, ...lines.linePos(offset), path: path.join('.'), message });
+  const atPath = (path: readonly (string | number)[], message: string, key = false) => at(offsetOf(doc, path, key), path, message);
+  const position = (path: readonly (string | number)[]): Position => lines.linePos(offsetOf(doc, path, false));
+
+  const issues = doc.errors.map((e) => at(e.pos[0], [], e.message.split('\n')[0] ?? e.message));
+  if (issues.length) return { issues };
+  const parsed = fileSchema.safeParse(doc.toJS() ?? {}, { reportInput: true });
+  if (!parsed.success) return { issues: parsed.error.issues.map((i) => zodIssue(atPath, [], i)) };
+
+  const names = new Set<string>();
+  const tests = parsed.data.tests.map((t, i): TranscriptTest => {
+    if (names.has(t.name)) issues.push(atPath(['tests', i, 'name'], `a test named "${t.name}" is already in this file`));
+    names.add(t.name);
+    const steps = t.steps.flatMap((raw, j) => {
+      const path = ['tests', i, 'steps', j];
+      const kinds = raw && typeof raw === 'object' ? stepKinds.filter((k) => k in raw) : [];
+      if (kinds.length !== 1) {
+        issues.push(atPath(path, kinds.length ? `a step has exactly one kind, found ${kinds.join(' and ')}` : `expected a step with one of: ${stepKinds.join(', ')}`));
+        return [];
+      }
+      const result = stepSchemas[kinds[0]!].safeParse(raw, { reportInput: true });
+      if (!result.success) {
+        issues.push(...result.error.issues.map((issue) => zodIssue(atPath, path, issue)));
+        return [];
+      }
+      return [{ ...position(path), ...toStep(result.data) }];
+    });
+    const who = { ...parsed.data.contact, ...(parsed.data.locale ? { locale: parsed.data.locale } : {}), ...t.contact, ...(t.locale ? { locale: t.locale } : {}) };
+    return { name: t.name, ...position(['tests', i]), contact: who, steps };
+  });
+  if (issues.length) return { issues };
+  return { transcript: { file, flow: parsed.data.flow, flowAt: position(['flow']), tests }, issues };
+}
+
+type StepData = { [K in StepKind]: z.output<(typeof stepSchemas)[K]> }[StepKind];
+
+function toStep(data: StepData): StepBody {
+  if ('bot' in data) return { kind: 'bot', ...data.bot };
+  if ('user' in data) return { kind: 'user', text: data.user };
+  if ('choice' in data) return { kind: 'choice', id: data.choice };
+  if ('http' in data) {
+    const { ok, json, error, expectUrl } = data.http;
+    return { kind: 'http', result: ok ? { ok, json: json ?? null } : { ok, error: error! }, ...(expectUrl ? { expectUrl } : {}) };
+  }
+  if ('lead' in data) return { kind: 'lead', ...data.lead };
+  if ('handoff' in data) return { kind: 'handoff', ...(data.handoff === true ? {} : { team: data.handoff }) };
+  if ('vars' in data) return { kind: 'vars', vars: data.vars };
+  return { kind: 'status', status: data.status };
+}
+
+/**
+ * Plays each test of `transcript` against its flow (from `flows`, which also
+ * serve `goto`s into other flows) and reports, per test, every failed check at
+ * its step's line:col. A test stops at the first step that leaves it out of
+ * step with the bot (a missing or unchecked reply, no pending request); other
+ * mismatches are reported and the test goes on. Pure: no I/O.
+ */
+export function runTranscript(transcript: Transcript, flows: ReadonlyMap<string, Flow>, options: { channel?: string } = {}): TranscriptResult[] {
+  const flow = flows.get(transcript.flow);
+  return transcript.tests.map((test) => {
+    const failures = flow
+      ? runTest(test, flow, { contact: test.contact, channel: options.channel ?? 'api', flows })
+      : [{ ...transcript.flowAt, message: `flow "${transcript.flow}" is not defined; expected one of: ${[...flows.keys()].join(', ')}` }];
+    return { name: test.name, file: transcript.file, passed: failures.length === 0, failures };
+  });
+}
+
+type Reply = Extract<FlowAction, { type: 'reply' }>;
+
+function runTest(test: TranscriptTest, start: Flow, ctx: StepContext): TranscriptFailure[] {
+  const failures: TranscriptFailure[] = [];
+  const fail = (at: Position, message: string) => failures.push({ line: at.line, col: at.col, message });
+  const first = startFlow(start, ctx);
+  let state = first.state;
+  const replies: Reply[] = []; // said and not yet checked
+  const events: FlowAction[] = []; // leads and handoffs not yet checked
+  let pending: HttpRequest | undefined;
+  let lastReply: Reply | undefined;
+  const take = (result: StepResult) => {
+    state = result.state;
+    if (state.awaiting !== 'http') pending = undefined;
+    for (const action of result.actions) {
+      if (action.type === 'reply') replies.push((lastReply = action));
+      else if (action.type === 'http') pending = action.request;
+      else events.push(action);
+    }
+  };
+  const send = (input: FlowInput) => take(step(ctx.flows.get(state.flow) ?? start, state, input, ctx));
+  /** Unchecked replies before an input or at the end: each is a failure. */
+  const unchecked = (at: Position): boolean => {
+    const left = replies.splice(0);
+    for (const r of left) fail(at, `unexpected bot reply ${quote(r.text)}`);
+    return left.length > 0;
+  };
+  take(first);
+
+  for (const s of test.steps) {
+    switch (s.kind) {
+      case 'bot': {
+        const reply = replies.shift();
+        const wanted = s.text !== undefined ? `bot reply ${quote(s.text)}` : s.matches ? `a bot reply matching ${String(s.matches)}` : 'a bot reply';
+        if (!reply) {
+          fail(s, `expected ${wanted}, but the bot said nothing more (${where(state)})`);
+          return failures;
+        }
+        const textOk = s.text !== undefined ? reply.text === s.text : !s.matches || s.matches.test(reply.text);
+        if (!textOk) fail(s, `expected ${wanted}, got ${quote(reply.text)}`);
+        const ids = (reply.choices ?? []).map((c) => c.id);
+        if (s.choices && ids.join('\n') !== s.choices.join('\n')) fail(s, `expected choices [${s.choices.join(', ')}], got [${ids.join(', ')}]`);
+        break;
+      }
+      case 'user':
+      case 'choice':
+        if (unchecked(s)) return failures;
+        if (s.kind === 'choice' && !offered(lastReply?.choices, s.id)) {
+          fail(s, `choice ${quote(s.id)} is not offered by the last bot reply (choices: [${(lastReply?.choices ?? []).map((c) => c.id).join(', ')}])`);
+        }
+        send(s.kind === 'user' ? { type: 'text', text: s.text } : { type: 'choice', choiceId: s.id });
+        break;
+      case 'http':
+        if (unchecked(s)) return failures;
+        if (!pending) {
+          fail(s, `no http request is pending (${where(state)})`);
+          return failures;
+        }
+        if (s.expectUrl !== undefined && pending.url !== s.expectUrl) fail(s, `expected request URL ${quote(s.expectUrl)}, got ${quote(pending.url)}`);
+        send({ type: 'http-result', ...s.result });
+        break;
+      case 'lead':
+        checkLead(s, events, fail);
+        break;
+      case 'handoff': {
+        const index = events.findIndex((e) => e.type === 'handoff' && (s.team === undefined || e.team === s.team));
+        const handoffs = events.filter((e) => e.type === 'handoff').map((e) => (e.team ? quote(e.team) : 'no team'));
+        const wanted = s.team === undefined ? 'a handoff' : `a handoff to ${quote(s.team)}`;
+        if (index >= 0) events.splice(index, 1);
+        else fail(s, handoffs.length ? `expected ${wanted}, got a handoff to ${handoffs.join(', ')}` : `expected ${wanted}, but none happened (${where(state)})`);
+        break;
+      }
+      case 'vars':
+        for (const problem of subsetProblems(s.vars, state.vars, '')) fail(s, `variable ${problem}`);
+        break;
+      case 'status':
+        if (state.status !== s.status) fail(s, `expected status ${s.status}, got ${where(state)}`);
+        break;
+    }
+  }
+  const last = test.steps.at(-1) ?? test;
+  unchecked(last);
+  return failures;
+}
+
+function checkLead(s: Extract<TranscriptStep, { kind: 'lead' }>, events: FlowAction[], fail: (at: Position, message: string) => void): void {
+  const leads = events.filter((e): e is Extract<FlowAction, { type: 'lead' }> => e.type === 'lead');
+  const lead = leads.find((l) => s.form === undefined || l.form === s.form);
+  if (!lead) {
+    const wanted = s.form === undefined ? 'a lead' : `a lead of form ${quote(s.form)}`;
+    fail(s, leads.length ? `expected ${wanted}, got leads of form ${leads.map((l) => quote(l.form)).join(', ')}` : `expected ${wanted}, but none was captured`);
+    return;
+  }
+  events.splice(events.indexOf(lead), 1);
+  for (const problem of subsetProblems(s.fields ?? {}, lead.fields, '')) fail(s, `lead field ${problem}`);
+  const granted = lead.consent === undefined ? 'none' : lead.consent.granted;
+  if (s.consent !== undefined && s.consent !== granted) fail(s, `expected lead consent ${String(s.consent)}, got ${String(granted)}`);
+}
+
+/**
+ * Where `actual` differs from `expected`: maps are compared key by key (a
+ * subset), `null` stands for unset, anything else must be equal (types too).
+ */
+function subsetProblems(expected: Record<string, unknown>, actual: Record<string, unknown>, prefix: string): string[] {
+  return Object.entries(expected).flatMap(([key, want]) => {
+    const name = `${prefix}${key}`;
+    const got = actual[key];
+    if (want === null) return got === undefined || got === null ? [] : [`${name}: expected unset, got ${show(got)}`];
+    if (isRecord(want) && isRecord(got)) return subsetProblems(want, got, `${name}.`);
+    return JSON.stringify(want) === JSON.stringify(got) ? [] : [`${name}: expected ${show(want)}, got ${show(got)}`];
+  });
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function offered(choices: readonly Choice[] | undefined, id: string): boolean {
+  return (choices ?? []).some((c) => c.id === id);
+}
+
+/** What the flow is doing, for messages: `waiting at node "x"`. */
+function where(state: FlowState): string {
+  const doing = state.status === 'waiting' && state.awaiting === 'http' ? 'waiting for an http result' : state.status === 'handoff' ? 'handed off' : state.status;
+  return `${doing} at node "${state.node}"`;
+}
+
+/** A bot text in a message: quoted, line breaks visible. */
+function quote(text: string): string {
+  return `'${text.replace(/\n/g, '\\n')}'`;
+}
+
+function show(value: unknown): string {
+  return value === undefined ? 'unset' : JSON.stringify(value);
+}
+
+type AtPath = (path: readonly (string | number)[], message: string, key?: boolean) => ConfigIssue;
+
+function zodIssue(atPath: AtPath, base: readonly (string | number)[], issue: z.core.$ZodIssue): ConfigIssue {
+  const path = [...base, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))];
+  if (issue.code === 'unrecognized_keys') return atPath([...path, issue.keys[0]!], `unknown key "${issue.keys.join('", "')}"`, true);
+  if (issue.code === 'invalid_type' && issue.input === undefined) return atPath(path, `missing (expected ${issue.expected})`);
+  return atPath(path, issue.message);
+}
+
+/** Offset of the node (or its key) at `path`, or of its nearest existing parent. */
+function offsetOf(doc: Document, path: readonly (string | number)[], key: boolean): number {
+  for (let depth = path.length; depth >= 0; depth--) {
+    if (key && depth === path.length && depth > 0) {
+      const parent = doc.getIn(path.slice(0, -1), true) as Node | undefined;
+      const pair = isMap(parent) ? parent.items.find((p) => isScalar(p.key) && String(p.key.value) === String(path[depth - 1])) : undefined;
+      const k = pair?.key as Node | undefined;
+      if (k?.range) return k.range[0];
+    }
+    const node = (depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth), true)) as Node | null | undefined;
+    if (node && (isMap(node) || isSeq(node) || isScalar(node)) && node.range) return node.range[0];
+  }
+  return 0;
+}
