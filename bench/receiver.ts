@@ -3,21 +3,31 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { signatureHeader, verify } from '../adapters/api/signature.js';
 
-/** The business's webhook: records when the reply to each inbound id arrives, answers 200. */
+/**
+ * The business's webhook: records when the replies to each inbound id arrive, answers 200.
+ * A message may get several replies (a flow's turn); it counts as answered when its first arrives.
+ */
 export interface Receiver {
   url: string;
   /** Arrival time (performance.now() ms) of the first reply per `inReplyTo`. */
   arrivals: Map<string, number>;
-  /** Resolves once a reply to every id arrived; rejects, saying how many are missing, when none arrives for `idleMs`. */
-  waitFor(ids: readonly string[], idleMs: number): Promise<void>;
-  /** Replies whose signature did not verify, and replies to an id seen before. */
-  stats: { badSignatures: number; duplicates: number };
+  /** Replies received per `inReplyTo`. */
+  replyCounts: Map<string, number>;
+  /**
+   * Resolves once every id has its replies: `need[i]` for `ids[i]` (default one each, i.e. answered);
+   * rejects, saying how many are missing, when no reply arrives for `idleMs`.
+   */
+  waitFor(ids: readonly string[], idleMs: number, need?: readonly number[]): Promise<void>;
+  /** Replies whose signature did not verify, and replies (by their `id`) received before. */
+  stats: { badSignatures: number; duplicates: number; replies: number };
   close(): Promise<void>;
 }
 
 export async function startReceiver(secret: string): Promise<Receiver> {
   const arrivals = new Map<string, number>();
-  const stats = { badSignatures: 0, duplicates: 0 };
+  const replyCounts = new Map<string, number>();
+  const replyIds = new Set<string>();
+  const stats = { badSignatures: 0, duplicates: 0, replies: 0 };
   let onArrival: ((id: string) => void) | undefined;
 
   const server = createServer((req, res) => {
@@ -32,18 +42,25 @@ export async function startReceiver(secret: string): Promise<Receiver> {
         res.writeHead(401).end();
         return;
       }
-      let inReplyTo: unknown;
+      let reply: { id?: unknown; inReplyTo?: unknown } = {};
       try {
-        inReplyTo = (JSON.parse(body.toString('utf8')) as { inReplyTo?: unknown }).inReplyTo;
+        reply = JSON.parse(body.toString('utf8')) as typeof reply;
       } catch {
-        inReplyTo = undefined;
+        reply = {};
       }
-      if (typeof inReplyTo !== 'string') {
+      const { id, inReplyTo } = reply;
+      if (typeof inReplyTo !== 'string' || typeof id !== 'string') {
         res.writeHead(400).end();
         return;
       }
-      if (arrivals.has(inReplyTo)) stats.duplicates++;
-      else arrivals.set(inReplyTo, at);
+      if (replyIds.has(id)) {
+        stats.duplicates++; // the same reply delivered again: not counted twice
+      } else {
+        replyIds.add(id);
+        stats.replies++;
+        replyCounts.set(inReplyTo, (replyCounts.get(inReplyTo) ?? 0) + 1);
+        if (!arrivals.has(inReplyTo)) arrivals.set(inReplyTo, at);
+      }
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
       onArrival?.(inReplyTo);
     });
@@ -57,20 +74,25 @@ export async function startReceiver(secret: string): Promise<Receiver> {
   return {
     url: `http://127.0.0.1:${port}/replies`,
     arrivals,
+    replyCounts,
     stats,
-    waitFor(ids, idleMs) {
-      const missing = new Set(ids.filter((id) => !arrivals.has(id)));
+    waitFor(ids, idleMs, need) {
+      const wanted = new Map(ids.map((id, i) => [id, need?.[i] ?? 1]));
+      const done = (id: string) => (replyCounts.get(id) ?? 0) >= wanted.get(id)!;
+      const missing = new Set(ids.filter((id) => !done(id)));
       if (!missing.size) return Promise.resolve();
       return new Promise<void>((ok, fail) => {
         const expire = () => {
           onArrival = undefined;
-          const sample = [...missing].slice(0, 5).join(', ');
-          fail(new Error(`no reply for ${idleMs} ms: ${missing.size} of ${ids.length} replies missing (e.g. ${sample})`));
+          const sample = [...missing].slice(0, 5).map((id) => `${id}: ${replyCounts.get(id) ?? 0}/${wanted.get(id)}`).join(', ');
+          const what = need ? 'messages without all their replies' : 'messages unanswered';
+          fail(new Error(`no reply for ${idleMs} ms: ${missing.size} of ${ids.length} ${what} (e.g. ${sample})`));
         };
         let timer = setTimeout(expire, idleMs);
         onArrival = (id) => {
-          if (!missing.delete(id)) return;
-          clearTimeout(timer);
+          if (!missing.has(id)) return;
+          clearTimeout(timer); // any reply to a message still waiting counts as progress
+          if (done(id)) missing.delete(id);
           if (missing.size) {
             timer = setTimeout(expire, idleMs);
             return;

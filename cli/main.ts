@@ -6,6 +6,7 @@ import { ConfigError } from '../core/errors.js';
 import { startHub, type Role } from '../core/hub.js';
 import { createLogger } from '../core/logger.js';
 import { createFlowResponder } from '../flows/setup.js';
+import { registerAdminCommands } from './admin-commands.js';
 import { apiSend } from './api-send.js';
 import { demoRoutes } from './demo-routes.js';
 import { validateFlows } from './flows.js';
@@ -90,11 +91,12 @@ program
     await apiSend(config, text, { ...opts, timeoutMs: 15_000 });
   });
 
+registerAdminCommands(program, defaultConfig);
+
 program.parseAsync(process.argv).catch((err: unknown) => {
-  if (err instanceof ConfigError) {
-    console.error(err.message);
-    process.exit(1);
-  }
-  console.error(err);
+  // A config problem is its file:line:col list; anything else one line, with the stack only when debugging.
+  if (err instanceof ConfigError) console.error(err.message);
+  else if (err instanceof Error && process.env.LOG_LEVEL !== 'debug') console.error(`switchboard: ${err.message}`);
+  else console.error(err);
   process.exit(1);
 });

@@ -24,7 +24,7 @@ export class FlowResponder implements Responder {
   async respond(turn: Turn): Promise<TurnOutcome> {
     const registry = this.registries.get(turn.workspace.id);
     if (!registry) return this.fallback.respond(turn);
-    const ctx: StepContext = { contact: turn.contact, channel: turn.address.channel, flows: registry.current };
+    const ctx: StepContext = { contact: turn.contact, channel: turn.address.channel, flows: registry.current, secrets: turn.workspace.secrets };
     const previous = parseState(turn.state);
 
     let result: StepResult;

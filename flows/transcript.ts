@@ -92,17 +92,14 @@ const regex = z
     try {
       return new RegExp(source);
     } catch (err) {
-      ctx.issues.push({ code: 'custom', input: source, message: `invalid regular expression: ${(err as Error).message}` });
+      ctx.issues.push({ code: 'custom', input: source, message: (err as Error).message });
       return z.NEVER;
     }
   });
 
-const fileSchema = z.strictObject({
-  flow: z.string().min(1),
-  locale: locale.optional(),
-  contact: contact.optional(),
-  tests: z.array(z.strictObject({ name: z.string().min(1), locale: locale.optional(), contact: contact.optional(), steps: z.array(z.unknown()).min(1) })).min(1),
-});
+// Tests and their steps are checked one by one, so one bad test does not hide the problems of the others.
+const fileSchema = z.strictObject({ flow: z.string().min(1), locale: locale.optional(), contact: contact.optional(), tests: z.array(z.unknown()).min(1) });
+const testSchema = z.strictObject({ name: z.string().min(1), locale: locale.optional(), contact: contact.optional(), steps: z.array(z.unknown()).min(1) });
 
 /** Each step kind's schema, by its key; a step has exactly one of these keys. */
 const stepSchemas = {
@@ -119,8 +116,12 @@ const stepSchemas = {
   http: z.strictObject({
     http: z
       .strictObject({ ok: z.boolean(), json: z.unknown().optional(), error: z.string().min(1).optional(), expectUrl: z.string().min(1).optional() })
-      .refine((h) => h.ok === (h.error === undefined), { message: 'ok: true takes json, ok: false takes an error', path: ['error'] })
-      .refine((h) => h.ok || h.json === undefined, { message: 'ok: false takes an error, not json', path: ['json'] }),
+      .superRefine((h, ctx) => {
+        const wrong = (key: string, message: string) => ctx.addIssue({ code: 'custom', path: [key], message });
+        if (!h.ok && h.error === undefined) wrong('error', 'a failed request needs an error, e.g. timeout');
+        if (h.ok && h.error !== undefined) wrong('error', 'error is for ok: false');
+        if (!h.ok && h.json !== undefined) wrong('json', 'json is for ok: true');
+      }),
   }),
   lead: z.strictObject({
     lead: z.strictObject({
@@ -178,32 +179,41 @@ export function parseTranscript(text: string, file: string): { transcript?: Tran
 
   const issues = doc.errors.map((e) => at(e.pos[0], [], e.message.split('\n')[0] ?? e.message));
   if (issues.length) return { issues };
-  const parsed = fileSchema.safeParse(doc.toJS() ?? {}, { reportInput: true });
-  if (!parsed.success) return { issues: parsed.error.issues.map((i) => zodIssue(atPath, [], i)) };
+  const raw: unknown = doc.toJS() ?? {};
+  const parsed = fileSchema.safeParse(raw, { reportInput: true });
+  if (!parsed.success) issues.push(...parsed.error.issues.map((i) => zodIssue(atPath, [], i)));
+  const rawTests = isRecord(raw) && Array.isArray(raw.tests) ? (raw.tests as unknown[]) : [];
 
   const names = new Set<string>();
-  const tests = parsed.data.tests.map((t, i): TranscriptTest => {
-    if (names.has(t.name)) issues.push(atPath(['tests', i, 'name'], `a test named "${t.name}" is already in this file`));
-    names.add(t.name);
-    const steps = t.steps.flatMap((raw, j) => {
-      const path = ['tests', i, 'steps', j];
-      const kinds = raw && typeof raw === 'object' ? stepKinds.filter((k) => k in raw) : [];
-      if (kinds.length !== 1) {
-        issues.push(atPath(path, kinds.length ? `a step has exactly one kind, found ${kinds.join(' and ')}` : `expected a step with one of: ${stepKinds.join(', ')}`));
-        return [];
-      }
-      const result = stepSchemas[kinds[0]!].safeParse(raw, { reportInput: true });
-      if (!result.success) {
-        issues.push(...result.error.issues.map((issue) => zodIssue(atPath, path, issue)));
-        return [];
-      }
-      return [{ ...position(path), ...toStep(result.data) }];
-    });
-    const who = { ...parsed.data.contact, ...(parsed.data.locale ? { locale: parsed.data.locale } : {}), ...t.contact, ...(t.locale ? { locale: t.locale } : {}) };
-    return { name: t.name, ...position(['tests', i]), contact: who, steps };
+  const tests = rawTests.flatMap((rawTest, i): TranscriptTest[] => {
+    const t = testSchema.safeParse(rawTest, { reportInput: true });
+    if (!t.success) {
+      issues.push(...t.error.issues.map((issue) => zodIssue(atPath, ['tests', i], issue)));
+      return [];
+    }
+    const { name, steps } = t.data;
+    if (names.has(name)) issues.push(atPath(['tests', i, 'name'], `a test named "${name}" is already in this file`));
+    names.add(name);
+    const header: { contact?: { name?: string }; locale?: string } = parsed.success ? parsed.data : {};
+    const who = { ...header.contact, ...(header.locale ? { locale: header.locale } : {}), ...t.data.contact, ...(t.data.locale ? { locale: t.data.locale } : {}) };
+    return [{ name, ...position(['tests', i]), contact: who, steps: steps.flatMap((s, j) => parseStep(s, ['tests', i, 'steps', j])) }];
   });
-  if (issues.length) return { issues };
+  if (issues.length || !parsed.success) return { issues: issues.sort((a, b) => a.line - b.line || a.col - b.col) };
   return { transcript: { file, flow: parsed.data.flow, flowAt: position(['flow']), tests }, issues };
+
+  function parseStep(rawStep: unknown, path: (string | number)[]): TranscriptStep[] {
+    const kinds = rawStep && typeof rawStep === 'object' ? stepKinds.filter((k) => k in rawStep) : [];
+    if (kinds.length !== 1) {
+      issues.push(atPath(path, kinds.length ? `a step has exactly one kind, found ${kinds.join(' and ')}` : `expected a step with one of: ${stepKinds.join(', ')}`));
+      return [];
+    }
+    const result = stepSchemas[kinds[0]!].safeParse(rawStep, { reportInput: true });
+    if (!result.success) {
+      issues.push(...result.error.issues.map((issue) => zodIssue(atPath, path, issue)));
+      return [];
+    }
+    return [{ ...position(path), ...toStep(result.data) }];
+  }
 }
 
 type StepData = { [K in StepKind]: z.output<(typeof stepSchemas)[K]> }[StepKind];

@@ -28,6 +28,11 @@ export const workspaceSchema = z.strictObject({
    * conversations back. Put them in the environment: `- ${SHOP_API_KEY}`.
    */
   apiKeys: z.array(z.string().min(24, 'expected an API key of at least 24 characters')).default([]),
+  /**
+   * Values flows may use as `{{ secrets.NAME }}` in http nodes only (e.g. a shop API token);
+   * put them in the environment: `shop_api: ${SHOP_API_TOKEN}`.
+   */
+  secrets: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/), z.string()).default({}),
   /** Where each new lead is POSTed (JSON, signed like the api channel), retried until it is accepted. */
   crm: z
     .strictObject({
