@@ -43,6 +43,8 @@ export function testEnv(options: {
   flows?: Record<string, { path: string; start: string }>;
   /** Workspace id → admin API keys. */
   apiKeys?: Record<string, string[]>;
+  /** Workspace id → secrets for flows' http nodes. */
+  secrets?: Record<string, Record<string, string>>;
   /** Workspace id → CRM webhook for leads. */
   crm?: Record<string, { webhookUrl: string; secret: string }>;
 }): TestEnv {
@@ -56,6 +58,7 @@ export function testEnv(options: {
     ...(options.flows?.[ws] ? { flows: options.flows[ws] } : {}),
     ...(options.apiKeys?.[ws] ? { apiKeys: options.apiKeys[ws] } : {}),
     ...(options.crm?.[ws] ? { crm: options.crm[ws] } : {}),
+    ...(options.secrets?.[ws] ? { secrets: options.secrets[ws] } : {}),
     channels: {
       api: options.accounts.filter((a) => a.workspace === ws).map(({ account, secret, webhookUrl }) => ({ account, secret, webhookUrl, timeoutMs: 2000 })),
     },

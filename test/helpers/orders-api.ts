@@ -5,9 +5,11 @@ import type { AddressInfo } from 'node:net';
  * A business's order API for the example flow's `http` node, with the demo
  * endpoint's rules (even last digit: shipped; odd: processing; leading 9: 404)
  * plus two broken answers: 5555 never answers in time, 7777 answers garbage.
+ * With a `token`, requests without `Authorization: Bearer <token>` get 401.
  */
-export async function startOrdersApi(): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startOrdersApi(token?: string): Promise<{ url: string; stop(): Promise<void> }> {
   const server: Server = createServer((req, res) => {
+    if (token && req.headers.authorization !== `Bearer ${token}`) return void res.writeHead(401).end('{"error":"unauthorized"}');
     const number = /^\/demo\/orders\/([0-9]+)$/.exec(req.url ?? '')?.[1];
     if (!number || number.startsWith('9')) return void res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not_found"}');
     if (number === '5555') return void setTimeout(() => res.writeHead(200).end('{}'), 5000);

@@ -25,16 +25,21 @@ beforeAll(async () => {
   receiver = await new Receiver(secret).start();
   crm = await new Receiver(crmSecret).start();
   crm.respond = (_lead, attempt) => (attempt === 1 ? 503 : 200);
-  orders = await startOrdersApi();
+  orders = await startOrdersApi('orders-token-123');
   // The example flow, pointed at this test's order API, in a folder the test may change.
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-flows-'));
   flowFile = join(dir, 'shop.yaml');
-  writeFileSync(flowFile, readFileSync('config/flows/shop.yaml', 'utf8').replace('http://127.0.0.1:3000', orders.url).replace('timeoutMs: 5000', 'timeoutMs: 1000'));
+  // The order API wants a token: the flow sends it from the workspace's secrets.
+  const source = readFileSync('config/flows/shop.yaml', 'utf8')
+    .replace('http://127.0.0.1:3000', orders.url)
+    .replace('timeoutMs: 5000', 'timeoutMs: 1000\n      headers: { Authorization: "Bearer {{ secrets.orders }}" }');
+  writeFileSync(flowFile, source);
   env = testEnv({
     accounts: [{ workspace: 'shop', account: 'shop-app', secret, webhookUrl: receiver.url }],
     flows: { shop: { path: dir, start: 'shop' } },
     apiKeys: { shop: [apiKey] },
     crm: { shop: { webhookUrl: crm.url, secret: crmSecret } },
+    secrets: { shop: { orders: 'orders-token-123' } },
   });
   hub = await startTestHub(env);
 });
