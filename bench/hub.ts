@@ -3,6 +3,8 @@ import { builtinRegistry } from '../adapters/index.js';
 import { parseConfig } from '../core/config/load.js';
 import { startHub, type Hub } from '../core/hub.js';
 import { createLogger } from '../core/logger.js';
+import { AutoReplyResponder, type Responder } from '../core/responder.js';
+import { createFlowResponder } from '../flows/setup.js';
 
 export interface BenchHubOptions {
   mongoUri: string;
@@ -15,6 +17,10 @@ export interface BenchHubOptions {
   webhookUrl: string;
   /** The hub's `pipeline.shards`. */
   shards: number;
+  /** The workspace's `flows` (path absolute): the hub runs them; without, it answers the auto-reply. */
+  flows?: { path: string; start: string };
+  /** Wraps the responder the hub is given (e.g. to time it); the hub itself is unchanged. */
+  wrapResponder?: (responder: Responder) => Responder;
 }
 
 /** The real hub, role `all`, in this process, from a config parsed like an operator's file. */
@@ -28,17 +34,22 @@ export async function startBenchHub(options: BenchHubOptions): Promise<Hub> {
       {
         id: options.workspace,
         name: 'Bench',
+        ...(options.flows ? { flows: options.flows } : {}),
         channels: { api: [{ account: options.account, secret: options.secret, webhookUrl: options.webhookUrl }] },
       },
     ],
   });
   const config = parseConfig(yaml, 'bench.yaml', { channelSchemas: registry.schemas() });
+  const logger = createLogger({ level: 'warn' });
+  // As the CLI does: the flow responder when a workspace has flows (it falls back to the auto-reply for the others).
+  const responder = options.flows ? createFlowResponder({ config, channels: registry, logger }).responder : new AutoReplyResponder();
   return startHub({
     config,
     registry,
     role: 'all',
     mongoUri: options.mongoUri,
     redisUrl: options.redisUrl,
-    logger: createLogger({ level: 'warn' }),
+    logger,
+    responder: options.wrapResponder ? options.wrapResponder(responder) : responder,
   });
 }

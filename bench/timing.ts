@@ -4,6 +4,8 @@ import { percentile } from './report.js';
 
 export interface ResponderTimes {
   turns: number;
+  /** Of `turns`, those a flow's idle timer started (no inbound message). */
+  idleTurns: number;
   /** Time inside `respond` until it returned its promise: the engine's CPU work (all of it for a flow without http). */
   syncMs: { sum: number; mean: number; p50: number; p99: number };
   /** Time until the promise settled: adds waiting (http calls, and the event loop's queue under load). */
@@ -14,11 +16,13 @@ export interface ResponderTimes {
 export class TimedResponder implements Responder {
   private sync: number[] = [];
   private settled: number[] = [];
+  private idle = 0;
 
   constructor(private readonly inner: Responder) {}
 
   async respond(turn: Turn): Promise<TurnOutcome> {
     const start = performance.now();
+    if (!turn.message) this.idle++;
     const pending = this.inner.respond(turn);
     const sync = performance.now() - start;
     try {
@@ -33,6 +37,7 @@ export class TimedResponder implements Responder {
   reset(): void {
     this.sync = [];
     this.settled = [];
+    this.idle = 0;
   }
 
   times(): ResponderTimes {
@@ -41,6 +46,6 @@ export class TimedResponder implements Responder {
       const sum = sorted.reduce((a, b) => a + b, 0);
       return sorted.length ? { sum, mean: sum / sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99) } : { sum: 0, mean: 0, p50: 0, p99: 0 };
     };
-    return { turns: this.sync.length, syncMs: of(this.sync), settledMs: of(this.settled) };
+    return { turns: this.sync.length, idleTurns: this.idle, syncMs: of(this.sync), settledMs: of(this.settled) };
   }
 }
