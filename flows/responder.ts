@@ -49,6 +49,10 @@ export class FlowResponder implements Responder {
       const flow = registry.get(result.state.flow, result.state.version) ?? registry.start;
       result = step(flow, result.state, { type: 'http-result', ...outcome } as FlowInput, ctx);
     }
+    if (actions.some((a) => a.type === 'opt-out')) {
+      // An event for now; the consent ledger (privacy issue) will record it with its proof.
+      this.logger?.info({ workspace: turn.workspace.id, conversation: String(turn.conversation._id) }, 'contact opted out of marketing');
+    }
     const outcome = toOutcome(actions, result.state);
     const flow = registry.get(result.state.flow, result.state.version);
     const timers = flow ? idleTimers(flow, result.state) : [];
