@@ -1,7 +1,7 @@
 import type { Config, WorkspaceConfig } from './config/schema.js';
 import type { Address, InboundMessage } from './message.js';
 import type { IdleJob, Queues } from './queue/queues.js';
-import type { Responder, Turn, TurnOutcome } from './responder.js';
+import type { Reply, Responder, Turn, TurnOutcome } from './responder.js';
 import { Contact } from './store/contact.js';
 import { Conversation, type ConversationDoc } from './store/conversation.js';
 import { contactId, inboundMessageId, leadId, replyId } from './store/ids.js';
@@ -55,21 +55,7 @@ export class Router {
     const { conversation, contact } = await this.openConversation(inbound);
     const order = existing?.order ?? conversation.seq * slotsPerTurn;
     const outcome = await this.respond(id, inbound, workspace, conversation, contact);
-    const replyDocs = outcome.replies.map((reply, i) => ({
-      _id: replyId(id, i),
-      workspace: address.workspace,
-      conversation: conversation._id,
-      channel: address.channel,
-      account: address.account,
-      user: address.user,
-      direction: 'out' as const,
-      sender: 'bot' as const,
-      order: order + i + 1,
-      text: reply.text,
-      choices: reply.choices,
-      inReplyTo: id,
-      status: 'queued' as const,
-    }));
+    const replyDocs = botReplies(outcome.replies, { key: id, address, conversation: conversation._id, order: order + 1, inReplyTo: id });
     const processed = { status: 'processed' as const, processedAt: new Date(), replies: replyDocs.length };
 
     if (existing) {
@@ -153,20 +139,7 @@ export class Router {
     const outcome = await this.options.responder.respond({ workspace, conversation, contact: profileOf(contact), address, idle: job.stage, state: conversation.botState ?? undefined });
     // After the turn's own replies (+1…), before the next turn's.
     const base = conversation.seq * slotsPerTurn + (job.stage === 'remind' ? 800 : 900);
-    const replyDocs = outcome.replies.map((reply, i) => ({
-      _id: replyId(`${job.inbound}:${job.stage}`, i),
-      workspace: address.workspace,
-      conversation: conversation._id,
-      channel: address.channel,
-      account: address.account,
-      user: address.user,
-      direction: 'out' as const,
-      sender: 'bot' as const,
-      order: base + i,
-      text: reply.text,
-      choices: reply.choices,
-      status: 'queued' as const,
-    }));
+    const replyDocs = botReplies(outcome.replies, { key: `${job.inbound}:${job.stage}`, address, conversation: conversation._id, order: base });
     await insertIgnoringDuplicates(replyDocs);
     await this.options.queues.enqueueOutbound(replyDocs.map((d) => ({ address, messageId: d._id })));
     if (outcome.state !== undefined || outcome.status) {
@@ -254,6 +227,25 @@ async function insertIgnoringDuplicates(docs: object[], into: { insertMany(docs:
       if (!isDuplicate(again)) throw again;
     }
   }
+}
+
+/** The bot's replies as messages to store; ids derive from `key`, so a retried turn stores them once. */
+function botReplies(replies: Reply[], at: { key: string; address: Address; conversation: ConversationDoc['_id']; order: number; inReplyTo?: string }) {
+  return replies.map((reply, i) => ({
+    _id: replyId(at.key, i),
+    workspace: at.address.workspace,
+    conversation: at.conversation,
+    channel: at.address.channel,
+    account: at.address.account,
+    user: at.address.user,
+    direction: 'out' as const,
+    sender: 'bot' as const,
+    order: at.order + i,
+    text: reply.text,
+    choices: reply.choices,
+    ...(at.inReplyTo ? { inReplyTo: at.inReplyTo } : {}),
+    status: 'queued' as const,
+  }));
 }
 
 /** Name and locale as the contact's platform gave them (the flow uses them in texts and to pick a language). */
