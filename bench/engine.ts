@@ -9,6 +9,7 @@
  * length of each untimed throughput run (default 1); --heap-conversations:
  * conversations per heap measurement (default 50000).
  */
+import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
@@ -204,21 +205,30 @@ function statsOf(samplesMs: ArrayLike<number>, opsPerSec: number): Stats {
   return { ops: us.length, opsPerSec, meanUs: us.reduce((a, b) => a + b, 0) / us.length, p50Us: percentile(us, 50), p99Us: percentile(us, 99) };
 }
 
-/** Runs `round` (doing `opsPerRound` ops) for about `seconds`, several times; the median rate (ops/s). */
-function throughput(round: () => void, opsPerRound: number, seconds = opts.seconds, runs = 5): number {
-  const rates: number[] = [];
-  for (let r = 0; r < runs; r++) {
-    let n = 0;
-    const t0 = performance.now();
-    let elapsed = 0;
-    do {
-      for (let k = 0; k < 50; k++) round();
-      n += 50;
-      elapsed = performance.now() - t0;
-    } while (elapsed < seconds * 1000);
-    rates.push((n * opsPerRound) / (elapsed / 1000));
-  }
-  return rates.sort((a, b) => a - b)[Math.floor(runs / 2)]!;
+/** Runs `round` (doing `opsPerRound` ops) for about `seconds`; its rate (ops/s). */
+function rateOf(round: () => void, opsPerRound: number, seconds = opts.seconds): number {
+  let n = 0;
+  const t0 = performance.now();
+  let elapsed: number;
+  do {
+    for (let k = 0; k < 50; k++) round();
+    n += 50;
+    elapsed = performance.now() - t0;
+  } while (elapsed < seconds * 1000);
+  return (n * opsPerRound) / (elapsed / 1000);
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/**
+ * Throughput of each contender, measured in turns (A, B, C, A, B, C, ...) so drift in
+ * the machine's load hits all alike: per contender the median rate, and per run the
+ * rate of the first against each other (paired), whose median is the ratio reported.
+ */
+function interleavedRates(contenders: { round: () => void; ops: number }[], runs = 5): { rates: number[]; pairedRatios: number[] } {
+  const all = contenders.map(() => [] as number[]);
+  for (let r = 0; r < runs; r++) contenders.forEach((c, i) => all[i]!.push(rateOf(c.round, c.ops)));
+  return { rates: all.map(median), pairedRatios: all.map((rates) => median(rates.map((rate, r) => rate / all[0]![r]!))) };
 }
 
 /** Engine steps, each timed: samples (ms) in script order, round after round. */
@@ -309,12 +319,21 @@ async function playTurns(responder: FlowResponder, turns: readonly Turn[], sampl
 }
 
 async function main(): Promise<void> {
+  const loadAtStart = loadavg();
   const states = verify();
   const stateBytes = states.map((s) => JSON.stringify(s).length);
   console.log(
     `engine bench: flow ${shop.id}@${shop.version.slice(0, 8)} (${shop.file}), ${conversations.length} scripted conversations, ${stepsPerRound} steps per round, state ${Math.min(...stateBytes)}-${Math.max(...stateBytes)} B as JSON`,
   );
   console.log(`node ${process.version}, ${opts.rounds} timed rounds, throughput runs of ${opts.seconds} s (median of 5)`);
+
+  // Cold: FlowResponder turns 101-1,100 of this process, before any warm-up (as in the pipeline
+  // benchmark's measured run after its 100 warm-up messages, where the engine never gets hot).
+  const turns = responderTurns();
+  const turnsPerRound = turns.conversations.reduce((a, c) => a + c.turns.length, 0);
+  const coldSamples: number[] = [];
+  while (coldSamples.length < 1100) for (const c of turns.conversations) sink += await playTurns(turns.responder, c.turns, coldSamples);
+  const cold = statsOf(coldSamples.slice(100, 1100), 0);
 
   // Warm-up: let the JIT settle on every path before anything is measured.
   const round = () => {
@@ -326,8 +345,7 @@ async function main(): Promise<void> {
   const overhead = statsOf(timed(200_000, [() => {}]), 0);
 
   const stepSamples = timedSteps(opts.rounds);
-  const steps = statsOf(stepSamples, throughput(round, stepsPerRound));
-  const conversationsPerSec = steps.opsPerSec / (stepsPerRound / conversations.length);
+  const stepsTimed = statsOf(stepSamples, 0);
 
   const byLabel = labels.map((label, li) => {
     const mine: number[] = [];
@@ -343,7 +361,7 @@ async function main(): Promise<void> {
     for (const op of jsonOps) op();
   };
   for (let i = 0; i < 3000; i++) jsonRound();
-  const json = statsOf(timed(opts.rounds, jsonOps), throughput(jsonRound, jsonOps.length));
+  const jsonTimed = statsOf(timed(opts.rounds, jsonOps), 0);
 
   // Baseline 2: validateAnswer alone, on the answers the script validates (one per validator kind in the flow).
   const choices = [
@@ -368,16 +386,30 @@ async function main(): Promise<void> {
   };
   for (let i = 0; i < 3000; i++) validateRound();
   const validateSamples = timed(opts.rounds, validateOps);
-  const validate = statsOf(validateSamples, throughput(validateRound, validateOps.length));
+  const validateTimed = statsOf(validateSamples, 0);
   const validateByKind = validations.map((v, vi) => {
     const mine: number[] = [];
     for (let i = vi; i < validateSamples.length; i += validations.length) mine.push(validateSamples[i]!);
     return { kind: v.kind, ...statsOf(mine, 0) };
   });
 
+  // Throughput, interleaved: engine steps, then the baselines, in turns.
+  const { rates, pairedRatios } = interleavedRates([
+    { round, ops: stepsPerRound },
+    { round: jsonRound, ops: jsonOps.length },
+    { round: validateRound, ops: validateOps.length },
+  ]);
+  const steps: Stats = { ...stepsTimed, opsPerSec: rates[0]! };
+  const json: Stats = { ...jsonTimed, opsPerSec: rates[1]! };
+  const validate: Stats = { ...validateTimed, opsPerSec: rates[2]! };
+  const conversationsPerSec = steps.opsPerSec / (stepsPerRound / conversations.length);
+  /** How many times the baseline op one engine step costs: by throughput (paired runs) and by median latency. */
+  const ratios = {
+    stepVsJsonRoundTrip: { throughput: pairedRatios[1]!, p50: steps.p50Us / json.p50Us },
+    stepVsValidateAnswer: { throughput: pairedRatios[2]!, p50: steps.p50Us / validate.p50Us },
+  };
+
   // The FlowResponder per turn (what the hub's router calls), http faked.
-  const turns = responderTurns();
-  const turnsPerRound = turns.conversations.reduce((a, c) => a + c.turns.length, 0);
   const responderRound = async () => {
     for (const c of turns.conversations) sink += await playTurns(turns.responder, c.turns);
   };
@@ -406,12 +438,14 @@ async function main(): Promise<void> {
     row('baseline: state JSON round trip', json),
     row('baseline: validateAnswer', validate),
     row('FlowResponder.respond turn', responder),
+    row('  same, cold (turns 101-1,100)', cold),
     row('(timer overhead per sample)', overhead),
   ]);
   console.log(`engine: ${rate(steps.opsPerSec)} steps/s = ${rate(conversationsPerSec)} conversations/s (${fmt(stepsPerRound / conversations.length, 1)} steps each), one core`);
-  console.log(`ratio engine step / state JSON round trip: ${fmt(steps.meanUs / json.meanUs)}x (mean), ${fmt(json.opsPerSec / steps.opsPerSec)}x (throughput)`);
-  console.log(`ratio engine step / validateAnswer: ${fmt(steps.meanUs / validate.meanUs)}x (mean), ${fmt(validate.opsPerSec / steps.opsPerSec)}x (throughput)`);
-  console.log(`ratio FlowResponder turn / engine step: ${fmt(responder.meanUs / steps.meanUs)}x (mean; a turn with an http node is two steps)`);
+  console.log(`ratio engine step / state JSON round trip: ${fmt(ratios.stepVsJsonRoundTrip.throughput)}x by throughput (median of 5 paired runs), ${fmt(ratios.stepVsJsonRoundTrip.p50)}x by p50`);
+  console.log(`ratio engine step / validateAnswer: ${fmt(ratios.stepVsValidateAnswer.throughput)}x by throughput, ${fmt(ratios.stepVsValidateAnswer.p50)}x by p50`);
+  console.log(`ratio FlowResponder turn / engine step: ${fmt(steps.opsPerSec / responder.opsPerSec)}x by throughput, ${fmt(responder.p50Us / steps.p50Us)}x by p50 (a turn with an http node is two steps)`);
+  console.log(`(means include GC pauses that land in a sample, so they vary run to run more than p50 and throughput; load average at start ${loadAtStart.map((l) => l.toFixed(2)).join(' ')})`);
   console.log(`heap growth per 10k conversations (after GC, ${opts.heapConversations} conversations each): ${heap.map((b) => `${fmt(b / 1024, 1)} KiB`).join(', ')}`);
 
   console.log();
@@ -426,17 +460,13 @@ async function main(): Promise<void> {
     {
       at: new Date().toISOString(),
       options: opts,
-      environment: { node: process.version, platform: `${process.platform}-${process.arch}` },
+      environment: { node: process.version, platform: `${process.platform}-${process.arch}`, cpus: cpus().length, loadAverageAtStart: loadAtStart },
       flow: { id: shop.id, version: shop.version, file: shop.file },
       script: { conversations: conversations.map((c) => ({ name: c.name, steps: c.steps.map((s) => s.label) })), stepsPerRound, stateBytes: { min: Math.min(...stateBytes), max: Math.max(...stateBytes) } },
       engine: { ...steps, conversationsPerSec, byKind: byLabel },
       baselines: { stateJsonRoundTrip: json, validateAnswer: { ...validate, byKind: validateByKind } },
-      flowResponderTurn: { ...responder, turnsPerRound },
-      ratios: {
-        stepVsJsonRoundTrip: { mean: steps.meanUs / json.meanUs, throughput: json.opsPerSec / steps.opsPerSec },
-        stepVsValidateAnswer: { mean: steps.meanUs / validate.meanUs, throughput: validate.opsPerSec / steps.opsPerSec },
-        responderTurnVsStep: responder.meanUs / steps.meanUs,
-      },
+      flowResponderTurn: { ...responder, turnsPerRound, cold: { ...cold, turns: '101-1100 of the process, before warm-up' } },
+      ratios: { ...ratios, responderTurnVsStep: { throughput: steps.opsPerSec / responder.opsPerSec, p50: responder.p50Us / steps.p50Us } },
       heapGrowthBytesPer10kConversations: heap,
       timerOverheadUs: { mean: overhead.meanUs, p50: overhead.p50Us },
       sink,

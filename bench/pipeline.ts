@@ -174,6 +174,8 @@ async function main(): Promise<void> {
       },
     });
     const times = timed!.times();
+    // The same turns again, back to back in the now idle hub: the engine's cost without the rest of the hub around it.
+    const replayed = await timed!.replay();
     const routing = await summarizeHistogram(started.metrics.routing);
     const processing = await summarizeHistogram(started.metrics.processing);
     hub = undefined;
@@ -186,7 +188,7 @@ async function main(): Promise<void> {
     const replies = { floor: replyCounts(floorSample), hub: replyCounts(hubSample) };
     console.log(
       `hub replies: ${replies.hub.total} to ${hubSummary.messages} messages (${replies.hub.perMessage.toFixed(2)} per message${replies.hub.expected !== undefined ? `, ${replies.hub.expected} expected` : ''}); ` +
-        `${replies.hub.mismatched} messages with ${script ? 'other than the expected number of' : 'more than one'} replies`,
+        `${replies.hub.mismatched} messages with ${script ? 'other than the expected number of replies' : 'other than one reply'}`,
     );
     const engine = engineShare(times, routing, processing, hubSummary);
     const us = (ms: number) => `${(ms * 1000).toFixed(1)} µs`;
@@ -196,6 +198,10 @@ async function main(): Promise<void> {
       `${what} time per message: mean ${us(engine.syncMs.mean)}, p50 ${us(engine.syncMs.p50)}, p99 ${us(engine.syncMs.p99)} in respond() ` +
         `(${us(engine.settledMs.mean)} mean until its promise settled); ${engine.turns} turns${engine.idleTurns ? `, ${engine.idleTurns} idle` : ''}`,
     );
+    console.log(
+      `${what} time per message, same turns replayed back to back after the run: mean ${us(replayed.syncMs.mean)}, p50 ${us(replayed.syncMs.p50)}, p99 ${us(replayed.syncMs.p99)} (${replayed.turns} turns)`,
+    );
+    console.log(`${what} µs per message by tenth of the run: ${engine.syncMeanByTenthMs.map((ms) => (ms * 1000).toFixed(0)).join(' ')}`);
     console.log(
       `${what} share of routing time: ${pct(engine.shareOfRouting)} (${engine.syncMs.sum.toFixed(1)} ms of ${(engine.routingMs / 1000).toFixed(1)} s summed over router.handle; ${pct(engine.settledShareOfRouting)} counting until settled)`,
     );
@@ -212,7 +218,7 @@ async function main(): Promise<void> {
       hubHistograms: { routing, processing },
       ...(script ? { script: { flow: shopStart, path: shopFlowsDir, lines: script.lines, repliesPerLine: script.replyCounts } } : {}),
       replies,
-      engine,
+      engine: { ...engine, replayedAfterRun: replayed },
       receiver: receiver.stats,
     });
     console.log(`results: ${file}`);

@@ -20,13 +20,13 @@ import { loadTranscripts, runTranscript, transcriptFiles, type Transcript } from
  * config file used when `--config` is not given.
  */
 export function registerFlowCommands(flows: Command, defaultConfig: string): void {
-  flows
+  const testCommand = flows
     .command('test')
     .description('run the golden transcripts (*.test.yaml) beside the flows; exit code 1 on any failure')
     .argument('[paths...]', "flow folders or transcript files (default: each workspace's flows in the config)")
     .option('-c, --config <file>', 'config file', defaultConfig)
     .action((paths: string[], opts: { config: string }) => {
-      const targets = paths.length ? paths : workspaceFlowPaths(loadConfig(opts.config, { channelSchemas: builtinRegistry().schemas() }), opts.config);
+      const targets = paths.length ? paths : usage(testCommand, () => workspaceFlowPaths(loadConfig(opts.config, { channelSchemas: builtinRegistry().schemas() }), opts.config));
       process.exitCode = testFlows(targets);
     });
 
@@ -40,13 +40,7 @@ export function registerFlowCommands(flows: Command, defaultConfig: string): voi
     .option('--name <name>', "the contact's name")
     .action(async (flow: string, opts: { config: string; channel: string; locale?: string; name?: string }) => {
       const config = loadConfig(opts.config, { channelSchemas: builtinRegistry().schemas() });
-      let session: TrySession;
-      try {
-        session = prepareTry(config, flow, opts);
-      } catch (err) {
-        if (err instanceof UsageError) tryCommand.error(`error: ${err.message}`);
-        throw err;
-      }
+      const session = usage(tryCommand, () => prepareTry(config, flow, opts));
       // Piped input is not echoed by a terminal, so the transcript echoes it instead of prompting.
       const tty = Boolean(process.stdin.isTTY);
       const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: 'you> ', terminal: tty });
@@ -56,6 +50,16 @@ export function registerFlowCommands(flows: Command, defaultConfig: string): voi
         rl.close();
       }
     });
+}
+
+/** Runs `fn`, turning a {@link UsageError} into commander's own error output (message, exit code 1). */
+function usage<T>(command: Command, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof UsageError) command.error(`error: ${err.message}`);
+    throw err;
+  }
 }
 
 /** Where `flows test` writes: results to `out`, problems with the files themselves to `err`. */
@@ -201,10 +205,17 @@ export async function chat(session: TrySession, input: AsyncIterable<string>, wr
     let shown = 0;
     for (let calls = 0; ; calls++) {
       for (const action of result.actions) {
-        const line = describe(action, session.capabilities);
-        if (line) write(line);
-        if (action.type === 'reply') buttons = renderForChannel(action, session.capabilities).choices ?? [];
-        if (action.type !== 'http') shown++;
+        if (action.type === 'http') continue; // performed below
+        shown++;
+        if (action.type !== 'reply') {
+          write(`${indent}(${note(action)})`);
+          continue;
+        }
+        const reply = renderForChannel(action, session.capabilities);
+        buttons = reply.choices ?? [];
+        // Later lines line up under the first; blank ones stay blank.
+        write(reply.text.split('\n').map((line, i) => (i === 0 ? `bot> ${line}` : line && indent + line)).join('\n'));
+        if (buttons.length) write(indent + buttons.map((c, i) => `[${i + 1}] ${c.label}`).join('  '));
       }
       const request = result.actions.find((a): a is Extract<FlowAction, { type: 'http' }> => a.type === 'http')?.request;
       if (!request || calls >= maxHttpPerTurn) break;
@@ -231,23 +242,10 @@ export async function chat(session: TrySession, input: AsyncIterable<string>, wr
   await lines.return?.();
 }
 
-/** One action as terminal lines; undefined for an http request (noted when performed). */
-function describe(action: FlowAction, capabilities: ChannelCapabilities): string | undefined {
-  switch (action.type) {
-    case 'reply': {
-      const shown = renderForChannel(action, capabilities);
-      const text = `bot> ${shown.text.split('\n').join(`\n${indent}`)}`;
-      return shown.choices ? `${text}\n${indent}${shown.choices.map((c, i) => `[${i + 1}] ${c.label}`).join('  ')}` : text;
-    }
-    case 'lead': {
-      const { type: _type, ...lead } = action;
-      return `${indent}(lead captured: ${JSON.stringify(lead)})`;
-    }
-    case 'handoff':
-      return `${indent}(handed off${action.team ? ` to ${action.team}` : ''})`;
-    case 'opt-out':
-      return `${indent}(opted out of marketing)`;
-    case 'http':
-      return undefined;
-  }
+/** What a lead, handoff or opt-out did, for the terminal. */
+function note(action: Exclude<FlowAction, { type: 'reply' | 'http' }>): string {
+  if (action.type === 'handoff') return `handed off${action.team ? ` to ${action.team}` : ''}`;
+  if (action.type === 'opt-out') return 'opted out of marketing';
+  const { type: _type, ...lead } = action;
+  return `lead captured: ${JSON.stringify(lead)}`;
 }

@@ -8,6 +8,7 @@ import { createLogger } from '../core/logger.js';
 import { createFlowResponder } from '../flows/setup.js';
 import { registerAdminCommands } from './admin-commands.js';
 import { apiSend } from './api-send.js';
+import { registerFlowCommands } from './flows-commands.js';
 import { demoRoutes } from './demo-routes.js';
 import { validateFlows } from './flows.js';
 import { resolveServices } from './resolve.js';
@@ -74,6 +75,8 @@ flowsCommand
     const config = loadConfig(opts.config, { channelSchemas: builtinRegistry().schemas() });
     console.log(validateFlows(config, paths));
   });
+
+registerFlowCommands(flowsCommand, defaultConfig);
 
 program
   .command('api')

@@ -93,7 +93,7 @@ export function parseFlow(text: string, file: string, options: LoadFlowsOptions 
   issues.push(...doc.errors.map((e) => at(e.pos[0], [], e.message.split('\n')[0] ?? e.message)));
   if (issues.length) return result;
 
-  const header = flowHeaderSchema.safeParse(doc.toJS() ?? {});
+  const header = flowHeaderSchema.safeParse(doc.toJS() ?? {}, { reportInput: true });
   if (!header.success) {
     issues.push(...header.error.issues.map((i) => zodIssue(atPath, [], i)));
     return result;
@@ -112,7 +112,7 @@ export function parseFlow(text: string, file: string, options: LoadFlowsOptions 
       continue;
     }
     const kind = kinds[0] as NodeKind;
-    const parsed = nodeSchemas[kind].safeParse(raw);
+    const parsed = nodeSchemas[kind].safeParse(raw, { reportInput: true });
     if (!parsed.success) {
       issues.push(...parsed.error.issues.map((i) => zodIssue(atPath, path, i)));
       invalid.add(name);

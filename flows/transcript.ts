@@ -11,7 +11,7 @@
  *       - bot: "What is your name?"                  # the next reply is exactly this text
  *       - bot: { matches: "^Hi", choices: [a, b] }   # or matches a regex; choices are ids, in order
  *       - user: "Ada"                                # the contact types this
- *       - choice: callback                           # the contact presses this button
+ *       - choice: callback                           # the contact presses this button of the last reply
  *       - http: { ok: true, json: { status: shipped }, expectUrl: "https://…" }   # answers the pending request
  *       - http: { ok: false, error: timeout }
  *       - lead: { form: callback, fields: { name: Ada }, consent: true }        # fields are a subset; consent true, false or none

@@ -50,7 +50,7 @@ export function parseConfig(text: string, file: string, options: LoadOptions): C
   });
   if (issues.length) throw new ConfigError(issues);
 
-  const parsed = configSchema.safeParse(doc.toJS() ?? {});
+  const parsed = configSchema.safeParse(doc.toJS() ?? {}, { reportInput: true });
   if (!parsed.success) {
     throw new ConfigError(byPosition(parsed.error.issues.flatMap((issue) => zodIssueAt(doc, at, [], issue))));
   }
@@ -81,7 +81,7 @@ export function parseConfig(text: string, file: string, options: LoadOptions): C
           issues.push(issueAt(doc, at, [...accPath, 'account'], `${channel} account "${account.account}" is already declared in workspace "${owner}"; account ids must be unique per channel across workspaces`));
         }
         seenAccounts.set(`${channel}/${account.account}`, ws.id);
-        const result = schema.safeParse(account);
+        const result = schema.safeParse(account, { reportInput: true });
         if (result.success) {
           ws.channels[channel]![a] = result.data as typeof account;
         } else {

@@ -104,6 +104,10 @@ workspaces:
     expect(issuesOf('workspaces: []\nworkspaces: []\n')[0]).toMatchObject({ line: 2, col: 1, message: expect.stringMatching(/unique/) });
   });
 
+  it('tells a value of the wrong type from a missing one', () => {
+    expect(issuesOf('workspaces:\n  - id: a\n    name: 123\n')[0]).toMatchObject({ line: 3, col: 11, path: 'workspaces.0.name', message: 'expected string, got number' });
+  });
+
   it('requires at least one workspace', () => {
     expect(issuesOf('workspaces: []\n')[0]).toMatchObject({ line: 1, col: 13, path: 'workspaces', message: 'expected at least one workspace' });
   });
