@@ -282,7 +282,7 @@ function heapGrowthPer10k(conversationsToRun: number): number {
 
 // The FlowResponder around the engine, as the hub calls it per message: state JSON in and out, http faked.
 function responderTurns(): { responder: FlowResponder; conversations: { turns: Turn[] }[] } {
-  const registry = new FlowRegistry({ path: shopFlowsDir, start: shopStart });
+  const registry = new FlowRegistry({ workspace: 'bench', path: shopFlowsDir, start: shopStart });
   registry.load();
   const workspace = workspaceSchema.parse({ id: 'bench', name: 'Bench', flows: { path: shopFlowsDir, start: shopStart } });
   const fakeHttp = async (request: HttpRequest): Promise<HttpResult> =>

@@ -186,7 +186,7 @@ export function parseFlow(text: string, file: string, options: LoadFlowsOptions 
 
   if (issues.length) return result;
   const words = Object.fromEntries(Object.entries(intents).map(([w, t]) => [w.trim().toLowerCase(), t]));
-  result.flow = { id, version: createHash('sha256').update(text).digest('hex').slice(0, 12), file, start, locale, intents: words, ...(header.data.idle ? { idle: header.data.idle } : {}), nodes };
+  result.flow = { id, version: createHash('sha256').update(text).digest('hex').slice(0, 12), file, source: text, start, locale, intents: words, ...(header.data.idle ? { idle: header.data.idle } : {}), nodes };
   return result;
 }
 

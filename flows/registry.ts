@@ -1,23 +1,35 @@
 import { statSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { ConfigError } from '../core/errors.js';
-import { flowFiles, loadFlows, type ChoiceLimits } from './load.js';
+import { FlowVersion, flowVersionId } from '../core/store/flow-version.js';
+import { flowFiles, loadFlows, parseFlow, type ChoiceLimits } from './load.js';
 import type { Flow } from './schema.js';
 
 /**
  * One workspace's flows: the current version of each, and every version loaded
  * since start, so a running conversation finishes on the version it began with.
  * Changed files are picked up without a restart; an invalid change is refused
- * with a log line and the previous version keeps running.
+ * with a log line and the previous version keeps running. Every version's source
+ * is also stored in MongoDB, so this holds across restarts too.
  */
 export class FlowRegistry {
   current = new Map<string, Flow>();
   private readonly versions = new Map<string, Flow>();
+  /** Versions loaded but not yet stored in MongoDB (see {@link saveVersions}). */
+  private unsaved: Flow[] = [];
   private stamp = '';
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly options: { path: string; start: string; limits?: readonly ChoiceLimits[]; logger?: Logger },
+    private readonly options: {
+      workspace: string;
+      path: string;
+      start: string;
+      limits?: readonly ChoiceLimits[];
+      logger?: Logger;
+      /** Store versions in MongoDB (needs a connected store); off for in-process tools such as benchmarks. */
+      persist?: boolean;
+    },
   ) {}
 
   /** Loads the files; throws {@link ConfigError} (file:line:col) when they are invalid. */
@@ -28,7 +40,10 @@ export class FlowRegistry {
     if (!flows.has(this.options.start)) {
       throw new ConfigError([{ file: this.options.path, line: 1, col: 1, path: 'flows.start', message: `start flow "${this.options.start}" is not defined; expected one of: ${[...flows.keys()].join(', ')}` }]);
     }
-    for (const flow of flows.values()) this.versions.set(key(flow.id, flow.version), flow);
+    for (const flow of flows.values()) {
+      if (!this.versions.has(key(flow.id, flow.version))) this.unsaved.push(flow);
+      this.versions.set(key(flow.id, flow.version), flow);
+    }
     this.current = flows;
     this.stamp = stamp;
   }
@@ -38,9 +53,44 @@ export class FlowRegistry {
     return this.current.get(this.options.start)!;
   }
 
-  /** The version a conversation runs, or the current one if that version is no longer known (after a restart). */
+  /** A version loaded in this process, or else the current version of that flow. */
   get(id: string, version: string): Flow | undefined {
     return this.versions.get(key(id, version)) ?? this.current.get(id);
+  }
+
+  /**
+   * The version a conversation runs: from memory, else from the sources stored in
+   * MongoDB (a version of before a restart), else the current version of that flow.
+   */
+  async resolve(id: string, version: string): Promise<Flow | undefined> {
+    const known = this.versions.get(key(id, version));
+    if (known || !this.options.persist) return known ?? this.current.get(id);
+    const stored = await FlowVersion.findById(flowVersionId(this.options.workspace, id, version)).lean();
+    const flow = stored ? parseFlow(stored.source, stored.file).flow : undefined;
+    if (flow && flow.version === version) {
+      this.versions.set(key(id, version), flow);
+      return flow;
+    }
+    return this.current.get(id);
+  }
+
+  /** Stores the sources of versions loaded since the last call (once each; cheap when there are none). */
+  async saveVersions(): Promise<void> {
+    if (!this.options.persist) return;
+    const pending = this.unsaved;
+    this.unsaved = [];
+    try {
+      for (const flow of pending) {
+        await FlowVersion.updateOne(
+          { _id: flowVersionId(this.options.workspace, flow.id, flow.version) },
+          { $setOnInsert: { workspace: this.options.workspace, flow: flow.id, file: flow.file, source: flow.source } },
+          { upsert: true },
+        );
+      }
+    } catch (err) {
+      this.unsaved.push(...pending); // try again on the next turn
+      throw err;
+    }
   }
 
   /** Polls the files every `intervalMs` and reloads them when they change. */

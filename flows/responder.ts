@@ -26,13 +26,14 @@ export class FlowResponder implements Responder {
     if (!registry) return this.fallback.respond(turn);
     const ctx: StepContext = { contact: turn.contact, channel: turn.address.channel, flows: registry.current, secrets: turn.workspace.secrets };
     const previous = parseState(turn.state);
+    await registry.saveVersions();
 
     let result: StepResult;
     if (!previous) {
       if (!turn.message) return { replies: [] }; // a timer of a conversation the flow never started
       result = startFlow(registry.start, ctx);
     } else {
-      const flow = registry.get(previous.flow, previous.version) ?? registry.start;
+      const flow = (await registry.resolve(previous.flow, previous.version)) ?? registry.start;
       result = step(flow, previous, turn.message ? toInput(turn.message) : { type: 'idle', stage: turn.idle ?? 'remind' }, ctx);
     }
     const actions: FlowAction[] = [];

@@ -206,6 +206,8 @@ export interface Flow {
   /** Content hash: a running conversation stays on the version it started with. */
   version: string;
   file: string;
+  /** The file's text this version was parsed from (stored, so the version outlives the file). */
+  source: string;
   start: string;
   locale: string;
   /** Lower-cased word → node name, `@restart` or `@stop`. */

@@ -23,7 +23,7 @@ export function createFlowResponder(options: { config: Config; channels: Adapter
   const registries = new Map<string, FlowRegistry>();
   for (const workspace of options.config.workspaces) {
     if (!workspace.flows) continue;
-    const registry = new FlowRegistry({ ...workspace.flows, limits: choiceLimits(workspace, options.channels), logger: options.logger?.child({ workspace: workspace.id }) });
+    const registry = new FlowRegistry({ ...workspace.flows, workspace: workspace.id, persist: true, limits: choiceLimits(workspace, options.channels), logger: options.logger?.child({ workspace: workspace.id }) });
     registry.load();
     if (options.watch) registry.watch();
     registries.set(workspace.id, registry);

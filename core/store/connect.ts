@@ -1,10 +1,11 @@
 import mongoose, { type Connection } from 'mongoose';
 import { Contact } from './contact.js';
 import { Conversation } from './conversation.js';
+import { FlowVersion } from './flow-version.js';
 import { Lead } from './lead.js';
 import { Message } from './message.js';
 
-export const models = [Contact, Conversation, Message, Lead] as const;
+export const models = [Contact, Conversation, Message, Lead, FlowVersion] as const;
 
 /** Connects mongoose and creates the indexes the schemas declare. */
 export async function connectStore(uri: string): Promise<Connection> {

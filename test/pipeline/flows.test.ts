@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Conversation } from '../../core/store/conversation.js';
+import { FlowVersion } from '../../core/store/flow-version.js';
 import { Lead } from '../../core/store/lead.js';
 import { Message } from '../../core/store/message.js';
 import { chatter } from '../helpers/chat.js';
@@ -29,11 +30,7 @@ beforeAll(async () => {
   // The example flow, pointed at this test's order API, in a folder the test may change.
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-flows-'));
   flowFile = join(dir, 'shop.yaml');
-  // The order API wants a token: the flow sends it from the workspace's secrets.
-  const source = readFileSync('config/flows/shop.yaml', 'utf8')
-    .replace('http://127.0.0.1:3000', orders.url)
-    .replace('timeoutMs: 5000', 'timeoutMs: 1000\n      headers: { Authorization: "Bearer {{ secrets.orders }}" }');
-  writeFileSync(flowFile, source);
+  writeFileSync(flowFile, exampleFlow());
   env = testEnv({
     accounts: [{ workspace: 'shop', account: 'shop-app', secret, webhookUrl: receiver.url }],
     flows: { shop: { path: dir, start: 'shop' } },
@@ -50,6 +47,12 @@ afterAll(async () => {
   await orders?.stop();
   if (env) await cleanup(env);
 });
+
+/** The example flow, pointed at this test's order API, which wants a token: the flow sends it from the workspace's secrets. */
+const exampleFlow = () =>
+  readFileSync('config/flows/shop.yaml', 'utf8')
+    .replace('http://127.0.0.1:3000', orders.url)
+    .replace('timeoutMs: 5000', 'timeoutMs: 1000\n      headers: { Authorization: "Bearer {{ secrets.orders }}" }');
 
 const user = (name: string) => chatter({ hubUrl: () => hub.url!, receiver, workspace: 'shop', account: 'shop-app', secret, user: name });
 const texts = (replies: { text: string }[]) => replies.map((r) => r.text);
@@ -163,5 +166,19 @@ describe('the example flow through the api channel', () => {
     utimesSync(flowFile, new Date(), new Date(Date.now() + 10_000));
     expect(registry.reloadIfChanged()).toBe(false);
     expect((await user('gus')('hi'))[0]!.text).toMatch(/NEW assistant/);
+  });
+
+  it('finishes a conversation on its flow version even after a restart with a changed file', async () => {
+    const hal = user('hal');
+    await hal('hi');
+    await hal({ choice: 'callback' });
+    // The file changes while the hub is down: the restarted hub runs the new version...
+    await hub.stop();
+    writeFileSync(flowFile, exampleFlow().replace("I'm the Demo Shop assistant", "I'm the NEWER assistant").replace('Your e-mail? (or \\"skip\\")', 'Mail?'));
+    hub = await startTestHub(env);
+    expect((await user('ivy')('hi'))[0]!.text).toMatch(/NEWER assistant/);
+    // ...and Hal's conversation, started on the one before, finishes on it (its source is kept in the store).
+    expect(texts(await hal('Hal'))).toEqual(['E-mail, please?']);
+    expect(await FlowVersion.countDocuments({ workspace: 'shop', flow: 'shop' })).toBeGreaterThanOrEqual(3);
   });
 });

@@ -1,0 +1,20 @@
+import { Schema, model } from 'mongoose';
+
+/**
+ * The source of every flow version a workspace has run, so a conversation
+ * started on one finishes on it even after the hub restarts with newer files.
+ */
+const flowVersionSchema = new Schema(
+  {
+    /** `{workspace}/{flow}@{version}`; the version is the content hash. */
+    _id: { type: String, required: true },
+    workspace: { type: String, required: true },
+    flow: { type: String, required: true },
+    file: { type: String, required: true },
+    source: { type: String, required: true },
+  },
+  { timestamps: true, versionKey: false },
+);
+
+export const FlowVersion = model('FlowVersion', flowVersionSchema, 'flowversions');
+export const flowVersionId = (workspace: string, flow: string, version: string): string => `${workspace}/${flow}@${version}`;
