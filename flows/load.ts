@@ -45,13 +45,8 @@ export function loadFlows(files: readonly string[], options: LoadFlowsOptions = 
   const flows = new Map<string, Flow>();
   const jumps: { flow: string; node?: string; at: ConfigIssue }[] = [];
   for (const file of files) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (err) {
-      issues.push({ file, line: 1, col: 1, path: '', message: `cannot read file: ${(err as Error).message}` });
-      continue;
-    }
+    const text = readOrReport(file, issues);
+    if (text === undefined) continue;
     const result = parseFlow(text, file, options);
     issues.push(...result.issues);
     jumps.push(...result.jumps);
@@ -69,6 +64,16 @@ export function loadFlows(files: readonly string[], options: LoadFlowsOptions = 
   }
   if (issues.length) throw new ConfigError(issues.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col));
   return flows;
+}
+
+/** A file's text, or undefined with the reason added to `issues` (so one run reports every file). */
+export function readOrReport(file: string, issues: ConfigIssue[]): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    issues.push({ file, line: 1, col: 1, path: '', message: `cannot read file: ${(err as Error).message}` });
+    return undefined;
+  }
 }
 
 interface ParseResult {

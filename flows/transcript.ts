@@ -25,7 +25,7 @@
  * them that no `bot` step took. `lead` and `handoff` take the first such action
  * emitted so far that no earlier step took.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { z } from 'zod';
@@ -33,6 +33,7 @@ import { ConfigError, type ConfigIssue } from '../core/errors.js';
 import type { Choice } from '../core/message.js';
 import { startFlow, step, type FlowAction, type FlowInput, type FlowState, type HttpRequest, type HttpResult, type StepContext, type StepResult } from './engine.js';
 import type { Flow } from './schema.js';
+import { readOrReport } from './load.js';
 
 /** A place in a `.test.yaml` file, 1-based. */
 export interface Position {
@@ -154,13 +155,8 @@ export function loadTranscripts(files: readonly string[]): Transcript[] {
   const issues: ConfigIssue[] = [];
   const transcripts: Transcript[] = [];
   for (const file of files) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (err) {
-      issues.push({ file, line: 1, col: 1, path: '', message: `cannot read file: ${(err as Error).message}` });
-      continue;
-    }
+    const text = readOrReport(file, issues);
+    if (text === undefined) continue;
     const result = parseTranscript(text, file);
     issues.push(...result.issues);
     if (result.transcript) transcripts.push(result.transcript);
