@@ -133,7 +133,9 @@ export function step(flow: Flow, state: FlowState, input: FlowInput, ctx: StepCo
     return run(flow, { ...state, vars }, input.ok ? awaiting.next : awaiting.onError, [], ctx);
   }
   const text = input.type === 'text' ? input.text : (input.text ?? input.choiceId);
-  const intent = flow.intents[text.trim().toLowerCase()];
+  const word = text.trim().toLowerCase();
+  // Own keys only: a contact typing "__proto__" or "constructor" is not an intent.
+  const intent = Object.hasOwn(flow.intents, word) ? flow.intents[word] : undefined;
   if (intent === '@stop') return { actions: [{ type: 'opt-out' }], state };
   // The request is out and its result will come; an opt-out above is the one thing not to drop meanwhile.
   if (awaiting) return { actions: [], state };

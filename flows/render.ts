@@ -20,8 +20,10 @@ const maxBodyLength = 65_536;
 /** The contact's language, else its base language, else the flow's, else the first given. */
 export function localize(text: Text, flow: Flow, ctx: StepContext): string {
   if (typeof text === 'string') return text;
-  const locale = ctx.contact.locale;
-  return text[locale ?? ''] ?? text[locale?.split('-')[0] ?? ''] ?? text[flow.locale] ?? Object.values(text)[0] ?? '';
+  const locale = ctx.contact.locale ?? '';
+  // Own keys only: a locale the platform (or a client) sends is untrusted, e.g. "__proto__".
+  const own = (key: string) => (Object.hasOwn(text, key) ? text[key] : undefined);
+  return own(locale) ?? own(locale.split('-')[0] ?? '') ?? own(flow.locale) ?? Object.values(text)[0] ?? '';
 }
 
 /** What chat texts can use: the flow's variables and the built-ins. Secrets are left out on purpose. */

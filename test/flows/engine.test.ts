@@ -166,7 +166,7 @@ describe('flow engine on the demo shop flow', () => {
     const fieldNames = new Set(['name', 'email', 'phone']);
     const seen = { form: 0, lead: 0, awaitingApi: 0, result: 0 };
     fc.assert(
-      fc.property(from, turns, fc.constantFrom('en', 'cs', 'de', 'pt-BR'), (prefix, list, locale) => {
+      fc.property(from, turns, fc.constantFrom('en', 'cs', 'de', 'pt-BR', '__proto__', 'constructor'), (prefix, list, locale) => {
         let { state } = talk(prefix, ctx(locale));
         for (const { line, result: outcome, deliver } of list) {
           const waitingForApi = state.awaiting === 'http';

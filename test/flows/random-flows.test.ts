@@ -29,7 +29,7 @@ const randomFlow = (size: number) => {
 
 const input: fc.Arbitrary<FlowInput> = fc.oneof(
   fc.string({ maxLength: 40 }).map((text) => ({ type: 'text' as const, text })),
-  fc.constantFrom('1', '2', 'a', '42', 'x@y.cz', 'restart', 'agent').map((text) => ({ type: 'text' as const, text })),
+  fc.constantFrom('1', '2', 'a', '42', 'x@y.cz', 'restart', 'agent', '__proto__', 'constructor', 'toString').map((text) => ({ type: 'text' as const, text })),
   fc.constantFrom('a', 'b', 'c', 'zzz').map((choiceId) => ({ type: 'choice' as const, choiceId })),
   fc.constantFrom('remind', 'close').map((stage) => ({ type: 'idle' as const, stage })),
 );
