@@ -15,7 +15,7 @@ export interface ApiSendOptions {
 
 /**
  * Plays a business's app against a running hub: sends one signed message to
- * the `api` channel and, with `wait`, receives the signed reply on the
+ * the `api` channel and, with `wait`, receives the signed replies on the
  * account's webhook URL. Handy for trying the demo and for checking a setup.
  */
 export async function apiSend(config: Config, text: string, options: ApiSendOptions): Promise<void> {
@@ -31,6 +31,9 @@ export async function apiSend(config: Config, text: string, options: ApiSendOpti
     method: 'POST',
     headers: { 'content-type': 'application/json', [signatureHeader]: sign(body, account.secret) },
     body,
+  }).catch((err: Error) => {
+    reply?.close();
+    throw new Error(`cannot reach the hub at ${options.hub} (is it running? see --hub): ${err.message}`, { cause: err });
   });
   const answer = await res.text();
   if (res.status !== 202) {
@@ -39,17 +42,26 @@ export async function apiSend(config: Config, text: string, options: ApiSendOpti
   }
   console.log(`sent ${id} (202 queued)`);
   if (reply) {
-    const received = await reply.done;
-    console.log(`reply: ${received.text}`);
-    for (const [i, choice] of (received.choices ?? []).entries()) console.log(`  ${i + 1}. ${choice.label}`);
+    for (const received of await reply.done) {
+      console.log(`reply: ${received.text}`);
+      for (const [i, choice] of (received.choices ?? []).entries()) console.log(`  ${i + 1}. ${choice.label}`);
+    }
   }
 }
 
+type ReceivedReply = { inReplyTo?: string | null; text: string; choices?: { label: string }[] };
+
+/** After the first reply, how long to wait for more replies to the same message (a turn may send several). */
+const moreRepliesMs = 700;
+
+/** Listens on the account's webhook URL and collects the replies to one message. */
 function awaitReply(account: ApiAccountConfig, inReplyTo: string, timeoutMs: number) {
   const url = new URL(account.webhookUrl);
-  let resolve!: (r: { text: string; choices?: { label: string }[] }) => void;
+  let resolve!: (r: ReceivedReply[]) => void;
   let reject!: (e: Error) => void;
-  const done = new Promise<{ text: string; choices?: { label: string }[] }>((ok, fail) => ((resolve = ok), (reject = fail)));
+  const done = new Promise<ReceivedReply[]>((ok, fail) => ((resolve = ok), (reject = fail)));
+  const replies: ReceivedReply[] = [];
+  let settle: NodeJS.Timeout | undefined;
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -60,13 +72,17 @@ function awaitReply(account: ApiAccountConfig, inReplyTo: string, timeoutMs: num
         return;
       }
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-      const reply = JSON.parse(raw.toString('utf8')) as { inReplyTo?: string; text: string; choices?: { label: string }[] };
-      if (reply.inReplyTo === inReplyTo) resolve(reply);
+      const reply = JSON.parse(raw.toString('utf8')) as ReceivedReply;
+      if (reply.inReplyTo !== inReplyTo) return;
+      replies.push(reply);
+      clearTimeout(settle);
+      settle = setTimeout(() => resolve(replies), moreRepliesMs);
     });
   });
   const timer = setTimeout(() => reject(new Error(`no reply on ${account.webhookUrl} within ${timeoutMs} ms`)), timeoutMs);
   const close = () => {
     clearTimeout(timer);
+    clearTimeout(settle);
     server.close();
   };
   const listening = new Promise<void>((ok, fail) => {
