@@ -2,5 +2,5 @@
 # The whole test suite: type check, lint, then vitest against real Redis and FerretDB.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+./scripts/setup.sh
 npm test
