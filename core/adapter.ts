@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
-import type { InboundMessage, OutboundMessage } from './message.js';
+import type { ConsentInput } from './consent.js';
+import type { HistoryEntry } from './history.js';
+import type { Address, DeliveryStatus, InboundMessage, OutboundMessage } from './message.js';
 import type { HttpRouter } from './http/router.js';
 import type { WorkspaceConfig } from './config/schema.js';
 
@@ -14,6 +16,17 @@ export interface ChannelCapabilities {
   media: boolean;
   /** Hours after the user's last message during which free replies are allowed; undefined = no window. */
   replyWindowHours?: number;
+  /**
+   * The channel's client shows the data-processing notice itself (the widget, on first open)
+   * and records it through {@link AdapterContext.consent}; otherwise the router sends it as the
+   * first reply to a new contact.
+   */
+  showsNotice?: boolean;
+  /**
+   * Default outbound limits of one account on this platform (an account's config may lower them
+   * with `rateLimit`); the outbound queue delays replies instead of letting the platform refuse them.
+   */
+  outboundRate?: { perSecond: number; perChatPerSecond?: number };
 }
 
 /** One configured account of a channel, with the workspace that owns it. */
@@ -29,6 +42,15 @@ export interface AdapterContext {
   http?: HttpRouter;
   /** Durably queue verified, normalized messages. Resolves once they are queued. */
   receive(messages: InboundMessage[]): Promise<void>;
+  /** Record platform delivery reports on the replies they concern (unknown ids are ignored). */
+  statuses(updates: DeliveryStatus[]): Promise<void>;
+  /** Append a consent event to the ledger (e.g. the widget's notice and marketing checkbox). */
+  consent(event: ConsentInput): Promise<void>;
+  /**
+   * The messages of the address's open conversation after position `after` (a message's
+   * `order`), oldest first: what a client that reconnects has missed.
+   */
+  history(address: Address, options?: { after?: number; limit?: number }): Promise<HistoryEntry[]>;
 }
 
 export interface SendResult {

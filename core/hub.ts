@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import type { ChannelAdapter } from './adapter.js';
@@ -15,6 +16,9 @@ import { AutoReplyResponder, type Responder } from './responder.js';
 import { Router } from './router.js';
 import { connectStore, disconnectStore, pingStore } from './store/connect.js';
 import { startWorkers } from './pipeline/workers.js';
+import { recordConsent } from './consent.js';
+import { conversationHistory } from './history.js';
+import { recordStatuses } from './statuses.js';
 
 /** `all` runs web and workers in one process; `web` and `worker` split them for scale-out. */
 export type Role = 'all' | 'web' | 'worker';
@@ -60,6 +64,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const adapters: Map<string, ChannelAdapter> = options.registry.build(config);
 
   let server: Server | undefined;
+  /** Upgraded (WebSocket) connections: `server.close` would wait for them, so stop ends them; clients reconnect elsewhere. */
+  const upgraded = new Set<Duplex>();
   let url: string | undefined;
   const http = web
     ? createApp({
@@ -85,6 +91,9 @@ export async function startHub(options: HubOptions): Promise<Hub> {
           logger.info({ channel: m.address.channel, account: m.address.account, workspace: m.address.workspace, platformId: m.platformId }, 'inbound queued');
         }
       },
+      statuses: recordStatuses,
+      consent: recordConsent,
+      history: conversationHistory,
     });
   }
 
@@ -92,6 +101,18 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     options.routes?.(http.router);
     http.finish();
     server = createServer(http.app);
+    const upgrades = http.upgrades;
+    // WebSocket upgrades go to the adapter that mounted the path; anything else is refused.
+    server.on('upgrade', (req, socket, head) => {
+      const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+      const handler = upgrades.get(path);
+      if (handler) {
+        upgraded.add(socket);
+        socket.once('close', () => upgraded.delete(socket));
+        return handler(req, socket, head);
+      }
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    });
     await new Promise<void>((ok, fail) => {
       server!.once('error', (err: NodeJS.ErrnoException) =>
         fail(err.code === 'EADDRINUSE' ? new Error(`cannot listen on ${config.server.host}:${config.server.port}: the port is in use (set server.port or $PORT)`, { cause: err }) : err),
@@ -105,7 +126,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
 
   let workers: Worker[] = [];
   if (work) {
-    const router = new Router({ config, queues, responder: options.responder ?? new AutoReplyResponder() });
+    const router = new Router({ config, queues, responder: options.responder ?? new AutoReplyResponder(), capabilities: (channel) => options.registry.capabilities(channel) });
     workers = startWorkers({ config, redis, router, adapters, metrics, logger });
     logger.info({ role, shards: config.pipeline.shards }, 'workers started');
   }
@@ -117,6 +138,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       if (server) {
         const closed = new Promise((r) => server!.close(r));
         server.closeIdleConnections();
+        for (const socket of upgraded) socket.destroy();
         await closed;
       }
       // Worker.close() waits for the jobs in progress to finish.

@@ -20,9 +20,39 @@ export interface Choice {
   label: string;
 }
 
+/** A file the contact sent; the bytes stay on the platform until fetched (`ref` is the platform's handle). */
+export interface MediaRef {
+  kind: 'image' | 'document' | 'audio' | 'video' | 'sticker' | 'other';
+  /** The platform's id or URL of the file. */
+  ref: string;
+  mimeType?: string;
+  name?: string;
+}
+
+/** One field of a form a channel can show whole (capabilities.forms); other channels ask field by field. */
+export interface FormField {
+  name: string;
+  label: string;
+  type: 'text' | 'email' | 'phone' | 'number' | 'date' | 'choice';
+  required: boolean;
+  options?: Choice[];
+}
+
+export interface FormSpec {
+  /** The flow's form id (or `prechat`, `offline` for the widget's own forms). */
+  id: string;
+  title?: string;
+  fields: FormField[];
+  /** An unticked checkbox asking for this purpose (e.g. marketing); `text` is what the contact sees. */
+  consent?: { purpose: string; text: string };
+}
+
 export type InboundContent =
   | { type: 'text'; text: string }
-  | { type: 'choice'; choiceId: string; text?: string };
+  | { type: 'choice'; choiceId: string; text?: string }
+  | { type: 'media'; media: MediaRef; text?: string }
+  /** A whole form submitted at once (channels with capabilities.forms). */
+  | { type: 'form'; form: string; fields: Record<string, string>; consent?: { purpose: string; granted: boolean; text: string } };
 
 export interface Profile {
   name?: string;
@@ -37,6 +67,8 @@ export interface InboundMessage {
   receivedAt: string;
   content: InboundContent;
   profile?: Profile;
+  /** Set when this is an edit of an earlier message (its platform id); stored as a new message. */
+  editOf?: string;
 }
 
 export type Sender = 'bot' | 'agent' | 'system';
@@ -48,9 +80,29 @@ export interface OutboundMessage {
   address: Address;
   text: string;
   choices?: Choice[];
+  /** A form to show whole; only sent to channels whose capabilities.forms is true. */
+  form?: FormSpec;
   /** Platform id of the inbound message this answers, if any. */
   inReplyTo?: string;
   sender: Sender;
+  /**
+   * When the contact last wrote (ISO), for channels with a reply window
+   * (capabilities.replyWindowHours): the adapter decides between a normal reply,
+   * a tagged one, or a permanent {@link ChannelApiError}.
+   */
+  lastInboundAt?: string;
+}
+
+/** A delivery report from a platform (e.g. WhatsApp `statuses[]`) about a reply we sent. */
+export interface DeliveryStatus {
+  workspace: string;
+  channel: string;
+  account: string;
+  /** The platform's id of the delivered message (what `send` returned as platformId). */
+  platformId: string;
+  status: 'delivered' | 'read' | 'failed';
+  at: string;
+  error?: { message: string; platformCode?: string };
 }
 
 /** A stable text key for an address, e.g. for sharding and logs. */

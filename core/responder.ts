@@ -1,11 +1,15 @@
 import type { WorkspaceConfig } from './config/schema.js';
-import type { Address, Choice, InboundMessage } from './message.js';
+import type { Address, Choice, FormSpec, InboundMessage } from './message.js';
 import type { ConversationDoc, ConversationStatus } from './store/conversation.js';
 
 /** One reply the bot wants to send. */
 export interface Reply {
   text: string;
   choices?: Choice[];
+  /** A form channels with capabilities.forms show whole (the text then introduces it). */
+  form?: FormSpec;
+  /** `system` for the hub's own messages (the privacy notice, STOP confirmations); default `bot`. */
+  sender?: 'bot' | 'system';
 }
 
 /** A completed lead form, as the responder hands it to the router to store. */

@@ -1,4 +1,7 @@
+import type { ChannelCapabilities } from './adapter.js';
 import type { Config, WorkspaceConfig } from './config/schema.js';
+import { recordConsent } from './consent.js';
+import { consentGate, pendingNotice, recordNoticeShown, textVersion } from './consent-gate.js';
 import type { Address, InboundMessage } from './message.js';
 import type { IdleJob, Queues } from './queue/queues.js';
 import type { Reply, Responder, Turn, TurnOutcome } from './responder.js';
@@ -16,6 +19,15 @@ export interface RouterOptions {
   config: Config;
   queues: Queues;
   responder: Responder;
+  /** A channel's capabilities (does its client show the privacy notice itself?). */
+  capabilities?: (channel: string) => ChannelCapabilities | undefined;
+}
+
+/** What the router reads of a contact each turn. */
+interface ContactState {
+  profile: Turn['contact'];
+  stopped: boolean;
+  noticeVersion?: string;
 }
 
 /**
@@ -54,8 +66,13 @@ export class Router {
 
     const { conversation, contact } = await this.openConversation(inbound);
     const order = existing?.order ?? conversation.seq * slotsPerTurn;
-    const outcome = await this.respond(id, inbound, workspace, conversation, contact);
-    const replyDocs = botReplies(outcome.replies, { key: id, address, conversation: conversation._id, order: order + 1, inReplyTo: id });
+    const gated = await consentGate({ id, inbound, workspace, stopped: contact.stopped });
+    const outcome = gated ?? (await this.ownForm(id, inbound, workspace, conversation)) ?? (await this.respond(id, inbound, workspace, conversation, contact.profile));
+    // The privacy notice goes first to a contact who has not seen its current version (unless their client shows it).
+    const notice = gated || this.options.capabilities?.(address.channel)?.showsNotice ? undefined : pendingNotice(workspace.privacy, contact.noticeVersion);
+    const replies = notice ? [notice, ...outcome.replies] : outcome.replies;
+    const replyDocs = botReplies(replies, { key: id, address, conversation: conversation._id, order: order + 1, inReplyTo: id });
+    if (notice) await recordNoticeShown(inbound, workspace.privacy, notice.text, replyDocs[0]!._id);
     const processed = { status: 'processed' as const, processedAt: new Date(), replies: replyDocs.length };
 
     if (existing) {
@@ -67,7 +84,40 @@ export class Router {
       // its replies are too, so finding it processed above is proof the work was done.
       await insertIgnoringDuplicates([...replyDocs, { ...this.inboundDoc(id, inbound, conversation._id, order), ...processed }]);
     }
+    // After the turn is stored: a crash before this shows the notice once more, never not at all.
+    if (notice) await Contact.updateOne({ _id: conversation.contact }, { $set: { noticeVersion: workspace.privacy.notice!.version } });
     await this.options.queues.enqueueOutbound(replyDocs.map((d) => ({ address, messageId: d._id, ...cause })));
+  }
+
+  /**
+   * Forms a channel's client shows itself rather than a flow: `prechat` (the widget asks name
+   * and email before the first message; what people type about themselves goes on the contact)
+   * and `offline` (left while nobody can answer: stored as a lead). Other forms go to the responder.
+   */
+  private async ownForm(id: string, inbound: InboundMessage, workspace: WorkspaceConfig, conversation: ConversationDoc): Promise<TurnOutcome | undefined> {
+    const content = inbound.content;
+    if (content.type !== 'form' || (content.form !== 'prechat' && content.form !== 'offline')) return undefined;
+    if (content.form === 'prechat') {
+      const typed = Object.fromEntries(Object.entries(content.fields).filter(([k, v]) => ['name', 'email', 'phone'].includes(k) && v));
+      if (Object.keys(typed).length) await Contact.updateOne({ _id: conversation.contact }, { $set: typed, $addToSet: { typed: { $each: Object.keys(typed) } } });
+      if (content.consent) await this.recordFormConsent(inbound, content.consent, id);
+      return { replies: [] };
+    }
+    const lead = { flow: '-', form: 'offline', fields: content.fields, ...(content.consent ? { consent: content.consent } : {}) };
+    return this.storeOutcome(id, inbound, workspace, conversation, { replies: [{ text: workspace.texts.offlineReceived, sender: 'system' }], leads: [lead] }, undefined);
+  }
+
+  /** A form's consent checkbox, ticked or not, into the ledger; the lead or message id is the proof. */
+  private async recordFormConsent(inbound: InboundMessage, consent: { purpose: string; granted: boolean; text: string }, key: string): Promise<void> {
+    await recordConsent({
+      address: inbound.address,
+      purpose: consent.purpose,
+      granted: consent.granted,
+      textVersion: textVersion(consent.text),
+      text: consent.text,
+      evidence: { source: 'form', key, messageId: inboundMessageId({ ...inbound.address, platformId: inbound.platformId }) },
+      at: new Date(inbound.receivedAt),
+    });
   }
 
   /**
@@ -82,6 +132,12 @@ export class Router {
     const state = (retry ? conversation.botPrevState : conversation.botState) ?? undefined;
     const { address } = inbound;
     const outcome = await this.options.responder.respond({ workspace, conversation, contact, address, message: inbound, state });
+    return this.storeOutcome(id, inbound, workspace, conversation, outcome, state);
+  }
+
+  /** Stores a turn's leads (and their consent), state and timers; see `respond`. */
+  private async storeOutcome(id: string, inbound: InboundMessage, workspace: WorkspaceConfig, conversation: ConversationDoc, outcome: TurnOutcome, state: string | undefined): Promise<TurnOutcome> {
+    const { address } = inbound;
     if (outcome.leads?.length) {
       const leads = outcome.leads.map((lead, i) => ({
         _id: leadId(id, i),
@@ -94,6 +150,7 @@ export class Router {
         ...(workspace.crm ? { crm: { status: 'queued', attempts: 0 } } : {}),
       }));
       await insertIgnoringDuplicates(leads, Lead);
+      for (const lead of leads) if (lead.consent) await this.recordFormConsent(inbound, lead.consent, lead._id);
       if (workspace.crm) await this.options.queues.enqueueCrm(leads.map((l) => ({ workspace: address.workspace, leadId: l._id })));
     }
     if (outcome.state !== undefined || outcome.status) {
@@ -135,7 +192,8 @@ export class Router {
     if (!workspace || found?.workspace !== address.workspace) return;
     if (found.status !== 'bot' || found.botInbound !== job.inbound) return;
     const conversation = found;
-    const contact = await Contact.findById(conversation.contact, { name: 1, locale: 1 }).lean();
+    const contact = await Contact.findById(conversation.contact, { name: 1, locale: 1, stopped: 1 }).lean();
+    if (contact?.stopped) return; // Said STOP: no reminders.
     const outcome = await this.options.responder.respond({ workspace, conversation, contact: profileOf(contact), address, idle: job.stage, state: conversation.botState ?? undefined });
     // After the turn's own replies (+1…), before the next turn's.
     const base = conversation.seq * slotsPerTurn + (job.stage === 'remind' ? 800 : 900);
@@ -167,27 +225,38 @@ export class Router {
     ]);
   }
 
-  /** The address's open conversation, created with its contact on first contact; bumps its sequence. */
-  private async openConversation(inbound: InboundMessage): Promise<{ conversation: ConversationDoc; contact: Turn['contact'] }> {
+  /**
+   * The address's open conversation, created with its contact on first contact; bumps its sequence.
+   * The platform's profile (name, locale) fills what the contact lacks and never overwrites it.
+   */
+  private async openConversation(inbound: InboundMessage): Promise<{ conversation: ConversationDoc; contact: ContactState }> {
     const { workspace, channel, account, user } = inbound.address;
     const now = new Date(inbound.receivedAt);
     const _id = contactId(inbound.address);
-    const contact =
-      (await Contact.findById(_id, { openConversation: 1, name: 1, locale: 1 }).lean()) ??
-      (await Contact.findOneAndUpdate(
+    const fields = { openConversation: 1, name: 1, locale: 1, stopped: 1, noticeVersion: 1 };
+    const profile = inbound.profile;
+    let contact = await Contact.findById(_id, fields).lean();
+    if (!contact) {
+      contact = await Contact.findOneAndUpdate(
         { _id },
-        { $setOnInsert: { workspace, channel, account, user, name: inbound.profile?.name, locale: inbound.profile?.locale } },
+        { $setOnInsert: { workspace, channel, account, user, ...(profile?.name ? { name: profile.name } : {}), ...(profile?.locale ? { locale: profile.locale } : {}) } },
         { upsert: true, returnDocument: 'after' }, // (FerretDB v1 has no projection on findAndModify)
-      ).lean());
+      ).lean();
+    } else if ((profile?.name && !contact.name) || (profile?.locale && !contact.locale)) {
+      const fill = { ...(profile.name && !contact.name ? { name: profile.name } : {}), ...(profile.locale && !contact.locale ? { locale: profile.locale } : {}) };
+      await Contact.updateOne({ _id }, { $set: fill });
+      contact = { ...contact, ...fill };
+    }
+    const state: ContactState = { profile: profileOf(contact), stopped: contact?.stopped === true, ...(contact?.noticeVersion ? { noticeVersion: contact.noticeVersion } : {}) };
     if (contact?.openConversation) {
       // By `_id` alone, the look-up FerretDB v1 answers from an index; closing a conversation clears the pointer.
       const open = await Conversation.findByIdAndUpdate(contact.openConversation, { $inc: { seq: 1 }, $set: { lastMessageAt: now } }, { returnDocument: 'after' }).lean();
-      if (open && open.workspace === workspace && open.status !== 'closed') return { conversation: open, contact: profileOf(contact) };
+      if (open && open.workspace === workspace && open.status !== 'closed') return { conversation: open, contact: state };
     }
     // One shard processes an address at a time, so no other worker creates this conversation concurrently.
     const created = (await Conversation.create({ workspace, channel, account, user, contact: _id, status: 'bot', seq: 1, lastMessageAt: now })).toObject();
     await Contact.updateOne({ _id }, { $set: { openConversation: created._id } });
-    return { conversation: created, contact: profileOf(contact) };
+    return { conversation: created, contact: state };
   }
 
   private inboundDoc(id: string, inbound: InboundMessage, conversation: ConversationDoc['_id'], order: number) {
@@ -203,8 +272,11 @@ export class Router {
       sender: 'contact' as const,
       platformId: inbound.platformId,
       order,
-      text: content.text,
+      text: content.type === 'form' ? undefined : content.text,
       choiceId: content.type === 'choice' ? content.choiceId : undefined,
+      ...(content.type === 'media' ? { media: content.media } : {}),
+      ...(content.type === 'form' ? { fields: content.fields, form: { id: content.form } } : {}),
+      ...(inbound.editOf ? { editOf: inbound.editOf } : {}),
       receivedAt: new Date(inbound.receivedAt),
     };
   }
@@ -239,10 +311,11 @@ function botReplies(replies: Reply[], at: { key: string; address: Address; conve
     account: at.address.account,
     user: at.address.user,
     direction: 'out' as const,
-    sender: 'bot' as const,
+    sender: reply.sender ?? ('bot' as const),
     order: at.order + i,
     text: reply.text,
     choices: reply.choices,
+    ...(reply.form ? { form: reply.form } : {}),
     ...(at.inReplyTo ? { inReplyTo: at.inReplyTo } : {}),
     status: 'queued' as const,
   }));

@@ -64,7 +64,18 @@ export class FlowResponder implements Responder {
 
 function toInput(message: InboundMessage): FlowInput {
   const content = message.content;
-  return content.type === 'choice' ? { type: 'choice', choiceId: content.choiceId, ...(content.text ? { text: content.text } : {}) } : { type: 'text', text: content.text };
+  switch (content.type) {
+    case 'choice':
+      return { type: 'choice', choiceId: content.choiceId, ...(content.text ? { text: content.text } : {}) };
+    case 'text':
+      return { type: 'text', text: content.text };
+    case 'media':
+      // A file with a caption answers like its caption; a bare file like an empty answer (asked again).
+      return { type: 'text', text: content.text ?? '' };
+    case 'form':
+      // Channels that show forms whole (the widget) submit every field at once.
+      return { type: 'text', text: Object.values(content.fields).join(' ') };
+  }
 }
 
 function parseState(raw: string | undefined): FlowState | undefined {

@@ -6,18 +6,65 @@ export const idSchema = z
   .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'expected a lowercase id of letters, digits, "-" or "_" (at most 63 characters)');
 
 /** The fields every channel account has; each adapter extends this with its own schema. */
-export const channelAccountSchema = z.looseObject({ account: idSchema });
+export const channelAccountSchema = z.looseObject({
+  account: idSchema,
+  /** Lower the platform's default outbound limits for this account (replies wait in the queue instead). */
+  rateLimit: z
+    .strictObject({
+      perSecond: z.number().positive().max(1000).optional(),
+      perChatPerSecond: z.number().positive().max(100).optional(),
+    })
+    .optional(),
+});
 export type ChannelAccountConfig = z.infer<typeof channelAccountSchema>;
 
 const textsSchema = z.strictObject({
   /** What the bot answers until flows exist. */
   autoReply: z.string().min(1).max(4096).default('Thanks for your message! We will get back to you shortly.'),
+  /** Answered when someone leaves their details in the offline form (no agent online). */
+  offlineReceived: z.string().min(1).max(1000).default('Thank you! We will get back to you as soon as we can.'),
 });
+
+const keywordList = z.array(z.string().min(1).max(40).transform((k) => k.trim().toLowerCase())).min(1);
+
+/** What the workspace tells people about their data, and how they say stop. */
+const privacySchema = z.strictObject({
+  /** The business's privacy policy, linked from the notice. */
+  policyUrl: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
+  /**
+   * Shown on first contact on every channel (the widget shows it on first open). `{policyUrl}`
+   * in the text is replaced by the link. Change `version` whenever the text changes: people
+   * are shown the new text once, and the ledger records which version they saw.
+   */
+  notice: z
+    .strictObject({
+      version: z.string().min(1).max(40),
+      text: z.string().min(1).max(1000),
+    })
+    .optional(),
+  /** Store the peer's IP address with consent proof (off: IP addresses are personal data). */
+  storeIp: z.boolean().default(false),
+  /** Whole messages (any case) that withdraw or give back consent to receive messages on the channel. */
+  keywords: z
+    .strictObject({
+      stop: keywordList.default(['stop', 'unsubscribe']),
+      start: keywordList.default(['start']),
+    })
+    .prefault({}),
+  texts: z
+    .strictObject({
+      stopped: z.string().min(1).max(1000).default('You will get no more messages from us here. Send START to chat again.'),
+      started: z.string().min(1).max(1000).default('Welcome back! You can chat with us again.'),
+    })
+    .prefault({}),
+});
+export type PrivacyConfig = z.infer<typeof privacySchema>;
 
 export const workspaceSchema = z.strictObject({
   id: idSchema,
   name: z.string().min(1).max(200),
   texts: textsSchema.prefault({}),
+  privacy: privacySchema.prefault({}),
   /**
    * The workspace's chatbot: flow files (a folder or file, relative to this config file) and the
    * flow new conversations start in. Without it the bot answers `texts.autoReply`.

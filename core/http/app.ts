@@ -3,7 +3,7 @@ import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { PayloadError, SignatureError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
-import type { HttpRouter, RawRequest, RouteHandler } from './router.js';
+import type { HttpRouter, RawRequest, RouteHandler, UpgradeHandler } from './router.js';
 
 export interface AppOptions {
   logger: Logger;
@@ -16,7 +16,7 @@ export interface AppOptions {
 }
 
 /** The express app with health, readiness, metrics, security headers and JSON errors. */
-export function createApp(options: AppOptions): { app: Express; router: HttpRouter; finish(): void } {
+export function createApp(options: AppOptions): { app: Express; router: HttpRouter; upgrades: ReadonlyMap<string, UpgradeHandler>; finish(): void } {
   const { logger } = options;
   const app = express();
   app.disable('x-powered-by');
@@ -45,17 +45,27 @@ export function createApp(options: AppOptions): { app: Express; router: HttpRout
     (handler: RouteHandler) =>
     async (req: Request, res: Response): Promise<void> => {
       const request: RawRequest = {
+        method: req.method,
+        remoteAddress: req.socket.remoteAddress,
         params: req.params as Record<string, string>,
         headers: req.headers as Record<string, string | undefined>,
         query: req.query as Record<string, string | undefined>,
         rawBody: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
       };
       const out = await handler(request);
-      res.status(out.status).json(out.body ?? {});
+      res.status(out.status);
+      if (out.headers) res.set(out.headers);
+      if (out.raw !== undefined) res.send(out.raw);
+      else res.json(out.body ?? {});
     };
+  const upgrades = new Map<string, UpgradeHandler>();
   const router: HttpRouter = {
     post: (path, handler) => void app.post(path, raw, wrap(handler)),
     get: (path, handler) => void app.get(path, wrap(handler)),
+    upgrade: (path, handler) => {
+      if (upgrades.has(path)) throw new Error(`an upgrade handler for ${path} is already mounted`);
+      upgrades.set(path, handler);
+    },
   };
 
   /** Call after adapters mounted their routes: adds the 404 and error handlers last. */
@@ -77,5 +87,5 @@ export function createApp(options: AppOptions): { app: Express; router: HttpRout
     };
     app.use(onError);
   };
-  return { app, router, finish };
+  return { app, router, upgrades, finish };
 }

@@ -7,11 +7,18 @@ import type { Metrics } from '../metrics.js';
 import type { OutboundJob } from '../queue/queues.js';
 import { renderForChannel } from '../render.js';
 import { Message } from '../store/message.js';
+import { Conversation } from '../store/conversation.js';
+import { platformRefId } from '../store/ids.js';
+import { PlatformRef } from '../store/platform-ref.js';
 import type { ConversationHolds } from './hold.js';
+import type { OutboundRateLimiter, RateLimits } from './rate.js';
 
 export interface DeliverOptions {
   adapters: ReadonlyMap<string, ChannelAdapter>;
   holds: ConversationHolds;
+  rates: OutboundRateLimiter;
+  /** `channel/account` → the account's own limits (config `rateLimit`), lowering the channel's defaults. */
+  accountLimits: ReadonlyMap<string, RateLimits>;
   metrics: Metrics;
   logger: Logger;
 }
@@ -49,6 +56,21 @@ export async function deliver(options: DeliverOptions, job: Job<OutboundJob>, to
 
   const adapter = adapters.get(message.channel);
   if (!adapter) throw new UnrecoverableError(`no adapter for channel "${message.channel}"`);
+
+  // Platform limits: wait in the delayed set (not an attempt), holding the conversation so later replies keep their place.
+  const limits = { ...adapter.capabilities.outboundRate, ...options.accountLimits.get(`${message.channel}/${message.account}`) };
+  if (limits.perSecond || limits.perChatPerSecond || adapter.capabilities.outboundRate) {
+    const waitMs = await options.rates.take({ workspace, channel: message.channel, account: message.account, chat: message.user }, limits);
+    if (waitMs > 0) {
+      await holds.hold(conversation, messageId);
+      await job.moveToDelayed(Date.now() + waitMs, token);
+      throw new DelayedError();
+    }
+  }
+  // Channels with a reply window (Messenger, WhatsApp Cloud) need to know when the contact last wrote.
+  const lastInboundAt = adapter.capabilities.replyWindowHours
+    ? (await Conversation.findById(message.conversation, { lastMessageAt: 1 }).lean())?.lastMessageAt?.toISOString()
+    : undefined;
   // Stored as the bot meant it; sent as the channel can show it (buttons or a numbered list).
   const rendered = renderForChannel({ text: message.text ?? '', choices: message.choices?.map((c) => ({ id: c.id, label: c.label })) }, adapter.capabilities);
   const outbound: OutboundMessage = {
@@ -57,8 +79,10 @@ export async function deliver(options: DeliverOptions, job: Job<OutboundJob>, to
     address: { workspace, channel: message.channel, account: message.account, user: message.user },
     text: rendered.text,
     choices: rendered.choices,
+    ...(adapter.capabilities.forms && message.form ? { form: message.form as OutboundMessage['form'] } : {}),
     inReplyTo: job.data.inReplyTo,
     sender: message.sender === 'contact' ? 'bot' : message.sender,
+    ...(lastInboundAt ? { lastInboundAt } : {}),
   };
 
   try {
@@ -70,12 +94,19 @@ export async function deliver(options: DeliverOptions, job: Job<OutboundJob>, to
         { $set: { status: 'sent', sentAt: new Date(), platformId: result.platformId }, $inc: { attempts: 1 }, $unset: { error: 1 } },
       ),
     );
+    if (result.platformId) {
+      // So the platform's delivery reports find this message (see core/statuses.ts).
+      const ref = { _id: platformRefId({ workspace, channel: message.channel, account: message.account, platformId: result.platformId }), workspace, message: messageId };
+      await persistently(() => PlatformRef.updateOne({ _id: ref._id }, { $set: ref }, { upsert: true }));
+    }
     await holds.release(conversation, messageId);
     metrics.messagesOut.inc({ channel: message.channel, outcome: 'sent' });
     if (job.data.receivedAt) metrics.processing.observe({ channel: message.channel }, (Date.now() - Date.parse(job.data.receivedAt)) / 1000);
   } catch (err) {
     const api = err instanceof ChannelApiError ? err : undefined;
     const retryable = api ? api.retryable : true;
+    // "Too many requests": the whole account waits, not only this reply (the backoff uses the same delay).
+    if (api?.retryAfterMs) await options.rates.pause({ channel: message.channel, account: message.account }, api.retryAfterMs);
     const failed = !retryable || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     // The failure is stored on the message so an agent can see why it did not arrive.
     await Message.updateOne(

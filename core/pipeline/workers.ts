@@ -11,6 +11,7 @@ import { deliverLead } from './crm.js';
 import type { Router } from '../router.js';
 import { deliver } from './deliver.js';
 import { ConversationHolds } from './hold.js';
+import { OutboundRateLimiter, type RateLimits } from './rate.js';
 import { route } from './route.js';
 
 export interface WorkerOptions {
@@ -35,13 +36,20 @@ export function startWorkers(options: WorkerOptions): Worker[] {
     concurrency: 1,
   };
   const holds = new ConversationHolds(redis, config.redis.prefix);
+  const rates = new OutboundRateLimiter(redis, config.redis.prefix);
+  const accountLimits = new Map<string, RateLimits>();
+  for (const ws of config.workspaces) {
+    for (const [channel, accounts] of Object.entries(ws.channels)) {
+      for (const a of accounts) if (a.rateLimit) accountLimits.set(`${channel}/${a.account}`, a.rateLimit);
+    }
+  }
   const shards = Array.from({ length: config.pipeline.shards }, (_, shard) => shard);
 
   // Concurrency 1 here, and the queues' global concurrency of 1 serialises each shard across processes too.
   const inbound = shards.map((shard) => new Worker<InboundMessage | IdleJob>(inboundQueueName(shard), (job) => route(options, job), common));
   const outbound = shards.map(
     (shard) =>
-      new Worker<OutboundJob>(outboundQueueName(shard), (job, token) => deliver({ ...options, holds }, job, token), {
+      new Worker<OutboundJob>(outboundQueueName(shard), (job, token) => deliver({ ...options, holds, rates, accountLimits }, job, token), {
         ...common,
         settings: {
           // Exponential, unless the platform said how long to wait (429 Retry-After).

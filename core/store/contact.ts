@@ -12,6 +12,14 @@ const contactSchema = new Schema(
     user: { type: String, required: true },
     name: { type: String },
     locale: { type: String },
+    email: { type: String },
+    phone: { type: String },
+    /** Profile fields the person typed themselves (a pre-chat form): the platform's profile never overwrites them. */
+    typed: { type: [String], default: undefined },
+    /** The contact said STOP: nothing but the confirmation is sent until START (proof in `consents`). */
+    stopped: { type: Boolean },
+    /** The version of the data-processing notice this contact was shown. */
+    noticeVersion: { type: String },
     /** The contact's conversation that is not closed, if any: the router's way in without a query. */
     openConversation: { type: Schema.Types.ObjectId, ref: 'Conversation' },
   },

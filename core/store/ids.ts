@@ -29,3 +29,13 @@ export function contactId(a: { workspace: string; channel: string; account: stri
 export function leadId(inboundId: string, index: number): string {
   return `lead_${digest(inboundId, 'lead', String(index))}`;
 }
+
+/** The id of a consent event, from what proves it: a retried turn or a resent click records it once. */
+export function consentId(p: { workspace: string; channel: string; account: string; user: string; purpose: string; evidenceKey: string }): string {
+  return `cs_${digest(p.workspace, p.channel, p.account, p.user, p.purpose, p.evidenceKey)}`;
+}
+
+/** The id of the map from a platform's id of a delivered reply to our message (delivery reports). */
+export function platformRefId(p: { workspace: string; channel: string; account: string; platformId: string }): string {
+  return `pr_${digest(p.workspace, p.channel, p.account, p.platformId)}`;
+}

@@ -5,6 +5,8 @@ export const messageStatuses = [
   'failed', // inbound: the router gave up (see `error`); outbound: delivery gave up
   'queued', // outbound, waiting for delivery
   'sent', // outbound, the platform accepted it
+  'delivered', // outbound, the platform reported it reached the device
+  'read', // outbound, the platform reported it was read
 ] as const;
 
 const choiceSchema = new Schema({ id: { type: String, required: true }, label: { type: String, required: true } }, { _id: false });
@@ -37,6 +39,13 @@ const messageSchema = new Schema(
     text: { type: String },
     choiceId: { type: String },
     choices: { type: [choiceSchema], default: undefined },
+    /** Inbound: a file the contact sent (the platform's handle; bytes are not copied). */
+    media: { kind: { type: String }, ref: { type: String }, mimeType: { type: String }, name: { type: String } },
+    /** Inbound: a whole form's values (field name → value; names are identifiers). Outbound: the form shown. */
+    fields: { type: Schema.Types.Mixed },
+    form: { type: Schema.Types.Mixed },
+    /** Inbound: the platform id of the message this one edits. */
+    editOf: { type: String },
     /** Outbound: the inbound message id that caused it. */
     inReplyTo: { type: String },
     status: { type: String, enum: messageStatuses, required: true },
@@ -47,6 +56,8 @@ const messageSchema = new Schema(
     /** Inbound, once processed: how many replies it caused (their ids derive from this message's). */
     replies: { type: Number },
     sentAt: { type: Date },
+    deliveredAt: { type: Date },
+    readAt: { type: Date },
   },
   { timestamps: true, versionKey: false },
 );

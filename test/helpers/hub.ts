@@ -36,7 +36,14 @@ export interface TestEnv {
  * would, so in-process hubs and spawned worker processes share it.
  */
 export function testEnv(options: {
+  /** `api` channel accounts (may be empty when `channels` gives the workspace's other channels). */
   accounts: ApiAccountSpec[];
+  /** Workspace id → channel id → that channel's account configs, for every other channel. */
+  channels?: Record<string, Record<string, Record<string, unknown>[]>>;
+  /** Workspace id → its `privacy` block (notice, keywords, ...). */
+  privacy?: Record<string, Record<string, unknown>>;
+  /** Top-level config additions (e.g. `demo: true`). */
+  extra?: Record<string, unknown>;
   pipeline?: Record<string, number>;
   autoReply?: Record<string, string>;
   /** Workspace id → its flows (absolute path) and start flow. */
@@ -51,7 +58,7 @@ export function testEnv(options: {
   const id = randomBytes(4).toString('hex');
   const mongoUri = `${inject('mongoBase')}sbtest_${id}`;
   const prefix = `sbtest-${id}`;
-  const workspaces = [...new Set(options.accounts.map((a) => a.workspace))].map((ws) => ({
+  const workspaces = [...new Set([...options.accounts.map((a) => a.workspace), ...Object.keys(options.channels ?? {})])].map((ws) => ({
     id: ws,
     name: `Workspace ${ws}`,
     texts: { autoReply: options.autoReply?.[ws] ?? `auto-reply from ${ws}` },
@@ -59,8 +66,12 @@ export function testEnv(options: {
     ...(options.apiKeys?.[ws] ? { apiKeys: options.apiKeys[ws] } : {}),
     ...(options.crm?.[ws] ? { crm: options.crm[ws] } : {}),
     ...(options.secrets?.[ws] ? { secrets: options.secrets[ws] } : {}),
+    ...(options.privacy?.[ws] ? { privacy: options.privacy[ws] } : {}),
     channels: {
-      api: options.accounts.filter((a) => a.workspace === ws).map(({ account, secret, webhookUrl }) => ({ account, secret, webhookUrl, timeoutMs: 2000 })),
+      ...(options.accounts.some((a) => a.workspace === ws)
+        ? { api: options.accounts.filter((a) => a.workspace === ws).map(({ account, secret, webhookUrl }) => ({ account, secret, webhookUrl, timeoutMs: 2000 })) }
+        : {}),
+      ...options.channels?.[ws],
     },
   }));
   const config = {
@@ -68,6 +79,7 @@ export function testEnv(options: {
     mongodb: { uri: mongoUri },
     redis: { url: inject('redisUrl'), prefix },
     pipeline: { outboundBackoffMs: 50, lockMs: 2000, ...options.pipeline },
+    ...options.extra,
     workspaces,
   };
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-test-'));

@@ -1,0 +1,43 @@
+import type { Address, Choice, FormSpec } from './message.js';
+import { Contact } from './store/contact.js';
+import { contactId } from './store/ids.js';
+import { Message } from './store/message.js';
+
+/** One message of a conversation as a client (the widget) shows it. */
+export interface HistoryEntry {
+  id: string;
+  /** Position in the conversation; ask for `after` the last one seen to catch up. */
+  order: number;
+  direction: 'in' | 'out';
+  sender: 'contact' | 'bot' | 'agent' | 'system';
+  /** The inbound message's platform id (the client's own id for what it sent). */
+  platformId?: string;
+  text?: string;
+  choices?: Choice[];
+  form?: FormSpec;
+  at: string;
+}
+
+/** The messages of the address's open conversation after `after`, oldest first (at most `limit`). */
+export async function conversationHistory(address: Address, options: { after?: number; limit?: number } = {}): Promise<HistoryEntry[]> {
+  const contact = await Contact.findById(contactId(address), { openConversation: 1, workspace: 1 }).lean();
+  if (!contact?.openConversation || contact.workspace !== address.workspace) return [];
+  const messages = await Message.find(
+    { workspace: address.workspace, conversation: contact.openConversation, order: { $gt: options.after ?? -1 } },
+    { direction: 1, sender: 1, platformId: 1, text: 1, choices: 1, form: 1, order: 1, createdAt: 1, status: 1 },
+  )
+    .sort({ order: 1 })
+    .limit(options.limit ?? 200)
+    .lean();
+  return messages.map((m) => ({
+    id: m._id,
+    order: m.order,
+    direction: m.direction,
+    sender: m.sender,
+    ...(m.direction === 'in' && m.platformId ? { platformId: m.platformId } : {}),
+    ...(m.text ? { text: m.text } : {}),
+    ...(m.choices?.length ? { choices: m.choices.map((c) => ({ id: c.id, label: c.label })) } : {}),
+    ...(m.form ? { form: m.form as FormSpec } : {}),
+    at: (m.createdAt ?? new Date()).toISOString(),
+  }));
+}
