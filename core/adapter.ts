@@ -65,6 +65,11 @@ export interface SendResult {
 export interface ChannelAdapter {
   readonly channel: string;
   readonly capabilities: ChannelCapabilities;
+  /**
+   * Where accounts of one channel differ (WhatsApp through the Cloud API or WhatsApp Web),
+   * the capabilities of one account; `capabilities` is then the channel's default.
+   */
+  capabilitiesFor?(account: string): ChannelCapabilities;
   start(ctx: AdapterContext): Promise<void>;
   /** Deliver one reply; throw {@link ChannelApiError} to say whether a retry can help. */
   send(message: OutboundMessage): Promise<SendResult>;

@@ -126,7 +126,11 @@ export async function startHub(options: HubOptions): Promise<Hub> {
 
   let workers: Worker[] = [];
   if (work) {
-    const router = new Router({ config, queues, responder: options.responder ?? new AutoReplyResponder(), capabilities: (channel) => options.registry.capabilities(channel) });
+    const router = new Router({ config, queues, responder: options.responder ?? new AutoReplyResponder(), capabilities: (channel, account) => {
+        const adapter = adapters.get(channel);
+        return adapter?.capabilitiesFor?.(account) ?? adapter?.capabilities;
+      },
+    });
     workers = startWorkers({ config, redis, router, adapters, metrics, logger });
     logger.info({ role, shards: config.pipeline.shards }, 'workers started');
   }

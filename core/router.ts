@@ -19,8 +19,8 @@ export interface RouterOptions {
   config: Config;
   queues: Queues;
   responder: Responder;
-  /** A channel's capabilities (does its client show the privacy notice itself?). */
-  capabilities?: (channel: string) => ChannelCapabilities | undefined;
+  /** A channel account's capabilities (does its client show the privacy notice itself?). */
+  capabilities?: (channel: string, account: string) => ChannelCapabilities | undefined;
 }
 
 /** What the router reads of a contact each turn. */
@@ -69,7 +69,7 @@ export class Router {
     const gated = await consentGate({ id, inbound, workspace, stopped: contact.stopped });
     const outcome = gated ?? (await this.ownForm(id, inbound, workspace, conversation)) ?? (await this.respond(id, inbound, workspace, conversation, contact.profile));
     // The privacy notice goes first to a contact who has not seen its current version (unless their client shows it).
-    const notice = gated || this.options.capabilities?.(address.channel)?.showsNotice ? undefined : pendingNotice(workspace.privacy, contact.noticeVersion);
+    const notice = gated || this.options.capabilities?.(address.channel, address.account)?.showsNotice ? undefined : pendingNotice(workspace.privacy, contact.noticeVersion);
     const replies = notice ? [notice, ...outcome.replies] : outcome.replies;
     const replyDocs = botReplies(replies, { key: id, address, conversation: conversation._id, order: order + 1, inReplyTo: id });
     if (notice) await recordNoticeShown(inbound, workspace.privacy, notice.text, replyDocs[0]!._id);

@@ -57,9 +57,10 @@ export async function deliver(options: DeliverOptions, job: Job<OutboundJob>, to
   const adapter = adapters.get(message.channel);
   if (!adapter) throw new UnrecoverableError(`no adapter for channel "${message.channel}"`);
 
+  const capabilities = adapter.capabilitiesFor?.(message.account) ?? adapter.capabilities;
   // Platform limits: wait in the delayed set (not an attempt), holding the conversation so later replies keep their place.
-  const limits = { ...adapter.capabilities.outboundRate, ...options.accountLimits.get(`${message.channel}/${message.account}`) };
-  if (limits.perSecond || limits.perChatPerSecond || adapter.capabilities.outboundRate) {
+  const limits = { ...capabilities.outboundRate, ...options.accountLimits.get(`${message.channel}/${message.account}`) };
+  if (limits.perSecond || limits.perChatPerSecond || capabilities.outboundRate) {
     const waitMs = await options.rates.take({ workspace, channel: message.channel, account: message.account, chat: message.user }, limits);
     if (waitMs > 0) {
       await holds.hold(conversation, messageId);
@@ -68,18 +69,18 @@ export async function deliver(options: DeliverOptions, job: Job<OutboundJob>, to
     }
   }
   // Channels with a reply window (Messenger, WhatsApp Cloud) need to know when the contact last wrote.
-  const lastInboundAt = adapter.capabilities.replyWindowHours
+  const lastInboundAt = capabilities.replyWindowHours
     ? (await Conversation.findById(message.conversation, { lastMessageAt: 1 }).lean())?.lastMessageAt?.toISOString()
     : undefined;
   // Stored as the bot meant it; sent as the channel can show it (buttons or a numbered list).
-  const rendered = renderForChannel({ text: message.text ?? '', choices: message.choices?.map((c) => ({ id: c.id, label: c.label })) }, adapter.capabilities);
+  const rendered = renderForChannel({ text: message.text ?? '', choices: message.choices?.map((c) => ({ id: c.id, label: c.label })) }, capabilities);
   const outbound: OutboundMessage = {
     id: message._id,
     conversationId: conversation,
     address: { workspace, channel: message.channel, account: message.account, user: message.user },
     text: rendered.text,
     choices: rendered.choices,
-    ...(adapter.capabilities.forms && message.form ? { form: message.form as OutboundMessage['form'] } : {}),
+    ...(capabilities.forms && message.form ? { form: message.form as OutboundMessage['form'] } : {}),
     inReplyTo: job.data.inReplyTo,
     sender: message.sender === 'contact' ? 'bot' : message.sender,
     ...(lastInboundAt ? { lastInboundAt } : {}),

@@ -1,0 +1,25 @@
+import type { z } from 'zod';
+import type { AdapterContext, ChannelAccount, ChannelCapabilities, SendResult } from '../../core/adapter.js';
+import type { OutboundMessage } from '../../core/message.js';
+
+/**
+ * One `whatsapp` channel, two ways to reach WhatsApp: the official Cloud API
+ * (`transport: cloud`, adapters/whatsapp/cloud/) and WhatsApp Web linked by QR
+ * (`transport: web`, adapters/whatsapp/web/). Each account picks one; the
+ * channel's adapter (index.ts) hands each account to its transport.
+ */
+export interface WhatsAppTransport {
+  readonly capabilities: ChannelCapabilities;
+  /** Mount webhooks or start the client; messages go to `ctx.receive`, delivery reports to `ctx.statuses`. */
+  start(ctx: AdapterContext): Promise<void>;
+  send(message: OutboundMessage): Promise<SendResult>;
+  stop(): Promise<void>;
+}
+
+export interface WhatsAppTransportDefinition {
+  /** Schema of one account using this transport (with `transport: z.literal(...)`). */
+  schema: z.ZodType;
+  capabilities: ChannelCapabilities;
+  /** Builds the transport serving all of these accounts (all of them use this transport). */
+  create(accounts: ChannelAccount[]): WhatsAppTransport;
+}
