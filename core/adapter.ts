@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { ConsentInput } from './consent.js';
 import type { HistoryEntry } from './history.js';
@@ -51,6 +52,15 @@ export interface AdapterContext {
    * `order`), oldest first: what a client that reconnects has missed.
    */
   history(address: Address, options?: { after?: number; limit?: number }): Promise<HistoryEntry[]>;
+  /** The address's open conversation, if any: its id and status (`waiting` after a handoff). */
+  conversation(address: Address): Promise<{ id: string; status: 'bot' | 'waiting' | 'agent' | 'closed' } | undefined>;
+  /**
+   * A new Redis connection (e.g. for pub/sub between hub processes: a reply produced by a worker
+   * of one process reaching a WebSocket held by another). The adapter closes it in `stop`.
+   */
+  redis(): Redis;
+  /** Prefix for the adapter's own Redis keys and channels (the hub's `redis.prefix`). */
+  keyPrefix: string;
 }
 
 export interface SendResult {

@@ -1,5 +1,6 @@
 import type { Address, Choice, FormSpec } from './message.js';
 import { Contact } from './store/contact.js';
+import { Conversation } from './store/conversation.js';
 import { contactId } from './store/ids.js';
 import { Message } from './store/message.js';
 
@@ -40,4 +41,12 @@ export async function conversationHistory(address: Address, options: { after?: n
     ...(m.form ? { form: m.form as FormSpec } : {}),
     at: (m.createdAt ?? new Date()).toISOString(),
   }));
+}
+
+/** The address's open conversation: its id and status. */
+export async function openConversationOf(address: Address): Promise<{ id: string; status: 'bot' | 'waiting' | 'agent' | 'closed' } | undefined> {
+  const contact = await Contact.findById(contactId(address), { openConversation: 1, workspace: 1 }).lean();
+  if (!contact?.openConversation || contact.workspace !== address.workspace) return undefined;
+  const conversation = await Conversation.findById(contact.openConversation, { status: 1 }).lean();
+  return conversation && conversation.status !== 'closed' ? { id: String(conversation._id), status: conversation.status } : undefined;
 }

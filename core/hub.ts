@@ -17,7 +17,7 @@ import { Router } from './router.js';
 import { connectStore, disconnectStore, pingStore } from './store/connect.js';
 import { startWorkers } from './pipeline/workers.js';
 import { recordConsent } from './consent.js';
-import { conversationHistory } from './history.js';
+import { conversationHistory, openConversationOf } from './history.js';
 import { recordStatuses } from './statuses.js';
 
 /** `all` runs web and workers in one process; `web` and `worker` split them for scale-out. */
@@ -94,6 +94,9 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       statuses: recordStatuses,
       consent: recordConsent,
       history: conversationHistory,
+      conversation: openConversationOf,
+      redis: () => redis.duplicate(),
+      keyPrefix: config.redis.prefix,
     });
   }
 
