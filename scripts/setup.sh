@@ -11,6 +11,9 @@ need npm "comes with Node.js"
 node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' \
   || { echo "setup: Node.js >= 20.19 is required, found $(node --version)" >&2; exit 1; }
 
+# Puppeteer (under whatsapp-web.js) must not try to download a browser: Debian's chromium is used.
+export PUPPETEER_SKIP_DOWNLOAD=1
+
 # npm ci when node_modules is missing or older than the lock file.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing Node packages (npm ci)"
@@ -31,6 +34,16 @@ if [ -z "${MONGODB_URI:-}" ]; then
     echo "setup: building FerretDB (tools/ferretdb; the first build downloads modules and takes about a minute)"
     mkdir -p .cache/bin
     (cd tools/ferretdb && CGO_ENABLED=0 go build -o "../../$bin.tmp" . && mv "../../$bin.tmp" "../../$bin")
+  fi
+fi
+
+# The widget's browser tests drive Debian's Chromium through playwright-core (no browser download).
+if [ -z "${SKIP_BROWSER:-}" ] && ! command -v chromium >/dev/null 2>&1; then
+  echo "setup: installing Debian's chromium for the browser tests (set SKIP_BROWSER=1 to skip)"
+  if [ "$(id -u)" = 0 ]; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null
+  else
+    (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null
   fi
 fi
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the hub on the demo config (config/switchboard.yaml) with the embedded FerretDB and local Redis.
+# (The hub itself needs no browser: only the tests and WhatsApp Web accounts do.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/setup.sh
+SKIP_BROWSER="${SKIP_BROWSER:-1}" ./scripts/setup.sh
 exec node bin/switchboard.js start --config "${SWITCHBOARD_CONFIG:-config/switchboard.yaml}" "$@"
