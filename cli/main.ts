@@ -12,6 +12,8 @@ import { registerFlowCommands } from './flows-commands.js';
 import { demoRoutes } from './demo-routes.js';
 import { validateFlows } from './flows.js';
 import { resolveServices } from './resolve.js';
+import { registerWhatsAppCommands } from './whatsapp-commands.js';
+import { registerTelegramCommands } from './telegram-commands.js';
 
 const defaultConfig = process.env.SWITCHBOARD_CONFIG ?? 'config/switchboard.yaml';
 const program = new Command('switchboard').description('Self-hosted messaging hub and bot framework').showHelpAfterError();
@@ -95,6 +97,8 @@ program
   });
 
 registerAdminCommands(program, defaultConfig);
+registerWhatsAppCommands(program, defaultConfig);
+registerTelegramCommands(program, defaultConfig);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   // A config problem is its file:line:col list; anything else one line, with the stack only when debugging.

@@ -1,5 +1,5 @@
-import type { Choice } from '../core/message.js';
-import { answerForm, askForm, pickChoice, type FormProgress } from './form.js';
+import type { Choice, FormSpec } from '../core/message.js';
+import { answerForm, answerWholeForm, askForm, askWholeForm, formHint, pickChoice, type FormProgress } from './form.js';
 import { defaultChoiceRetry, defaultRetry, httpRequest, localChoices, localize, reply, templateScope } from './render.js';
 import type { Condition, Flow, FlowNode, Idle } from './schema.js';
 import { renderTemplate } from './template.js';
@@ -42,6 +42,8 @@ export type HttpResult = { ok: true; json: unknown } | { ok: false; error: strin
 export type FlowInput =
   | { type: 'text'; text: string }
   | { type: 'choice'; choiceId: string; text?: string }
+  /** A whole form submitted at once, on channels that show forms whole ({@link StepContext.forms}). */
+  | { type: 'form'; form: string; fields: Record<string, string>; consent?: { purpose: string; granted: boolean } }
   /** The outcome of the request of the latest `http` action, fed back by the caller. */
   | ({ type: 'http-result' } & HttpResult)
   /** The contact has been quiet for one of the times {@link idleTimers} gave (the caller's timer fired). */
@@ -50,7 +52,8 @@ export type FlowInput =
 export type IdleStage = 'remind' | 'close';
 
 export type FlowAction =
-  | { type: 'reply'; text: string; choices?: Choice[] }
+  /** `form`: shown whole by channels with forms (the text introduces it). */
+  | { type: 'reply'; text: string; choices?: Choice[]; form?: FormSpec }
   /** Hand the conversation to people; the bot stays silent until it is handed back. */
   | { type: 'handoff'; team?: string }
   /** The contact asked to stop marketing messages (recorded by the consent work). */
@@ -69,6 +72,8 @@ export interface StepContext {
   flows: ReadonlyMap<string, Flow>;
   /** Values for `{{ secrets.* }}` (API keys), usable in http nodes only, never in chat texts. */
   secrets?: Readonly<Record<string, string>>;
+  /** The channel shows a form whole (the widget): a `form` node is sent as one form, not asked field by field. */
+  forms?: boolean;
 }
 
 export interface StepResult {
@@ -132,6 +137,13 @@ export function step(flow: Flow, state: FlowState, input: FlowInput, ctx: StepCo
     const vars = { ...state.vars, [awaiting.var]: input.ok ? input.json : { error: input.error } };
     return run(flow, { ...state, vars }, input.ok ? awaiting.next : awaiting.onError, [], ctx);
   }
+  if (input.type === 'form') {
+    // Only the form the flow is waiting on counts: a stale or foreign form changes nothing.
+    if (awaiting || state.status !== 'waiting' || node?.kind !== 'form' || node.form.id !== input.form) return { actions: [], state };
+    const outcome = answerWholeForm(node, input, flow, state.vars, ctx);
+    if (outcome.done) return run(flow, { ...state, vars: outcome.vars, form: undefined }, node.next, outcome.actions, ctx);
+    return { actions: outcome.actions, state: { ...state, retries: state.retries + 1 } };
+  }
   const text = input.type === 'text' ? input.text : (input.text ?? input.choiceId);
   const word = text.trim().toLowerCase();
   // Own keys only: a contact typing "__proto__" or "constructor" is not an intent.
@@ -162,6 +174,10 @@ export function step(flow: Flow, state: FlowState, input: FlowInput, ctx: StepCo
     if (retries > node.maxRetries && node.fallback) return run(flow, state, node.fallback, actions, ctx);
     actions.push(reply(node.retry ?? defaultRetry, flow, state.vars, ctx), reply(node.ask, flow, state.vars, ctx));
     return { actions, state: { ...state, retries: retries > node.maxRetries ? 0 : retries } };
+  }
+  if (node.kind === 'form' && state.form?.whole) {
+    // Typed instead of filling the form in: point at the form, shown again.
+    return { actions: [reply(formHint, flow, state.vars, ctx), askWholeForm(node, flow, state.vars, ctx)], state: { ...state, retries: state.retries + 1 } };
   }
   if (node.kind === 'form') {
     const outcome = answerForm(node, state.form ?? { field: 0, values: {} }, input, flow, state.vars, ctx);
@@ -220,6 +236,10 @@ function run(flow: Flow, state: FlowState, target: string, actions: FlowAction[]
         if (node.end !== null) actions.push(reply(node.end, current, vars, ctx));
         return here('ended');
       case 'form': {
+        if (ctx.forms) {
+          actions.push(askWholeForm(node, current, vars, ctx));
+          return here('waiting', { form: { field: 0, values: {}, whole: true } });
+        }
         const progress: FormProgress = { field: 0, values: {} };
         if (node.form.title) actions.push(reply(node.form.title, current, vars, ctx));
         actions.push(askForm(node, progress.field, current, vars, ctx));

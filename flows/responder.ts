@@ -19,12 +19,14 @@ export class FlowResponder implements Responder {
     private readonly fallback: Responder,
     private readonly logger?: Logger,
     private readonly http = performHttp,
+    /** Whether a channel shows forms whole (capabilities.forms): its `form` nodes are sent as one form. */
+    private readonly showsForms: (channel: string) => boolean = () => false,
   ) {}
 
   async respond(turn: Turn): Promise<TurnOutcome> {
     const registry = this.registries.get(turn.workspace.id);
     if (!registry) return this.fallback.respond(turn);
-    const ctx: StepContext = { contact: turn.contact, channel: turn.address.channel, flows: registry.current, secrets: turn.workspace.secrets };
+    const ctx: StepContext = { contact: turn.contact, channel: turn.address.channel, flows: registry.current, secrets: turn.workspace.secrets, forms: this.showsForms(turn.address.channel) };
     const previous = parseState(turn.state);
     await registry.saveVersions();
 
@@ -73,8 +75,8 @@ function toInput(message: InboundMessage): FlowInput {
       // A file with a caption answers like its caption; a bare file like an empty answer (asked again).
       return { type: 'text', text: content.text ?? '' };
     case 'form':
-      // Channels that show forms whole (the widget) submit every field at once.
-      return { type: 'text', text: Object.values(content.fields).join(' ') };
+      // Channels that show forms whole (the widget) submit every field at once; the engine checks each.
+      return { type: 'form', form: content.form, fields: content.fields, ...(content.consent ? { consent: { purpose: content.consent.purpose, granted: content.consent.granted } } : {}) };
   }
 }
 
@@ -94,7 +96,7 @@ function toOutcome(actions: FlowAction[], state: FlowState): TurnOutcome {
   for (const action of actions) {
     switch (action.type) {
       case 'reply':
-        replies.push({ text: action.text, ...(action.choices ? { choices: action.choices } : {}) });
+        replies.push({ text: action.text, ...(action.choices ? { choices: action.choices } : {}), ...(action.form ? { form: action.form } : {}) });
         break;
       case 'handoff':
         outcome.status = 'waiting';

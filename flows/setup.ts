@@ -4,6 +4,7 @@ import type { AdapterRegistry } from '../core/registry.js';
 import { AutoReplyResponder, type Responder } from '../core/responder.js';
 import type { ChoiceLimits } from './load.js';
 import { FlowRegistry } from './registry.js';
+import { performHttp } from './http.js';
 import { FlowResponder } from './responder.js';
 
 /** The choice limits of the channels a workspace uses, for the flow checks. */
@@ -28,5 +29,6 @@ export function createFlowResponder(options: { config: Config; channels: Adapter
     if (options.watch) registry.watch();
     registries.set(workspace.id, registry);
   }
-  return { responder: new FlowResponder(registries, new AutoReplyResponder(), options.logger), registries };
+  const showsForms = (channel: string) => options.channels.capabilities(channel)?.forms === true;
+  return { responder: new FlowResponder(registries, new AutoReplyResponder(), options.logger, performHttp, showsForms), registries };
 }

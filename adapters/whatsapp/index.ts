@@ -8,8 +8,19 @@ import { webTransport } from './web/index.js';
 const transports = { cloud: cloudTransport, web: webTransport } as const;
 type TransportName = keyof typeof transports;
 
-/** An account is a Cloud API number or a WhatsApp Web session, chosen by `transport`. */
-export const whatsappAccountSchema = z.union([cloudTransport.schema, webTransport.schema]);
+/**
+ * An account is a Cloud API number or a WhatsApp Web session, chosen by `transport`. Dispatched on
+ * `transport` rather than a plain union, so a mistake is reported against that transport's fields
+ * (a union would list every branch's complaints).
+ */
+export const whatsappAccountSchema = z
+  .looseObject({ transport: z.enum(['cloud', 'web'], { error: 'expected "cloud" (the Cloud API) or "web" (WhatsApp Web, linked by QR)' }) })
+  .transform((account, ctx) => {
+    const parsed = transports[account.transport].schema.safeParse(account, { reportInput: true });
+    if (parsed.success) return parsed.data as typeof account;
+    ctx.issues.push(...(parsed.error.issues as typeof ctx.issues));
+    return z.NEVER;
+  });
 
 /** The channel's default (the Cloud API's): what flow checks hold choices to. */
 export const whatsappCapabilities = cloudTransport.capabilities;

@@ -1,12 +1,119 @@
-import { z } from 'zod';
-import { channelAccountSchema } from '../../../core/config/schema.js';
-import type { WhatsAppTransportDefinition } from '../transport.js';
+import type { Redis } from 'ioredis';
+import type { AdapterContext, ChannelAccount, ChannelCapabilities } from '../../../core/adapter.js';
+import type { OutboundMessage } from '../../../core/message.js';
+import type { WhatsAppTransport, WhatsAppTransportDefinition } from '../transport.js';
+import type { WebClientFactory } from './client.js';
+import { webAccountSchema, type WebAccountConfig } from './config.js';
+import { lockTtlMs, SessionHolder } from './holder.js';
+import { SessionLock, sessionLockKey } from './lock.js';
+import { createRealClient } from './real-client.js';
+import { SendRelay } from './relay.js';
+import { WebSession } from './session.js';
+import { GridFsSessionStore } from './session-store.js';
 
-// PLACEHOLDER, replaced by the web transport's implementation.
+export { webAccountSchema, type WebAccountConfig };
+
+/**
+ * WhatsApp Web shows no buttons or lists to a linked device any more: choices go out as
+ * numbered text. 4096 characters like the Cloud API (the app itself takes up to 65,536).
+ * No official rate: one message a second per chat and five per number keep it human-paced.
+ */
+export const webCapabilities: ChannelCapabilities = {
+  maxTextLength: 4096,
+  maxChoices: 0,
+  maxChoiceLabelLength: 0,
+  forms: false,
+  typing: false,
+  media: false,
+  outboundRate: { perSecond: 5, perChatPerSecond: 1 },
+};
+
+let clientFactory: WebClientFactory = createRealClient;
+
+/** Swaps the whatsapp-web.js client for another (tests use a fake); returns a function that restores the previous one. */
+export function setWebClientFactory(factory: WebClientFactory): () => void {
+  const previous = clientFactory;
+  clientFactory = factory;
+  return () => {
+    clientFactory = previous;
+  };
+}
+
+/** The client factory in use (the CLI's `whatsapp login` builds its client with it). */
+export function webClientFactory(): WebClientFactory {
+  return clientFactory;
+}
+
+/**
+ * Accounts linked by QR, driven through whatsapp-web.js. The processes that serve HTTP (role
+ * `web` or `all`) compete for each account's session lock and one runs its client; replies sent
+ * by workers elsewhere reach that process over Redis. See README.md beside this file.
+ */
+export function createWebTransport(accounts: ChannelAccount[]): WhatsAppTransport {
+  const byAccount = new Map(accounts.map((a) => [a.account, { workspace: a.workspace.id, config: webAccountSchema.parse(a.config) }]));
+  const holders = new Map<string, SessionHolder>();
+  let relay: SendRelay | undefined;
+  let lockRedis: Redis | undefined;
+
+  return {
+    capabilities: webCapabilities,
+
+    async start(ctx: AdapterContext) {
+      relay = new SendRelay({ redis: ctx.redis, prefix: ctx.keyPrefix, logger: ctx.logger });
+      await relay.start();
+      if (!ctx.http) return; // Worker-only processes relay their sends to the holder.
+      const factory = clientFactory;
+      lockRedis = ctx.redis();
+      for (const [account, { workspace, config }] of byAccount) {
+        const store = new GridFsSessionStore({ dataPath: config.dataPath });
+        const holder = new SessionHolder({
+          account,
+          lock: new SessionLock(lockRedis, sessionLockKey(ctx.keyPrefix, account), lockTtlMs),
+          relay,
+          store,
+          sessionPollMs: config.sessionPollMs,
+          logger: ctx.logger,
+          createSession: (unlinked) =>
+            new WebSession({
+              workspace,
+              account,
+              config,
+              factory,
+              store,
+              logger: ctx.logger,
+              receive: (message) => ctx.receive([message]),
+              statuses: ctx.statuses,
+              unlinked,
+            }),
+        });
+        holders.set(account, holder);
+        await holder.start();
+      }
+    },
+
+    async send(message: OutboundMessage) {
+      const account = byAccount.get(message.address.account);
+      if (!account || account.workspace !== message.address.workspace) {
+        throw new Error(`whatsapp web account "${message.address.account}" is not configured for workspace "${message.address.workspace}"`);
+      }
+      const request = { messageId: message.id, chatId: message.address.user, text: message.text };
+      const local = holders.get(message.address.account)?.session;
+      if (local) return { platformId: await local.send(request.chatId, request.text, request.messageId) };
+      if (!relay) throw new Error('the whatsapp web transport is not started');
+      return { platformId: await relay.request(message.address.account, request, account.config.sendTimeoutMs) };
+    },
+
+    async stop() {
+      await Promise.all([...holders.values()].map((h) => h.stop()));
+      holders.clear();
+      await relay?.stop();
+      await lockRedis?.quit();
+    },
+  };
+}
+
 export const webTransport: WhatsAppTransportDefinition = {
-  schema: channelAccountSchema.extend({ transport: z.literal('web') }),
-  capabilities: { maxTextLength: 4096, maxChoices: 0, maxChoiceLabelLength: 0, forms: false, typing: false, media: false },
-  create() {
-    throw new Error('the web transport is not built yet');
-  },
+  schema: webAccountSchema,
+  capabilities: webCapabilities,
+  create: createWebTransport,
 };

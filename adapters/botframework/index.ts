@@ -1,0 +1,115 @@
+import type { CloudAdapter, TurnContext } from 'botbuilder';
+import type { AdapterContext, ChannelAccount, ChannelAdapter, ChannelCapabilities } from '../../core/adapter.js';
+import { ChannelApiError, SignatureError } from '../../core/errors.js';
+import type { RawRequest, RawResponse } from '../../core/http/router.js';
+import type { OutboundMessage } from '../../core/message.js';
+import { createCloudAdapter } from './auth.js';
+import { authenticates, botFrameworkAccountSchema, type BotFrameworkAccountConfig } from './config.js';
+import { shim } from './http-shim.js';
+import { parseActivity, parseActivityBody, type ParsedActivity } from './inbound.js';
+import { sendReply } from './outbound.js';
+import { ReferenceStore } from './reference-store.js';
+
+export { botFrameworkAccountSchema };
+
+/**
+ * What Bot Framework channels show in common (README.md has the per-channel limits): text cut
+ * at 4000 characters, well under Teams' ~28 KB message size; up to 10 suggested actions (an
+ * account may lower it, e.g. 3 for Teams) with labels up to 50 characters.
+ */
+export const botFrameworkCapabilities: ChannelCapabilities = {
+  maxTextLength: 4000,
+  maxChoices: 10,
+  maxChoiceLabelLength: 50,
+  forms: false,
+  typing: false,
+  media: false,
+  // Teams allows 7 messages per second per conversation in bursts and about 2/s over 30 s; 50 requests/s per bot.
+  outboundRate: { perSecond: 50, perChatPerSecond: 2 },
+};
+
+interface Account {
+  workspace: string;
+  config: BotFrameworkAccountConfig;
+  adapter: CloudAdapter;
+}
+
+/**
+ * The `botframework` channel: Azure Bot Service (Teams, Slack, Direct Line / Web Chat, ...) and
+ * the Bot Framework Emulator, through botbuilder's CloudAdapter. See README.md beside this file.
+ */
+export function createBotFrameworkAdapter(accounts: ChannelAccount[]): ChannelAdapter {
+  const byAccount = new Map<string, Account>(
+    accounts.map((a) => {
+      const config = a.config as BotFrameworkAccountConfig;
+      return [a.account, { workspace: a.workspace.id, config, adapter: createCloudAdapter(config) }];
+    }),
+  );
+  const references = new ReferenceStore();
+
+  const capabilitiesFor = (account: string): ChannelCapabilities => {
+    const config = byAccount.get(account)?.config;
+    return config && config.maxChoices !== botFrameworkCapabilities.maxChoices ? { ...botFrameworkCapabilities, maxChoices: config.maxChoices } : botFrameworkCapabilities;
+  };
+
+  /**
+   * Verifies the activity through botbuilder (JWT with an app id), then queues it and answers:
+   * the flow runs later, in a worker, and replies are sent proactively.
+   */
+  const handle = async (ctx: AdapterContext, req: RawRequest): Promise<RawResponse> => {
+    const account = byAccount.get(req.params.account ?? '');
+    if (!account) throw new SignatureError();
+    // Refused here rather than by botbuilder, which would print the error to the console on every probe.
+    if (authenticates(account.config) && !/^Bearer \S+$/.test(req.headers.authorization ?? '')) throw new SignatureError('missing bearer token');
+    const body = parseActivityBody(req.rawBody);
+    const { request, response, result } = shim(req, body);
+    let turnError: unknown;
+    let queued: ParsedActivity | undefined;
+    await account.adapter.process(request, response, async (turn: TurnContext) => {
+      try {
+        queued = parseActivity(turn.activity, { workspace: account.workspace, account: account.config.account });
+        if (!queued) return;
+        await references.save(queued.message.address, queued.reference);
+        await ctx.receive([queued.message]);
+      } catch (err) {
+        turnError = err;
+      }
+    });
+    if (turnError) throw turnError;
+    if (result.status === 401 || result.status === 403) throw new SignatureError(typeof result.body === 'string' ? result.body : 'invalid bearer token');
+    if (result.status >= 400) {
+      ctx.logger.warn({ account: account.config.account, status: result.status }, 'botbuilder refused an activity');
+      return { status: result.status, body: { error: 'refused', message: typeof result.body === 'string' ? result.body : undefined } };
+    }
+    if (!queued) ctx.logger.debug({ account: account.config.account, type: body.type }, 'activity ignored');
+    return { status: result.status, body: result.body ?? {} };
+  };
+
+  return {
+    channel: 'botframework',
+    capabilities: botFrameworkCapabilities,
+    capabilitiesFor,
+
+    async start(ctx: AdapterContext) {
+      if (!ctx.http) return;
+      for (const [name, account] of byAccount) {
+        if (!authenticates(account.config)) ctx.logger.warn({ account: name }, 'botframework account without appId: authentication is off (emulator mode), for local use only');
+      }
+      ctx.http.post('/channels/botframework/:account/api/messages', (req) => handle(ctx, req));
+    },
+
+    async send(message: OutboundMessage) {
+      const account = byAccount.get(message.address.account);
+      if (!account || account.workspace !== message.address.workspace) {
+        throw new Error(`botframework account "${message.address.account}" is not configured for workspace "${message.address.workspace}"`);
+      }
+      const reference = await references.load(message.address);
+      if (!reference) {
+        throw new ChannelApiError({ message: 'no conversation reference for this contact: they never wrote to this bot', platformCode: 'no_conversation_reference', retryable: false });
+      }
+      return sendReply({ adapter: account.adapter, config: account.config, reference, message });
+    },
+
+    async stop() {},
+  };
+}

@@ -1,0 +1,15 @@
+import { z } from 'zod';
+import { channelAccountSchema } from '../../core/config/schema.js';
+import { metaAppFields } from '../meta/config.js';
+
+/** One Messenger account: a Facebook Page, reached through a Meta app. */
+export const messengerAccountSchema = channelAccountSchema
+  .extend({
+    /** The Page's id: webhook entries are routed to the account by it (one app may serve several Pages). */
+    pageId: z.string().regex(/^\d{1,40}$/, 'expected the numeric Page id'),
+    /** A Page access token with `pages_messaging`. */
+    pageAccessToken: z.string().min(16, 'expected a Page access token'),
+    ...metaAppFields,
+  })
+  .strict();
+export type MessengerAccountConfig = z.infer<typeof messengerAccountSchema>;

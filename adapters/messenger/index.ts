@@ -1,0 +1,80 @@
+import type { AdapterContext, ChannelAccount, ChannelAdapter, ChannelCapabilities } from '../../core/adapter.js';
+import type { OutboundMessage } from '../../core/message.js';
+import { parseJsonBody } from '../meta/json.js';
+import { mountMetaWebhook } from '../meta/webhook.js';
+import { messengerAccountSchema, type MessengerAccountConfig } from './config.js';
+import { parseBatch, toInbound, toStatuses } from './inbound.js';
+import { replyWindowHours, sendReply } from './outbound.js';
+
+export { messengerAccountSchema };
+
+/** https://developers.facebook.com/docs/messenger-platform/ — limits with links in README.md. */
+export const messengerCapabilities: ChannelCapabilities = {
+  maxTextLength: 2000,
+  maxChoices: 13,
+  maxChoiceLabelLength: 20,
+  forms: false,
+  typing: false,
+  media: false,
+  replyWindowHours,
+  // Send API: 300 calls/s per Page for text (https://developers.facebook.com/documentation/business-messaging/messenger-platform/overview/rate-limiting).
+  outboundRate: { perSecond: 300 },
+};
+
+interface Account {
+  workspace: string;
+  config: MessengerAccountConfig;
+}
+
+/**
+ * Facebook Messenger: one account per Page. Webhook `/channels/messenger/{account}/webhook`
+ * (GET handshake, signed POSTs); replies through the Send API. See README.md beside this file.
+ */
+export function createMessengerAdapter(accounts: ChannelAccount[]): ChannelAdapter {
+  const byAccount = new Map<string, Account>(accounts.map((a) => [a.account, { workspace: a.workspace.id, config: a.config as MessengerAccountConfig }]));
+  const byPage = new Map<string, Account>([...byAccount.values()].map((a) => [a.config.pageId, a]));
+
+  return {
+    channel: 'messenger',
+    capabilities: messengerCapabilities,
+
+    async start(ctx: AdapterContext) {
+      if (!ctx.http) return;
+      mountMetaWebhook(ctx.http, {
+        path: '/channels/messenger/:account/webhook',
+        account: (id) => byAccount.get(id)?.config,
+        handle: async (raw, config) => {
+          const batch = parseBatch(parseJsonBody(raw));
+          for (const s of batch.skipped) ctx.logger.warn({ channel: 'messenger', account: config.account, pageId: s.pageId, event: s.index, reason: s.reason }, 'messenger event skipped: not in the documented shape');
+          const messages = [];
+          const statuses = [];
+          for (const { pageId, event } of batch.events) {
+            // An app's webhook carries the events of all its Pages: each goes to the account of its Page,
+            // if that account belongs to the same app (the one whose secret signed this request).
+            const owner = byPage.get(pageId);
+            if (!owner || owner.config.appSecret !== config.appSecret) {
+              ctx.logger.warn({ channel: 'messenger', account: config.account, pageId }, 'messenger event for a Page no account of this app is configured for; ignored');
+              continue;
+            }
+            const address = { workspace: owner.workspace, account: owner.config.account };
+            messages.push(...toInbound(event, address));
+            statuses.push(...toStatuses(event, address));
+          }
+          if (messages.length) await ctx.receive(messages);
+          if (statuses.length) await ctx.statuses(statuses);
+        },
+      });
+    },
+
+    async send(message: OutboundMessage) {
+      const account = byAccount.get(message.address.account);
+      if (!account || account.workspace !== message.address.workspace) {
+        throw new Error(`messenger account "${message.address.account}" is not configured for workspace "${message.address.workspace}"`);
+      }
+      const platformId = await sendReply(account.config, message);
+      return platformId ? { platformId } : {};
+    },
+
+    async stop() {},
+  };
+}

@@ -1,0 +1,132 @@
+import type { Api } from 'grammy';
+import type { Update } from 'grammy/types';
+import type { Redis } from 'ioredis';
+import type { AdapterContext, ChannelAccount, ChannelAdapter, ChannelCapabilities } from '../../core/adapter.js';
+import { SignatureError } from '../../core/errors.js';
+import type { OutboundMessage } from '../../core/message.js';
+import { createApi } from './api.js';
+import { telegramAccountSchema, type TelegramAccountConfig } from './config.js';
+import { parseUpdate, parseUpdateBody, type ParsedUpdate, type UpdateTarget } from './inbound.js';
+import { sendReply } from './outbound.js';
+import { TelegramPoller } from './polling.js';
+import { secretHeader, secretMatches } from './secret.js';
+import { maxMessageLength } from './split.js';
+
+export { telegramAccountSchema };
+
+export const telegramCapabilities: ChannelCapabilities = {
+  // Longer replies are split into several messages of 4096 (see split.ts); beyond four, cut.
+  maxTextLength: 4 * maxMessageLength,
+  // Telegram documents no count or label limit for inline keyboards; more than this reads badly on a phone.
+  maxChoices: 10,
+  maxChoiceLabelLength: 64,
+  forms: false,
+  typing: false,
+  media: true,
+  // https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this
+  outboundRate: { perSecond: 30, perChatPerSecond: 1 },
+};
+
+interface Account {
+  workspace: string;
+  config: TelegramAccountConfig;
+  target: UpdateTarget;
+  api: Api;
+}
+
+/**
+ * The `telegram` channel: bots from @BotFather, updates by webhook (production) or long
+ * polling (local development), replies through the Bot API. See README.md beside this file.
+ */
+export function createTelegramAdapter(accounts: ChannelAccount[]): ChannelAdapter {
+  const byAccount = new Map<string, Account>(
+    accounts.map((a) => {
+      const config = a.config as TelegramAccountConfig;
+      const target = { workspace: a.workspace.id, account: config.account, startKeyword: a.workspace.privacy.keywords.start[0] ?? 'start' };
+      return [config.account, { workspace: a.workspace.id, config, target, api: createApi(config) }];
+    }),
+  );
+  let redis: Redis | undefined;
+  let keyPrefix = '';
+  const pollers: TelegramPoller[] = [];
+  const answering = new Set<Promise<void>>();
+
+  return {
+    channel: 'telegram',
+    capabilities: telegramCapabilities,
+
+    async start(ctx: AdapterContext) {
+      redis = ctx.redis();
+      keyPrefix = ctx.keyPrefix;
+
+      /** Queues what the update carries; answers a button press once it is queued (Telegram's client spins until then). */
+      const accept = async (account: Account, parsed: ParsedUpdate) => {
+        if (parsed.messages.length) await ctx.receive(parsed.messages);
+        else if (parsed.ignored) ctx.logger.debug({ account: account.config.account, reason: parsed.ignored }, 'telegram update ignored');
+        if (parsed.callbackQueryId) {
+          // Not awaited: the webhook answers as soon as the message is queued.
+          const answer = account.api
+            .answerCallbackQuery(parsed.callbackQueryId)
+            .then(() => undefined)
+            .catch((err: Error) => ctx.logger.warn({ account: account.config.account, err: err.message }, 'telegram answerCallbackQuery failed'))
+            .finally(() => answering.delete(answer));
+          answering.add(answer);
+        }
+      };
+
+      ctx.http?.post('/channels/telegram/:account/webhook', async (req) => {
+        const account = byAccount.get(req.params.account ?? '');
+        // Same answer for unknown accounts, polling accounts and wrong secrets: no probing which bots exist.
+        if (!account?.config.secretToken || account.config.mode !== 'webhook' || !secretMatches(account.config.secretToken, req.headers[secretHeader])) {
+          throw new SignatureError(`missing or wrong ${secretHeader}`);
+        }
+        await accept(account, parseUpdateBody(req.rawBody, account.target));
+        // Any 2xx tells Telegram the update arrived; an empty body asks it for nothing more.
+        return { status: 200, raw: '', headers: { 'content-type': 'text/plain' } };
+      });
+
+      // One poller per bot across processes; only processes that serve HTTP (roles web, all) run one.
+      if (ctx.http) {
+        for (const account of byAccount.values()) {
+          if (account.config.mode !== 'polling') continue;
+          const pollSeconds = 25;
+          const poller = new TelegramPoller({
+            account: account.config.account,
+            api: createApi({ ...account.config, timeoutSeconds: account.config.timeoutSeconds + pollSeconds }),
+            redis,
+            lockKey: `${keyPrefix}:telegram:poller:${encodeURIComponent(account.config.account)}`,
+            logger: ctx.logger,
+            pollSeconds,
+            handle: async (update: Update) => {
+              let parsed: ParsedUpdate;
+              try {
+                parsed = parseUpdate(update, account.target);
+              } catch (err) {
+                // Nothing to retry: an update we cannot read stays unreadable.
+                ctx.logger.warn({ account: account.config.account, updateId: update.update_id, reason: (err as Error).message }, 'telegram update refused');
+                return;
+              }
+              await accept(account, parsed);
+            },
+          });
+          poller.start();
+          pollers.push(poller);
+        }
+      }
+    },
+
+    async send(message: OutboundMessage) {
+      const account = byAccount.get(message.address.account);
+      if (!account || account.workspace !== message.address.workspace || !redis) {
+        throw new Error(`telegram account "${message.address.account}" is not configured for workspace "${message.address.workspace}"`);
+      }
+      return sendReply({ api: account.api, redis, keyPrefix }, message);
+    },
+
+    async stop() {
+      await Promise.all(pollers.map((p) => p.stop()));
+      await Promise.all([...answering]);
+      redis?.disconnect();
+    },
+  };
+}

@@ -1,0 +1,106 @@
+/* global document, crypto, console, setTimeout, clearTimeout */
+/**
+ * The website chat widget, installed with one tag:
+ *   <script src="https://hub.example/widget.js" data-account="shop" async></script>
+ * It runs after the page (async), draws into its own shadow root, and talks to the hub over
+ * one WebSocket. See ../README.md.
+ */
+import { connect } from './connection.js';
+import { messageStore } from './messages.js';
+import { storageFor } from './storage.js';
+import { createView } from './view.js';
+
+/** How long the typing dots show after the visitor sent something, if no reply comes sooner. */
+const typingMs = 8000;
+
+// Only set while this script first runs, so read before waiting for the DOM.
+const current = /** @type {HTMLScriptElement | null} */ (document.currentScript);
+
+function boot() {
+  const script = current ?? /** @type {HTMLScriptElement | null} */ (document.querySelector('script[data-account][src*="widget.js"]'));
+  const account = script?.dataset.account;
+  if (!script || !account) return console.warn('switchboard widget: add data-account="…" to the script tag');
+  const hub = new URL(script.src, document.baseURI);
+  const url = `${hub.protocol === 'https:' ? 'wss:' : 'ws:'}//${hub.host}/channels/widget/ws?account=${encodeURIComponent(account)}`;
+  const storage = storageFor(account);
+  const store = messageStore();
+  /** @type {ReturnType<typeof createView> | undefined} */
+  let view;
+  /** @type {string} */
+  let status = 'none';
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let typingTimer;
+  let connected = false;
+
+  const newId = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`);
+
+  /** The visitor's own frames: shown at once as pending, acknowledged by the hub. @param {Record<string, any>} frame @param {string | undefined} text */
+  function sendOwn(frame, text, expectReply = true) {
+    store.add({ id: `cid:${frame.id}`, cid: frame.id, dir: 'in', sender: 'contact', pending: true, ...(text !== undefined ? { text } : {}), ...(frame.t === 'form' ? { form: { id: frame.form, fields: [] } } : {}) });
+    socket.send(frame);
+    if (expectReply) typing(true);
+    refresh();
+  }
+
+  /** @param {boolean} on */
+  function typing(on) {
+    clearTimeout(typingTimer);
+    view?.typing(on);
+    if (on) typingTimer = setTimeout(() => view?.typing(false), typingMs);
+  }
+
+  function refresh() {
+    view?.render(store.list(), { status, connected });
+  }
+
+  const socket = connect({
+    url,
+    storage,
+    lastOrder: () => store.lastOrder(),
+    onState(on) {
+      connected = on;
+      refresh();
+    },
+    onFrame(frame) {
+      switch (frame.t) {
+        case 'hello':
+          if (!view) {
+            view = createView({
+              config: frame.config,
+              storage,
+              send: (/** @type {string} */ text) => sendOwn({ t: 'msg', id: newId(), text }, text),
+              choose: (/** @type {{ id: string, label: string }} */ c) => sendOwn({ t: 'choice', id: newId(), choice: c.id, text: c.label }, c.label),
+              submitForm: (/** @type {string} */ form, /** @type {Record<string, string>} */ fields, /** @type {any} */ consent) =>
+                sendOwn({ t: 'form', id: newId(), form, fields, ...(consent ? { consent } : {}) }, undefined, form !== 'prechat'),
+              consent: (/** @type {'notice' | 'marketing'} */ purpose, /** @type {boolean} */ granted) => socket.send({ t: 'consent', id: newId(), purpose, granted }),
+              drop: () => socket.drop(),
+            });
+            // Sent before a reload and not yet acknowledged: shown as pending, resent by the socket.
+            for (const f of socket.pending()) if (f.t === 'msg' || f.t === 'choice') store.add({ id: `cid:${f.id}`, cid: String(f.id), dir: 'in', sender: 'contact', pending: true, text: String(f.text) });
+          }
+          break;
+        case 'history':
+          for (const m of frame.messages) store.add(m);
+          status = frame.status;
+          break;
+        case 'msg':
+          if (store.add(frame.m) && frame.m.dir === 'out') {
+            typing(false);
+            view?.arrived();
+          }
+          if (frame.status) status = frame.status;
+          break;
+        case 'ack':
+          store.acked(frame.id);
+          break;
+        case 'error':
+          if (frame.code === 'invalid' && frame.id) store.failed(frame.id);
+          break;
+      }
+      refresh();
+    },
+  });
+}
+
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', boot, { once: true });
+else boot();

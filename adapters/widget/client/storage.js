@@ -1,0 +1,57 @@
+/* global localStorage, sessionStorage */
+/**
+ * What the widget keeps in the browser, per account (keys `sb:{account}:…`; see README "Storage"):
+ * localStorage (until the visitor clears site data): `visitor` (the signed visitor id),
+ * `notice` (the notice version shown), `prechat` (the pre-chat form was sent), `sound`, `seen`,
+ * `open`; sessionStorage (this tab, survives reloads): `outbox` (messages not yet acknowledged).
+ * Storage can be disabled (private modes, blocked cookies): then it lives in memory only.
+ */
+
+/** @param {() => Storage} get */
+function area(get) {
+  /** @type {Map<string, string>} */
+  const memory = new Map();
+  return {
+    /** @param {string} key */
+    get(key) {
+      try {
+        return get().getItem(key);
+      } catch {
+        return memory.get(key) ?? null;
+      }
+    },
+    /** @param {string} key @param {string | null} value */
+    set(key, value) {
+      try {
+        if (value === null) get().removeItem(key);
+        else get().setItem(key, value);
+      } catch {
+        if (value === null) memory.delete(key);
+        else memory.set(key, value);
+      }
+    },
+  };
+}
+
+/** @param {string} account */
+export function storageFor(account) {
+  const local = area(() => localStorage);
+  const session = area(() => sessionStorage);
+  const k = (/** @type {string} */ name) => `sb:${account}:${name}`;
+  return {
+    /** @param {string} name */
+    get: (name) => local.get(k(name)),
+    /** @param {string} name @param {string | null} value */
+    set: (name, value) => local.set(k(name), value),
+    /** @returns {Array<Record<string, unknown>>} */
+    outbox() {
+      try {
+        return JSON.parse(session.get(k('outbox')) ?? '[]');
+      } catch {
+        return [];
+      }
+    },
+    /** @param {Array<Record<string, unknown>>} frames */
+    saveOutbox: (frames) => session.set(k('outbox'), frames.length ? JSON.stringify(frames) : null),
+  };
+}

@@ -1,0 +1,268 @@
+/* global document, window, CSSStyleSheet */
+/**
+ * The bubble and the panel, in a shadow root (the host page's CSS cannot reach in, ours cannot
+ * leak out). Messages are drawn once and kept (a form being filled in survives new messages);
+ * the visitor moves through the notice, the pre-chat form and the chat, and sees the offline
+ * form when the conversation is handed off with nobody online.
+ */
+import { h } from './dom.js';
+import { renderForm } from './forms.js';
+import { beep } from './sound.js';
+import { css } from './styles.js';
+
+/**
+ * @param {{ config: any, storage: ReturnType<typeof import('./storage.js').storageFor>,
+ *   send: (text: string) => void, choose: (c: { id: string, label: string }) => void,
+ *   submitForm: (form: string, fields: Record<string, string>, consent?: { purpose: string, granted: boolean, text: string }) => void,
+ *   consent: (purpose: 'notice' | 'marketing', granted: boolean) => void, drop: () => void }} options
+ */
+export function createView(options) {
+  const { config, storage } = options;
+  const t = /** @type {Record<string, string>} */ (config.texts);
+  const host = h('div', { id: 'switchboard-widget' });
+  host.style.setProperty('--sb-color', config.color);
+  const shadow = host.attachShadow({ mode: 'open' });
+  if ('adoptedStyleSheets' in shadow) {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(css);
+    shadow.adoptedStyleSheets = [sheet];
+  } else {
+    // Old browsers only: a <style> element needs style-src 'unsafe-inline' on the host page.
+    /** @type {ShadowRoot} */ (shadow).append(h('style', { text: css }));
+  }
+
+  const badge = h('span', { class: 'sb-badge', hidden: true, 'aria-hidden': 'true' });
+  const bubble = h('button', { class: 'sb-bubble', type: 'button', 'aria-label': config.title, 'aria-expanded': 'false', 'aria-controls': 'sb-panel' }, ['💬', badge]);
+  const status = h('span', { class: 'sb-status', 'aria-live': 'polite' });
+  const soundItem = h('button', { type: 'button', role: 'menuitem', 'data-action': 'sound' });
+  const withdrawItem = config.marketing ? h('button', { type: 'button', role: 'menuitem', 'data-action': 'withdraw', text: t.withdrawMarketing }) : undefined;
+  const menu = h('div', { class: 'sb-menu', role: 'menu', hidden: true }, [soundItem, withdrawItem]);
+  const menuButton = h('button', { class: 'sb-icon', type: 'button', 'aria-label': 'Menu', 'aria-haspopup': 'menu', 'aria-expanded': 'false', text: '⋮' });
+  const closeButton = h('button', { class: 'sb-icon', type: 'button', 'aria-label': 'Close', text: '×' });
+  const log = h('div', { class: 'sb-log', role: 'log', 'aria-live': 'polite', tabindex: '0' });
+  const typingDots = h('div', { class: 'sb-typing', hidden: true, 'aria-label': '…', text: '•••' });
+  const extra = h('div', { class: 'sb-extra' });
+  const input = h('input', { type: 'text', placeholder: t.placeholder, 'aria-label': t.placeholder, maxlength: '4000', autocomplete: 'off' });
+  const composer = h('form', { class: 'sb-composer' }, [input, h('button', { type: 'submit', text: t.send })]);
+  const panel = h('section', { class: 'sb-panel', id: 'sb-panel', role: 'dialog', 'aria-label': config.title, hidden: true }, [
+    h('header', { class: 'sb-head' }, [h('h2', { text: config.title }), status, menuButton, closeButton, menu]),
+    log,
+    extra,
+    composer,
+  ]);
+  const root = h('div', { class: 'sb-root', 'data-position': config.position }, [panel, bubble]);
+  shadow.append(root);
+  if (config.greeting) log.append(h('p', { class: 'sb-greeting', text: config.greeting }));
+  const list = h('div', { class: 'sb-list' });
+  log.append(list, typingDots);
+  document.body.append(host);
+
+  /** @type {Map<string, HTMLElement>} */
+  const drawn = new Map();
+  /** @type {Record<string, Record<string, string>>} */
+  const lastValues = {};
+  let open = false;
+  let unread = 0;
+  let seen = Number(storage.get('seen') ?? -1);
+  /** @type {any[]} */
+  let messages = [];
+  let state = { status: 'none', connected: false };
+  /** @type {string | undefined} */
+  let extraShown;
+
+  const sound = () => storage.get('sound') === 'on';
+  const noticeDue = () => Boolean(config.notice) && storage.get('notice') !== config.notice.version;
+  const prechatDue = () => Boolean(config.prechat) && storage.get('prechat') !== 'sent' && !messages.some((m) => m.dir === 'in');
+
+  function setOpen(/** @type {boolean} */ value) {
+    open = value;
+    panel.hidden = !value;
+    root.classList.toggle('sb-open', value);
+    bubble.setAttribute('aria-expanded', String(value));
+    storage.set('open', value ? '1' : null);
+    if (value) {
+      markSeen();
+      if (noticeDue()) showNotice();
+      update();
+      (input.disabled ? log : input).focus();
+    } else {
+      menu.hidden = true;
+      bubble.focus();
+    }
+  }
+
+  function markSeen() {
+    for (const m of messages) if (m.order !== undefined && m.order > seen) seen = m.order;
+    storage.set('seen', String(seen));
+    unread = 0;
+    badge.hidden = true;
+  }
+
+  /** The notice, on first open: recorded as shown the moment it is drawn. */
+  function showNotice() {
+    if (log.querySelector('.sb-notice')) return;
+    const n = config.notice;
+    const [before, after] = n.text.includes('{policyUrl}') ? n.text.split('{policyUrl}', 2) : [n.text, ''];
+    const link = n.policyUrl ? h('a', { href: n.policyUrl, target: '_blank', rel: 'noopener noreferrer', text: t.privacyLink }) : undefined;
+    /** @type {HTMLInputElement | undefined} */
+    let box;
+    // The marketing checkbox sits under the notice unless the pre-chat form asks it anyway.
+    const marketing = config.marketing && !config.prechat ? h('label', { class: 'sb-consent' }, [(box = h('input', { type: 'checkbox', name: 'marketing' })), h('span', { text: config.marketing.text })]) : undefined;
+    const button = h('button', { type: 'button', class: 'sb-primary', text: t.noticeContinue });
+    const notice = h('div', { class: 'sb-notice', role: 'note' }, [h('p', {}, [before, link, after]), marketing, button]);
+    log.insertBefore(notice, list);
+    options.consent('notice', true);
+    button.addEventListener('click', () => {
+      if (box?.checked) options.consent('marketing', true);
+      storage.set('notice', config.notice.version);
+      notice.remove();
+      update();
+      input.focus();
+    });
+  }
+
+  /** The form under the log: the pre-chat form before the first message, the offline form after a handoff. */
+  function update() {
+    const waiting = state.status === 'waiting' && !offlineSentSinceHandoff();
+    const want = noticeDue() ? undefined : prechatDue() ? 'prechat' : waiting ? 'offline' : undefined;
+    if (want !== extraShown) {
+      extra.replaceChildren();
+      extraShown = want;
+      if (want) {
+        const spec = want === 'prechat' ? config.prechat : config.offline;
+        const title = want === 'prechat' ? t.prechatTitle : t.offlineTitle;
+        extra.append(
+          renderForm({ ...spec, title }, {
+            texts: t,
+            onSubmit: (fields, consent) => {
+              if (want === 'prechat') storage.set('prechat', 'sent');
+              options.submitForm(want, fields, consent);
+              extra.replaceChildren();
+              extraShown = undefined;
+              update();
+            },
+          }),
+        );
+      }
+    }
+    input.disabled = noticeDue() || want === 'prechat';
+    status.textContent = state.connected ? '' : t.reconnecting;
+  }
+
+  /** Whether an offline form was sent after the conversation's last bot message (the handoff). */
+  function offlineSentSinceHandoff() {
+    for (let i = messages.length - 1; i >= 0; i--) {
+      const m = messages[i];
+      if (m.dir === 'in' && m.form?.id === 'offline') return true;
+      if (m.dir === 'out' && m.sender === 'bot') return false;
+    }
+    return false;
+  }
+
+  /** One message's element, drawn once. @param {any} m @param {boolean} latest */
+  function draw(m, latest) {
+    const own = m.dir === 'in';
+    if (own && m.form?.id === 'prechat') return undefined; // about the visitor, not part of the chat
+    const text = m.text ?? (own && m.form ? '✓' : undefined);
+    const el = h('div', { class: `sb-msg ${own ? 'sb-in' : 'sb-out'}${m.sender === 'system' ? ' sb-system' : ''}`, 'data-id': m.id }, [text !== undefined && h('p', { class: 'sb-text', text })]);
+    if (!own && m.choices?.length) {
+      const group = h('div', { class: 'sb-choices', role: 'group' });
+      for (const c of m.choices) {
+        const b = h('button', { type: 'button', text: c.label });
+        b.addEventListener('click', () => options.choose(c));
+        group.append(b);
+      }
+      el.append(group);
+    }
+    if (!own && m.form?.fields?.length && latest) {
+      el.append(
+        renderForm(m.form, {
+          texts: t,
+          values: lastValues[m.form.id],
+          onSubmit: (fields, consent) => {
+            lastValues[m.form.id] = fields;
+            options.submitForm(m.form.id, fields, consent);
+          },
+        }),
+      );
+    }
+    return el;
+  }
+
+  /** @param {any[]} all @param {{ status: string, connected: boolean }} now */
+  function render(all, now) {
+    messages = all;
+    state = now;
+    const lastOut = [...all].reverse().find((m) => m.dir === 'out');
+    // Forms and buttons belong to the latest bot message; once the visitor answered, they go.
+    const answered = all.length > 0 && all[all.length - 1].dir === 'in';
+    let previous = /** @type {Element | null} */ (null);
+    for (const m of all) {
+      const key = m.cid ? `cid:${m.cid}` : m.id;
+      let el = drawn.get(key);
+      if (!el) {
+        const made = draw(m, m === lastOut && !answered);
+        if (!made) continue;
+        el = made;
+        drawn.set(key, el);
+      }
+      el.classList.toggle('sb-pending', Boolean(m.pending));
+      el.classList.toggle('sb-failed', Boolean(m.failed));
+      el.classList.toggle('sb-stale', m !== lastOut || answered);
+      const want = previous ? previous.nextSibling : list.firstChild;
+      if (want !== el) list.insertBefore(el, want);
+      previous = el;
+    }
+    update();
+    if (open) {
+      markSeen();
+      log.scrollTop = log.scrollHeight;
+    } else {
+      unread = messages.filter((m) => m.dir === 'out' && m.order !== undefined && m.order > seen).length;
+      badge.textContent = String(unread);
+      badge.hidden = unread === 0;
+    }
+  }
+
+  bubble.addEventListener('click', () => setOpen(!open));
+  closeButton.addEventListener('click', () => setOpen(false));
+  root.addEventListener('keydown', (event) => {
+    if (/** @type {KeyboardEvent} */ (event).key === 'Escape' && open) setOpen(false);
+  });
+  menuButton.addEventListener('click', () => {
+    menu.hidden = !menu.hidden;
+    menuButton.setAttribute('aria-expanded', String(!menu.hidden));
+    soundItem.textContent = sound() ? t.soundOff : t.soundOn;
+    if (!menu.hidden) soundItem.focus();
+  });
+  soundItem.addEventListener('click', () => {
+    storage.set('sound', sound() ? null : 'on');
+    menu.hidden = true;
+  });
+  withdrawItem?.addEventListener('click', () => {
+    options.consent('marketing', false);
+    menu.hidden = true;
+    log.insertBefore(h('p', { class: 'sb-note', role: 'status', text: t.withdrawn }), typingDots);
+  });
+  composer.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const text = input.value.trim();
+    if (!text || input.disabled) return;
+    input.value = '';
+    options.send(text);
+  });
+  if (storage.get('open') === '1' && window.innerWidth > 480) setOpen(true);
+
+  return {
+    render,
+    /** @param {boolean} on */
+    typing(on) {
+      typingDots.hidden = !on;
+      if (on && open) log.scrollTop = log.scrollHeight;
+    },
+    /** A new reply arrived live. */
+    arrived() {
+      if (sound() && (!open || document.hidden)) beep();
+    },
+  };
+}

@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import { channelAccountSchema } from '../../core/config/schema.js';
+
+/** An origin exactly as browsers send it in the `Origin` header: scheme, host and port, no path. */
+const originSchema = z
+  .string()
+  .regex(/^https?:\/\/[a-z0-9.-]+(:[0-9]{1,5})?$/i, 'expected an origin like https://shop.example or http://127.0.0.1:3000 (no path, no trailing slash)')
+  .transform((o) => o.toLowerCase());
+
+const fieldSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,39}$/, 'expected a field name of letters, digits and "_"'),
+  label: z.string().min(1).max(200),
+  type: z.enum(['text', 'email', 'phone']).default('text'),
+  required: z.boolean().default(false),
+});
+
+/** Texts a visitor sees in the widget's own frame (not the bot's replies). */
+const textsSchema = z.strictObject({
+  placeholder: z.string().min(1).max(100).default('Write a message…'),
+  send: z.string().min(1).max(40).default('Send'),
+  noticeContinue: z.string().min(1).max(40).default('Continue'),
+  privacyLink: z.string().min(1).max(80).default('Privacy policy'),
+  prechatTitle: z.string().min(1).max(200).default('Before we start, tell us who you are.'),
+  offlineTitle: z.string().min(1).max(300).default('Nobody is online right now. Leave your e-mail and we will answer.'),
+  submit: z.string().min(1).max(40).default('Send'),
+  required: z.string().min(1).max(100).default('This field is required.'),
+  invalidEmail: z.string().min(1).max(100).default('Please enter a valid e-mail address.'),
+  invalidPhone: z.string().min(1).max(100).default('Please enter a valid phone number.'),
+  withdrawMarketing: z.string().min(1).max(80).default('Stop news and offers'),
+  withdrawn: z.string().min(1).max(200).default('Done: you will get no news or offers from us.'),
+  soundOn: z.string().min(1).max(40).default('Sound on'),
+  soundOff: z.string().min(1).max(40).default('Sound off'),
+  reconnecting: z.string().min(1).max(80).default('Reconnecting…'),
+});
+
+/**
+ * One website chat widget: the site it may be embedded on, how it looks, and its forms.
+ * Installed as `<script src="https://hub.example/widget.js" data-account="{account}" async></script>`.
+ */
+export const widgetAccountSchema = channelAccountSchema
+  .extend({
+    /** Signs visitor ids (HMAC-SHA256): a visitor can only ever present an id this hub issued. */
+    secret: z.string().min(16, 'expected a secret of at least 16 characters'),
+    /** Sites allowed to open the widget's WebSocket (checked at the handshake against the Origin header). */
+    allowedOrigins: z.array(originSchema).min(1, 'expected at least one allowed origin'),
+    title: z.string().min(1).max(80).default('Chat with us'),
+    /** Shown at the top of the panel; not stored as a message. */
+    greeting: z.string().min(1).max(500).optional(),
+    color: z.string().regex(/^#[0-9a-f]{3}([0-9a-f]{3})?$/i, 'expected a hex colour like #0b6bcb').default('#0b6bcb'),
+    position: z.enum(['right', 'left']).default('right'),
+    /** Asked before the first message when enabled. */
+    prechat: z
+      .strictObject({
+        enabled: z.boolean().default(false),
+        fields: z.array(fieldSchema).min(1).max(10).default([{ name: 'name', label: 'Name', type: 'text', required: false }]),
+      })
+      .prefault({}),
+    /** Shown after a handoff while nobody can answer; stored as a lead. */
+    offline: z
+      .strictObject({
+        fields: z
+          .array(fieldSchema)
+          .min(1)
+          .max(10)
+          .default([
+            { name: 'name', label: 'Name', type: 'text', required: false },
+            { name: 'email', label: 'E-mail', type: 'email', required: true },
+            { name: 'message', label: 'Message', type: 'text', required: false },
+          ]),
+      })
+      .prefault({}),
+    /** The unticked marketing checkbox under the notice and in the widget's own forms; none without it. */
+    marketing: z.strictObject({ text: z.string().min(1).max(300), version: z.string().min(1).max(40) }).optional(),
+    /** Largest WebSocket frame a visitor may send; a bigger one closes the socket (1009). */
+    maxFrameBytes: z.number().int().min(1024).max(1024 * 1024).default(16 * 1024),
+    /** Messages a visitor may send: a burst, refilled at `perSecond`; beyond it messages are refused until it refills. */
+    inboundRate: z.strictObject({ burst: z.number().int().min(1).max(1000).default(10), perSecond: z.number().positive().max(100).default(1) }).prefault({}),
+    texts: textsSchema.prefault({}),
+  })
+  .strict();
+export type WidgetAccountConfig = z.infer<typeof widgetAccountSchema>;

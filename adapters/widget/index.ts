@@ -1,0 +1,163 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { AdapterContext, ChannelAccount, ChannelAdapter, ChannelCapabilities } from '../../core/adapter.js';
+import type { WorkspaceConfig } from '../../core/config/schema.js';
+import type { OutboundMessage } from '../../core/message.js';
+import { widgetBundle } from './bundle.js';
+import { clientConfig } from './client-config.js';
+import { widgetAccountSchema, type WidgetAccountConfig } from './config.js';
+import { Fanout } from './fanout.js';
+import { checkHandshake, protocolName, refuse } from './handshake.js';
+import { issueVisitor, visitorToken } from './identity.js';
+import { pushReply } from './outbound.js';
+import type { ServerFrame } from './protocol.js';
+import { VisitorRateLimiter } from './rate.js';
+import { runSession } from './session.js';
+import { coarseUserAgent } from './user-agent.js';
+
+export { widgetAccountSchema };
+
+export const widgetCapabilities: ChannelCapabilities = {
+  maxTextLength: 4096,
+  maxChoices: 10,
+  maxChoiceLabelLength: 60,
+  forms: true,
+  typing: true,
+  media: false,
+  // The widget shows the workspace's notice on first open and records it itself.
+  showsNotice: true,
+};
+
+/** Where browsers open the widget's WebSocket. */
+export const widgetSocketPath = '/channels/widget/ws';
+/** A dead connection (no pong) is dropped after at most twice this. */
+const heartbeatMs = 30_000;
+
+interface AccountRuntime {
+  workspace: WorkspaceConfig;
+  config: WidgetAccountConfig;
+  wss: WebSocketServer;
+  limiter: VisitorRateLimiter;
+  hello: (token: string) => string;
+}
+
+/**
+ * The website chat widget: `widget.js` (served here, bundled from client/) opens a WebSocket
+ * to this hub; replies travel from any worker to any web process through Redis pub/sub.
+ * See README.md beside this file.
+ */
+export function createWidgetAdapter(accounts: ChannelAccount[]): ChannelAdapter {
+  const runtimes = new Map<string, AccountRuntime>();
+  const alive = new WeakSet<WebSocket>();
+  const sockets = new Set<WebSocket>();
+  let fanout: Fanout | undefined;
+  let ctx: AdapterContext | undefined;
+  let timers: NodeJS.Timeout[] = [];
+
+  for (const a of accounts) {
+    const config = a.config as WidgetAccountConfig;
+    // perMessageDeflate off: it costs tens of KB per connection, and chat frames are small.
+    const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes, perMessageDeflate: false, clientTracking: false, handleProtocols: (p) => (p.has(protocolName) ? protocolName : false) });
+    const client = JSON.stringify(clientConfig(config, a.workspace));
+    runtimes.set(config.account, {
+      workspace: a.workspace,
+      config,
+      wss,
+      limiter: new VisitorRateLimiter(config.inboundRate),
+      hello: (token) => `{"t":"hello","visitor":${JSON.stringify(token)},"config":${client}}`,
+    });
+  }
+
+  function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const c = ctx!;
+    const shake = checkHandshake(req, (id) => {
+      const r = runtimes.get(id);
+      return r && { workspace: r.workspace.id, account: r.config.account, secret: r.config.secret, allowedOrigins: r.config.allowedOrigins };
+    });
+    if (!shake.ok) return refuse(socket, shake.status, shake.reason, c.logger, { origin: req.headers.origin });
+    const runtime = runtimes.get(shake.account)!;
+    const scope = { workspace: runtime.workspace.id, account: runtime.config.account };
+    // A first visit gets a new id; a returning one keeps the id its token proves.
+    const visitor = shake.visitor ? { id: shake.visitor, token: visitorToken(runtime.config.secret, scope, shake.visitor) } : issueVisitor(runtime.config.secret, scope);
+    runtime.wss.handleUpgrade(req, socket, head, (ws) => {
+      sockets.add(ws);
+      alive.add(ws);
+      ws.on('pong', () => alive.add(ws));
+      ws.on('close', () => sockets.delete(ws));
+      const proof = {
+        userAgent: coarseUserAgent(req.headers['user-agent']),
+        ...(runtime.workspace.privacy.storeIp && req.socket.remoteAddress ? { ip: req.socket.remoteAddress } : {}),
+      };
+      const address = { workspace: runtime.workspace.id, channel: 'widget', account: runtime.config.account, user: visitor.id };
+      runSession(ws, address, proof, { ctx: c, workspace: runtime.workspace, config: runtime.config, limiter: runtime.limiter, fanout: fanout!, logger: c.logger });
+      ws.send(runtime.hello(visitor.token));
+    });
+  }
+
+  return {
+    channel: 'widget',
+    capabilities: widgetCapabilities,
+
+    async start(context: AdapterContext) {
+      ctx = context;
+      fanout = new Fanout(context.redis(), `${context.keyPrefix}:widget`, context.logger);
+      if (!context.http) return; // a worker process only publishes
+      await fanout.subscribe(context.redis());
+      const bundle = await widgetBundle();
+      context.logger.info({ bytes: bundle.js.length, gzipBytes: bundle.gzip.length }, 'widget script bundled');
+      context.http.get('/widget.js', async (req) => {
+        const gzip = /\bgzip\b/.test(req.headers['accept-encoding'] ?? '');
+        return {
+          status: 200,
+          raw: gzip ? bundle.gzip : bundle.js,
+          headers: {
+            'content-type': 'application/javascript; charset=utf-8',
+            // Loaded by other sites' pages: helmet's same-origin default would block it.
+            'cross-origin-resource-policy': 'cross-origin',
+            'cache-control': 'public, max-age=300',
+            etag: bundle.etag,
+            vary: 'accept-encoding',
+            ...(gzip ? { 'content-encoding': 'gzip' } : {}),
+          },
+        };
+      });
+      context.http.upgrade(widgetSocketPath, upgrade);
+      timers = [
+        setInterval(() => {
+          // Dead peers (a laptop closed mid-chat) never send a close; a missed pong ends them.
+          for (const ws of sockets) {
+            if (!alive.has(ws)) ws.terminate();
+            else {
+              alive.delete(ws);
+              ws.ping();
+            }
+          }
+        }, heartbeatMs),
+        setInterval(() => {
+          for (const r of runtimes.values()) r.limiter.sweep();
+        }, 60_000),
+      ];
+      for (const t of timers) t.unref();
+    },
+
+    async send(message: OutboundMessage) {
+      const runtime = runtimes.get(message.address.account);
+      if (!runtime || runtime.workspace.id !== message.address.workspace) {
+        throw new Error(`widget account "${message.address.account}" is not configured for workspace "${message.address.workspace}"`);
+      }
+      await pushReply(message, ctx!, fanout!);
+      return {};
+    },
+
+    async stop() {
+      for (const t of timers) clearInterval(t);
+      for (const ws of sockets) ws.terminate();
+      await fanout?.close();
+      await fanout?.closePublisher();
+    },
+  };
+}
+
+/** For tests and tools: a frame the hub would send. */
+export type { ServerFrame };

@@ -1,0 +1,65 @@
+/**
+ * The widget's WebSocket protocol: one JSON object per frame, `t` says what it is.
+ * Documented for people in README.md ("Protocol"); the client is in client/.
+ */
+import { z } from 'zod';
+import type { Choice, FormSpec } from '../../core/message.js';
+
+/** A client-generated id (a UUID): the message's platform id, so a resend after a reconnect is deduped by the core. */
+const clientId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'expected an id of 8 to 64 letters, digits, "-" or "_"');
+const fieldValue = z.string().max(2000);
+
+export const clientFrameSchema = z.discriminatedUnion('t', [
+  z.strictObject({ t: z.literal('msg'), id: clientId, text: z.string().trim().min(1).max(4000) }),
+  z.strictObject({ t: z.literal('choice'), id: clientId, choice: z.string().min(1).max(200), text: z.string().max(200).optional() }),
+  z.strictObject({
+    t: z.literal('form'),
+    id: clientId,
+    form: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+    fields: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,39}$/), fieldValue).refine((f) => Object.keys(f).length <= 30, 'too many fields'),
+    consent: z.strictObject({ purpose: z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/), granted: z.boolean(), text: z.string().max(1000).optional() }).optional(),
+  }),
+  /** The notice was shown (granted: true), or the marketing checkbox was ticked or withdrawn. */
+  z.strictObject({ t: z.literal('consent'), id: clientId, purpose: z.enum(['notice', 'marketing']), granted: z.boolean() }),
+  /** Catch up: everything of the open conversation after position `after` (a message's `order`). */
+  z.strictObject({ t: z.literal('sync'), after: z.number().int().min(-1).max(Number.MAX_SAFE_INTEGER) }),
+]);
+export type ClientFrame = z.infer<typeof clientFrameSchema>;
+
+/** One message as the widget shows it (history and live pushes alike). */
+export interface WireMessage {
+  id: string;
+  /** Position in the conversation; absent on the echo of a visitor's own message before the hub routed it. */
+  order?: number;
+  dir: 'in' | 'out';
+  sender: 'contact' | 'bot' | 'agent' | 'system';
+  /** For the visitor's own messages: the client id it was sent with. */
+  cid?: string;
+  text?: string;
+  choices?: Choice[];
+  form?: FormSpec;
+  at: string;
+}
+
+/** The conversation's status as the widget needs it: `waiting` = handed off with nobody online, show the offline form. */
+export type WireStatus = 'none' | 'bot' | 'waiting' | 'agent' | 'closed';
+
+export type ServerFrame =
+  | { t: 'hello'; visitor: string; config: WidgetClientConfig }
+  | { t: 'history'; messages: WireMessage[]; status: WireStatus; more: boolean }
+  | { t: 'msg'; m: WireMessage; status?: WireStatus }
+  | { t: 'ack'; id: string }
+  | { t: 'error'; code: 'invalid' | 'rate_limited' | 'internal'; message: string; id?: string; retryAfterMs?: number };
+
+/** What the browser needs to draw the widget; sent in `hello` (no secrets in it). */
+export interface WidgetClientConfig {
+  title: string;
+  greeting?: string;
+  color: string;
+  position: 'right' | 'left';
+  notice?: { version: string; text: string; policyUrl?: string };
+  marketing?: { text: string; version: string };
+  prechat?: FormSpec;
+  offline: FormSpec;
+  texts: Record<string, string>;
+}

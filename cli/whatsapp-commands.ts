@@ -1,0 +1,129 @@
+import type { Command } from 'commander';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import qrcode from 'qrcode-terminal';
+import { builtinRegistry } from '../adapters/index.js';
+import { webClientFactory, webAccountSchema, type WebAccountConfig } from '../adapters/whatsapp/web/index.js';
+import type { WebClientFactory } from '../adapters/whatsapp/web/client.js';
+import { lockTtlMs } from '../adapters/whatsapp/web/holder.js';
+import { SessionLock, sessionLockKey } from '../adapters/whatsapp/web/lock.js';
+import { GridFsSessionStore, sessionName } from '../adapters/whatsapp/web/session-store.js';
+import { loadConfig } from '../core/config/load.js';
+import type { Config } from '../core/config/schema.js';
+import { createLogger } from '../core/logger.js';
+import { connectStore, disconnectStore } from '../core/store/connect.js';
+import { resolveServices } from './resolve.js';
+
+export interface LoginOptions {
+  config: Config;
+  account: string;
+  mongoUri: string;
+  redisUrl: string;
+  /** Builds the whatsapp-web.js client (a fake in tests). */
+  factory: WebClientFactory;
+  /** Where the QR code and progress go (the terminal). */
+  print(text: string): void;
+  logger: Logger;
+  /** Give up when not linked and saved by then. */
+  timeoutMs: number;
+}
+
+/** The web account `account` of the config, with its workspace; a clear error otherwise. */
+export function findWebAccount(config: Config, account: string): { workspace: string; config: WebAccountConfig } {
+  for (const workspace of config.workspaces) {
+    const found = workspace.channels.whatsapp?.find((a) => a.account === account);
+    if (!found) continue;
+    if ((found as { transport?: string }).transport !== 'web') throw new Error(`whatsapp account "${account}" uses the Cloud API: nothing to link by QR`);
+    return { workspace: workspace.id, config: webAccountSchema.parse(found) };
+  }
+  const web = config.workspaces.flatMap((w) => (w.channels.whatsapp ?? []).filter((a) => (a as { transport?: string }).transport === 'web').map((a) => a.account));
+  throw new Error(`no whatsapp account "${account}" in the config${web.length ? `; WhatsApp Web accounts: ${web.join(', ')}` : ' (add one with transport: web)'}`);
+}
+
+/**
+ * Links a WhatsApp number to an account: starts its client, prints each QR code to scan, and
+ * returns once RemoteAuth has saved the session in MongoDB (about a minute after the scan) or
+ * the stored session proved still valid. Holds the account's session lock meanwhile, so it
+ * refuses to run while a hub process uses the session.
+ */
+export async function whatsappLogin(o: LoginOptions): Promise<'linked' | 'already linked'> {
+  const { config } = findWebAccount(o.config, o.account);
+  await connectStore(o.mongoUri);
+  const redis = new Redis(o.redisUrl, { maxRetriesPerRequest: 3 });
+  const lock = new SessionLock(redis, sessionLockKey(o.config.redis.prefix, o.account), lockTtlMs);
+  let renew: NodeJS.Timeout | undefined;
+  let client: Awaited<ReturnType<WebClientFactory>> | undefined;
+  try {
+    if (!(await lock.acquire())) {
+      throw new Error(`a running hub process is using the WhatsApp Web session of "${o.account}"; stop it first (or log this device out on the phone)`);
+    }
+    renew = setInterval(() => void lock.renew().catch(() => undefined), lockTtlMs / 3);
+    const store = new GridFsSessionStore({ dataPath: config.dataPath });
+    client = await o.factory({ account: o.account, config, store, logger: o.logger });
+    const c = client;
+    let showedQr = false;
+    let dropped: Promise<void> | undefined;
+    const outcome = new Promise<'linked' | 'already linked'>((resolve, reject) => {
+      c.on('qr', (qr) => {
+        // RemoteAuth saves right after linking only when nothing is stored: drop the session that no longer works.
+        dropped ??= store.delete({ session: sessionName(o.account) }).catch((err: unknown) => o.logger.warn({ err }, 'old WhatsApp Web session not deleted'));
+        showedQr = true;
+        o.print(`Scan this QR code in WhatsApp on the phone of account "${o.account}": Settings > Linked devices > Link a device.`);
+        qrcode.generate(qr, { small: true }, (art) => o.print(art));
+      });
+      c.on('authenticated', () => showedQr && o.print('Scanned. Opening WhatsApp Web...'));
+      c.on('ready', () => {
+        if (showedQr) o.print('Linked. Saving the session to MongoDB (whatsapp-web.js waits about a minute first)...');
+        else resolve('already linked');
+      });
+      c.on('remote_session_saved', () => resolve('linked'));
+      c.on('auth_failure', (reason) => reject(new Error(`WhatsApp Web refused the login: ${reason}`)));
+      c.on('disconnected', (reason) => reject(new Error(`WhatsApp Web disconnected before the session was saved (${reason})`)));
+      setTimeout(() => reject(new Error(`not linked within ${Math.round(o.timeoutMs / 1000)} s`)), o.timeoutMs).unref();
+    });
+    outcome.catch(() => undefined);
+    await c.initialize();
+    const result = await outcome;
+    await dropped;
+    o.print(result === 'linked' ? `WhatsApp account "${o.account}" is linked; a running hub picks the session up within ${Math.round(config.sessionPollMs / 1000)} s.` : `WhatsApp account "${o.account}" is already linked.`);
+    return result;
+  } finally {
+    clearInterval(renew);
+    await client?.destroy().catch(() => undefined);
+    await lock.release().catch(() => undefined);
+    await redis.quit();
+    await disconnectStore();
+  }
+}
+
+/** `whatsapp login <account>`: link a number by QR for the WhatsApp Web transport. */
+export function registerWhatsAppCommands(program: Command, defaultConfig: string): void {
+  program
+    .command('whatsapp')
+    .description('WhatsApp accounts')
+    .command('login')
+    .description('link a WhatsApp number to a `transport: web` account: scan the QR code shown in the terminal')
+    .argument('<account>', 'the whatsapp account id')
+    .option('-c, --config <file>', 'config file', defaultConfig)
+    .option('--timeout <seconds>', 'give up after this long', '300')
+    .action(async (account: string, opts: { config: string; timeout: string }) => {
+      const config = loadConfig(opts.config, { channelSchemas: builtinRegistry().schemas() });
+      findWebAccount(config, account);
+      const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn' });
+      const services = await resolveServices(config, logger);
+      try {
+        await whatsappLogin({
+          config,
+          account,
+          mongoUri: services.mongoUri,
+          redisUrl: services.redisUrl,
+          factory: webClientFactory(),
+          print: (text) => console.log(text),
+          logger,
+          timeoutMs: Math.max(10, Number(opts.timeout) || 300) * 1000,
+        });
+      } finally {
+        await services.stop();
+      }
+    });
+}

@@ -1,0 +1,90 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, expect, inject, it } from 'vitest';
+import type { AdapterContext } from '../../../core/adapter.js';
+import type { WorkspaceConfig } from '../../../core/config/schema.js';
+import type { HttpRouter } from '../../../core/http/router.js';
+import { createLogger } from '../../../core/logger.js';
+import type { OutboundMessage } from '../../../core/message.js';
+import type { WhatsAppTransport } from '../../../adapters/whatsapp/transport.js';
+import { createWebTransport, setWebClientFactory } from '../../../adapters/whatsapp/web/index.js';
+import { ChannelApiError } from '../../../core/errors.js';
+import { eventually } from '../../helpers/hub.js';
+import { FakeWhatsApp } from './fake-whatsapp.js';
+
+// Processes of one deployment, in one test process: each transport gets its own Redis connections.
+const account = 'relay-wa';
+const prefix = `sbtest-wweb-${randomBytes(4).toString('hex')}`;
+const fake = new FakeWhatsApp();
+const started: WhatsAppTransport[] = [];
+let restore: () => void;
+
+function hubProcess(role: 'web' | 'worker'): Promise<WhatsAppTransport> {
+  const transport = createWebTransport([
+    { workspace: { id: 'shop' } as WorkspaceConfig, account, config: { account, transport: 'web', sendTimeoutMs: 1000 } },
+  ]);
+  const ctx: AdapterContext = {
+    logger: createLogger({ level: 'silent' }),
+    ...(role === 'web' ? { http: {} as HttpRouter } : {}),
+    receive: async () => undefined,
+    statuses: async () => undefined,
+    consent: async () => undefined,
+    history: async () => [],
+    conversation: async () => undefined,
+    redis: () => new Redis(inject('redisUrl')),
+    keyPrefix: prefix,
+  };
+  started.push(transport);
+  return transport.start(ctx).then(() => transport);
+}
+
+const reply = (id: string, user = '420601555111@c.us'): OutboundMessage => ({
+  id,
+  conversationId: 'c1',
+  address: { workspace: 'shop', channel: 'whatsapp', account, user },
+  text: `reply ${id}`,
+  sender: 'bot',
+});
+
+beforeAll(() => {
+  restore = setWebClientFactory(fake.factory);
+});
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((t) => t.stop()));
+});
+afterAll(async () => {
+  restore?.();
+  const redis = new Redis(inject('redisUrl'));
+  const keys = await redis.keys(`${prefix}:*`);
+  if (keys.length) await redis.del(...keys);
+  await redis.quit();
+});
+
+it('runs one client per account across web processes, and a worker\'s reply goes out through it, once', async () => {
+  await hubProcess('web');
+  await hubProcess('web');
+  const worker = await hubProcess('worker');
+  await eventually(async () => fake.live(account)?.ready === true, 5_000, 'a ready client');
+  expect(fake.clients).toHaveLength(1);
+
+  const result = await worker.send(reply('m1'));
+  expect(fake.sent.map((s) => [s.chatId, s.text, s.id])).toEqual([['420601555111@c.us', 'reply m1', result.platformId]]);
+  // The same reply again (the queue retrying after a lost answer): not sent twice, same id.
+  expect(await worker.send(reply('m1'))).toEqual(result);
+  expect(fake.sent).toHaveLength(1);
+});
+
+it('fails a worker\'s reply as retryable when no process holds the session, or it is not ready', async () => {
+  const worker = await hubProcess('worker');
+  const err = await worker.send(reply('m2')).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(ChannelApiError);
+  expect(err).toMatchObject({ retryable: true, platformCode: 'SESSION_NOT_HELD' });
+
+  fake.nextStarts.push('manual');
+  await hubProcess('web');
+  await eventually(async () => fake.live(account)?.initialized === true, 5_000, 'a starting client');
+  const notReady = await worker.send(reply('m3')).catch((e: unknown) => e);
+  expect(notReady).toMatchObject({ retryable: true, platformCode: 'SESSION_NOT_READY' });
+  fake.live(account)!.becomeReady();
+  expect((await worker.send(reply('m3'))).platformId).toMatch(/^true_420601555111@c\.us_/);
+});

@@ -1,0 +1,186 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdirSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Hub } from '../../core/hub.js';
+import { ConsentEvent } from '../../core/store/consent.js';
+import { Lead } from '../../core/store/lead.js';
+import { Message } from '../../core/store/message.js';
+import { cleanup, eventually, type TestEnv } from '../helpers/hub.js';
+import { FlakyNetwork, freePort, startWidgetHub, widgetEnv, workspace } from './helpers.js';
+
+// The visitor's side in a real browser: the demo page through a network the test can cut,
+// and a plain host site on another origin (no CSP of its own, so only the widget stops XSS).
+const artifacts = 'test-artifacts/widget';
+let env: TestEnv;
+let hub: Hub;
+let browser: Browser;
+let net: FlakyNetwork;
+let site: Server;
+let port: number;
+let siteUrl: string;
+
+beforeAll(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  port = await freePort();
+  net = await new FlakyNetwork().start(() => port);
+  site = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><html><body><h1>Another site</h1><script src="http://127.0.0.1:${port}/widget.js" data-account="shop" async></script></body></html>`);
+  });
+  await new Promise<void>((ok) => site.listen(0, '127.0.0.1', ok));
+  siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+  env = widgetEnv({ port, origins: [`http://127.0.0.1:${port}`, `http://127.0.0.1:${net.port}`, siteUrl], flows: 'shop', account: { prechat: { enabled: true, fields: [{ name: 'name', label: 'Your name' }] } } });
+  hub = await startWidgetHub(env);
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await hub?.stop();
+  await net?.stop();
+  await new Promise((r) => site?.close(r));
+  if (env) await cleanup(env);
+});
+
+const widget = (page: Page) => page.locator('#switchboard-widget');
+const texts = (page: Page) => widget(page).locator('.sb-msg:not(.sb-stale) .sb-text, .sb-msg.sb-stale .sb-text').allTextContents();
+
+async function waitForText(page: Page, text: string): Promise<void> {
+  await widget(page).locator('.sb-text', { hasText: text }).last().waitFor({ timeout: 20_000 });
+}
+
+describe('the widget in Chromium', () => {
+  it('runs the demo: notice, pre-chat, welcome buttons, lead form with validation, reload, network drop', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (err) => problems.push(err.message));
+    page.on('console', (msg) => void (msg.type() === 'error' && problems.push(msg.text())));
+    await page.goto(`http://127.0.0.1:${net.port}/demo`);
+    await widget(page).locator('.sb-bubble').click();
+
+    // First open: the notice with the policy link; recorded as shown.
+    const notice = widget(page).locator('.sb-notice');
+    await expect.poll(() => notice.textContent()).toContain('We keep what you write to answer you.');
+    expect(await notice.locator('a').getAttribute('href')).toBe('https://shop.example/privacy');
+    await page.screenshot({ path: `${artifacts}/1-notice.png` });
+    await widget(page).getByRole('button', { name: 'Continue' }).click();
+
+    // Pre-chat form: its marketing checkbox is unticked.
+    const prechat = widget(page).locator('form[data-form="prechat"]');
+    expect(await prechat.locator('input[type="checkbox"]').isChecked()).toBe(false);
+    await prechat.getByLabel('Your name').fill('Ada');
+    await prechat.getByRole('button', { name: 'Send' }).click();
+
+    const input = widget(page).getByRole('textbox', { name: 'Write a message…' });
+    await input.fill('hi');
+    await input.press('Enter');
+    await waitForText(page, "Hi Ada! I'm the Demo Shop assistant.");
+    await widget(page).getByRole('button', { name: 'Opening hours' }).click();
+    await waitForText(page, 'Anything else?');
+    await widget(page).getByRole('button', { name: 'Yes' }).click();
+    await eventually(async () => (await texts(page)).filter((t) => t.startsWith('Hi Ada!')).length === 2, 20_000, 'welcome again');
+    await widget(page).getByRole('button', { name: 'Call me back' }).click();
+
+    // The flow's lead form, shown whole: a bad e-mail is caught before anything is sent.
+    const form = widget(page).locator('form[data-form="callback"]');
+    await form.waitFor({ timeout: 20_000 });
+    await form.getByLabel('What is your name?').fill('Ada Lovelace');
+    await form.getByLabel('Your e-mail?').fill('ada@nowhere');
+    await form.getByRole('button', { name: 'Send' }).click();
+    await expect.poll(() => form.locator('.sb-error:not(:empty)').allTextContents()).toEqual(['Please enter a valid e-mail address.']);
+    await page.screenshot({ path: `${artifacts}/2-invalid-email.png` });
+    expect(await Lead.countDocuments({ workspace })).toBe(0);
+    await form.getByLabel('Your e-mail?').fill('ada@example.com');
+    await form.getByRole('checkbox').check();
+    await form.getByRole('button', { name: 'Send' }).click();
+    await waitForText(page, 'Thanks Ada Lovelace, we will be in touch within one working day.');
+    await page.screenshot({ path: `${artifacts}/3-lead-sent.png` });
+
+    const leads = await Lead.find({ workspace }).lean();
+    expect(leads.map((l) => [l.form, l.fields, l.consent?.granted])).toEqual([['callback', { name: 'Ada Lovelace', email: 'ada@example.com' }, true]]);
+    const user = leads[0]!.contact;
+    expect(user).toBeTruthy();
+    const consents = await ConsentEvent.find({ workspace, channel: 'widget' }).sort({ at: 1 }).lean();
+    expect(consents.map((c) => [c.purpose, c.granted, c.evidence?.source])).toEqual([
+      ['notice', true, 'widget-notice'],
+      ['marketing', false, 'form'], // the pre-chat form's box, left unticked
+      ['marketing', true, 'form'], // the lead form's, ticked
+    ]);
+    expect(consents[0]!.textVersion).toBe('n1');
+    expect(consents[0]!.evidence?.userAgent).toMatch(/^Chrome\/Linux$/);
+    expect(consents[0]!.evidence?.ip).toBeUndefined();
+
+    // Reload: the same conversation, nothing doubled, the panel still open.
+    const before = await texts(page);
+    await page.reload();
+    await waitForText(page, 'Thanks Ada Lovelace');
+    await eventually(async () => (await texts(page)).length === before.length, 10_000, 'history after reload');
+    expect(await texts(page)).toEqual(before);
+    await page.screenshot({ path: `${artifacts}/4-after-reload.png` });
+
+    // Network drop: a message written offline waits in the outbox and goes once the widget is back.
+    net.cut();
+    await expect.poll(() => widget(page).locator('.sb-status').textContent(), { timeout: 15_000 }).toBe('Reconnecting…');
+    await input.fill('are you still there?');
+    await input.press('Enter');
+    await page.screenshot({ path: `${artifacts}/5-offline.png` });
+    net.restore();
+    await eventually(async () => (await texts(page)).filter((t) => t === 'Please pick one of the options.').length === 1, 30_000, 'reply after reconnect');
+    // The answer goes out and the network drops at once: whichever side lost the frame, it arrives once.
+    await widget(page).getByRole('button', { name: 'No, thanks' }).click();
+    net.cut();
+    await new Promise((r) => setTimeout(r, 300));
+    net.restore();
+    await waitForText(page, 'Thank you and have a nice day!');
+    await new Promise((r) => setTimeout(r, 1000)); // a duplicate would have arrived by now
+    const final = await texts(page);
+    expect(final.filter((t) => t === 'are you still there?')).toHaveLength(1);
+    expect(final.filter((t) => t === 'No, thanks')).toHaveLength(1);
+    expect(final.filter((t) => t === 'Thank you and have a nice day!')).toHaveLength(1);
+    const stored = await Message.find({ workspace, channel: 'widget', direction: 'in' }).lean();
+    expect(stored.filter((m) => m.text === 'are you still there?')).toHaveLength(1);
+    expect(stored.filter((m) => m.text === 'No, thanks')).toHaveLength(1);
+    await page.screenshot({ path: `${artifacts}/6-after-drop.png` });
+    // The demo page's strict CSP let the widget run without a single violation.
+    expect(problems.filter((p) => !/ERR_CONNECTION|WebSocket connection/.test(p))).toEqual([]);
+    await context.close();
+  });
+
+  it('renders classic XSS payloads as text, from the visitor and from the bot, on a site without a CSP', async () => {
+    const payloads = [
+      '<img src=x onerror="window.__xss=1">',
+      '<script>window.__xss=2</script>',
+      '<svg onload="window.__xss=3"></svg>',
+      '"><iframe src="javascript:parent.__xss=4"></iframe>',
+      '<a href="javascript:window.__xss=5" id="xss">click</a>',
+      '{{ 7*7 }} ${7*7}',
+    ];
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(siteUrl);
+    await widget(page).locator('.sb-bubble').click();
+    await widget(page).getByRole('button', { name: 'Continue' }).click();
+    await widget(page).locator('form[data-form="prechat"]').getByRole('button', { name: 'Send' }).click();
+    const input = widget(page).getByRole('textbox', { name: 'Write a message…' });
+    for (const p of payloads) {
+      await input.fill(p);
+      await input.press('Enter');
+    }
+    await eventually(async () => (await texts(page)).filter((t) => t === 'Please pick one of the options.').length === payloads.length - 1, 20_000, 'every reply');
+    // The bot says a visitor's value back in the lead form's thank-you: the name is a payload.
+    await widget(page).locator('.sb-msg:not(.sb-stale)').getByRole('button', { name: 'Call me back' }).click();
+    const form = widget(page).locator('form[data-form="callback"]');
+    await form.waitFor({ timeout: 20_000 });
+    await form.getByLabel('What is your name?').fill(payloads[0]!);
+    await form.getByRole('button', { name: 'Send' }).click();
+    await waitForText(page, `Thanks ${payloads[0]}, we will be in touch`);
+    const shown = await texts(page);
+    for (const p of payloads) expect(shown).toContain(p);
+    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    expect(await widget(page).locator('.sb-log img, .sb-log script, .sb-log svg, .sb-log iframe, .sb-log #xss').count()).toBe(0);
+    await page.screenshot({ path: `${artifacts}/7-xss.png` });
+    await context.close();
+  });
+});
