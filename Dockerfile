@@ -2,9 +2,15 @@
 # so the embedded FerretDB (and Go) are not needed in the image.
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
+# whatsapp-web.js must not download a browser; WhatsApp Web accounts use Debian's chromium.
+ENV PUPPETEER_SKIP_DOWNLOAD=1
+# Only for WhatsApp Web accounts (about 300 MB): docker build --build-arg WITH_CHROMIUM=1
+ARG WITH_CHROMIUM=0
+RUN if [ "$WITH_CHROMIUM" = 1 ]; then apt-get update && apt-get install -y --no-install-recommends chromium && rm -rf /var/lib/apt/lists/*; fi
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
+# The lock file cannot list some platforms' optional packages (see scripts/setup.sh); fall back to the locked versions.
+RUN npm ci --omit=dev --no-audit --no-fund || npm install --omit=dev --no-save --no-audit --no-fund
 COPY bin ./bin
 COPY core ./core
 COPY adapters ./adapters

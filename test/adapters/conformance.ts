@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtinRegistry } from '../../adapters/index.js';
+import type { ChannelCapabilities } from '../../core/adapter.js';
 import { ConsentEvent } from '../../core/store/consent.js';
 import { Message } from '../../core/store/message.js';
 import { cleanup, eventually, startTestHub, testEnv, type TestEnv } from '../helpers/hub.js';
@@ -21,6 +22,8 @@ export interface ReceivedReply {
  */
 export interface ConformanceHarness {
   channel: string;
+  /** The account's capabilities, where they differ from the channel's default (a WhatsApp Web account). */
+  capabilities?: ChannelCapabilities;
   /** Starts the platform's fake; returns the channel's account configs (one is enough) pointed at it. */
   setup(): Promise<{ accounts: Record<string, unknown>[] }>;
   teardown(): Promise<void>;
@@ -69,7 +72,7 @@ export function conformanceSuite(h: ConformanceHarness): void {
     let flowEnv: TestEnv;
     let hub: Awaited<ReturnType<typeof startTestHub>>;
     let flowHub: Awaited<ReturnType<typeof startTestHub>>;
-    const capabilities = builtinRegistry().capabilities(h.channel)!;
+    const capabilities = h.capabilities ?? builtinRegistry().capabilities(h.channel)!;
     let n = 0;
     const uid = (tag: string) => `${tag}${Date.now() % 100000}${n++}`;
     const texts = (user: string) => h.received(user).map((r) => r.text);
