@@ -88,7 +88,7 @@ async function startBenchHub(mongoUri: string, redisUrl: string, prefix: string)
         id: 'bench',
         name: 'Bench',
         texts: { autoReply: 'Thanks, got it.' },
-        channels: { botframework: [{ account: 'bench-bot', rateLimit: { perSecond: 1000, perChatPerSecond: 100 } }] },
+        channels: { botframework: [{ account: 'bench-bot', emulator: true, rateLimit: { perSecond: 1000, perChatPerSecond: 100 } }] },
       },
     ],
   });
@@ -104,7 +104,8 @@ async function drive(connector: FakeBotConnector, endpoint: string, run: string,
   let lastArrival = 0;
   let lastProgress = Date.now();
   let done!: () => void;
-  const allAnswered = new Promise<void>((resolve) => (done = resolve));
+  let fail!: (err: Error) => void;
+  const allAnswered = new Promise<void>((resolve, reject) => ((done = resolve), (fail = reject)));
   connector.onDelivered = (call) => {
     const id = call.body.replyToId as string | undefined;
     const at = id ? sentAt.get(id) : undefined;
@@ -130,7 +131,7 @@ async function drive(connector: FakeBotConnector, endpoint: string, run: string,
   const idle = setInterval(() => {
     if (Date.now() - lastProgress > opts.idleMs) {
       clearInterval(idle);
-      throw new Error(`no reply for ${opts.idleMs / 1000} s (${latencies.length}/${count} answered)`);
+      fail(new Error(`no reply for ${opts.idleMs / 1000} s (${latencies.length}/${count} answered)`));
     }
   }, 1000);
   try {

@@ -7,8 +7,14 @@ import { channelAccountSchema } from '../../core/config/schema.js';
  */
 export const botFrameworkAccountSchema = channelAccountSchema
   .extend({
-    /** MicrosoftAppId of the Azure Bot; empty or absent = emulator mode (no JWT validation, no tokens on replies). */
+    /** MicrosoftAppId of the Azure Bot; empty or absent needs `emulator: true` (no JWT validation, no tokens on replies). */
     appId: z.string().max(100).optional(),
+    /**
+     * Local testing with the Bot Framework Emulator: no appId, no authentication. Must be said
+     * explicitly, and only activities whose `serviceUrl` is on this machine (loopback) are taken,
+     * so an open endpoint cannot be used to make the hub post to other hosts.
+     */
+    emulator: z.boolean().default(false),
     /** MicrosoftAppPassword (client secret); not used with `UserAssignedMSI`. */
     appPassword: z.string().max(500).optional(),
     /** MicrosoftAppType: how the app registration is set up in Azure. */
@@ -28,8 +34,10 @@ export const botFrameworkAccountSchema = channelAccountSchema
     const appId = a.appId?.trim();
     if (!appId) {
       if (a.appPassword) ctx.addIssue({ code: 'custom', path: ['appPassword'], message: 'appPassword is set but appId is not' });
+      if (!a.emulator) ctx.addIssue({ code: 'custom', path: ['appId'], message: 'expected appId (or `emulator: true` for local testing without authentication)' });
       return;
     }
+    if (a.emulator) ctx.addIssue({ code: 'custom', path: ['emulator'], message: 'emulator mode is for accounts without appId' });
     if (a.appType !== 'UserAssignedMSI' && !a.appPassword) ctx.addIssue({ code: 'custom', path: ['appPassword'], message: `expected the app's password (client secret) with appId` });
     if (a.appType === 'UserAssignedMSI' && a.appPassword) ctx.addIssue({ code: 'custom', path: ['appPassword'], message: 'a UserAssignedMSI app has no password' });
     if (a.appType !== 'MultiTenant' && !a.tenantId) ctx.addIssue({ code: 'custom', path: ['tenantId'], message: `expected tenantId with appType ${a.appType}` });
@@ -39,4 +47,15 @@ export type BotFrameworkAccountConfig = z.infer<typeof botFrameworkAccountSchema
 /** True when the account validates JWTs on inbound requests and signs its replies. */
 export function authenticates(config: BotFrameworkAccountConfig): boolean {
   return Boolean(config.appId?.trim());
+}
+
+/** In emulator mode replies may only go back to this machine (the Emulator or a local fake connector). */
+export function isLoopbackServiceUrl(serviceUrl: unknown): boolean {
+  if (typeof serviceUrl !== 'string') return false;
+  try {
+    const host = new URL(serviceUrl).hostname;
+    return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+  } catch {
+    return false;
+  }
 }

@@ -24,6 +24,21 @@ export function userKey(activity: Pick<Activity, 'conversation' | 'from'>): stri
   return activity.conversation.isGroup ? `${activity.conversation.id}/${activity.from.id}` : activity.conversation.id;
 }
 
+/**
+ * The dedupe key of an activity: its id within its conversation. Ids are only unique per
+ * conversation on some channels (Teams uses the message's timestamp), so the id alone could
+ * make two people's messages of the same millisecond look like one duplicate.
+ */
+export function platformIdOf(activity: Pick<Activity, 'conversation' | 'id'>): string {
+  return `${activity.conversation.id}/${activity.id}`;
+}
+
+/** The activity id inside a {@link platformIdOf} key, for "reply to activity". */
+export function activityIdOf(platformId: string, conversationId: string): string | undefined {
+  const prefix = `${conversationId}/`;
+  return platformId.startsWith(prefix) && platformId.length > prefix.length ? platformId.slice(prefix.length) : undefined;
+}
+
 /** A verified activity as a normalized message and the reference replies need, or `undefined` when it carries nothing to answer. */
 export interface ParsedActivity {
   message: InboundMessage;
@@ -49,7 +64,7 @@ export function parseActivity(activity: Activity, address: { workspace: string; 
   const profile = nonEmpty(activity.from.name) || nonEmpty(activity.locale) ? { name: activity.from.name || undefined, locale: activity.locale || undefined } : undefined;
   return {
     message: {
-      platformId: activity.id,
+      platformId: platformIdOf(activity as Activity & { id: string }),
       address: { workspace: address.workspace, channel: 'botframework', account: address.account, user: userKey(activity) },
       receivedAt: new Date().toISOString(),
       content,

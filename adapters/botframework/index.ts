@@ -4,7 +4,7 @@ import { ChannelApiError, SignatureError } from '../../core/errors.js';
 import type { RawRequest, RawResponse } from '../../core/http/router.js';
 import type { OutboundMessage } from '../../core/message.js';
 import { createCloudAdapter } from './auth.js';
-import { authenticates, botFrameworkAccountSchema, type BotFrameworkAccountConfig } from './config.js';
+import { authenticates, botFrameworkAccountSchema, isLoopbackServiceUrl, type BotFrameworkAccountConfig } from './config.js';
 import { shim } from './http-shim.js';
 import { parseActivity, parseActivityBody, type ParsedActivity } from './inbound.js';
 import { sendReply } from './outbound.js';
@@ -62,6 +62,11 @@ export function createBotFrameworkAdapter(accounts: ChannelAccount[]): ChannelAd
     // Refused here rather than by botbuilder, which would print the error to the console on every probe.
     if (authenticates(account.config) && !/^Bearer \S+$/.test(req.headers.authorization ?? '')) throw new SignatureError('missing bearer token');
     const body = parseActivityBody(req.rawBody);
+    const serviceUrl = (body as { serviceUrl?: unknown }).serviceUrl;
+    // (Anything that is not an http(s) URL is refused as malformed by the parser below.)
+    if (!authenticates(account.config) && typeof serviceUrl === 'string' && /^https?:\/\//i.test(serviceUrl) && !isLoopbackServiceUrl(serviceUrl)) {
+      throw Object.assign(new Error('emulator mode takes only activities whose serviceUrl is on this machine'), { status: 403 });
+    }
     const { request, response, result } = shim(req, body);
     let turnError: unknown;
     let queued: ParsedActivity | undefined;

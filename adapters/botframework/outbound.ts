@@ -3,6 +3,7 @@ import type { ConnectorClient } from 'botframework-connector';
 import { ChannelApiError } from '../../core/errors.js';
 import type { OutboundMessage } from '../../core/message.js';
 import type { BotFrameworkAccountConfig } from './config.js';
+import { activityIdOf } from './inbound.js';
 import { toChannelApiError } from './send-error.js';
 
 /**
@@ -22,11 +23,17 @@ export function renderActivity(message: OutboundMessage, reference: Conversation
     textFormat: 'plain',
   };
   if (reference.locale) activity.locale = reference.locale;
-  if (message.inReplyTo) activity.replyToId = message.inReplyTo;
+  const replyToId = replyTarget(message, reference);
+  if (replyToId) activity.replyToId = replyToId;
   if (message.choices?.length) {
     activity.suggestedActions = { to: reference.user ? [reference.user.id] : [], actions: message.choices.map((c) => ({ type: 'imBack', title: c.label, value: c.label })) };
   }
   return activity;
+}
+
+/** The activity a reply answers, when it answers one in this conversation. */
+function replyTarget(message: OutboundMessage, reference: ConversationReference): string | undefined {
+  return message.inReplyTo ? activityIdOf(message.inReplyTo, reference.conversation.id) : undefined;
 }
 
 type Pipeline = { removePolicy(options: { name: string }): unknown };
@@ -61,8 +68,8 @@ export async function sendReply(options: {
       const activity = renderActivity(message, reference) as Activity;
       const conversationId = reference.conversation.id;
       const requestOptions = { timeout: config.timeoutMs };
-      const response = message.inReplyTo
-        ? await connector.conversations.replyToActivity(conversationId, message.inReplyTo, activity, requestOptions)
+      const response = activity.replyToId
+        ? await connector.conversations.replyToActivity(conversationId, activity.replyToId, activity, requestOptions)
         : await connector.conversations.sendToConversation(conversationId, activity, requestOptions);
       platformId = response.id || undefined;
     });

@@ -25,7 +25,7 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'shop.yaml'), readFileSync('config/flows/shop.yaml', 'utf8'));
   env = testEnv({
     accounts: [],
-    channels: { shop: { botframework: [{ account: 'shop-bot', timeoutMs: 2000 }, { account: 'secure-bot', appId, appPassword: 'never-sent-in-tests' }] } },
+    channels: { shop: { botframework: [{ account: 'shop-bot', emulator: true, timeoutMs: 2000 }, { account: 'secure-bot', appId, appPassword: 'never-sent-in-tests' }] } },
     flows: { shop: { path: dir, start: 'shop' } },
   });
   hub = await startTestHub(env, 'all', logs);
@@ -123,6 +123,22 @@ describe('inbound requests', () => {
     expect(await stored(conversationId)).toHaveLength(0);
     expect(connector.delivered(conversationId)).toHaveLength(0);
     expect(logs.filter((l) => l.includes('"status":401') && l.includes('secure-bot'))).toHaveLength(4);
+  });
+
+  it('keeps messages of different conversations apart when their activity ids are equal (Teams ids are timestamps)', async () => {
+    const [a, b] = [uid('same-id-a'), uid('same-id-b')];
+    await connector.deliver(endpoint(), connector.message({ conversationId: a, userId: 'ua', id: '1594142624212', text: 'hi' }));
+    await connector.deliver(endpoint(), connector.message({ conversationId: b, userId: 'ub', id: '1594142624212', text: 'hi' }));
+    await eventually(async () => connector.delivered(a).length >= 1 && connector.delivered(b).length >= 1, 20_000, 'both answered');
+    expect([connector.delivered(a)[0]!.replyToId, connector.delivered(b)[0]!.replyToId]).toEqual(['1594142624212', '1594142624212']);
+  });
+
+  it('in emulator mode refuses activities asking for replies to another host, storing nothing', async () => {
+    const conversationId = uid('ssrf');
+    const activity = { ...connector.message({ conversationId, userId: 'u', id: 's-1', text: 'hi' }), serviceUrl: 'http://169.254.169.254/latest/' };
+    expect(await connector.deliver(endpoint(), activity)).toBe(403);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await stored(conversationId)).toHaveLength(0);
   });
 
   it('answers unknown accounts like bad tokens', async () => {

@@ -12,7 +12,7 @@ conformanceSuite({
     connector = await new FakeBotConnector().start();
     return {
       accounts: [
-        { account: 'conf-bot', timeoutMs: 2000 },
+        { account: 'conf-bot', emulator: true, timeoutMs: 2000 },
         { account: 'conf-secure', appId: '00000000-0000-0000-0000-000000000001', appPassword: 'not-used-in-tests' },
       ],
     };

@@ -1,6 +1,6 @@
 import type { Activity } from 'botbuilder';
 import { describe, expect, it } from 'vitest';
-import { botFrameworkAccountSchema } from '../../../adapters/botframework/config.js';
+import { botFrameworkAccountSchema, isLoopbackServiceUrl } from '../../../adapters/botframework/config.js';
 import { parseActivity, parseActivityBody } from '../../../adapters/botframework/inbound.js';
 import { retryAfterMs, toChannelApiError } from '../../../adapters/botframework/send-error.js';
 import { PayloadError } from '../../../core/errors.js';
@@ -84,11 +84,18 @@ describe('connector failures to queue decisions', () => {
 });
 
 describe('account config', () => {
-  it('wants a password with an app id, and a tenant for single-tenant apps', () => {
-    expect(botFrameworkAccountSchema.safeParse({ account: 'b' }).success).toBe(true);
+  it('wants a password with an app id, a tenant for single-tenant apps, and emulator mode said explicitly', () => {
+    expect(botFrameworkAccountSchema.safeParse({ account: 'b', emulator: true }).success).toBe(true);
     const issues = (c: object) => botFrameworkAccountSchema.safeParse({ account: 'b', ...c }).error?.issues.map((i) => i.path.join('.'));
+    expect(issues({})).toEqual(['appId']);
     expect(issues({ appId: 'id' })).toEqual(['appPassword']);
     expect(issues({ appId: 'id', appPassword: 'p', appType: 'SingleTenant' })).toEqual(['tenantId']);
-    expect(issues({ appPassword: 'p' })).toEqual(['appPassword']);
+    expect(issues({ appPassword: 'p', emulator: true })).toEqual(['appPassword']);
+    expect(issues({ appId: 'id', appPassword: 'p', emulator: true })).toEqual(['emulator']);
+  });
+
+  it('in emulator mode takes only loopback service URLs', () => {
+    expect(['http://127.0.0.1:3978', 'http://localhost:9000/', 'http://[::1]:80'].map(isLoopbackServiceUrl)).toEqual([true, true, true]);
+    expect(['https://smba.trafficmanager.net/teams/', 'http://169.254.169.254/', 'http://127.0.0.1.evil.example/', 'nonsense', 42].map(isLoopbackServiceUrl)).toEqual([false, false, false, false, false]);
   });
 });

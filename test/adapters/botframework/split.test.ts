@@ -12,7 +12,7 @@ let worker: ReturnType<typeof spawnHub>;
 
 beforeAll(async () => {
   connector = await new FakeBotConnector().start();
-  env = testEnv({ accounts: [], channels: { split: { botframework: [{ account: 'split-bot' }] } }, autoReply: { split: 'Hello from the worker.' } });
+  env = testEnv({ accounts: [], channels: { split: { botframework: [{ account: 'split-bot', emulator: true }] } }, autoReply: { split: 'Hello from the worker.' } });
   web = await startTestHub(env, 'web');
   worker = spawnHub(env, 'worker');
 });
