@@ -3,8 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mongoose from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { webAccountSchema } from '../../../adapters/whatsapp/web/config.js';
+import { createRealClient } from '../../../adapters/whatsapp/web/real-client.js';
 import { loadRemoteAuth } from '../../../adapters/whatsapp/web/remote-auth.js';
 import { GridFsSessionStore, sessionName } from '../../../adapters/whatsapp/web/session-store.js';
+import { createLogger } from '../../../core/logger.js';
 import { cleanup, testEnv, type TestEnv } from '../../helpers/hub.js';
 
 let env: TestEnv;
@@ -90,5 +93,16 @@ describe('GridFsSessionStore', () => {
     expect(readFileSync(join(profile, 'Default', 'IndexedDB', 'wawc.db'), 'utf8')).toBe('device keys');
     expect(readFileSync(join(profile, 'Default', 'Local Storage', 'leveldb'), 'utf8')).toBe('last-wid');
     expect(existsSync(join(dataPath, 'RemoteAuth-linked.zip'))).toBe(false);
+  });
+
+  it('backs the real client: the whatsapp-web.js factory builds a Client with RemoteAuth on this store (Chromium is not launched)', async () => {
+    const client = await createRealClient({
+      account: 'shop-wa',
+      config: webAccountSchema.parse({ account: 'shop-wa', transport: 'web', dataPath }),
+      store: new GridFsSessionStore({ dataPath }),
+      logger: createLogger({ level: 'silent' }),
+    });
+    expect(typeof client.initialize).toBe('function');
+    await client.destroy(); // no browser yet: only RemoteAuth's backup timer to clear
   });
 });
