@@ -10,6 +10,7 @@ import { Message } from '../store/message.js';
 import { Conversation } from '../store/conversation.js';
 import { platformRefId } from '../store/ids.js';
 import { PlatformRef } from '../store/platform-ref.js';
+import { applyPendingStatus } from '../statuses.js';
 import type { ConversationHolds } from './hold.js';
 import type { OutboundRateLimiter, RateLimits } from './rate.js';
 
@@ -97,8 +98,10 @@ export async function deliver(options: DeliverOptions, job: Job<OutboundJob>, to
     );
     if (result.platformId) {
       // So the platform's delivery reports find this message (see core/statuses.ts).
-      const ref = { _id: platformRefId({ workspace, channel: message.channel, account: message.account, platformId: result.platformId }), workspace, message: messageId };
-      await persistently(() => PlatformRef.updateOne({ _id: ref._id }, { $set: ref }, { upsert: true }));
+      const _id = platformRefId({ workspace, channel: message.channel, account: message.account, platformId: result.platformId });
+      const before = await persistently(() => PlatformRef.findOneAndUpdate({ _id }, { $set: { workspace, message: messageId } }, { upsert: true, returnDocument: 'before' }).lean());
+      // A report that beat this line (WhatsApp can say "delivered" within milliseconds) was parked on the ref.
+      if (before?.pending?.status) await persistently(() => applyPendingStatus(messageId, before.pending));
     }
     await holds.release(conversation, messageId);
     metrics.messagesOut.inc({ channel: message.channel, outcome: 'sent' });

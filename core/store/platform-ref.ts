@@ -2,14 +2,22 @@ import { Schema, model } from 'mongoose';
 
 /**
  * Maps a platform's id of a reply we delivered to our message, so delivery
- * reports find it by `_id` (the one look-up FerretDB v1 indexes).
+ * reports find it by `_id` (the one look-up FerretDB v1 indexes). A report can
+ * beat the send's own result (WhatsApp's `sent`/`delivered` arrive within
+ * milliseconds): it is then parked here as `pending` until the message is known.
  */
 const platformRefSchema = new Schema(
   {
     /** platformRefId(workspace, channel, account, platform id), see ids.ts. */
     _id: { type: String, required: true },
     workspace: { type: String, required: true },
-    message: { type: String, required: true, ref: 'Message' },
+    message: { type: String, ref: 'Message' },
+    /** The furthest report that arrived before the message was known. */
+    pending: {
+      status: { type: String },
+      at: { type: Date },
+      error: { message: { type: String }, platformCode: { type: String } },
+    },
   },
   { versionKey: false, timestamps: { createdAt: true, updatedAt: false } },
 );

@@ -109,17 +109,17 @@ export class FakeGraph {
 
     const refusal = messenger ? this.checkMessenger(query, body) : this.checkWhatsApp(whatsapp![1]!, req.headers.authorization, body);
     const scripted = refusal ? undefined : this.failures.shift();
+    // The id is known before answering, so a test can make WhatsApp's status webhook beat the send's result.
+    if (!(refusal ?? scripted)) record.id = messenger ? `m_${randomBytes(12).toString('base64url')}` : `wamid.${randomBytes(18).toString('base64url')}`;
     await this.beforeAnswer?.(record);
     if (refusal ?? scripted) {
       const failure = (refusal ?? scripted)!;
       record.status = failure.status;
       this.answer(res, failure.status, { error: { ...failure.error, fbtrace_id: `fake${randomBytes(4).toString('hex')}` } }, failure.headers);
     } else if (messenger) {
-      record.id = `m_${randomBytes(12).toString('base64url')}`;
       record.status = 200;
       this.answer(res, 200, { recipient_id: (body.recipient as { id: string }).id, message_id: record.id });
     } else {
-      record.id = `wamid.${randomBytes(18).toString('base64url')}`;
       record.status = 200;
       const to = body.to as string;
       this.answer(res, 200, { messaging_product: 'whatsapp', contacts: [{ input: to, wa_id: to }], messages: [{ id: record.id }] });

@@ -105,7 +105,7 @@ describe('delivery reports', () => {
   it('move a reply forward (sent → delivered → read) and never back; a failure after sending is stored', async () => {
     const conversation = new Types.ObjectId();
     const base = { workspace: 'shop', conversation, channel: 'whatsapp', account: 'wa', user: 'u1', direction: 'out', sender: 'bot', order: 1, text: 'hi', status: 'sent' };
-    await Message.create([{ _id: 'out_report_1', ...base }, { _id: 'out_report_2', ...base, order: 2 }]);
+    await Message.insertMany([{ _id: 'out_report_1', ...base }, { _id: 'out_report_2', ...base, order: 2 }]);
     for (const [platformId, message] of [['wamid.1', 'out_report_1'], ['wamid.2', 'out_report_2']] as const) {
       await PlatformRef.create({ _id: platformRefId({ workspace: 'shop', channel: 'whatsapp', account: 'wa', platformId }), workspace: 'shop', message });
     }

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +6,6 @@ import { Conversation } from '../../../core/store/conversation.js';
 import { Message } from '../../../core/store/message.js';
 import { FakeGraph, postWebhook } from '../../fakes/meta-graph.js';
 import { cleanup, eventually, startTestHub, testEnv, type TestEnv } from '../../helpers/hub.js';
-import { shopFlowFor20CharLabels } from './shop-flow.js';
 import { deliveryEvent, echoEvent, imageEvent, pageId, postbackEvent, quickReplyEvent, textEvent, webhookBody } from './events.js';
 
 // The Messenger channel end to end: Meta's webhook in (signed), the example flow, the fake Send API out.
@@ -28,10 +27,9 @@ const texts = (user: string) => sent(user).map((r) => (r.body.message as { text:
 
 beforeAll(async () => {
   graph = await new FakeGraph({ pageAccessToken }).start();
-  // The example flow (its buttons path needs no order API), with its one label longer than Messenger's
-  // 20 characters shortened: the flow checks refuse labels a channel cannot show (reported to the flow's owner).
+  // The example flow as shipped (its buttons path needs no order API): its labels fit 20-character buttons.
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-messenger-'));
-  writeFileSync(join(dir, 'shop.yaml'), shopFlowFor20CharLabels());
+  writeFileSync(join(dir, 'shop.yaml'), readFileSync('config/flows/shop.yaml', 'utf8'));
   env = testEnv({
     accounts: [],
     channels: { [workspace]: { messenger: [{ account: 'shop-page', pageId, pageAccessToken, appSecret, verifyToken, graphUrl: graph.url, apiVersion: 'v21.0', timeoutMs: 2000 }] } },

@@ -46,7 +46,7 @@ export const status = (s: { id: string; user: string; status: 'sent' | 'delivere
 
 /** One POST with one change: messages (with the senders' profiles) and/or statuses. */
 export function webhookBody(v: { messages?: Message[]; statuses?: Record<string, unknown>[]; names?: Record<string, string>; phone?: string }): Record<string, unknown> {
-  const senders = [...new Set((v.messages ?? []).map((m) => m.from as string))];
+  const senders = [...new Set((v.messages ?? []).map((m) => m.from).filter((f): f is string => typeof f === 'string'))];
   return {
     object: 'whatsapp_business_account',
     entry: [

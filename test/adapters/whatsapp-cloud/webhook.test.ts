@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +7,6 @@ import { Conversation } from '../../../core/store/conversation.js';
 import { Message } from '../../../core/store/message.js';
 import { FakeGraph, postWebhook } from '../../fakes/meta-graph.js';
 import { cleanup, eventually, startTestHub, testEnv, type TestEnv } from '../../helpers/hub.js';
-import { shopFlowFor20CharLabels } from '../messenger/shop-flow.js';
 import { buttonReply, imageMessage, listReply, phoneNumberId, status, textMessage, webhookBody } from './events.js';
 
 // WhatsApp over the Cloud API end to end: Meta's webhook in (signed), the example flow, the fake Graph API out.
@@ -31,7 +30,7 @@ const sent = (user: string) => graph.accepted('whatsapp', user);
 beforeAll(async () => {
   graph = await new FakeGraph({ whatsapp: { accessToken, phoneNumberId } }).start();
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-whatsapp-'));
-  writeFileSync(join(dir, 'shop.yaml'), shopFlowFor20CharLabels());
+  writeFileSync(join(dir, 'shop.yaml'), readFileSync('config/flows/shop.yaml', 'utf8'));
   env = testEnv({
     accounts: [],
     channels: { [workspace]: { whatsapp: [{ account: 'shop-wa', transport: 'cloud', phoneNumberId, accessToken, appSecret, verifyToken, graphUrl: graph.url, apiVersion: 'v21.0', timeoutMs: 2000 }] } },
@@ -179,6 +178,24 @@ describe('delivery statuses', () => {
     await eventually(async () => (await stored(user)).some((m) => m.platformId === lost && m.status === 'failed'), 10_000, 'failed');
     const failed = (await stored(user)).find((m) => m.platformId === lost)!;
     expect([failed.error?.platformCode, failed.error?.message, failed.error?.retryable]).toEqual(['131026', 'Message undeliverable: Message Undeliverable.', false]);
+  });
+
+  it('a status that arrives before the send returned is kept and applied', async () => {
+    const user = waId();
+    // WhatsApp's "delivered" webhook beats the Send API's answer.
+    graph.beforeAnswer = async (record) => {
+      if (record.id && (record.body as { to?: string }).to === user) {
+        expect((await post(webhookBody({ statuses: [status({ id: record.id, user, status: 'delivered' })] }))).status).toBe(200);
+      }
+    };
+    try {
+      await post(webhookBody({ messages: [textMessage({ user, id: wamid(), text: 'hello' })] }));
+      await graph.waitUntil(() => sent(user).length >= 1, 20_000, 'welcome');
+      const id = sent(user)[0]!.id!;
+      await eventually(async () => (await stored(user)).some((m) => m.platformId === id && m.status === 'delivered'), 10_000, 'the early report applied');
+    } finally {
+      graph.beforeAnswer = undefined;
+    }
   });
 });
 
