@@ -77,6 +77,10 @@ export interface OutboundMessage {
   /** Our id; stable across retries, so receivers can drop duplicates. */
   id: string;
   conversationId: string;
+  /** Position in the conversation (see core/history.ts), so clients that also load history can order and merge. */
+  order: number;
+  /** When the reply was stored (ISO). */
+  createdAt: string;
   address: Address;
   text: string;
   choices?: Choice[];

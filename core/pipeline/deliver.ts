@@ -78,6 +78,8 @@ export async function deliver(options: DeliverOptions, job: Job<OutboundJob>, to
   const outbound: OutboundMessage = {
     id: message._id,
     conversationId: conversation,
+    order: message.order,
+    createdAt: (message.createdAt ?? new Date()).toISOString(),
     address: { workspace, channel: message.channel, account: message.account, user: message.user },
     text: rendered.text,
     choices: rendered.choices,

@@ -17,7 +17,7 @@ const run = async (...args: string[]) => {
 
 it('`switchboard config check` accepts the demo config', async () => {
   const res = await run('config', 'check');
-  expect(res).toMatchObject({ code: 0, stdout: 'config/switchboard.yaml: ok (1 workspace(s), 1 channel account(s))\n' });
+  expect(res).toMatchObject({ code: 0, stdout: 'config/switchboard.yaml: ok (1 workspace(s), 2 channel account(s))\n' });
 });
 
 it('`switchboard config check` prints file:line:col for each problem and exits 1', async () => {

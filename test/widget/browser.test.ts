@@ -178,7 +178,7 @@ describe('the widget in Chromium', () => {
     await waitForText(page, `Thanks ${payloads[0]}, we will be in touch`);
     const shown = await texts(page);
     for (const p of payloads) expect(shown).toContain(p);
-    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as unknown as { __xss?: number }).__xss)).toBeUndefined();
     expect(await widget(page).locator('.sb-log img, .sb-log script, .sb-log svg, .sb-log iframe, .sb-log #xss').count()).toBe(0);
     await page.screenshot({ path: `${artifacts}/7-xss.png` });
     await context.close();

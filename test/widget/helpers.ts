@@ -117,7 +117,7 @@ export class WidgetClient {
     this.ws.send(JSON.stringify(frame));
   }
 
-  async sendText(text: string, id = randomUUID()): Promise<string> {
+  async sendText(text: string, id: string = randomUUID()): Promise<string> {
     this.send({ t: 'msg', id, text });
     await this.until(() => this.frames.some((f) => (f.t === 'ack' || f.t === 'error') && f.id === id), `ack of ${id}`);
     return id;
@@ -127,7 +127,11 @@ export class WidgetClient {
   replies(): WireMessage[] {
     const seen = new Set<string>();
     const out: WireMessage[] = [];
-    for (const f of this.frames) if (f.t === 'msg' && f.m.dir === 'out' && !seen.has(f.m.id)) (seen.add(f.m.id), out.push(f.m));
+    for (const f of this.frames) {
+      if (f.t !== 'msg' || f.m.dir !== 'out' || seen.has(f.m.id)) continue;
+      seen.add(f.m.id);
+      out.push(f.m);
+    }
     return out;
   }
 

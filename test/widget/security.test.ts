@@ -69,6 +69,7 @@ describe('widget frames', () => {
     await client.until(() => client.frames.filter((f) => f.t === 'error').length === 3, 'errors');
     expect(client.frames.filter((f) => f.t === 'error').map((f) => f.t === 'error' && f.code)).toEqual(['invalid', 'invalid', 'invalid']);
     await client.sendText('still here');
+    await eventually(async () => (await stored(idOf(client.visitor!))).length > 0, 10_000, 'stored');
     expect((await stored(idOf(client.visitor!))).map((m) => m.text)).toEqual(['still here']);
     client.close();
   });

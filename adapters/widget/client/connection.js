@@ -1,4 +1,4 @@
-/* global WebSocket, window, setTimeout, clearTimeout */
+/* global WebSocket, window */
 /**
  * The socket to the hub: reconnects with backoff, keeps an outbox of frames until the hub
  * acknowledges them (resent with the same id after a reconnect: the hub drops duplicates),

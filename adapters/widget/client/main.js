@@ -1,4 +1,4 @@
-/* global document, crypto, console, setTimeout, clearTimeout */
+/* global document, crypto */
 /**
  * The website chat widget, installed with one tag:
  *   <script src="https://hub.example/widget.js" data-account="shop" async></script>

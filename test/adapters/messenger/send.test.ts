@@ -18,6 +18,8 @@ let n = 0;
 const reply = (over: Partial<OutboundMessage> = {}): OutboundMessage => ({
   id: `out_${n++}`,
   conversationId: 'c1',
+  order: 1,
+  createdAt: '2026-11-22T00:00:00.000Z',
   address: { workspace: 'ws', channel: 'messenger', account: 'page', user: `psid-${n}` },
   text: 'Your parcel left the warehouse.',
   sender: 'bot',

@@ -20,6 +20,8 @@ const hoursAgo = (h: number) => new Date(Date.now() - h * 3600_000).toISOString(
 const reply = (over: Partial<OutboundMessage> = {}): OutboundMessage => ({
   id: `out_${n++}`,
   conversationId: 'c1',
+  order: 1,
+  createdAt: '2026-11-22T00:00:00.000Z',
   address: { workspace: 'ws', channel: 'whatsapp', account: 'wa', user: `42060000${String(n).padStart(4, '0')}` },
   text: 'Your parcel left the warehouse.',
   sender: 'bot',

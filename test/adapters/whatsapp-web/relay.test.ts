@@ -41,6 +41,8 @@ function hubProcess(role: 'web' | 'worker'): Promise<WhatsAppTransport> {
 const reply = (id: string, user = '420601555111@c.us'): OutboundMessage => ({
   id,
   conversationId: 'c1',
+  order: 1,
+  createdAt: '2026-11-22T00:00:00.000Z',
   address: { workspace: 'shop', channel: 'whatsapp', account, user },
   text: `reply ${id}`,
   sender: 'bot',
