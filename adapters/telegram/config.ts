@@ -21,7 +21,7 @@ export const telegramAccountSchema = channelAccountSchema
       .optional(),
     /** The Bot API server; tests and a self-hosted Bot API server change it. */
     apiRoot: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).default('https://api.telegram.org'),
-    /** The bot's getMe answer, to skip that call in polling mode (tests pass it). */
+    /** The bot's getMe answer; polling mode then logs its username without calling getMe at start (tests pass it). */
     botInfo: z.looseObject({ id: z.number().int(), first_name: z.string().min(1), username: z.string().min(1) }).optional(),
     /**
      * A 429 asking to wait up to this many seconds is retried in place (auto-retry); a longer one

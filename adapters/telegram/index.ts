@@ -97,6 +97,7 @@ export function createTelegramAdapter(accounts: ChannelAccount[]): ChannelAdapte
             lockKey: `${keyPrefix}:telegram:poller:${encodeURIComponent(account.config.account)}`,
             logger: ctx.logger,
             pollSeconds,
+            username: account.config.botInfo?.username,
             handle: async (update: Update) => {
               let parsed: ParsedUpdate;
               try {

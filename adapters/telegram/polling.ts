@@ -14,6 +14,8 @@ export interface PollerOptions {
   logger: Logger;
   /** Queues one update; throws when it could not be queued (it is then tried again, in order). */
   handle(update: Update): Promise<void>;
+  /** The bot's username from the config's `botInfo`; without it, getMe is called once (which also checks the token). */
+  username?: string;
   /** getUpdates' long-poll wait. */
   pollSeconds?: number;
   lockMs?: number;
@@ -68,7 +70,9 @@ export class TelegramPoller {
         await this.sleep(this.lockMs / 3);
         continue;
       }
-      logger.info({ account }, 'telegram polling');
+      const username = this.options.username ?? (await api.getMe(this.signal).then((me) => me.username, (err: unknown) => void this.failed(err, 'getMe')));
+      if (this.stopped) return;
+      logger.info({ account, bot: username }, 'telegram polling');
       // getUpdates does not work while a webhook is set.
       await api.deleteWebhook({}, this.signal).catch((err: unknown) => this.failed(err, 'deleteWebhook'));
       await this.poll();

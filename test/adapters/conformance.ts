@@ -41,6 +41,8 @@ export interface ConformanceHarness {
   throttleNextSend?(seconds: number): void;
   /** Makes the fake refuse the next send for good (e.g. a blocked user); the platform's error code is returned. */
   refuseNextSend?(): string;
+  /** The stored user id the suite's `user` became, where platform ids cannot be arbitrary words (Telegram's numeric chat ids). */
+  platformUser?(user: string): string;
 }
 
 const workspace = 'conf';
@@ -76,7 +78,8 @@ export function conformanceSuite(h: ConformanceHarness): void {
     let n = 0;
     const uid = (tag: string) => `${tag}${Date.now() % 100000}${n++}`;
     const texts = (user: string) => h.received(user).map((r) => r.text);
-    const stored = (user: string) => Message.find({ workspace, channel: h.channel, user }).sort({ order: 1 }).lean();
+    const userId = (user: string) => h.platformUser?.(user) ?? user;
+    const stored = (user: string) => Message.find({ workspace, channel: h.channel, user: userId(user) }).sort({ order: 1 }).lean();
 
     beforeAll(async () => {
       const { accounts } = await h.setup();
@@ -118,7 +121,7 @@ export function conformanceSuite(h: ConformanceHarness): void {
       await eventually(async () => texts(user).length >= expected.length + 1, 20_000, 'second reply');
       expect(texts(user)).toEqual([...expected, 'Hello from the conformance hub.']);
       if (!capabilities.showsNotice) {
-        const events = await ConsentEvent.find({ workspace, channel: h.channel, user, purpose: 'notice' }).lean();
+        const events = await ConsentEvent.find({ workspace, channel: h.channel, user: userId(user), purpose: 'notice' }).lean();
         expect(events.map((e) => [e.granted, e.textVersion, e.text])).toEqual([[true, 'v1', notice]]);
       }
       const messages = await stored(user);
@@ -149,7 +152,7 @@ export function conformanceSuite(h: ConformanceHarness): void {
       await h.sendText(hub.url!, { user, id: uid('m'), text: 'Start' });
       await eventually(async () => texts(user).length >= 2, 20_000, 'start confirmation');
       expect(texts(user)[1]).toBe('Welcome back! You can chat with us again.');
-      const events = await ConsentEvent.find({ workspace, channel: h.channel, user, purpose: 'messaging' }).sort({ at: 1 }).lean();
+      const events = await ConsentEvent.find({ workspace, channel: h.channel, user: userId(user), purpose: 'messaging' }).sort({ at: 1 }).lean();
       expect(events.map((e) => [e.granted, e.evidence?.source, e.text])).toEqual([
         [false, 'keyword', 'STOP'],
         [true, 'keyword', 'Start'],

@@ -44,6 +44,8 @@ export class FakeTelegram {
   readonly calls: ApiCall[] = [];
   /** Messages as sendMessage returned them (what a later callback_query carries as `message`). */
   readonly messages: Message[] = [];
+  /** Called with each message Telegram accepted (benchmarks time replies with it). */
+  onMessage: ((message: Message) => void) | undefined;
   webhook: { url: string; secret_token?: string; allowed_updates?: string[] } | undefined;
   /** Updates waiting for getUpdates (confirmed ones are dropped). */
   readonly pending: Update[] = [];
@@ -160,6 +162,7 @@ export class FakeTelegram {
           ...(body.reply_markup ? { reply_markup: body.reply_markup } : {}),
         } as Message;
         this.messages.push(message);
+        this.onMessage?.(message);
         return ok(message);
       }
       case 'answerCallbackQuery':

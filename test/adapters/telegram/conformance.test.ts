@@ -22,7 +22,7 @@ const deliver = async (hubUrl: string, update: unknown) => {
 
 /**
  * Telegram chat ids are integers, the suite's users are words: `platformUser` tells the suite
- * which stored user a suite user became (see the report: the suite needs this hook).
+ * which stored user (chat id) a suite user became, to look up its messages and consents.
  */
 const harness: ConformanceHarness & { platformUser(user: string): string } = {
   channel: 'telegram',

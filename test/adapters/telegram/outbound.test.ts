@@ -19,6 +19,8 @@ let n = 0;
 const reply = (text: string, extra: Partial<OutboundMessage> = {}): OutboundMessage => ({
   id: `reply-${prefix}-${n++}`,
   conversationId: 'c1',
+  order: 1,
+  createdAt: '2026-11-22T00:00:00.000Z',
   address: { workspace: 'shop', channel: 'telegram', account: 'shop-bot', user: '4242' },
   text,
   sender: 'bot',
