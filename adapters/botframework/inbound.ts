@@ -1,4 +1,4 @@
-import { TurnContext, type Activity, type Attachment, type ConversationReference } from 'botbuilder';
+import type { Activity, ConversationReference } from 'botbuilder';
 import { PayloadError } from '../../core/errors.js';
 import type { InboundContent, InboundMessage, MediaRef } from '../../core/message.js';
 
@@ -61,7 +61,9 @@ export function parseActivity(activity: Activity, address: { workspace: string; 
   if (!nonEmpty(activity.serviceUrl) || !/^https?:\/\//i.test(activity.serviceUrl)) throw new PayloadError('"serviceUrl": expected an http(s) URL');
   const content = contentOf(activity);
   if (!content) return undefined;
-  const profile = nonEmpty(activity.from.name) || nonEmpty(activity.locale) ? { name: activity.from.name || undefined, locale: activity.locale || undefined } : undefined;
+  const name = nonEmpty(activity.from.name) ? activity.from.name : undefined;
+  const locale = nonEmpty(activity.locale) ? activity.locale : undefined;
+  const profile = name || locale ? { name, locale } : undefined;
   return {
     message: {
       platformId: platformIdOf(activity as Activity & { id: string }),
@@ -93,18 +95,35 @@ function referenceOf(activity: Activity): ConversationReference {
  * messages with an `<at>` mention of the bot, which is not part of what the person said.
  */
 function contentOf(activity: Activity): InboundContent | undefined {
-  const text = nonEmpty(activity.text) ? TurnContext.removeRecipientMention(activity).trim() || undefined : undefined;
+  const text = nonEmpty(activity.text) ? withoutBotMention(activity.text, activity).trim() || undefined : undefined;
   const value = activity.value as { choice?: unknown } | undefined;
   if (value && typeof value === 'object' && nonEmpty(value.choice)) return { type: 'choice', choiceId: value.choice.slice(0, 200), text };
   if (text) return { type: 'text', text };
-  const media = (activity.attachments ?? []).map(mediaOf).find((m) => m !== undefined);
+  const attachments: unknown[] = Array.isArray(activity.attachments) ? activity.attachments : [];
+  const media = attachments.map(mediaOf).find((m) => m !== undefined);
   return media ? { type: 'media', media } : undefined;
 }
 
-/** A file or picture; cards (`application/vnd.microsoft.*`) and Teams' HTML copy of the text are not media. */
-function mediaOf(a: Attachment): MediaRef | undefined {
-  if (!nonEmpty(a.contentUrl) || a.contentType.startsWith('application/vnd.microsoft.') || a.contentType === 'text/html') return undefined;
+/**
+ * The text without the first `<at>` mention of the bot. botbuilder's `TurnContext.removeRecipientMention`
+ * does the same but throws on an entity without `type` or `mentioned`, which would make a
+ * malformed activity a 500 (retried by the channel) instead of a message.
+ */
+function withoutBotMention(text: string, activity: Activity): string {
+  const entities: unknown[] = Array.isArray(activity.entities) ? activity.entities : [];
+  const mention = entities.find((e): e is { text: string } => {
+    const m = e as { type?: unknown; text?: unknown; mentioned?: { id?: unknown } } | null;
+    return typeof m?.type === 'string' && m.type.toLowerCase() === 'mention' && m.mentioned?.id === activity.recipient.id && nonEmpty(m.text);
+  });
+  return mention ? text.replace(mention.text, '') : text;
+}
+
+/** A file or picture; cards (`application/vnd.microsoft.*`), Teams' HTML copy of the text and anything malformed are not media. */
+function mediaOf(attachment: unknown): MediaRef | undefined {
+  const a = attachment as { contentType?: unknown; contentUrl?: unknown; name?: unknown } | null;
+  if (!a || !nonEmpty(a.contentUrl) || !nonEmpty(a.contentType)) return undefined;
+  if (a.contentType.startsWith('application/vnd.microsoft.') || a.contentType === 'text/html') return undefined;
   const type = a.contentType.split('/')[0];
   const kind = type === 'image' ? 'image' : type === 'audio' ? 'audio' : type === 'video' ? 'video' : 'document';
-  return { kind, ref: a.contentUrl, mimeType: a.contentType, ...(a.name ? { name: a.name } : {}) };
+  return { kind, ref: a.contentUrl, mimeType: a.contentType, ...(nonEmpty(a.name) ? { name: a.name } : {}) };
 }

@@ -14,7 +14,7 @@ export { botFrameworkAccountSchema };
 
 /**
  * What Bot Framework channels show in common (README.md has the per-channel limits): text cut
- * at 4000 characters, well under Teams' ~28 KB message size; up to 10 suggested actions (an
+ * at 4000 characters, well under the message size Teams refuses with 413; up to 10 suggested actions (an
  * account may lower it, e.g. 3 for Teams) with labels up to 50 characters.
  */
 export const botFrameworkCapabilities: ChannelCapabilities = {

@@ -42,6 +42,7 @@ export function createMessengerAdapter(accounts: ChannelAccount[]): ChannelAdapt
       if (!ctx.http) return;
       mountMetaWebhook(ctx.http, {
         path: '/channels/messenger/:account/webhook',
+        logger: ctx.logger,
         account: (id) => byAccount.get(id)?.config,
         handle: async (raw, config) => {
           const batch = parseBatch(parseJsonBody(raw));

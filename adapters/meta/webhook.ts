@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { HttpRouter } from '../../core/http/router.js';
 import { requireMetaSignature, metaSignatureHeader } from './signature.js';
 import { answerVerification } from './verification.js';
@@ -15,9 +16,13 @@ export interface MetaWebhookSecrets {
  */
 export function mountMetaWebhook<A extends MetaWebhookSecrets>(
   http: HttpRouter,
-  options: { path: string; account(id: string): A | undefined; handle(body: Buffer, account: A): Promise<void> },
+  options: { path: string; logger: Logger; account(id: string): A | undefined; handle(body: Buffer, account: A): Promise<void> },
 ): void {
-  http.get(options.path, async (req) => answerVerification(req, options.account(req.params.account ?? '')?.verifyToken));
+  http.get(options.path, async (req) =>
+    answerVerification(req, options.account(req.params.account ?? '')?.verifyToken, (reason) =>
+      options.logger.warn({ path: options.path, account: req.params.account, status: 403, reason }, 'webhook verification refused'),
+    ),
+  );
   http.post(options.path, async (req) => {
     const account = options.account(req.params.account ?? '');
     requireMetaSignature(req.rawBody, account?.appSecret, req.headers[metaSignatureHeader]);

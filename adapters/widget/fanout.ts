@@ -14,6 +14,20 @@ export function visitorKey(a: { workspace: string; account: string; user: string
   return `${a.workspace}/${a.account}/${a.user}`;
 }
 
+/**
+ * Unsent bytes one socket may hold. A visitor that stops reading (while asking for history, say)
+ * would otherwise make the hub buffer for it without end; dropped, an honest client reconnects
+ * and catches up with `sync`, so nothing is lost.
+ */
+const maxBufferedBytes = 1024 * 1024;
+
+/** Writes one frame to an open socket, or drops a socket that has stopped reading. */
+export function write(ws: WebSocket, data: string): void {
+  if (ws.readyState !== 1) return;
+  if (ws.bufferedAmount > maxBufferedBytes) return void ws.terminate();
+  ws.send(data);
+}
+
 export class Fanout {
   private readonly local = new Map<string, Set<WebSocket>>();
   private subscriber: Redis | undefined;
@@ -33,7 +47,7 @@ export class Fanout {
       const sockets = this.local.get(payload.slice(0, cut));
       if (!sockets) return;
       const frame = payload.slice(cut + 1);
-      for (const ws of sockets) if (ws.readyState === 1) ws.send(frame);
+      for (const ws of sockets) write(ws, frame);
     });
     await subscriber.subscribe(this.channel);
   }

@@ -14,6 +14,7 @@ export async function replyFrame(message: OutboundMessage, ctx: AdapterContext):
     m: {
       id: message.id,
       order: message.order,
+      conv: message.conversationId,
       dir: 'out',
       sender: message.sender,
       text: message.text,

@@ -8,6 +8,8 @@ import type { Choice, FormSpec } from '../../core/message.js';
 /** A client-generated id (a UUID): the message's platform id, so a resend after a reconnect is deduped by the core. */
 const clientId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'expected an id of 8 to 64 letters, digits, "-" or "_"');
 const fieldValue = z.string().max(2000);
+/** A conversation's id as the hub names it in `history` and `msg` frames. */
+const conversationId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 
 export const clientFrameSchema = z.discriminatedUnion('t', [
   z.strictObject({ t: z.literal('msg'), id: clientId, text: z.string().trim().min(1).max(4000) }),
@@ -21,8 +23,12 @@ export const clientFrameSchema = z.discriminatedUnion('t', [
   }),
   /** The notice was shown (granted: true), or the marketing checkbox was ticked or withdrawn. */
   z.strictObject({ t: z.literal('consent'), id: clientId, purpose: z.enum(['notice', 'marketing']), granted: z.boolean() }),
-  /** Catch up: everything of the open conversation after position `after` (a message's `order`). */
-  z.strictObject({ t: z.literal('sync'), after: z.number().int().min(-1).max(Number.MAX_SAFE_INTEGER) }),
+  /**
+   * Catch up: everything of the open conversation after position `after` (a message's `order`).
+   * `conv` is the conversation those positions belong to: when another one is open now (the old one
+   * was closed meanwhile), positions start again, so the hub sends the new one from its start.
+   */
+  z.strictObject({ t: z.literal('sync'), after: z.number().int().min(-1).max(Number.MAX_SAFE_INTEGER), conv: conversationId.optional() }),
 ]);
 export type ClientFrame = z.infer<typeof clientFrameSchema>;
 
@@ -31,6 +37,8 @@ export interface WireMessage {
   id: string;
   /** Position in the conversation; absent on the echo of a visitor's own message before the hub routed it. */
   order?: number;
+  /** The conversation `order` counts in (a new conversation starts counting again). */
+  conv?: string;
   dir: 'in' | 'out';
   sender: 'contact' | 'bot' | 'agent' | 'system';
   /** For the visitor's own messages: the client id it was sent with. */
@@ -46,7 +54,8 @@ export type WireStatus = 'none' | 'bot' | 'waiting' | 'agent' | 'closed';
 
 export type ServerFrame =
   | { t: 'hello'; visitor: string; config: WidgetClientConfig }
-  | { t: 'history'; messages: WireMessage[]; status: WireStatus; more: boolean }
+  /** `more`: the page was full, ask again after its last message. `conv`: the open conversation. */
+  | { t: 'history'; messages: WireMessage[]; status: WireStatus; more: boolean; conv?: string }
   | { t: 'msg'; m: WireMessage; status?: WireStatus }
   | { t: 'ack'; id: string }
   | { t: 'error'; code: 'invalid' | 'rate_limited' | 'internal'; message: string; id?: string; retryAfterMs?: number };

@@ -11,7 +11,8 @@ import type { Address, InboundContent, InboundMessage } from '../../core/message
 import type { HistoryEntry } from '../../core/history.js';
 import type { WidgetAccountConfig } from './config.js';
 import { noticeAsShown } from './client-config.js';
-import { visitorKey, type Fanout } from './fanout.js';
+import { visitorKey, write, type Fanout } from './fanout.js';
+import { checkOwnForm } from './own-forms.js';
 import { clientFrameSchema, type ClientFrame, type ServerFrame, type WireMessage, type WireStatus } from './protocol.js';
 import type { VisitorRateLimiter } from './rate.js';
 
@@ -29,14 +30,15 @@ const maxRefusedInARow = 50;
 const historyPage = 200;
 
 function send(ws: WebSocket, frame: ServerFrame): void {
-  if (ws.readyState === 1) ws.send(JSON.stringify(frame));
+  write(ws, JSON.stringify(frame));
 }
 
-/** A stored message as the widget shows it. */
-export function toWire(e: HistoryEntry): WireMessage {
+/** A stored message of conversation `conv` as the widget shows it. */
+export function toWire(e: HistoryEntry, conv?: string): WireMessage {
   return {
     id: e.id,
     order: e.order,
+    ...(conv ? { conv } : {}),
     dir: e.direction,
     sender: e.sender,
     ...(e.platformId ? { cid: e.platformId } : {}),
@@ -63,9 +65,9 @@ export function runSession(ws: WebSocket, address: Address, proof: { userAgent?:
   });
 
   async function handle(data: RawData, isBinary: boolean): Promise<void> {
-    const frame = parse(data, isBinary);
-    if (!frame) return;
-    // Every frame costs a token: history look-ups and consent writes are work for the store too.
+    const json = decode(data, isBinary);
+    // Every frame costs a token, malformed ones too (each is a log line): history look-ups and
+    // consent writes are work for the store as well.
     const waitMs = deps.limiter.take(key);
     if (waitMs > 0) {
       if (++refused >= maxRefusedInARow) {
@@ -73,13 +75,22 @@ export function runSession(ws: WebSocket, address: Address, proof: { userAgent?:
         ws.close(1008, 'rate limit');
         return;
       }
-      send(ws, { t: 'error', code: 'rate_limited', message: 'too many messages', ...(frame.t === 'sync' ? {} : { id: frame.id }), retryAfterMs: waitMs });
+      const id = idOf(json);
+      send(ws, { t: 'error', code: 'rate_limited', message: 'too many messages', ...(id ? { id } : {}), retryAfterMs: waitMs });
       return;
     }
     refused = 0;
-    if (frame.t === 'sync') return sync(frame.after);
+    const frame = parse(json);
+    if (!frame) return;
+    if (frame.t === 'sync') return sync(frame.after, frame.conv);
     if (frame.t === 'consent') return consent(frame);
-    const message: InboundMessage = { platformId: frame.id, address, receivedAt: new Date().toISOString(), content: content(frame) };
+    const body = content(frame);
+    if (typeof body === 'string') {
+      logger.warn({ account: address.account, form: frame.t === 'form' ? frame.form : undefined, reason: body }, 'widget form refused');
+      send(ws, { t: 'error', code: 'invalid', message: body, id: frame.id });
+      return;
+    }
+    const message: InboundMessage = { platformId: frame.id, address, receivedAt: new Date().toISOString(), content: body };
     await ctx.receive([message]);
     send(ws, { t: 'ack', id: frame.id });
     // The visitor's other tabs show it too (the client drops the copy it already has by `cid`).
@@ -87,12 +98,17 @@ export function runSession(ws: WebSocket, address: Address, proof: { userAgent?:
     await fanout.publish(key, { t: 'msg', m: echo });
   }
 
-  function parse(data: RawData, isBinary: boolean): ClientFrame | undefined {
-    let json: unknown;
+  /** The frame's JSON, or the `invalid` marker for one that is not JSON text. */
+  function decode(data: RawData, isBinary: boolean): unknown {
     try {
-      if (isBinary) throw new Error('binary frame');
-      json = JSON.parse(data.toString());
+      return isBinary ? invalid : JSON.parse(data.toString());
     } catch {
+      return invalid;
+    }
+  }
+
+  function parse(json: unknown): ClientFrame | undefined {
+    if (json === invalid) {
       logger.warn({ account: address.account }, 'widget frame is not JSON text');
       send(ws, { t: 'error', code: 'invalid', message: 'expected a JSON text frame' });
       return undefined;
@@ -102,36 +118,48 @@ export function runSession(ws: WebSocket, address: Address, proof: { userAgent?:
       const first = parsed.error.issues[0]!;
       const message = `${first.path.length ? `"${first.path.join('.')}": ` : ''}${first.message}`;
       logger.warn({ account: address.account, reason: message }, 'widget frame refused');
-      const id = typeof (json as { id?: unknown })?.id === 'string' ? String((json as { id: string }).id).slice(0, 64) : undefined;
+      const id = idOf(json);
       send(ws, { t: 'error', code: 'invalid', message, ...(id ? { id } : {}) });
       return undefined;
     }
     return parsed.data;
   }
 
-  function content(frame: Extract<ClientFrame, { t: 'msg' | 'choice' | 'form' }>): InboundContent {
+  /** What the visitor sent, or why a form of the widget's own is refused. */
+  function content(frame: Extract<ClientFrame, { t: 'msg' | 'choice' | 'form' }>): InboundContent | string {
     if (frame.t === 'msg') return { type: 'text', text: frame.text };
     if (frame.t === 'choice') return { type: 'choice', choiceId: frame.choice, ...(frame.text ? { text: frame.text } : {}) };
-    const own = frame.form === 'prechat' || frame.form === 'offline';
-    // The widget's own forms: the checkbox text is the account's, whatever the client says it showed.
-    const consentText = own ? deps.config.marketing?.text : frame.consent?.text;
-    const consent = frame.consent && consentText ? { purpose: frame.consent.purpose, granted: frame.consent.granted, text: consentText } : undefined;
-    return { type: 'form', form: frame.form, fields: frame.fields, ...(consent ? { consent } : {}) };
+    if (frame.form !== 'prechat' && frame.form !== 'offline') {
+      // A flow's form: the flow checks the fields and records its checkbox with its own text.
+      const consent = frame.consent ? { purpose: frame.consent.purpose, granted: frame.consent.granted, text: frame.consent.text ?? '' } : undefined;
+      return { type: 'form', form: frame.form, fields: frame.fields, ...(consent ? { consent } : {}) };
+    }
+    if (frame.form === 'prechat' && !deps.config.prechat.enabled) return 'this widget has no pre-chat form';
+    const checked = checkOwnForm(frame.form === 'prechat' ? deps.config.prechat.fields : deps.config.offline.fields, frame.fields);
+    if (!checked.ok) return checked.reason;
+    // The widget's own checkbox is the account's marketing one, whatever the client says it showed.
+    const marketing = deps.config.marketing;
+    const consent = frame.consent && marketing ? { purpose: 'marketing', granted: frame.consent.granted, text: marketing.text } : undefined;
+    return { type: 'form', form: frame.form, fields: checked.fields, ...(consent ? { consent } : {}) };
   }
 
-  async function sync(after: number): Promise<void> {
-    const [entries, open] = await Promise.all([ctx.history(address, { after, limit: historyPage }), ctx.conversation(address)]);
+  async function sync(after: number, conv: string | undefined): Promise<void> {
+    const open = await ctx.conversation(address);
+    // The client's positions count in a conversation that has since been closed: the open one is new to it.
+    const from = conv && open && open.id !== conv ? -1 : after;
+    const entries = await ctx.history(address, { after: from, limit: historyPage });
     const status: WireStatus = open?.status ?? 'none';
-    send(ws, { t: 'history', messages: entries.map(toWire), status, more: entries.length === historyPage });
+    send(ws, { t: 'history', messages: entries.map((e) => toWire(e, open?.id)), status, more: entries.length === historyPage, ...(open ? { conv: open.id } : {}) });
   }
 
   async function consent(frame: Extract<ClientFrame, { t: 'consent' }>): Promise<void> {
     const evidence = { key: frame.id, ...(proof.userAgent ? { userAgent: proof.userAgent } : {}), ...(proof.ip ? { ip: proof.ip } : {}) };
     if (frame.purpose === 'notice') {
       const notice = deps.workspace.privacy.notice;
-      // Only "shown" is meaningful for the notice: it informs, it asks nothing.
+      // Only "shown" is meaningful for the notice: it informs, it asks nothing. Keyed by its version,
+      // so showing it again (a reload before "Continue", another tab) records it once per visitor.
       if (notice && frame.granted) {
-        await ctx.consent({ address, purpose: 'notice', granted: true, textVersion: notice.version, text: noticeAsShown(deps.workspace), evidence: { source: 'widget-notice', ...evidence } });
+        await ctx.consent({ address, purpose: 'notice', granted: true, textVersion: notice.version, text: noticeAsShown(deps.workspace), evidence: { source: 'widget-notice', ...evidence, key: `notice:${notice.version}` } });
       }
     } else {
       const marketing = deps.config.marketing;
@@ -148,6 +176,15 @@ export function runSession(ws: WebSocket, address: Address, proof: { userAgent?:
     }
     send(ws, { t: 'ack', id: frame.id });
   }
+}
+
+/** Marks a frame that is not JSON text. */
+const invalid = Symbol('invalid');
+
+/** A frame's client id, to answer it by (only ever sent back to the socket it came from). */
+function idOf(json: unknown): string | undefined {
+  const id = typeof json === 'object' && json !== null ? (json as { id?: unknown }).id : undefined;
+  return typeof id === 'string' && id ? id.slice(0, 64) : undefined;
 }
 
 /** The parts of an inbound message the other tabs show. */

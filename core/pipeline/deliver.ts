@@ -20,6 +20,8 @@ export interface DeliverOptions {
   rates: OutboundRateLimiter;
   /** `channel/account` → the account's own limits (config `rateLimit`), lowering the channel's defaults. */
   accountLimits: ReadonlyMap<string, RateLimits>;
+  /** `workspace/channel/account` of every configured account. */
+  configuredAccounts: ReadonlySet<string>;
   metrics: Metrics;
   logger: Logger;
 }
@@ -90,6 +92,10 @@ export async function deliver(options: DeliverOptions, job: Job<OutboundJob>, to
   };
 
   try {
+    // A reply queued before its account was removed from the config can never go: fail it for good, not after every retry.
+    if (!options.configuredAccounts.has(`${workspace}/${message.channel}/${message.account}`)) {
+      throw new ChannelApiError({ message: `${message.channel} account "${message.account}" is no longer configured for workspace "${workspace}"`, platformCode: 'account_not_configured', retryable: false });
+    }
     const result = await adapter.send(outbound);
     // Delivered: from here on a failure must not fail the job, or the retry would send it again.
     await persistently(() =>

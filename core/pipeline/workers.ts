@@ -38,9 +38,13 @@ export function startWorkers(options: WorkerOptions): Worker[] {
   const holds = new ConversationHolds(redis, config.redis.prefix);
   const rates = new OutboundRateLimiter(redis, config.redis.prefix);
   const accountLimits = new Map<string, RateLimits>();
+  const configuredAccounts = new Set<string>();
   for (const ws of config.workspaces) {
     for (const [channel, accounts] of Object.entries(ws.channels)) {
-      for (const a of accounts) if (a.rateLimit) accountLimits.set(`${channel}/${a.account}`, a.rateLimit);
+      for (const a of accounts) {
+        configuredAccounts.add(`${ws.id}/${channel}/${a.account}`);
+        if (a.rateLimit) accountLimits.set(`${channel}/${a.account}`, a.rateLimit);
+      }
     }
   }
   const shards = Array.from({ length: config.pipeline.shards }, (_, shard) => shard);
@@ -49,7 +53,7 @@ export function startWorkers(options: WorkerOptions): Worker[] {
   const inbound = shards.map((shard) => new Worker<InboundMessage | IdleJob>(inboundQueueName(shard), (job) => route(options, job), common));
   const outbound = shards.map(
     (shard) =>
-      new Worker<OutboundJob>(outboundQueueName(shard), (job, token) => deliver({ ...options, holds, rates, accountLimits }, job, token), {
+      new Worker<OutboundJob>(outboundQueueName(shard), (job, token) => deliver({ ...options, holds, rates, accountLimits, configuredAccounts }, job, token), {
         ...common,
         settings: {
           // Exponential, unless the platform said how long to wait (429 Retry-After).

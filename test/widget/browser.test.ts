@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { close } from '../../core/conversations.js';
 import type { Hub } from '../../core/hub.js';
 import { ConsentEvent } from '../../core/store/consent.js';
 import { Lead } from '../../core/store/lead.js';
@@ -143,6 +144,28 @@ describe('the widget in Chromium', () => {
     expect(stored.filter((m) => m.text === 'are you still there?')).toHaveLength(1);
     expect(stored.filter((m) => m.text === 'No, thanks')).toHaveLength(1);
     await page.screenshot({ path: `${artifacts}/6-after-drop.png` });
+
+    // While this page is cut off, the conversation is closed and the visitor goes on in another
+    // browser window (same visitor id, direct to the hub): the new conversation counts its
+    // positions from the start again, and this page still catches up on it once back online.
+    await close(workspace, String(leads[0]!.conversation));
+    net.cut();
+    await expect.poll(() => widget(page).locator('.sb-status').textContent(), { timeout: 15_000 }).toBe('Reconnecting…');
+    const state = await context.storageState();
+    const direct = `http://127.0.0.1:${port}`;
+    const other = await browser.newContext({ storageState: { cookies: [], origins: state.origins.map((o) => ({ ...o, origin: direct })) } });
+    const tab = await other.newPage();
+    await tab.goto(`${direct}/demo/delivery`);
+    const otherInput = widget(tab).getByRole('textbox', { name: 'Write a message…' });
+    await otherInput.fill('back again');
+    await otherInput.press('Enter');
+    await waitForText(tab, "Hi Ada! I'm the Demo Shop assistant.");
+    net.restore();
+    const welcome = "Hi Ada! I'm the Demo Shop assistant. What can I do for you?";
+    await eventually(async () => (await texts(page)).slice(-2).join(' | ') === `back again | ${welcome}`, 30_000, 'the new conversation after reconnect');
+    expect((await texts(page)).filter((t) => t === 'back again')).toHaveLength(1);
+    await other.close();
+
     // The demo page's strict CSP let the widget run without a single violation.
     expect(problems.filter((p) => !/ERR_CONNECTION|WebSocket connection/.test(p))).toEqual([]);
     await context.close();

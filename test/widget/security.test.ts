@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { close } from '../../core/conversations.js';
 import type { Hub } from '../../core/hub.js';
 import { ConsentEvent } from '../../core/store/consent.js';
+import { Lead } from '../../core/store/lead.js';
 import { Message } from '../../core/store/message.js';
 import { cleanup, eventually, type TestEnv } from '../helpers/hub.js';
 import { freePort, handshakeStatus, startWidgetHub, tokenFor, WidgetClient, widgetEnv, workspace } from './helpers.js';
@@ -88,6 +90,33 @@ describe('widget frames', () => {
     client.close();
   });
 
+  it('counts malformed frames against the limit too: a flood of garbage is cut off', async () => {
+    const client = await new WidgetClient(url).open();
+    const closed = client.closed();
+    for (let i = 0; i < 80; i++) client.ws.send('not json');
+    expect((await closed).code).toBe(1008);
+    expect(client.frames.filter((f) => f.t === 'error' && f.code === 'invalid').length).toBeLessThanOrEqual(6);
+  });
+
+  it("checks the widget's own forms again on the hub: a crafted one is refused, unknown fields and a made-up consent are dropped", async () => {
+    const client = await new WidgetClient(url).open();
+    const answer = async (frame: Record<string, unknown>) => {
+      client.send(frame);
+      await client.until(() => client.frames.some((f) => (f.t === 'ack' || f.t === 'error') && f.id === frame.id), 'answer');
+      return client.frames.find((f) => (f.t === 'ack' || f.t === 'error') && f.id === frame.id);
+    };
+    const email = `eve.${randomUUID()}@example.com`;
+    expect(await answer({ t: 'form', id: randomUUID(), form: 'offline', fields: { name: 'Eve', email: 'not-an-address' } })).toMatchObject({ t: 'error', code: 'invalid' });
+    expect(await answer({ t: 'form', id: randomUUID(), form: 'prechat', fields: { email } })).toMatchObject({ t: 'error', code: 'invalid' }); // no pre-chat form here
+    const good = { t: 'form', id: randomUUID(), form: 'offline', fields: { email, message: 'call me', role: 'admin' }, consent: { purpose: 'profiling', granted: true, text: 'I agree to anything.' } };
+    expect(await answer(good)).toMatchObject({ t: 'ack' });
+    await eventually(async () => (await Lead.countDocuments({ workspace, 'fields.email': email })) === 1, 10_000, 'lead');
+    const lead = await Lead.findOne({ workspace, 'fields.email': email }).lean();
+    expect(lead?.fields).toEqual({ email, message: 'call me' });
+    expect(lead?.consent).toMatchObject({ purpose: 'marketing', granted: true, text: 'Send me news and offers.' });
+    client.close();
+  });
+
   it('records the notice and marketing consent with a coarse user agent and no IP; withdrawing is one frame', async () => {
     const client = await new WidgetClient(url).open();
     const user = idOf(client.visitor!);
@@ -102,6 +131,9 @@ describe('widget frames', () => {
     }
     client.send(frames[0]!); // a resend after a reconnect records nothing twice
     await client.until(() => client.frames.filter((x) => x.t === 'ack' && x.id === frames[0]!.id).length === 2, 'second ack');
+    const again = randomUUID(); // the notice shown again (a reload before "Continue", another tab): still once
+    client.send({ t: 'consent', id: again, purpose: 'notice', granted: true });
+    await client.until(() => client.frames.some((x) => x.t === 'ack' && x.id === again), 'ack of the notice shown again');
     const events = await ConsentEvent.find({ workspace, channel: 'widget', user }).sort({ at: 1 }).lean();
     expect(events.map((e) => [e.purpose, e.granted, e.textVersion, e.evidence?.source, e.evidence?.userAgent, e.evidence?.ip])).toEqual([
       ['notice', true, 'n1', 'widget-notice', 'Chrome/Linux', undefined],
@@ -110,5 +142,25 @@ describe('widget frames', () => {
     ]);
     expect(events[0]!.text).toBe('We keep what you write to answer you. See our https://shop.example/privacy.');
     client.close();
+  });
+});
+
+describe('widget catch-up', () => {
+  it('after the conversation was closed and a new one opened, a sync from the old one gets the new one from its start', async () => {
+    const tab = await new WidgetClient(url).open();
+    await tab.sendText('first conversation');
+    await tab.until(() => tab.replies().length === 1, 'first reply');
+    const old = tab.replies()[0]!;
+    await close(workspace, old.conv!);
+    await tab.sendText('second conversation');
+    await tab.until(() => tab.replies().length === 2, 'second reply');
+    // The new conversation counts positions from the start again: "after" alone would skip it.
+    expect(tab.replies()[1]).toMatchObject({ order: old.order });
+    expect(tab.replies()[1]!.conv).not.toBe(old.conv);
+    tab.send({ t: 'sync', after: old.order, conv: old.conv });
+    await tab.until(() => tab.frames.some((f) => f.t === 'history'), 'history');
+    const history = tab.frames.find((f) => f.t === 'history');
+    expect(history?.t === 'history' && history.messages.map((m) => m.text)).toEqual(['second conversation', 'Thanks, noted.']);
+    tab.close();
   });
 });

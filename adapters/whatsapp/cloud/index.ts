@@ -37,8 +37,8 @@ export const cloudTransport: WhatsAppTransportDefinition = {
     let prefix = 'switchboard';
     const key = (account: string, user: string) => `${prefix}:whatsapp:reopen:${encodeURIComponent(account)}:${encodeURIComponent(user)}`;
     const reopen: ReopenGuard = {
-      recently: async (account, user) => (redis ? (await redis.exists(key(account, user))) === 1 : false),
-      remember: async (account, user) => void (await redis?.set(key(account, user), '1', 'EX', 24 * 3600)),
+      claim: async (account, user) => (redis ? (await redis.set(key(account, user), '1', 'EX', 24 * 3600, 'NX')) === 'OK' : true),
+      release: async (account, user) => void (await redis?.del(key(account, user))),
     };
 
     return {
@@ -50,6 +50,7 @@ export const cloudTransport: WhatsAppTransportDefinition = {
         if (!ctx.http) return;
         mountMetaWebhook(ctx.http, {
           path: '/channels/whatsapp/:account/webhook',
+          logger: ctx.logger,
           // The web transport's accounts have no webhook: only ours answer here.
           account: (id) => byAccount.get(id)?.config,
           handle: async (raw, config) => {

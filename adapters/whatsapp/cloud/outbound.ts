@@ -15,7 +15,7 @@ import type { CloudAccountConfig } from './config.js';
 /** The customer-service window (https://developers.facebook.com/docs/whatsapp/cloud-api/guides/send-messages#customer-service-windows). */
 export const serviceWindowHours = 24;
 
-const limits = { buttons: 3, buttonTitle: 20, buttonId: 256, buttonBody: 1024, rows: 10, rowTitle: 24, rowId: 200, listBody: 4096 };
+const limits = { text: 4096, buttons: 3, buttonTitle: 20, buttonId: 256, buttonBody: 1024, rows: 10, rowTitle: 24, rowId: 200, listBody: 4096 };
 
 /** The message object of one reply (without `messaging_product` and `to`). */
 export function renderContent(message: OutboundMessage, listButton: string): Record<string, unknown> {
@@ -39,15 +39,23 @@ export function renderContent(message: OutboundMessage, listButton: string): Rec
   return { type: 'text', text: { body: choices.length ? withNumbers(message.text, choices) : message.text, preview_url: false } };
 }
 
+/** The text with the numbered choices after it; the text is shortened (the choices never) so the whole stays within 4096. */
 function withNumbers(text: string, choices: Choice[]): string {
-  return `${text}\n\n${choices.map((c, i) => `${i + 1}. ${c.label}`).join('\n')}`;
+  const list = `\n\n${choices.map((c, i) => `${i + 1}. ${c.label}`).join('\n')}`;
+  const room = limits.text - [...list].length;
+  const chars = [...text];
+  return `${chars.length <= room ? text : `${chars.slice(0, Math.max(0, room - 1)).join('')}…`}${list}`;
 }
 
 /** What one account's sends need besides its config: at most one reopen template per contact and day. */
 export interface ReopenGuard {
-  /** True when this contact was sent the reopen template in the last 24 hours. */
-  recently(account: string, user: string): Promise<boolean>;
-  remember(account: string, user: string): Promise<void>;
+  /**
+   * Reserves this contact's reopen template for the next 24 hours; false when it is already
+   * reserved. Claimed before sending, so a retry after a lost answer cannot send it twice.
+   */
+  claim(account: string, user: string): Promise<boolean>;
+  /** Gives the reservation back (the template was not sent). */
+  release(account: string, user: string): Promise<void>;
 }
 
 /** Sends one reply; returns its WhatsApp message id (`wamid…`), which delivery statuses refer to. */
@@ -58,9 +66,13 @@ export async function sendReply(account: CloudAccountConfig, message: OutboundMe
     const ago = hours < 48 ? `${Math.floor(hours)} hours` : `${Math.floor(hours / 24)} days`;
     let what = 'outside it WhatsApp only delivers approved templates, and no "templates.reopen" is configured for this account';
     if (template && message.sender === 'agent') {
-      if (!(await reopen.recently(account.account, message.address.user))) {
-        await post(account, message.address.user, { type: 'template', template: { name: template.name, language: { code: template.language } } });
-        await reopen.remember(account.account, message.address.user);
+      if (await reopen.claim(account.account, message.address.user)) {
+        try {
+          await post(account, message.address.user, { type: 'template', template: { name: template.name, language: { code: template.language } } });
+        } catch (err) {
+          await reopen.release(account.account, message.address.user).catch(() => undefined);
+          throw err; // the agent's reply is retried (or fails) as Graph's error says, and the template with it
+        }
       }
       what = `the approved template "${template.name}" was sent instead, inviting the contact to write again; send this reply once they have`;
     } else if (template) {

@@ -17,6 +17,12 @@ const messageSchema = z.looseObject({
 
 /** whatsapp-web.js `MessageTypes` that carry a file, and what they are to us. */
 const mediaKinds: Record<string, MediaRef['kind']> = { image: 'image', video: 'video', audio: 'audio', ptt: 'audio', document: 'document', sticker: 'sticker' };
+/**
+ * Types whose `body` is what the person typed or tapped. Other kinds put something else there
+ * (a location's JPEG thumbnail as base64, a contact card's vCard, a poll's name), which a flow
+ * must not take for an answer.
+ */
+const textKinds = new Set(['chat', 'buttons_response', 'list_response', 'template_button_reply']);
 
 export type ParsedEvent =
   | { kind: 'message'; message: InboundMessage }
@@ -52,10 +58,10 @@ export function parseMessageEvent(raw: unknown, address: { workspace: string; ac
     // The bytes stay on WhatsApp: the message id is what `downloadMedia` needs later.
     const media: MediaRef = { kind: mediaKind, ref: m.id._serialized, mimeType: m._data?.mimetype, name: m._data?.filename };
     content = { type: 'media', media, ...(text ? { text } : {}) };
-  } else if (text) {
+  } else if (text && textKinds.has(m.type)) {
     content = { type: 'text', text };
   } else {
-    return { kind: 'skipped', reason: `no text in a "${m.type}" message` };
+    return { kind: 'skipped', reason: `no typed text in a "${m.type}" message` };
   }
   const name = m._data?.notifyName ?? m.notifyName;
   return {

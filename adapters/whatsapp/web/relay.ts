@@ -66,12 +66,21 @@ export class SendRelay {
       this.pending.set(requestId, { resolve, reject, timer });
     });
     const wire: Wire = { ...request, requestId, replyTo: this.id };
-    const receivers = await this.pub!.publish(this.sendChannel(account), JSON.stringify(wire));
-    if (receivers === 0) {
-      const waiting = this.pending.get(requestId);
-      clearTimeout(waiting?.timer);
+    const forget = () => {
+      clearTimeout(this.pending.get(requestId)?.timer);
       this.pending.delete(requestId);
       answer.catch(() => undefined);
+    };
+    let receivers: number;
+    try {
+      receivers = await this.pub!.publish(this.sendChannel(account), JSON.stringify(wire));
+    } catch (err) {
+      // Without this the timer would later reject a promise nobody awaits (an unhandled rejection).
+      forget();
+      throw new ChannelApiError({ message: `WhatsApp Web relay unavailable: ${(err as Error).message}`, platformCode: 'RELAY_UNAVAILABLE', retryable: true });
+    }
+    if (receivers === 0) {
+      forget();
       throw new ChannelApiError({ message: `no hub process holds the WhatsApp Web session of "${account}" (is a web process running?)`, platformCode: 'SESSION_NOT_HELD', retryable: true });
     }
     return answer;

@@ -6,7 +6,7 @@
  */
 
 /**
- * @param {{ url: string, storage: ReturnType<typeof import('./storage.js').storageFor>, lastOrder: () => number,
+ * @param {{ url: string, storage: ReturnType<typeof import('./storage.js').storageFor>, position: () => { after: number, conv?: string },
  *   onFrame: (frame: any) => void, onState: (connected: boolean) => void }} options
  */
 export function connect(options) {
@@ -26,7 +26,7 @@ export function connect(options) {
     socket.onopen = () => {
       attempts = 0;
       options.onState(true);
-      socket.send(JSON.stringify({ t: 'sync', after: options.lastOrder() }));
+      socket.send(JSON.stringify({ t: 'sync', ...options.position() }));
       for (const frame of outbox) socket.send(JSON.stringify(frame));
     };
     socket.onmessage = (event) => {

@@ -50,13 +50,13 @@ function boot() {
   }
 
   function refresh() {
-    view?.render(store.list(), { status, connected });
+    view?.render(store.list(), { status, connected, conv: store.position().conv });
   }
 
   const socket = connect({
     url,
     storage,
-    lastOrder: () => store.lastOrder(),
+    position: () => store.position(),
     onState(on) {
       connected = on;
       refresh();
@@ -82,6 +82,8 @@ function boot() {
         case 'history':
           for (const m of frame.messages) store.add(m);
           status = frame.status;
+          // A long conversation comes in pages: ask for the next one after what just arrived.
+          if (frame.more) socket.send({ t: 'sync', ...store.position() });
           break;
         case 'msg':
           if (store.add(frame.m) && frame.m.dir === 'out') {

@@ -10,6 +10,13 @@ import { renderForm } from './forms.js';
 import { beep } from './sound.js';
 import { css } from './styles.js';
 
+/** @param {string | null} value @returns {{ order: number, conv?: string }} */
+function parseSeen(value) {
+  const [order, conv] = (value ?? '').split(':');
+  const n = Number(order);
+  return { order: order && Number.isFinite(n) ? n : -1, ...(conv ? { conv } : {}) };
+}
+
 /**
  * @param {{ config: any, storage: ReturnType<typeof import('./storage.js').storageFor>,
  *   send: (text: string) => void, choose: (c: { id: string, label: string }) => void,
@@ -63,9 +70,11 @@ export function createView(options) {
   const lastValues = {};
   let open = false;
   let unread = 0;
-  let seen = Number(storage.get('seen') ?? -1);
+  /** The last reply seen: its conversation and position (stored as `order:conv`). */
+  let seen = parseSeen(storage.get('seen'));
   /** @type {any[]} */
   let messages = [];
+  /** @type {{ status: string, connected: boolean, conv?: string }} */
   let state = { status: 'none', connected: false };
   /** @type {string | undefined} */
   let extraShown;
@@ -91,9 +100,14 @@ export function createView(options) {
     }
   }
 
+  /** Positions count per conversation: only the current one's replies can be unread. */
+  const seenIn = (/** @type {string | undefined} */ conv) => (seen.conv === conv ? seen.order : -1);
+
   function markSeen() {
-    for (const m of messages) if (m.order !== undefined && m.order > seen) seen = m.order;
-    storage.set('seen', String(seen));
+    let order = seenIn(state.conv);
+    for (const m of messages) if (m.conv === state.conv && m.order !== undefined && m.order > order) order = m.order;
+    seen = { order, conv: state.conv };
+    storage.set('seen', state.conv ? `${order}:${state.conv}` : String(order));
     unread = 0;
     badge.hidden = true;
   }
@@ -189,7 +203,7 @@ export function createView(options) {
     return el;
   }
 
-  /** @param {any[]} all @param {{ status: string, connected: boolean }} now */
+  /** @param {any[]} all @param {{ status: string, connected: boolean, conv?: string }} now */
   function render(all, now) {
     messages = all;
     state = now;
@@ -218,7 +232,7 @@ export function createView(options) {
       markSeen();
       log.scrollTop = log.scrollHeight;
     } else {
-      unread = messages.filter((m) => m.dir === 'out' && m.order !== undefined && m.order > seen).length;
+      unread = messages.filter((m) => m.dir === 'out' && m.order !== undefined && m.conv === state.conv && m.order > seenIn(state.conv)).length;
       badge.textContent = String(unread);
       badge.hidden = unread === 0;
     }

@@ -59,6 +59,13 @@ describe('activities to normalized messages', () => {
     });
   });
 
+  it('reads the text past malformed entities and attachments instead of failing the request (a 500 the channel would retry)', () => {
+    const parsed = parseActivity(activity({ text: 'hi', entities: [{}, { type: 'mention' }, null] as never, attachments: [null, { contentUrl: 'https://x/y' }] as never }), at);
+    expect(parsed?.message.content).toEqual({ type: 'text', text: 'hi' });
+    expect(parseActivity(activity({ attachments: { contentType: 'image/png' } as never }), at)).toBeUndefined();
+    expect(parseActivity(activity({ attachments: [{ contentUrl: 'https://x/y' }] as never }), at)).toBeUndefined();
+  });
+
   it('refuses a body that is not an activity', () => {
     expect(() => parseActivityBody(Buffer.from('null'))).toThrow(PayloadError);
     expect(() => parseActivity(activity({ text: 'hi', recipient: undefined }), at)).toThrow('"recipient.id": expected the bot id');

@@ -58,6 +58,9 @@ describe('messenger webhook verification (GET)', () => {
     expect((await get('hub.mode=subscribe&hub.verify_token=guess-the-token&hub.challenge=1')).status).toBe(403);
     expect((await get(`hub.mode=unsubscribe&hub.verify_token=${verifyToken}&hub.challenge=1`)).status).toBe(403);
     expect((await get(`hub.mode=subscribe&hub.verify_token=${verifyToken}&hub.challenge=1`, 'other-page')).status).toBe(403);
+    // A mistyped token in the dashboard shows in the log, without the token.
+    expect(logs.some((l) => l.includes('webhook verification refused') && l.includes('hub.verify_token does not match'))).toBe(true);
+    expect(logs.some((l) => l.includes('guess-the-token'))).toBe(false);
   });
 });
 

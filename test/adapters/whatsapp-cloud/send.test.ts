@@ -90,6 +90,12 @@ describe('whatsapp cloud send: rendering', () => {
   it('choices WhatsApp cannot show (an id over 200 characters) fall back to a numbered list in the text', async () => {
     await adapter.send(reply({ text: 'Pick one:', choices: [...choices(4), { id: 'x'.repeat(201), label: 'Long id' }] }));
     expect(graph.requests.at(-1)!.body.text).toEqual({ body: 'Pick one:\n\n1. Option 1\n2. Option 2\n3. Option 3\n4. Option 4\n5. Long id', preview_url: false });
+    // A text already at WhatsApp's 4096 limit is shortened so the numbers still fit; the fake refuses anything longer.
+    const { platformId } = await adapter.send(reply({ text: 'y'.repeat(4096), choices: [...choices(2), { id: 'x'.repeat(201), label: 'Long id' }] }));
+    const body = (graph.requests.at(-1)!.body.text as { body: string }).body;
+    expect(platformId).toBe(graph.requests.at(-1)!.id);
+    expect([...body].length).toBe(4096);
+    expect(body.endsWith('…\n\n1. Option 1\n2. Option 2\n3. Long id')).toBe(true);
   });
 });
 
@@ -109,6 +115,16 @@ describe('whatsapp cloud send: the 24-hour window', () => {
     // A second late reply: no second template.
     expect((await failure(late('And the invoice too.'))).platformCode).toBe('outside_window');
     expect(graph.requests.length).toBe(before + 1);
+  });
+
+  it('a reopen template that Graph failed to take is sent on the retry', async () => {
+    const user = '420777000222';
+    const late = () => reply({ sender: 'agent', text: 'Your refund was approved.', lastInboundAt: hoursAgo(30), address: { workspace: 'ws', channel: 'whatsapp', account: 'wa', user } });
+    graph.failNext({ status: 500, error: { message: 'Something went wrong', code: 131000 } });
+    const down = await failure(late());
+    expect([down.platformCode, down.retryable]).toEqual(['131000', true]);
+    expect((await failure(late())).platformCode).toBe('outside_window');
+    expect(graph.accepted('whatsapp', user).map((r) => r.body.type)).toEqual(['template']);
   });
 
   it("a bot's late reply fails without a template", async () => {

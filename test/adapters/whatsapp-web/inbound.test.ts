@@ -37,6 +37,15 @@ describe('whatsapp web: message events', () => {
     expect(parseMessageEvent(messageEvent({ from: '420601123456@c.us', id: 'X', text: '', type: 'e2e_notification' }), address).kind).toBe('skipped');
   });
 
+  it('does not take a shared location or contact card for typed text (their body is a thumbnail or a vCard)', () => {
+    const location = messageEvent({ from: '420601123456@c.us', id: 'L1', text: '/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAYEBQYFBAYGBQYHBwYICxIL', type: 'location' });
+    expect(parseMessageEvent(location, address)).toEqual({ kind: 'skipped', reason: 'no typed text in a "location" message' });
+    const card = messageEvent({ from: '420601123456@c.us', id: 'V2', text: 'BEGIN:VCARD\nVERSION:3.0\nFN:Ada\nEND:VCARD', type: 'vcard' });
+    expect(parseMessageEvent(card, address).kind).toBe('skipped');
+    const tapped = messageEvent({ from: '420601123456@c.us', id: 'B1', text: 'Opening hours', type: 'buttons_response' });
+    expect(parseMessageEvent(tapped, address)).toMatchObject({ kind: 'message', message: { content: { type: 'text', text: 'Opening hours' } } });
+  });
+
   it('names the missing field of a malformed event', () => {
     expect(parseMessageEvent({ id: { _serialized: 'x' }, body: 'no sender', type: 'chat' }, address)).toEqual({ kind: 'invalid', reason: expect.stringMatching(/^from: /) });
     expect(parseMessageEvent(null, address)).toMatchObject({ kind: 'invalid' });

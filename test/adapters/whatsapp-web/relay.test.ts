@@ -8,6 +8,7 @@ import { createLogger } from '../../../core/logger.js';
 import type { OutboundMessage } from '../../../core/message.js';
 import type { WhatsAppTransport } from '../../../adapters/whatsapp/transport.js';
 import { createWebTransport, setWebClientFactory } from '../../../adapters/whatsapp/web/index.js';
+import { SendRelay } from '../../../adapters/whatsapp/web/relay.js';
 import { ChannelApiError } from '../../../core/errors.js';
 import { eventually } from '../../helpers/hub.js';
 import { FakeWhatsApp } from './fake-whatsapp.js';
@@ -89,4 +90,20 @@ it('fails a worker\'s reply as retryable when no process holds the session, or i
   expect(notReady).toMatchObject({ retryable: true, platformCode: 'SESSION_NOT_READY' });
   fake.live(account)!.becomeReady();
   expect((await worker.send(reply('m3'))).platformId).toMatch(/^true_420601555111@c\.us_/);
+});
+
+it('fails a reply as retryable when Redis refuses the publish, and leaves no timer to reject later', async () => {
+  // The publishing connection is down (no offline queue), the subscriber is fine.
+  const connections = [new Redis(inject('redisUrl'), { lazyConnect: true, enableOfflineQueue: false }), new Redis(inject('redisUrl'))];
+  const relay = new SendRelay({ redis: () => connections.shift()!, prefix, logger: createLogger({ level: 'silent' }) });
+  await relay.start();
+  try {
+    const err = await relay.request(account, { messageId: 'm4', chatId: '420601555111@c.us', text: 'reply m4' }, 100).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ChannelApiError);
+    expect(err).toMatchObject({ retryable: true, platformCode: 'RELAY_UNAVAILABLE' });
+    // Past the request's timeout: an orphaned timer would now reject unobserved, which vitest reports as an error.
+    await new Promise((r) => setTimeout(r, 200));
+  } finally {
+    await relay.stop().catch(() => undefined);
+  }
 });
