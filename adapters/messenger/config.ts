@@ -9,6 +9,8 @@ export const messengerAccountSchema = channelAccountSchema
     pageId: z.string().regex(/^\d{1,40}$/, 'expected the numeric Page id'),
     /** A Page access token with `pages_messaging`. */
     pageAccessToken: z.string().min(16, 'expected a Page access token'),
+    /** Look up a new person's name with the User Profile API (webhooks carry none). */
+    fetchProfile: z.boolean().default(true),
     ...metaAppFields,
   })
   .strict();

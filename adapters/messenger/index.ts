@@ -1,10 +1,11 @@
 import type { AdapterContext, ChannelAccount, ChannelAdapter, ChannelCapabilities } from '../../core/adapter.js';
-import type { OutboundMessage } from '../../core/message.js';
+import type { InboundMessage, OutboundMessage } from '../../core/message.js';
 import { parseJsonBody } from '../meta/json.js';
 import { mountMetaWebhook } from '../meta/webhook.js';
 import { messengerAccountSchema, type MessengerAccountConfig } from './config.js';
 import { parseBatch, toInbound, toStatuses } from './inbound.js';
 import { replyWindowHours, sendReply } from './outbound.js';
+import { MessengerProfiles } from './profile.js';
 
 export { messengerAccountSchema };
 
@@ -40,6 +41,7 @@ export function createMessengerAdapter(accounts: ChannelAccount[]): ChannelAdapt
 
     async start(ctx: AdapterContext) {
       if (!ctx.http) return;
+      const profiles = new MessengerProfiles(ctx.logger);
       mountMetaWebhook(ctx.http, {
         path: '/channels/messenger/:account/webhook',
         logger: ctx.logger,
@@ -47,7 +49,7 @@ export function createMessengerAdapter(accounts: ChannelAccount[]): ChannelAdapt
         handle: async (raw, config) => {
           const batch = parseBatch(parseJsonBody(raw));
           for (const s of batch.skipped) ctx.logger.warn({ channel: 'messenger', account: config.account, pageId: s.pageId, event: s.index, reason: s.reason }, 'messenger event skipped: not in the documented shape');
-          const messages = [];
+          const messages: { message: InboundMessage; account: MessengerAccountConfig }[] = [];
           const statuses = [];
           for (const { pageId, event } of batch.events) {
             // An app's webhook carries the events of all its Pages: each goes to the account of its Page,
@@ -58,10 +60,16 @@ export function createMessengerAdapter(accounts: ChannelAccount[]): ChannelAdapt
               continue;
             }
             const address = { workspace: owner.workspace, account: owner.config.account };
-            messages.push(...toInbound(event, address));
+            for (const message of toInbound(event, address)) messages.push({ message, account: owner.config });
             statuses.push(...toStatuses(event, address));
           }
-          if (messages.length) await ctx.receive(messages);
+          // The name fills the contact (first contact only in effect: the core never overwrites a name).
+          await Promise.all(
+            messages.map(async (m) => {
+              if (m.account.fetchProfile) m.message.profile ??= await profiles.lookup(m.account, m.message.address.user);
+            }),
+          );
+          if (messages.length) await ctx.receive(messages.map((m) => m.message));
           if (statuses.length) await ctx.statuses(statuses);
         },
       });

@@ -64,6 +64,21 @@ export class FakeGraph {
     await new Promise((r) => this.server?.close(r));
   }
 
+  /** People the User Profile API knows (PSID → names); others get Graph's error 100. */
+  readonly profiles = new Map<string, { first_name: string; last_name?: string }>();
+  /** PSIDs whose profile was asked for, in order. */
+  readonly profileLookups: string[] = [];
+
+  /** `GET /{psid}?fields=first_name,last_name` (https://developers.facebook.com/docs/messenger-platform/identity/user-profile). */
+  private answerProfile(res: ServerResponse, psid: string, query: Record<string, string>): void {
+    this.profileLookups.push(psid);
+    if (query.access_token !== this.options.pageAccessToken) return void this.answer(res, 400, graphError('Invalid OAuth access token - Cannot parse access token', 190, 'OAuthException'));
+    const person = this.profiles.get(psid);
+    if (!person) return void this.answer(res, 400, graphError(`Unsupported get request. Object with ID '${psid}' does not exist`, 100, 'GraphMethodException'));
+    const fields = (query.fields ?? '').split(',');
+    this.answer(res, 200, { id: psid, ...Object.fromEntries(Object.entries(person).filter(([k]) => fields.includes(k))) });
+  }
+
   /** The next send is answered with this failure instead. */
   failNext(failure: ScriptedFailure): void {
     this.failures.push(failure);
@@ -93,6 +108,8 @@ export class FakeGraph {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const query = Object.fromEntries(url.searchParams);
+    const profile = /^\/v\d+\.\d+\/(\d+)$/.exec(url.pathname);
+    if (req.method === 'GET' && profile) return void this.answerProfile(res, profile[1]!, query);
     const messenger = /^\/v\d+\.\d+\/me\/messages$/.test(url.pathname);
     const whatsapp = /^\/v\d+\.\d+\/(\d+)\/messages$/.exec(url.pathname);
     if (req.method !== 'POST' || (!messenger && !whatsapp)) {

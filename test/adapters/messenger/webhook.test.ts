@@ -2,7 +2,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Contact } from '../../../core/store/contact.js';
 import { Conversation } from '../../../core/store/conversation.js';
+import { contactId } from '../../../core/store/ids.js';
 import { Message } from '../../../core/store/message.js';
 import { FakeGraph, postWebhook } from '../../fakes/meta-graph.js';
 import { cleanup, eventually, startTestHub, testEnv, type TestEnv } from '../../helpers/hub.js';
@@ -161,6 +163,21 @@ describe('messenger webhook POST', () => {
     await eventually(async () => (await stored(user)).some((m) => m.direction === 'in'), 20_000, 'image stored');
     const inbound = (await stored(user)).filter((m) => m.direction === 'in');
     expect(inbound.map((m) => [m.platformId, m.media?.kind, m.media?.ref])).toEqual([[image, 'image', 'https://scontent.example/photo.jpg']]);
+  });
+
+  it("fills a new contact's name from the User Profile API, once per person, and goes on without one when Graph has none", async () => {
+    const [known, unknown] = [uid('2610'), uid('2620')];
+    graph.profiles.set(known, { first_name: 'Ada', last_name: 'Lovelace' });
+    await post(webhookBody({ events: [textEvent({ user: known, id: uid('mid.'), text: 'hi' })] }));
+    await post(webhookBody({ events: [textEvent({ user: known, id: uid('mid.'), text: 'again' })] }));
+    await post(webhookBody({ events: [textEvent({ user: unknown, id: uid('mid.'), text: 'hi' })] }));
+    // The example flow greets by the contact's name.
+    await eventually(async () => texts(known).length >= 3 && texts(unknown).length >= 1, 20_000, 'greetings');
+    expect(texts(known)[0]).toMatch(/^Hi Ada Lovelace!/);
+    expect(texts(unknown)[0]).toMatch(/^Hi there!/);
+    expect(graph.profileLookups.filter((p) => p === known)).toHaveLength(1);
+    const contact = await Contact.findById(contactId({ workspace, channel: 'messenger', account: 'shop-page', user: known })).lean();
+    expect(contact?.name).toBe('Ada Lovelace');
   });
 
   it('routes the events of one POST to the account of their Page, and ignores Pages not configured', async () => {
