@@ -55,7 +55,6 @@ describe('the widget in Chromium', () => {
   it('runs the demo: notice, pre-chat, welcome buttons, lead form with validation, reload, network drop', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
-    page.on('websocket', (w) => { w.on('framesent', (f) => console.log('SENT', String(f.payload).slice(0, 300))); w.on('framereceived', (f) => console.log('RECV', String(f.payload).slice(0, 300))); w.on('close', () => console.log('WS CLOSED')); });
     const problems: string[] = [];
     page.on('pageerror', (err) => problems.push(err.message));
     page.on('console', (msg) => void (msg.type() === 'error' && problems.push(msg.text())));
@@ -135,7 +134,7 @@ describe('the widget in Chromium', () => {
     net.cut();
     await new Promise((r) => setTimeout(r, 300));
     net.restore();
-    await waitForText(page, 'Thank you and have a nice day!').catch(async (e) => { console.log('TEXTS', JSON.stringify(await texts(page)), await widget(page).locator('.sb-text', { hasText: 'nice day' }).count()); throw e; });
+    await waitForText(page, 'Thank you and have a nice day!');
     await new Promise((r) => setTimeout(r, 1000)); // a duplicate would have arrived by now
     const final = await texts(page);
     expect(final.filter((t) => t === 'are you still there?')).toHaveLength(1);

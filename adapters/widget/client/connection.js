@@ -16,6 +16,8 @@ export function connect(options) {
   let attempts = 0;
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   let timer;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let syncTimer;
   let outbox = storage.outbox();
 
   function open() {
@@ -26,7 +28,7 @@ export function connect(options) {
     socket.onopen = () => {
       attempts = 0;
       options.onState(true);
-      socket.send(JSON.stringify({ t: 'sync', ...options.position() }));
+      sync();
       for (const frame of outbox) socket.send(JSON.stringify(frame));
     };
     socket.onmessage = (event) => {
@@ -42,6 +44,10 @@ export function connect(options) {
         const pending = outbox.find((f) => f.id === frame.id);
         if (pending && frame.code === 'rate_limited') timer = setTimeout(() => send(pending, true), frame.retryAfterMs || 1000);
         else drop(frame.id); // refused for good: sending it again cannot help
+      } else if (frame.t === 'error' && frame.code === 'rate_limited') {
+        // The catch-up itself was refused (a burst right after a reconnect): without it, what came meanwhile would stay missing.
+        clearTimeout(syncTimer);
+        syncTimer = setTimeout(sync, frame.retryAfterMs || 1000);
       }
       options.onFrame(frame);
     };
@@ -53,6 +59,11 @@ export function connect(options) {
       const delay = Math.min(10_000, 500 * 2 ** attempts++) * (0.5 + Math.random() / 2);
       timer = setTimeout(open, delay);
     };
+  }
+
+  /** Asks for everything after the last message this page has (the position comes from the caller each time). */
+  function sync() {
+    if (ws && ws.readyState === 1) ws.send(JSON.stringify({ t: 'sync', ...options.position() }));
   }
 
   /** @param {string} id */
