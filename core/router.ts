@@ -108,14 +108,15 @@ export class Router {
   }
 
   /** A form's consent checkbox, ticked or not, into the ledger; the lead or message id is the proof. */
-  private async recordFormConsent(inbound: InboundMessage, consent: { purpose: string; granted: boolean; text: string }, key: string): Promise<void> {
+  private async recordFormConsent(inbound: InboundMessage, consent: { purpose: string; granted: boolean; text: string; version?: string }, key: string, source = 'form'): Promise<void> {
     await recordConsent({
       address: inbound.address,
       purpose: consent.purpose,
       granted: consent.granted,
-      textVersion: textVersion(consent.text),
+      // The configured version where the text has one (the widget's checkbox), else a hash of the words shown.
+      textVersion: consent.version ?? textVersion(consent.text),
       text: consent.text,
-      evidence: { source: 'form', key, messageId: inboundMessageId({ ...inbound.address, platformId: inbound.platformId }) },
+      evidence: { source, key, messageId: inboundMessageId({ ...inbound.address, platformId: inbound.platformId }) },
       at: new Date(inbound.receivedAt),
     });
   }
@@ -153,6 +154,8 @@ export class Router {
       for (const lead of leads) if (lead.consent) await this.recordFormConsent(inbound, lead.consent, lead._id);
       if (workspace.crm) await this.options.queues.enqueueCrm(leads.map((l) => ({ workspace: address.workspace, leadId: l._id })));
     }
+    // Consent the bot took in words (a flow's "@stop" intent: no more marketing), with the message as proof.
+    for (const [i, c] of (outcome.consents ?? []).entries()) await this.recordFormConsent(inbound, c, `${id}:consent:${i}`, 'flow-intent');
     if (outcome.state !== undefined || outcome.status) {
       await Conversation.updateOne(
         { _id: conversation._id },

@@ -52,11 +52,11 @@ export class FlowResponder implements Responder {
       const flow = registry.get(result.state.flow, result.state.version) ?? registry.start;
       result = step(flow, result.state, { type: 'http-result', ...outcome } as FlowInput, ctx);
     }
-    if (actions.some((a) => a.type === 'opt-out')) {
-      // An event for now; the consent ledger (privacy issue) will record it with its proof.
-      this.logger?.info({ workspace: turn.workspace.id, conversation: String(turn.conversation._id) }, 'contact opted out of marketing');
-    }
     const outcome = toOutcome(actions, result.state);
+    if (actions.some((a) => a.type === 'opt-out') && turn.message) {
+      // Recorded in the consent ledger by the router, with what the contact wrote as the proof.
+      outcome.consents = [{ purpose: 'marketing', granted: false, text: inboundText(turn.message) }];
+    }
     const flow = registry.get(result.state.flow, result.state.version);
     const timers = flow ? idleTimers(flow, result.state) : [];
     if (timers.length) outcome.timers = timers;
@@ -106,7 +106,7 @@ function toOutcome(actions: FlowAction[], state: FlowState): TurnOutcome {
         leads.push({ flow: state.flow, form: action.form, fields: action.fields, ...(action.consent ? { consent: action.consent } : {}) });
         break;
       case 'opt-out':
-        // Recorded as a consent withdrawal once the consent ledger exists (privacy issue).
+        // A marketing withdrawal: see `consents` in respond().
         break;
       case 'close':
         outcome.status = 'closed';
@@ -117,4 +117,10 @@ function toOutcome(actions: FlowAction[], state: FlowState): TurnOutcome {
   }
   if (leads.length) outcome.leads = leads;
   return outcome;
+}
+
+/** What the contact wrote, as the proof of a consent given in words. */
+function inboundText(message: InboundMessage): string {
+  const c = message.content;
+  return c.type === 'text' ? c.text : c.type === 'choice' ? (c.text ?? c.choiceId) : c.type === 'media' ? (c.text ?? '') : '';
 }

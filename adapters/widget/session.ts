@@ -139,7 +139,7 @@ export function runSession(ws: WebSocket, address: Address, proof: { userAgent?:
     if (!checked.ok) return checked.reason;
     // The widget's own checkbox is the account's marketing one, whatever the client says it showed.
     const marketing = deps.config.marketing;
-    const consent = frame.consent && marketing ? { purpose: 'marketing', granted: frame.consent.granted, text: marketing.text } : undefined;
+    const consent = frame.consent && marketing ? { purpose: 'marketing', granted: frame.consent.granted, text: marketing.text, version: marketing.version } : undefined;
     return { type: 'form', form: frame.form, fields: checked.fields, ...(consent ? { consent } : {}) };
   }
 

@@ -114,7 +114,7 @@ describe('flow engine on the demo shop flow', () => {
   it('ignores what the contact types while the order lookup is out, but not an opt-out', () => {
     const asked = talk(['2', '12345']).state;
     for (const text of ['hello?', 'agent', 'restart', '1']) expect(step(shop, asked, { type: 'text', text }, ctx())).toEqual({ actions: [], state: asked });
-    expect(step(shop, asked, { type: 'text', text: 'stop' }, ctx())).toEqual({ actions: [{ type: 'opt-out' }], state: asked });
+    expect(step(shop, asked, { type: 'text', text: 'nooffers' }, ctx())).toEqual({ actions: [{ type: 'opt-out' }], state: asked });
     // A result nobody waits for (late, or sent twice) changes nothing either.
     const welcome = startFlow(shop, ctx()).state;
     expect(step(shop, welcome, { type: 'http-result', ok: true, json: {} }, ctx())).toEqual({ actions: [], state: welcome });
@@ -132,7 +132,7 @@ describe('flow engine on the demo shop flow', () => {
     const asking = talk(['2']).state;
     expect(texts(step(shop, asking, { type: 'text', text: 'Human' }, ctx()).actions)).toEqual(handoff);
     expect(step(shop, asking, { type: 'text', text: 'restart' }, ctx()).state).toMatchObject({ node: 'welcome', vars: {} });
-    expect(step(shop, asking, { type: 'text', text: 'STOP' }, ctx())).toEqual({ actions: [{ type: 'opt-out' }], state: asking });
+    expect(step(shop, asking, { type: 'text', text: 'NoOffers' }, ctx())).toEqual({ actions: [{ type: 'opt-out' }], state: asking });
     // Mid-form, an intent leaves the form (and its progress) behind.
     const inForm = talk(['3', 'Ada']).state;
     const left = step(shop, inForm, { type: 'text', text: 'agent' }, ctx());
@@ -152,7 +152,7 @@ describe('flow engine on the demo shop flow', () => {
     const line = fc.oneof(
       fc.string(),
       // Answers that move the demo flow on, so that runs get into the form and the order lookup.
-      { arbitrary: fc.constantFrom('1', '2', '3', '4', 'agent', 'restart', 'stop', 'Ada', '+420601123456', 'ada@example.com', 'skip', '-', 'yes', 'no', '12345', 'No, thanks', ''), weight: 3 },
+      { arbitrary: fc.constantFrom('1', '2', '3', '4', 'agent', 'restart', 'nooffers', 'Ada', '+420601123456', 'ada@example.com', 'skip', '-', 'yes', 'no', '12345', 'No, thanks', ''), weight: 3 },
       fc.record({ choice: fc.constantFrom('hours', 'order_status', 'callback', 'human', 'more', 'done', 'yes', 'no', 'no_thanks', 'bogus') }),
     );
     const httpResult = fc.oneof(

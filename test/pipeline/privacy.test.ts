@@ -16,6 +16,8 @@ import { Receiver } from '../helpers/receiver.js';
 const secret = 'privacy-secret-0123456789';
 const flow = `flow: signup
 start: q
+intents:
+  nooffers: "@stop"
 idle:
   remind: { after: 1s, text: "Still there?" }
 nodes:
@@ -77,6 +79,14 @@ describe('privacy on a channel without its own notice', () => {
     const events = await ConsentEvent.find({ workspace: 'shop', user: 'bo', purpose: 'marketing' }).lean();
     expect(events.map((e) => [e.granted, e.text, e.evidence?.source])).toEqual([[true, 'May we send you news and offers?', 'form']]);
     expect(events[0]!.textVersion).toMatch(/^sha256:/);
+  });
+
+  it("records a flow's @stop intent as a marketing withdrawal, with the words as proof", async () => {
+    const fay = user('fay');
+    await fay('hi');
+    await fay('NoOffers');
+    const events = await ConsentEvent.find({ workspace: 'shop', user: 'fay', purpose: 'marketing' }).lean();
+    expect(events.map((e) => [e.granted, e.text, e.evidence?.source])).toEqual([[false, 'NoOffers', 'flow-intent']]);
   });
 
   it('takes a configured stop keyword in any case, and sends no idle reminder after it', async () => {
