@@ -25,6 +25,7 @@ import { createLogger } from '../core/logger.js';
 import { AutoReplyResponder } from '../core/responder.js';
 import { FakeBotConnector } from '../test/fakes/botframework-connector.js';
 import { redactUrl, startServices } from './services.js';
+import { integerFlag } from './flags.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -36,11 +37,7 @@ const { values: flags } = parseArgs({
   },
   strict: true,
 });
-const positive = (name: keyof typeof flags, min = 1): number => {
-  const n = Number(flags[name]);
-  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}`);
-  return n;
-};
+const positive = (name: keyof typeof flags, min = 1): number => integerFlag(flags, name, min);
 const opts = { messages: positive('messages'), users: positive('users'), concurrency: positive('concurrency'), warmup: positive('warmup', 0), idleMs: positive('idle-timeout') * 1000 };
 
 /** The smallest real Bot Framework bot: botbuilder's own sample shape, echoing each message in its turn. */

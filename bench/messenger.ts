@@ -30,6 +30,7 @@ import { AutoReplyResponder } from '../core/responder.js';
 import type { Sample } from './load.js';
 import { printTable, summarize, writeResults } from './report.js';
 import { redactUrl, startServices } from './services.js';
+import { integerFlag } from './flags.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -41,11 +42,7 @@ const { values: flags } = parseArgs({
   },
   strict: true,
 });
-const positive = (name: keyof typeof flags, min = 1): number => {
-  const n = Number(flags[name]);
-  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}`);
-  return n;
-};
+const positive = (name: keyof typeof flags, min = 1): number => integerFlag(flags, name, min);
 const opts = { messages: positive('messages'), users: positive('users'), concurrency: positive('concurrency'), warmup: positive('warmup', 0), idleTimeoutMs: positive('idle-timeout') * 1000 };
 
 const runId = randomBytes(4).toString('hex');

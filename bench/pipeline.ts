@@ -22,6 +22,7 @@ import { startReceiver, type Receiver } from './receiver.js';
 import { describeHistogram, printTable, summarize, summarizeHistogram, writeResults, type HistogramSummary, type Summary } from './report.js';
 import { redactUrl, startServices } from './services.js';
 import { TimedResponder, type ResponderTimes } from './timing.js';
+import { integerFlag } from './flags.js';
 
 /** `--flow`, `--no-flow`, `--flow=<bool>` and `--flow <bool>` all become `--flow=<bool>` for parseArgs. */
 function normalizeFlowFlag(args: readonly string[]): string[] {
@@ -49,11 +50,7 @@ const { values: flags } = parseArgs({
   },
   strict: true,
 });
-const positive = (name: keyof typeof flags, min = 1): number => {
-  const n = Number(flags[name]);
-  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}`);
-  return n;
-};
+const positive = (name: keyof typeof flags, min = 1): number => integerFlag(flags, name, min);
 const flowFlag = flags.flow.toLowerCase();
 if (!/^(true|false|on|off|yes|no|1|0)$/.test(flowFlag)) throw new Error('--flow must be true or false (or use --no-flow)');
 const opts = {

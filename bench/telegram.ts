@@ -29,6 +29,7 @@ import { FakeTelegram, fakeBotInfo, textUpdate } from '../test/fakes/telegram-ap
 import type { Sample } from './load.js';
 import { printRows, summarize, writeResults, type Summary } from './report.js';
 import { redactUrl, startServices } from './services.js';
+import { integerFlag } from './flags.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -39,11 +40,7 @@ const { values: flags } = parseArgs({
   },
   strict: true,
 });
-const positive = (name: keyof typeof flags, min = 1): number => {
-  const n = Number(flags[name]);
-  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}`);
-  return n;
-};
+const positive = (name: keyof typeof flags, min = 1): number => integerFlag(flags, name, min);
 const opts = { messages: positive('messages'), users: positive('users'), concurrency: positive('concurrency'), warmup: positive('warmup', 0) };
 
 const runId = randomBytes(4).toString('hex');
