@@ -156,7 +156,8 @@ async function startMessengerHub(mongoUri: string, redisUrl: string, prefix: str
         id: 'bench',
         name: 'Bench',
         texts: { autoReply: 'hub reply' },
-        channels: { messenger: [{ account, pageId, pageAccessToken, appSecret, verifyToken: 'bench-verify-token', graphUrl, apiVersion: 'v21.0' }] },
+        // No User Profile look-ups: the floor makes none either, so both sides do the same work.
+        channels: { messenger: [{ account, pageId, pageAccessToken, appSecret, verifyToken: 'bench-verify-token', graphUrl, apiVersion: 'v21.0', fetchProfile: false }] },
       },
     ],
   });
