@@ -28,6 +28,11 @@ export interface ChannelCapabilities {
    * with `rateLimit`); the outbound queue delays replies instead of letting the platform refuse them.
    */
   outboundRate?: { perSecond: number; perChatPerSecond?: number };
+  /**
+   * The platform reports delivery and reading of our replies (through `AdapterContext.statuses`):
+   * delivery then records which platform id belongs to which reply. Other channels skip that write.
+   */
+  deliveryReports?: boolean;
 }
 
 /** One configured account of a channel, with the workspace that owns it. */

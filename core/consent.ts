@@ -59,13 +59,3 @@ export async function recordConsent(input: ConsentInput): Promise<void> {
     await Contact.updateOne({ _id: contact }, input.granted ? { $unset: { stopped: 1 } } : { $set: { stopped: true } });
   }
 }
-
-/** The latest event per purpose for one person on one channel account (for the widget's menu and for audits). */
-export async function consentState(address: Address): Promise<Record<string, { granted: boolean; at: Date; textVersion: string }>> {
-  const events = await ConsentEvent.find({ workspace: address.workspace, channel: address.channel, account: address.account, user: address.user })
-    .sort({ at: 1 })
-    .lean();
-  const state: Record<string, { granted: boolean; at: Date; textVersion: string }> = {};
-  for (const e of events) state[e.purpose] = { granted: e.granted, at: e.at, textVersion: e.textVersion };
-  return state;
-}

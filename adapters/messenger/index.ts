@@ -11,6 +11,7 @@ export { messengerAccountSchema };
 
 /** https://developers.facebook.com/docs/messenger-platform/ — limits with links in README.md. */
 export const messengerCapabilities: ChannelCapabilities = {
+  deliveryReports: true,
   maxTextLength: 2000,
   maxChoices: 13,
   maxChoiceLabelLength: 20,

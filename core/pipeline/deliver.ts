@@ -104,7 +104,7 @@ export async function deliver(options: DeliverOptions, job: Job<OutboundJob>, to
         { $set: { status: 'sent', sentAt: new Date(), platformId: result.platformId }, $inc: { attempts: 1 }, $unset: { error: 1 } },
       ),
     );
-    if (result.platformId) {
+    if (result.platformId && capabilities.deliveryReports) {
       // So the platform's delivery reports find this message (see core/statuses.ts).
       const _id = platformRefId({ workspace, channel: message.channel, account: message.account, platformId: result.platformId });
       const before = await persistently(() => PlatformRef.findOneAndUpdate({ _id }, { $set: { workspace, message: messageId } }, { upsert: true, returnDocument: 'before' }).lean());

@@ -10,6 +10,7 @@ import { sendReply, serviceWindowHours, type ReopenGuard } from './outbound.js';
 
 /** Limits with links in ../README.md. */
 export const cloudCapabilities: ChannelCapabilities = {
+  deliveryReports: true,
   maxTextLength: 4096,
   maxChoices: 10,
   maxChoiceLabelLength: 20,

@@ -19,6 +19,7 @@ export { webAccountSchema, type WebAccountConfig };
  * No official rate: one message a second per chat and five per number keep it human-paced.
  */
 export const webCapabilities: ChannelCapabilities = {
+  deliveryReports: true,
   maxTextLength: 4096,
   maxChoices: 0,
   maxChoiceLabelLength: 0,
