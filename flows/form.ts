@@ -3,18 +3,10 @@
  * optional consent question, then a `lead` action. Pure, like the engine.
  */
 import type { Choice, FormField as WholeField, FormSpec } from '../core/message.js';
-import type { FlowAction, FlowInput, StepContext } from './engine.js';
+import type { FlowAction, FlowInput, FormProgress, StepContext } from './types.js';
 import { defaultChoiceRetry, defaultRetry, localChoices, renderText, reply, type ReplyAction } from './render.js';
 import type { Flow, FormField, FormNode, Text } from './schema.js';
 import { validateAnswer } from './validators.js';
-
-/** Where a form is: the question being asked (`fields.length` is the consent question) and the answers so far. */
-export interface FormProgress {
-  field: number;
-  values: Record<string, string | number>;
-  /** The form was sent whole (a channel with forms): the answer is one submission of every field. */
-  whole?: boolean;
-}
 
 /** After an answer: still asking (same question on a bad answer), or done with the lead and the `submitted` reply. */
 export type FormStep =

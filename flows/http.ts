@@ -3,7 +3,7 @@
  * flows/ that does I/O. The engine describes the request; the router calls
  * {@link performHttp} and feeds the result back with `step`.
  */
-import type { HttpRequest, HttpResult } from './engine.js';
+import type { HttpRequest, HttpResult } from './types.js';
 
 export type { HttpRequest, HttpResult };
 

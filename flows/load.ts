@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Document, type Node } from 'yaml';
-import type { z } from 'zod';
+import { isScalar, Scalar, type Document, type Node } from 'yaml';
+import { byPosition, parseYamlFile, type YamlFile, type YamlPath } from '../core/config/yaml-issues.js';
 import { ConfigError, type ConfigIssue } from '../core/errors.js';
 import { flowHeaderSchema, nodeKinds, nodeSchemas, type Flow, type FlowNode, type NodeKind, type Text } from './schema.js';
 import { parseTemplate } from './template.js';
@@ -62,7 +62,7 @@ export function loadFlows(files: readonly string[], options: LoadFlowsOptions = 
     if (!target) issues.push({ ...jump.at, message: `goto names flow "${jump.flow}", which is not defined; expected one of: ${[...flows.keys()].join(', ')}` });
     else if (jump.node && !target.nodes.has(jump.node)) issues.push({ ...jump.at, message: `flow "${jump.flow}" has no node "${jump.node}"` });
   }
-  if (issues.length) throw new ConfigError(issues.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col));
+  if (issues.length) throw new ConfigError(byPosition(issues));
   return flows;
 }
 
@@ -85,22 +85,19 @@ interface ParseResult {
 
 /** One flow file; problems are returned, not thrown, so a run reports them all. */
 export function parseFlow(text: string, file: string, options: LoadFlowsOptions = {}): ParseResult {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const at = (offset: number, path: readonly (string | number)[], message: string): ConfigIssue => {
-    const pos = lines.linePos(offset);
-    return { file, line: pos.line, col: pos.col, path: path.join('.'), message };
-  };
-  const atPath = (path: readonly (string | number)[], message: string, key = false): ConfigIssue => at(offsetOf(doc, path, key), path, message);
+  const yaml = parseYamlFile(text, file);
+  const { doc, atPath } = yaml;
   const result: ParseResult = { idAt: atPath(['flow'], ''), issues: [], jumps: [] };
   const { issues } = result;
+  /** Texts are the unions without a discriminator here; a validator's `type` says which values it expects. */
+  const zodIssues: YamlFile['zodIssues'] = (list, base) => yaml.zodIssues(list, base, { unionMessage: 'expected a text, or a map of language code to text' });
 
-  issues.push(...doc.errors.map((e) => at(e.pos[0], [], e.message.split('\n')[0] ?? e.message)));
+  issues.push(...yaml.errors);
   if (issues.length) return result;
 
   const header = flowHeaderSchema.safeParse(doc.toJS() ?? {}, { reportInput: true });
   if (!header.success) {
-    issues.push(...header.error.issues.map((i) => zodIssue(atPath, [], i)));
+    issues.push(...zodIssues(header.error.issues));
     return result;
   }
   const { flow: id, start, locale, intents } = header.data;
@@ -119,7 +116,7 @@ export function parseFlow(text: string, file: string, options: LoadFlowsOptions 
     const kind = kinds[0] as NodeKind;
     const parsed = nodeSchemas[kind].safeParse(raw, { reportInput: true });
     if (!parsed.success) {
-      issues.push(...parsed.error.issues.map((i) => zodIssue(atPath, path, i)));
+      issues.push(...zodIssues(parsed.error.issues, path));
       invalid.add(name);
       // Likewise the variables it means to set, so their uses elsewhere are not reported too.
       for (const v of variablesOf(raw)) defined.add(v);
@@ -170,7 +167,7 @@ export function parseFlow(text: string, file: string, options: LoadFlowsOptions 
       }
     }
     edges.set(name, out.map(([t]) => t));
-    checkTexts(node, p, defined, { at, atPath, doc }, issues, options.limits ?? []);
+    checkTexts(node, p, defined, yaml, issues, options.limits ?? []);
   }
   for (const [word, target] of Object.entries(intents)) {
     if (!target.startsWith('@') && !nodes.has(target) && !invalid.has(target)) {
@@ -205,18 +202,11 @@ function variablesOf(node: unknown): string[] {
   return names.filter((v): v is string => typeof v === 'string');
 }
 
-type AtPath = (path: readonly (string | number)[], message: string, key?: boolean) => ConfigIssue;
-interface Locate {
-  at: (offset: number, path: readonly (string | number)[], message: string) => ConfigIssue;
-  atPath: AtPath;
-  doc: Document;
-}
-
 /**
  * Template syntax and variables of every text in a node (http url, headers and
  * body included), and choice limits per channel (say choices, form options).
  */
-function checkTexts(node: FlowNode, p: (string | number)[], defined: Set<string>, locate: Locate, issues: ConfigIssue[], limits: readonly ChoiceLimits[]): void {
+function checkTexts(node: FlowNode, p: (string | number)[], defined: Set<string>, locate: YamlFile, issues: ConfigIssue[], limits: readonly ChoiceLimits[]): void {
   const { atPath } = locate;
   const texts: [Text | undefined, (string | number)[]][] = [];
   const choiceLists: [readonly { label: Text }[], (string | number)[]][] = [];
@@ -296,37 +286,10 @@ function checkTexts(node: FlowNode, p: (string | number)[], defined: Set<string>
  * to columns; undefined for block scalars, where they would not (the scalar's own
  * position is reported instead).
  */
-function scalarStart(doc: Document, path: readonly (string | number)[]): number | undefined {
+function scalarStart(doc: Document, path: YamlPath): number | undefined {
   const node = doc.getIn(path, true) as Node | undefined;
   if (!isScalar(node) || !node.range) return undefined;
   if (node.type === Scalar.PLAIN) return node.range[0];
   if (node.type === Scalar.QUOTE_DOUBLE || node.type === Scalar.QUOTE_SINGLE) return node.range[0] + 1;
   return undefined;
-}
-
-function zodIssue(atPath: AtPath, base: (string | number)[], issue: z.core.$ZodIssue): ConfigIssue {
-  const path = [...base, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))];
-  if (issue.code === 'unrecognized_keys') return atPath([...path, issue.keys[0]!], `unknown key "${issue.keys.join('", "')}"`, true);
-  if (issue.code === 'invalid_key') return atPath(path, issue.issues[0]?.message ?? issue.message, true);
-  if (issue.code === 'invalid_type' && issue.input === undefined) return atPath(path, `missing (expected ${issue.expected})`);
-  // A discriminated union (a validator's `type`) says which values it expects; the other unions here are texts.
-  if (issue.code === 'invalid_union' && issue.discriminator === undefined) return atPath(path, 'expected a text, or a map of language code to text');
-  return atPath(path, issue.message);
-}
-
-/** Offset of the node (or its key) at `path`, or of its nearest existing parent. */
-function offsetOf(doc: Document, path: readonly (string | number)[], key: boolean): number {
-  for (let depth = path.length; depth >= 0; depth--) {
-    if (key && depth === path.length && depth > 0) {
-      const parent = doc.getIn(path.slice(0, -1), true) as Node | undefined;
-      if (isMap(parent)) {
-        const pair = parent.items.find((p) => isScalar(p.key) && String(p.key.value) === String(path[depth - 1]));
-        const k = pair?.key as Node | undefined;
-        if (k?.range) return k.range[0];
-      }
-    }
-    const node = (depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth), true)) as Node | null | undefined;
-    if (node && (isMap(node) || isSeq(node) || isScalar(node)) && node.range) return node.range[0];
-  }
-  return 0;
 }

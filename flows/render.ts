@@ -4,7 +4,7 @@
  * `http` node. Pure functions of the node, the variables and the step context.
  */
 import type { Choice } from '../core/message.js';
-import type { FlowAction, HttpRequest, StepContext } from './engine.js';
+import type { FlowAction, HttpRequest, StepContext } from './types.js';
 import type { Flow, HttpNode, Text } from './schema.js';
 import { renderTemplate } from './template.js';
 

@@ -10,7 +10,7 @@ const nodeId = z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]{0,63}$/, 'expected a no
 const varName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'expected a variable name of letters, digits or "_"');
 
 /** A text, or the same text per language: `{ en: "Hi", cs: "Ahoj" }`. */
-export const textSchema = z.union([z.string().min(1).max(4096), z.record(z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'expected a language code like "en" or "pt-BR"'), z.string().min(1).max(4096))]);
+const textSchema = z.union([z.string().min(1).max(4096), z.record(z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'expected a language code like "en" or "pt-BR"'), z.string().min(1).max(4096))]);
 export type Text = z.infer<typeof textSchema>;
 
 const choiceSchema = z.strictObject({
@@ -114,7 +114,7 @@ const durationSchema = z
  * while, and the conversation closed after longer. On a node, or for the whole
  * flow (a node's own `idle` wins).
  */
-export const idleSchema = z.strictObject({
+const idleSchema = z.strictObject({
   remind: z.strictObject({ after: durationSchema, text: textSchema }).optional(),
   close: z.strictObject({ after: durationSchema, text: textSchema.optional() }).optional(),
 });

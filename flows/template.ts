@@ -13,7 +13,7 @@
 export type Encoding = 'text' | 'url' | 'json';
 
 /** A problem found in a template. `offset` is a UTF-16 index into the template, for `file:line:col` reporting by the caller. */
-export interface TemplateError {
+interface TemplateError {
   offset: number;
   message: string;
 }
@@ -91,7 +91,7 @@ export function renderTemplate(
       continue;
     }
     budget += reserved; // this placeholder's reservation is now its own to spend
-    const piece = substitute(lookup(scope, part.path), part.fallback, encoding, Math.max(0, budget));
+    const piece = substitute(valueAt(scope, part.path), part.fallback, encoding, Math.max(0, budget));
     budget -= piece.length;
     out += piece;
   }
@@ -214,8 +214,11 @@ function isWordChar(c: number): boolean {
 // ---------------------------------------------------------------------------------------------------------
 // Rendering
 
-/** Follows a path through own properties only: inherited ones (`constructor`, `__proto__`, `toString`) are not data. */
-function lookup(scope: unknown, path: readonly string[]): unknown {
+/**
+ * The value at `path` (segments, e.g. `['order', 'items', '0']`), following own properties only: inherited
+ * ones (`constructor`, `__proto__`, `toString`) are not data. Missing, or a throwing getter: undefined.
+ */
+export function valueAt(scope: unknown, path: readonly string[]): unknown {
   let value = scope;
   try {
     for (const key of path) {

@@ -27,22 +27,16 @@
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { z } from 'zod';
+import { byPosition, parseYamlFile, type Position } from '../core/config/yaml-issues.js';
 import { ConfigError, type ConfigIssue } from '../core/errors.js';
 import type { Choice } from '../core/message.js';
 import { startFlow, step, type FlowAction, type FlowInput, type FlowState, type HttpRequest, type HttpResult, type StepContext, type StepResult } from './engine.js';
 import type { Flow } from './schema.js';
 import { readOrReport } from './load.js';
 
-/** A place in a `.test.yaml` file, 1-based. */
-export interface Position {
-  line: number;
-  col: number;
-}
-
 /** What one step of a test checks or does. */
-export type StepBody =
+type StepBody =
   | { kind: 'bot'; text?: string; matches?: RegExp; choices?: string[] }
   | { kind: 'user'; text: string }
   | { kind: 'choice'; id: string }
@@ -54,9 +48,9 @@ export type StepBody =
   | { kind: 'status'; status: FlowState['status'] };
 
 /** One step of a test, at the position of its key. */
-export type TranscriptStep = Position & StepBody;
+type TranscriptStep = Position & StepBody;
 
-export interface TranscriptTest extends Position {
+interface TranscriptTest extends Position {
   name: string;
   /** The file's contact, with the test's own `locale` and `contact` over it. */
   contact: { name?: string; locale?: string };
@@ -71,7 +65,7 @@ export interface Transcript {
   tests: TranscriptTest[];
 }
 
-export interface TranscriptFailure extends Position {
+interface TranscriptFailure extends Position {
   message: string;
 }
 
@@ -161,30 +155,26 @@ export function loadTranscripts(files: readonly string[]): Transcript[] {
     issues.push(...result.issues);
     if (result.transcript) transcripts.push(result.transcript);
   }
-  if (issues.length) throw new ConfigError(issues);
+  if (issues.length) throw new ConfigError(byPosition(issues));
   return transcripts;
 }
 
 /** One transcript file's text; problems are returned, not thrown, so all of them are reported. */
 export function parseTranscript(text: string, file: string): { transcript?: Transcript; issues: ConfigIssue[] } {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const at = (offset: number, path: readonly (string | number)[], message: string): ConfigIssue => ({ file, ...lines.linePos(offset), path: path.join('.'), message });
-  const atPath = (path: readonly (string | number)[], message: string, key = false) => at(offsetOf(doc, path, key), path, message);
-  const position = (path: readonly (string | number)[]): Position => lines.linePos(offsetOf(doc, path, false));
-
-  const issues = doc.errors.map((e) => at(e.pos[0], [], e.message.split('\n')[0] ?? e.message));
+  const yaml = parseYamlFile(text, file);
+  const { atPath, position, zodIssues } = yaml;
+  const issues = [...yaml.errors];
   if (issues.length) return { issues };
-  const raw: unknown = doc.toJS() ?? {};
+  const raw: unknown = yaml.doc.toJS() ?? {};
   const parsed = fileSchema.safeParse(raw, { reportInput: true });
-  if (!parsed.success) issues.push(...parsed.error.issues.map((i) => zodIssue(atPath, [], i)));
+  if (!parsed.success) issues.push(...zodIssues(parsed.error.issues));
   const rawTests = isRecord(raw) && Array.isArray(raw.tests) ? (raw.tests as unknown[]) : [];
 
   const names = new Set<string>();
   const tests = rawTests.flatMap((rawTest, i): TranscriptTest[] => {
     const t = testSchema.safeParse(rawTest, { reportInput: true });
     if (!t.success) {
-      issues.push(...t.error.issues.map((issue) => zodIssue(atPath, ['tests', i], issue)));
+      issues.push(...zodIssues(t.error.issues, ['tests', i]));
       return [];
     }
     const { name, steps } = t.data;
@@ -194,7 +184,7 @@ export function parseTranscript(text: string, file: string): { transcript?: Tran
     const who = { ...header.contact, ...(header.locale ? { locale: header.locale } : {}), ...t.data.contact, ...(t.data.locale ? { locale: t.data.locale } : {}) };
     return [{ name, ...position(['tests', i]), contact: who, steps: steps.flatMap((s, j) => parseStep(s, ['tests', i, 'steps', j])) }];
   });
-  if (issues.length || !parsed.success) return { issues: issues.sort((a, b) => a.line - b.line || a.col - b.col) };
+  if (issues.length || !parsed.success) return { issues: byPosition(issues) };
   return { transcript: { file, flow: parsed.data.flow, flowAt: position(['flow']), tests }, issues };
 
   function parseStep(rawStep: unknown, path: (string | number)[]): TranscriptStep[] {
@@ -205,7 +195,7 @@ export function parseTranscript(text: string, file: string): { transcript?: Tran
     }
     const result = stepSchemas[kinds[0]!].safeParse(rawStep, { reportInput: true });
     if (!result.success) {
-      issues.push(...result.error.issues.map((issue) => zodIssue(atPath, path, issue)));
+      issues.push(...zodIssues(result.error.issues, path));
       return [];
     }
     return [{ ...position(path), ...toStep(result.data) }];
@@ -379,28 +369,4 @@ function quote(text: string): string {
 
 function show(value: unknown): string {
   return value === undefined ? 'unset' : JSON.stringify(value);
-}
-
-type AtPath = (path: readonly (string | number)[], message: string, key?: boolean) => ConfigIssue;
-
-function zodIssue(atPath: AtPath, base: readonly (string | number)[], issue: z.core.$ZodIssue): ConfigIssue {
-  const path = [...base, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))];
-  if (issue.code === 'unrecognized_keys') return atPath([...path, issue.keys[0]!], `unknown key "${issue.keys.join('", "')}"`, true);
-  if (issue.code === 'invalid_type' && issue.input === undefined) return atPath(path, `missing (expected ${issue.expected})`);
-  return atPath(path, issue.message);
-}
-
-/** Offset of the node (or its key) at `path`, or of its nearest existing parent. */
-function offsetOf(doc: Document, path: readonly (string | number)[], key: boolean): number {
-  for (let depth = path.length; depth >= 0; depth--) {
-    if (key && depth === path.length && depth > 0) {
-      const parent = doc.getIn(path.slice(0, -1), true) as Node | undefined;
-      const pair = isMap(parent) ? parent.items.find((p) => isScalar(p.key) && String(p.key.value) === String(path[depth - 1])) : undefined;
-      const k = pair?.key as Node | undefined;
-      if (k?.range) return k.range[0];
-    }
-    const node = (depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth), true)) as Node | null | undefined;
-    if (node && (isMap(node) || isSeq(node) || isScalar(node)) && node.range) return node.range[0];
-  }
-  return 0;
 }

@@ -13,8 +13,10 @@
  * yields a short machine-friendly `reason` (for logs and tests); the flow shows
  * its own retry text to the user.
  */
-import { type CountryCode, isSupportedCountry, parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { isSupportedCountry } from 'libphonenumber-js/max';
 import { z } from 'zod';
+import { normaliseEmail } from '../core/validate/contact-fields.js';
+import { toE164 } from '../core/validate/phone.js';
 
 /**
  * Longest input the `regex` validator tests, and the ceiling (and default) for
@@ -175,50 +177,14 @@ function validateText(answer: string, minLength: number, maxLength: number): Val
   return ok(answer);
 }
 
-// Deliberately pragmatic, not RFC 5322: quoted local parts and IP-literal domains
-// are legal but virtually never typed into a chat, while typos are common.
-// The local part excludes whitespace, control characters and the specials that
-// would need quoting.
-const EMAIL_LOCAL = /^[^\s\p{Cc}@<>()[\]\\,;:"]+$/u;
-// One DNS label: letters (IDN allowed), digits and inner hyphens, at most 63 long.
-const DOMAIN_LABEL = /^[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?$/u;
-
 function validateEmail(answer: string): Validated {
-  if (answer.length > 254) return fail('invalid_email');
-  const parts = answer.split('@');
-  if (parts.length !== 2) return fail('invalid_email');
-  const [local = '', domain = ''] = parts;
-  if (local.length > 64 || !EMAIL_LOCAL.test(local)) return fail('invalid_email');
-  if (local.startsWith('.') || local.endsWith('.') || local.includes('..')) return fail('invalid_email');
-  const labels = domain.split('.');
-  if (labels.length < 2 || !labels.every((label) => DOMAIN_LABEL.test(label))) return fail('invalid_email');
-  // An all-digit TLD means an IP address or a typo, never a real domain.
-  if (/^\d+$/.test(labels[labels.length - 1] ?? '')) return fail('invalid_email');
-  // Mailbox names may be case-sensitive (RFC 5321); domain names never are.
-  return ok(`${local}@${domain.toLowerCase()}`);
+  const email = normaliseEmail(answer);
+  return email === undefined ? fail('invalid_email') : ok(email);
 }
 
-// Only what people type around a phone number. This keeps out prose ("call me
-// at …"), which libphonenumber would otherwise dig a number out of, and
-// extensions, which E.164 cannot carry.
-const PHONE_CHARS = /^[+\d\s().\-/]+$/;
-
 function validatePhone(answer: string, defaultCountry: string | undefined): Validated {
-  if (!PHONE_CHARS.test(answer)) return fail('invalid_phone');
-  const country = defaultCountry?.toUpperCase();
-  try {
-    // The 'max' metadata is needed: with the default 'min' metadata isValid()
-    // only checks the length, so e.g. +420 999 123 456 would pass.
-    const phone = parsePhoneNumberFromString(
-      answer,
-      country !== undefined && isSupportedCountry(country) ? (country as CountryCode) : undefined,
-    );
-    if (phone === undefined || !phone.isValid()) return fail('invalid_phone');
-    return ok(phone.number);
-  } catch {
-    // The FromString variant should not throw; this is belt and braces for "never throws".
-    return fail('invalid_phone');
-  }
+  const phone = toE164(answer, defaultCountry);
+  return phone === undefined ? fail('invalid_phone') : ok(phone);
 }
 
 // Optional sign, then either plain digits or digits grouped by three with

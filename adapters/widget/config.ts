@@ -12,6 +12,12 @@ const fieldSchema = z.strictObject({
   label: z.string().min(1).max(200),
   type: z.enum(['text', 'email', 'phone']).default('text'),
   required: z.boolean().default(false),
+  /** For `phone`: the country of numbers typed without `+` (ISO 3166-1 alpha-2), so they are stored in E.164 too. */
+  defaultCountry: z
+    .string()
+    .regex(/^[A-Za-z]{2}$/, 'expected a two-letter country code like CZ')
+    .transform((c) => c.toUpperCase())
+    .optional(),
 });
 
 /** Texts a visitor sees in the widget's own frame (not the bot's replies). */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** Ids that appear in URLs and stored documents: short, lowercase, URL-safe. */
-export const idSchema = z
+const idSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'expected a lowercase id of letters, digits, "-" or "_" (at most 63 characters)');
 
@@ -16,7 +16,6 @@ export const channelAccountSchema = z.looseObject({
     })
     .optional(),
 });
-export type ChannelAccountConfig = z.infer<typeof channelAccountSchema>;
 
 const textsSchema = z.strictObject({
   /** What the bot answers until flows exist. */

@@ -79,6 +79,14 @@ nodes:
     expect(problems({ 'f.yaml': 'flow: f\nnodes: {}\n' })).toEqual(['f.yaml:1:1: start: missing (expected string)']);
   });
 
+  it('reports wrong types and every unknown key at its own place, as the config check does', () => {
+    expect(problems({ 'f.yaml': 'flow: 5\nstart: a\ncolour: red\nsize: 3\nnodes:\n  a: { end: null }\n' })).toEqual([
+      'f.yaml:1:7: flow: expected string, got number',
+      'f.yaml:3:1: colour: unknown key "colour"',
+      'f.yaml:4:1: size: unknown key "size"',
+    ]);
+  });
+
   it('counts form fields and http vars as set, lets only http nodes use secrets, and follows onError', () => {
     const flow = `flow: f
 start: lead

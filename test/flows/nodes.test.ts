@@ -161,6 +161,40 @@ nodes:
     expect(outcome({ nick: '' })).toBe('other');
     expect(outcome({})).toBe('other');
   });
+
+  it('sees only a variable\'s own keys: constructor, __proto__ and toString are not there, in a branch or a text', () => {
+    const f = inlineFlows(`flow: p
+start: check
+intents: { order: ask_order }
+nodes:
+  ask_order: { ask: "Order?", var: order, next: check }
+  check:
+    branch:
+      - when: { var: constructor, exists: true }
+        next: inherited
+      - when: { var: __proto__, exists: true }
+        next: inherited
+      - when: { var: order.constructor, exists: true }
+        next: inherited
+      - when: { var: order.toString, exists: true }
+        next: inherited
+      - when: { var: order.__proto__, exists: true }
+        next: inherited
+      - when: { var: order.status, exists: true }
+        next: own
+    else: nothing
+  inherited: { end: "inherited" }
+  own: { end: "own: {{ order.status }}" }
+  nothing: { end: "[{{ order.constructor }}|{{ order.__proto__ }}|{{ contact.constructor }}]" }
+`);
+    const c = contextOf(f);
+    const outcome = (vars: Record<string, unknown>) => texts(startFlow(f.get('p')!, c, vars).actions)[0];
+    expect(outcome({ order: {} })).toBe('[||]');
+    expect(outcome({})).toBe('[||]');
+    expect(outcome({ order: { status: 'paid' } })).toBe('own: paid');
+    // A key that is the variable's own is data, whatever its name.
+    expect(outcome({ order: JSON.parse('{"__proto__": "x"}') as unknown })).toBe('inherited');
+  });
 });
 
 describe('goto', () => {

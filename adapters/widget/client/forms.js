@@ -1,11 +1,10 @@
 /**
  * A form shown whole (pre-chat, offline, or a flow's `form` node): labelled fields, an unticked
- * consent checkbox, and the same checks as the hub before sending (the hub checks again).
+ * consent checkbox, and the same checks as the hub before sending (core/validate/contact-fields.ts; the hub checks again).
  */
+import { isPhoneShaped, normaliseEmail } from '../../../core/validate/contact-fields.js';
 import { h } from './dom.js';
 
-const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]{2,}$/;
-const phonePattern = /^\+?[0-9][0-9 ()./-]{5,20}$/;
 let unique = 0;
 
 /**
@@ -54,7 +53,7 @@ export function renderForm(spec, options) {
     let firstBad;
     for (const c of controls) {
       const value = c.input.value.trim();
-      const problem = !value ? (c.required ? texts.required : '') : c.type === 'email' && !emailPattern.test(value) ? texts.invalidEmail : c.type === 'phone' && !phonePattern.test(value) ? texts.invalidPhone : '';
+      const problem = !value ? (c.required ? texts.required : '') : c.type === 'email' && normaliseEmail(value) === undefined ? texts.invalidEmail : c.type === 'phone' && !isPhoneShaped(value) ? texts.invalidPhone : '';
       c.error.textContent = problem ?? '';
       c.input.setAttribute('aria-invalid', problem ? 'true' : 'false');
       if (problem && !firstBad) firstBad = c.input;
