@@ -12,8 +12,6 @@ import { registerFlowCommands } from './flows-commands.js';
 import { demoRoutes } from './demo-routes.js';
 import { validateFlows } from './flows.js';
 import { resolveServices } from './resolve.js';
-import { registerWhatsAppCommands } from './whatsapp-commands.js';
-import { registerTelegramCommands } from './telegram-commands.js';
 
 const defaultConfig = process.env.SWITCHBOARD_CONFIG ?? 'config/switchboard.yaml';
 const program = new Command('switchboard').description('Self-hosted messaging hub and bot framework').showHelpAfterError();
@@ -97,8 +95,11 @@ program
   });
 
 registerAdminCommands(program, defaultConfig);
-registerWhatsAppCommands(program, defaultConfig);
-registerTelegramCommands(program, defaultConfig);
+// Each channel's own commands (`switchboard telegram …`, `switchboard whatsapp …`), from its definition.
+const channels = builtinRegistry();
+for (const { register } of channels.commands()) {
+  register(program, { defaultConfig, loadConfig: (file) => loadConfig(file, { channelSchemas: channels.schemas() }), services: resolveServices });
+}
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   // A config problem is its file:line:col list; anything else one line, with the stack only when debugging.

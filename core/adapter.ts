@@ -92,4 +92,4 @@ export interface ChannelAdapter {
 }
 
 /** Builds the adapter of one channel from all accounts of that channel in the config. */
-export type AdapterFactory = (accounts: ChannelAccount[]) => ChannelAdapter;
+export type AdapterFactory<C = unknown> = (accounts: ChannelAccount<C>[]) => ChannelAdapter;

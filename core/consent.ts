@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Address } from './message.js';
 import { ConsentEvent } from './store/consent.js';
 import { Contact } from './store/contact.js';
@@ -58,4 +59,9 @@ export async function recordConsent(input: ConsentInput): Promise<void> {
   if (input.purpose === 'messaging') {
     await Contact.updateOne({ _id: contact }, input.granted ? { $unset: { stopped: 1 } } : { $set: { stopped: true } });
   }
+}
+
+/** A version for a consent question's text, so the ledger says which wording a person agreed to. */
+export function textVersion(text: string): string {
+  return `sha256:${createHash('sha256').update(text).digest('hex').slice(0, 16)}`;
 }

@@ -1,6 +1,7 @@
 import { Types } from 'mongoose';
 import { Contact } from './store/contact.js';
 import { Conversation } from './store/conversation.js';
+import { inWorkspace } from './store/in-workspace.js';
 
 /** Why a conversation action could not be done; `notFound` maps to HTTP 404. */
 export class ConversationActionError extends Error {
@@ -15,9 +16,9 @@ export class ConversationActionError extends Error {
 
 async function find(workspace: string, id: string) {
   if (!Types.ObjectId.isValid(id)) throw new ConversationActionError(`no conversation ${id}`, true);
-  const conversation = await Conversation.findById(id).lean();
   // Another workspace's conversation is reported exactly like a missing one.
-  if (!conversation || conversation.workspace !== workspace) throw new ConversationActionError(`no conversation ${id}`, true);
+  const conversation = inWorkspace(await Conversation.findById(id).lean(), workspace);
+  if (!conversation) throw new ConversationActionError(`no conversation ${id}`, true);
   return conversation;
 }
 

@@ -37,6 +37,20 @@ export class SignatureError extends Error {
   }
 }
 
+/**
+ * The caller is known not to be allowed (e.g. a Meta webhook without a valid `X-Hub-Signature-256`,
+ * which Meta documents answering with 403; an emulator-mode activity asking for replies elsewhere).
+ * Maps to HTTP 403 with code `forbidden`.
+ */
+export class ForbiddenError extends Error {
+  readonly code = 'FORBIDDEN';
+  readonly status = 403;
+  constructor(message = 'forbidden') {
+    super(message);
+    this.name = 'ForbiddenError';
+  }
+}
+
 /** A webhook body could not be understood. Maps to HTTP 400 with `message` as the reason. */
 export class PayloadError extends Error {
   readonly code = 'PAYLOAD_INVALID';

@@ -2,6 +2,7 @@ import type { Address, Choice, FormSpec } from './message.js';
 import { Contact } from './store/contact.js';
 import { Conversation } from './store/conversation.js';
 import { contactId } from './store/ids.js';
+import { inWorkspace } from './store/in-workspace.js';
 import { Message } from './store/message.js';
 
 /** One message of a conversation as a client (the widget) shows it. */
@@ -21,8 +22,8 @@ export interface HistoryEntry {
 
 /** The messages of the address's open conversation after `after`, oldest first (at most `limit`). */
 export async function conversationHistory(address: Address, options: { after?: number; limit?: number } = {}): Promise<HistoryEntry[]> {
-  const contact = await Contact.findById(contactId(address), { openConversation: 1, workspace: 1 }).lean();
-  if (!contact?.openConversation || contact.workspace !== address.workspace) return [];
+  const contact = inWorkspace(await Contact.findById(contactId(address), { openConversation: 1, workspace: 1 }).lean(), address.workspace);
+  if (!contact?.openConversation) return [];
   const messages = await Message.find(
     { workspace: address.workspace, conversation: contact.openConversation, order: { $gt: options.after ?? -1 } },
     { direction: 1, sender: 1, platformId: 1, text: 1, choices: 1, form: 1, order: 1, createdAt: 1, status: 1 },
@@ -45,8 +46,8 @@ export async function conversationHistory(address: Address, options: { after?: n
 
 /** The address's open conversation: its id and status. */
 export async function openConversationOf(address: Address): Promise<{ id: string; status: 'bot' | 'waiting' | 'agent' | 'closed' } | undefined> {
-  const contact = await Contact.findById(contactId(address), { openConversation: 1, workspace: 1 }).lean();
-  if (!contact?.openConversation || contact.workspace !== address.workspace) return undefined;
+  const contact = inWorkspace(await Contact.findById(contactId(address), { openConversation: 1, workspace: 1 }).lean(), address.workspace);
+  if (!contact?.openConversation) return undefined;
   const conversation = await Conversation.findById(contact.openConversation, { status: 1 }).lean();
   return conversation && conversation.status !== 'closed' ? { id: String(conversation._id), status: conversation.status } : undefined;
 }

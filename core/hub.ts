@@ -13,7 +13,7 @@ import { connectRedis, warnIfEvicting } from './queue/redis.js';
 import type { HttpRouter } from './http/router.js';
 import type { AdapterRegistry } from './registry.js';
 import { AutoReplyResponder, type Responder } from './responder.js';
-import { Router } from './router.js';
+import { TurnRunner } from './turn/runner.js';
 import { connectStore, disconnectStore, pingStore } from './store/connect.js';
 import { startWorkers } from './pipeline/workers.js';
 import { recordConsent } from './consent.js';
@@ -50,7 +50,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const web = role !== 'worker';
   const work = role !== 'web';
 
-  await connectStore(options.mongoUri);
+  await connectStore(options.mongoUri, options.registry.collections());
   const redis = connectRedis(options.redisUrl);
   await warnIfEvicting(redis, logger);
   const queues = new Queues({
@@ -129,12 +129,19 @@ export async function startHub(options: HubOptions): Promise<Hub> {
 
   let workers: Worker[] = [];
   if (work) {
-    const router = new Router({ config, queues, responder: options.responder ?? new AutoReplyResponder(), capabilities: (channel, account) => {
-        const adapter = adapters.get(channel);
-        return adapter?.capabilitiesFor?.(account) ?? adapter?.capabilities;
+    const turns = new TurnRunner({
+      config,
+      queues,
+      responder: options.responder ?? new AutoReplyResponder(),
+      channels: {
+        capabilities: (channel, account) => {
+          const adapter = adapters.get(channel);
+          return adapter?.capabilitiesFor?.(account) ?? adapter?.capabilities;
+        },
+        ownForms: (channel) => options.registry.ownForms(channel),
       },
     });
-    workers = startWorkers({ config, redis, router, adapters, metrics, logger });
+    workers = startWorkers({ config, redis, turns, adapters, metrics, logger });
     logger.info({ role, shards: config.pipeline.shards }, 'workers started');
   }
 

@@ -1,14 +1,16 @@
+import type { Command } from 'commander';
 import type { z } from 'zod';
-import type { AdapterFactory, ChannelAdapter, ChannelAccount, ChannelCapabilities } from './adapter.js';
+import type { ChannelAdapter, ChannelAccount, ChannelCapabilities } from './adapter.js';
+import type { ChannelCollections, ChannelCommandContext, ChannelDefinition } from './channel.js';
 import type { Config } from './config/schema.js';
+import type { OwnForms } from './turn/types.js';
 
-/** What the core needs to know of a channel: how to validate its accounts and build its adapter. */
-export interface ChannelDefinition {
-  /** Schema of one account of this channel in the config (extends `channelAccountSchema`). */
-  schema: z.ZodType;
-  create: AdapterFactory;
-  /** What the channel can show; the same as its adapters' (flow checks read it without building one). */
-  capabilities: ChannelCapabilities;
+export { defineChannel, type ChannelCollections, type ChannelCommandContext, type ChannelDefinition } from './channel.js';
+
+/** A registered channel: its definition without `create`, and `create` behind the account schema. */
+interface Registered {
+  definition: Omit<ChannelDefinition, 'create'>;
+  build(accounts: ChannelAccount[]): ChannelAdapter;
 }
 
 /**
@@ -16,21 +18,54 @@ export interface ChannelDefinition {
  * adapter: the CLI hands it the built-in registry from `adapters/`.
  */
 export class AdapterRegistry {
-  private readonly channels = new Map<string, ChannelDefinition>();
+  private readonly channels = new Map<string, Registered>();
 
-  register(channel: string, definition: ChannelDefinition): this {
-    if (this.channels.has(channel)) throw new Error(`channel "${channel}" is registered twice`);
-    this.channels.set(channel, definition);
+  register<S extends z.ZodType>(definition: ChannelDefinition<S>): this {
+    const { id, create, ...rest } = definition;
+    if (this.channels.has(id)) throw new Error(`channel "${id}" is registered twice`);
+    const build = (accounts: ChannelAccount[]): ChannelAdapter =>
+      // The config loader already validated each account with this schema; parsing again (the
+      // schemas are idempotent) is what gives `create` its typed configs, and refuses an account
+      // of a config that was built without the loader.
+      create(
+        accounts.map((a) => {
+          const parsed = definition.accountSchema.safeParse(a.config);
+          if (!parsed.success) throw new Error(`${id} account "${a.account}" of workspace "${a.workspace.id}" does not match the channel's schema: ${parsed.error.message}`);
+          return { ...a, config: parsed.data };
+        }),
+      );
+    this.channels.set(id, { definition: { id, ...rest }, build });
     return this;
+  }
+
+  /** Registered channel ids, in registration order. */
+  ids(): string[] {
+    return [...this.channels.keys()];
   }
 
   /** Channel id → account schema, for the config loader. */
   schemas(): Map<string, z.ZodType> {
-    return new Map([...this.channels].map(([id, def]) => [id, def.schema]));
+    return new Map([...this.channels].map(([id, c]) => [id, c.definition.accountSchema]));
   }
 
   capabilities(channel: string): ChannelCapabilities | undefined {
-    return this.channels.get(channel)?.capabilities;
+    return this.channels.get(channel)?.definition.capabilities;
+  }
+
+  /** The forms the channel's own client shows (the widget's pre-chat and offline forms), if any. */
+  ownForms(channel: string): OwnForms | undefined {
+    return this.channels.get(channel)?.definition.ownForms;
+  }
+
+  /** Every channel's CLI commands, each to be called with the program and the CLI's context. */
+  commands(): { channel: string; register: (program: Command, context: ChannelCommandContext) => void }[] {
+    return [...this.channels].flatMap(([channel, c]) => (c.definition.commands ? [{ channel, register: c.definition.commands }] : []));
+  }
+
+  /** What all channels keep in MongoDB besides the core's collections (models get their indexes at start). */
+  collections(): Required<{ [K in keyof ChannelCollections]: NonNullable<ChannelCollections[K]> }> {
+    const all = [...this.channels.values()].map((c) => c.definition.collections ?? {});
+    return { models: all.flatMap((c) => c.models ?? []), buckets: all.flatMap((c) => c.buckets ?? []) };
   }
 
   /** One adapter per channel that has at least one account in the config. */
@@ -47,9 +82,9 @@ export class AdapterRegistry {
     }
     const adapters = new Map<string, ChannelAdapter>();
     for (const [channel, accounts] of byChannel) {
-      const definition = this.channels.get(channel);
-      if (!definition) throw new Error(`no adapter is registered for channel "${channel}"`);
-      adapters.set(channel, definition.create(accounts));
+      const registered = this.channels.get(channel);
+      if (!registered) throw new Error(`no adapter is registered for channel "${channel}"`);
+      adapters.set(channel, registered.build(accounts));
     }
     return adapters;
   }

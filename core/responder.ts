@@ -17,7 +17,8 @@ export interface CapturedLead {
   flow: string;
   form: string;
   fields: Record<string, string | number>;
-  consent?: { purpose: string; granted: boolean; text: string };
+  /** `version`: the configured version of `text`, where it has one (the widget's checkbox); else the ledger hashes the text. */
+  consent?: { purpose: string; granted: boolean; text: string; version?: string };
 }
 
 /** A timer the responder asked for has fired: the contact stayed quiet (see {@link TurnOutcome.timers}). */

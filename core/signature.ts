@@ -2,7 +2,8 @@
  * The hub's webhook signature, used by the api channel and the CRM webhook:
  * `X-Switchboard-Signature: sha256=<hex HMAC-SHA256 of the raw body>`.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { safeEqual } from './secure-compare.js';
 
 export const signatureHeader = 'x-switchboard-signature';
 
@@ -16,6 +17,5 @@ export function verify(body: Buffer, secret: string, header: string | undefined)
   if (!header?.startsWith('sha256=')) return false;
   const given = Buffer.from(header.slice('sha256='.length), 'hex');
   const expected = createHmac('sha256', secret).update(body).digest();
-  // A malformed hex string decodes shorter; the length check keeps timingSafeEqual from throwing.
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return safeEqual(given, expected);
 }

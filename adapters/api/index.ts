@@ -1,4 +1,5 @@
 import type { AdapterContext, ChannelAccount, ChannelAdapter, ChannelCapabilities } from '../../core/adapter.js';
+import { defineChannel } from '../../core/channel.js';
 import { SignatureError } from '../../core/errors.js';
 import type { OutboundMessage } from '../../core/message.js';
 import { apiAccountSchema, type ApiAccountConfig } from './config.js';
@@ -21,8 +22,8 @@ export const apiCapabilities: ChannelCapabilities = {
  * The generic `api` channel: a business's own app POSTs signed messages in and
  * receives signed replies at its webhook. See README.md beside this file.
  */
-export function createApiAdapter(accounts: ChannelAccount[]): ChannelAdapter {
-  const byAccount = new Map(accounts.map((a) => [a.account, { workspace: a.workspace.id, config: a.config as ApiAccountConfig }]));
+export function createApiAdapter(accounts: ChannelAccount<ApiAccountConfig>[]): ChannelAdapter {
+  const byAccount = new Map(accounts.map((a) => [a.account, { workspace: a.workspace.id, config: a.config }]));
 
   return {
     channel: 'api',
@@ -51,3 +52,5 @@ export function createApiAdapter(accounts: ChannelAccount[]): ChannelAdapter {
     async stop() {},
   };
 }
+
+export const api = defineChannel({ id: 'api', accountSchema: apiAccountSchema, capabilities: apiCapabilities, create: createApiAdapter });

@@ -1,6 +1,7 @@
 import type { CloudAdapter, TurnContext } from 'botbuilder';
 import type { AdapterContext, ChannelAccount, ChannelAdapter, ChannelCapabilities } from '../../core/adapter.js';
-import { ChannelApiError, SignatureError } from '../../core/errors.js';
+import { defineChannel } from '../../core/channel.js';
+import { ChannelApiError, ForbiddenError, SignatureError } from '../../core/errors.js';
 import type { RawRequest, RawResponse } from '../../core/http/router.js';
 import type { OutboundMessage } from '../../core/message.js';
 import { createCloudAdapter } from './auth.js';
@@ -8,7 +9,7 @@ import { authenticates, botFrameworkAccountSchema, isLoopbackServiceUrl, type Bo
 import { shim } from './http-shim.js';
 import { parseActivity, parseActivityBody, type ParsedActivity } from './inbound.js';
 import { sendReply } from './outbound.js';
-import { ReferenceStore } from './reference-store.js';
+import { BotFrameworkReference, ReferenceStore } from './reference-store.js';
 
 export { botFrameworkAccountSchema };
 
@@ -38,13 +39,8 @@ interface Account {
  * The `botframework` channel: Azure Bot Service (Teams, Slack, Direct Line / Web Chat, ...) and
  * the Bot Framework Emulator, through botbuilder's CloudAdapter. See README.md beside this file.
  */
-export function createBotFrameworkAdapter(accounts: ChannelAccount[]): ChannelAdapter {
-  const byAccount = new Map<string, Account>(
-    accounts.map((a) => {
-      const config = a.config as BotFrameworkAccountConfig;
-      return [a.account, { workspace: a.workspace.id, config, adapter: createCloudAdapter(config) }];
-    }),
-  );
+export function createBotFrameworkAdapter(accounts: ChannelAccount<BotFrameworkAccountConfig>[]): ChannelAdapter {
+  const byAccount = new Map<string, Account>(accounts.map((a) => [a.account, { workspace: a.workspace.id, config: a.config, adapter: createCloudAdapter(a.config) }]));
   const references = new ReferenceStore();
 
   const capabilitiesFor = (account: string): ChannelCapabilities => {
@@ -65,7 +61,7 @@ export function createBotFrameworkAdapter(accounts: ChannelAccount[]): ChannelAd
     const serviceUrl = (body as { serviceUrl?: unknown }).serviceUrl;
     // (Anything that is not an http(s) URL is refused as malformed by the parser below.)
     if (!authenticates(account.config) && typeof serviceUrl === 'string' && /^https?:\/\//i.test(serviceUrl) && !isLoopbackServiceUrl(serviceUrl)) {
-      throw Object.assign(new Error('emulator mode takes only activities whose serviceUrl is on this machine'), { status: 403 });
+      throw new ForbiddenError('emulator mode takes only activities whose serviceUrl is on this machine');
     }
     const { request, response, result } = shim(req, body);
     let turnError: unknown;
@@ -118,3 +114,12 @@ export function createBotFrameworkAdapter(accounts: ChannelAccount[]): ChannelAd
     async stop() {},
   };
 }
+
+export const botframework = defineChannel({
+  id: 'botframework',
+  accountSchema: botFrameworkAccountSchema,
+  capabilities: botFrameworkCapabilities,
+  create: createBotFrameworkAdapter,
+  // Conversation references, for proactive replies from workers.
+  collections: { models: [BotFrameworkReference] },
+});

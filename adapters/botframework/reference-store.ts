@@ -19,7 +19,11 @@ const referenceSchema = new Schema(
   { versionKey: false, timestamps: true },
 );
 
-const BotFrameworkReference = model('BotFrameworkReference', referenceSchema, 'botframework_references');
+// Look-ups are by `_id`; this one serves listing (and erasing) a workspace's or a person's references.
+referenceSchema.index({ workspace: 1, account: 1, user: 1 });
+
+/** `botframework_references`, declared in the channel's definition so its indexes are created at start. */
+export const BotFrameworkReference = model('BotFrameworkReference', referenceSchema, 'botframework_references');
 
 /** The `_id` of an address's reference. */
 export function referenceId(a: { workspace: string; account: string; user: string }): string {

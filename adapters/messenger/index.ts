@@ -1,4 +1,5 @@
 import type { AdapterContext, ChannelAccount, ChannelAdapter, ChannelCapabilities } from '../../core/adapter.js';
+import { defineChannel } from '../../core/channel.js';
 import type { InboundMessage, OutboundMessage } from '../../core/message.js';
 import { parseJsonBody } from '../meta/json.js';
 import { mountMetaWebhook } from '../meta/webhook.js';
@@ -32,8 +33,8 @@ interface Account {
  * Facebook Messenger: one account per Page. Webhook `/channels/messenger/{account}/webhook`
  * (GET handshake, signed POSTs); replies through the Send API. See README.md beside this file.
  */
-export function createMessengerAdapter(accounts: ChannelAccount[]): ChannelAdapter {
-  const byAccount = new Map<string, Account>(accounts.map((a) => [a.account, { workspace: a.workspace.id, config: a.config as MessengerAccountConfig }]));
+export function createMessengerAdapter(accounts: ChannelAccount<MessengerAccountConfig>[]): ChannelAdapter {
+  const byAccount = new Map<string, Account>(accounts.map((a) => [a.account, { workspace: a.workspace.id, config: a.config }]));
   const byPage = new Map<string, Account>([...byAccount.values()].map((a) => [a.config.pageId, a]));
 
   return {
@@ -88,3 +89,5 @@ export function createMessengerAdapter(accounts: ChannelAccount[]): ChannelAdapt
     async stop() {},
   };
 }
+
+export const messenger = defineChannel({ id: 'messenger', accountSchema: messengerAccountSchema, capabilities: messengerCapabilities, create: createMessengerAdapter });

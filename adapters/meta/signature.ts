@@ -4,7 +4,7 @@
  * It is the hub's own signature format under another header name, so the same constant-time check serves.
  */
 import { sign as hmacSign, verify as hmacVerify } from '../../core/signature.js';
-import { ForbiddenError } from './errors.js';
+import { ForbiddenError } from '../../core/errors.js';
 
 export const metaSignatureHeader = 'x-hub-signature-256';
 

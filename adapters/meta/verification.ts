@@ -1,5 +1,5 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { RawRequest, RawResponse } from '../../core/http/router.js';
+import { safeEqual } from '../../core/secure-compare.js';
 
 /**
  * The subscription handshake: Meta GETs the webhook with `hub.mode=subscribe`, the verify token
@@ -22,13 +22,6 @@ function whyRefused(req: RawRequest, verifyToken: string | undefined): string | 
   if (verifyToken === undefined) return 'no such account';
   if (req.query['hub.mode'] !== 'subscribe') return 'hub.mode is not "subscribe"';
   if (typeof challenge !== 'string' || challenge.length > 512) return 'hub.challenge missing or longer than 512 characters';
-  if (typeof token !== 'string' || !sameToken(token, verifyToken)) return 'hub.verify_token does not match the account\'s verifyToken';
+  if (typeof token !== 'string' || !safeEqual(token, verifyToken)) return 'hub.verify_token does not match the account\'s verifyToken';
   return undefined;
-}
-
-/** Constant-time comparison; a length mismatch is decided without comparing contents. */
-function sameToken(given: string, expected: string): boolean {
-  const a = Buffer.from(given, 'utf8');
-  const b = Buffer.from(expected, 'utf8');
-  return a.length === b.length && timingSafeEqual(a, b);
 }

@@ -2,9 +2,11 @@ import type { Api } from 'grammy';
 import type { Update } from 'grammy/types';
 import type { Redis } from 'ioredis';
 import type { AdapterContext, ChannelAccount, ChannelAdapter, ChannelCapabilities } from '../../core/adapter.js';
+import { defineChannel } from '../../core/channel.js';
 import { SignatureError } from '../../core/errors.js';
 import type { OutboundMessage } from '../../core/message.js';
 import { createApi } from './api.js';
+import { registerTelegramCommands } from './commands.js';
 import { telegramAccountSchema, type TelegramAccountConfig } from './config.js';
 import { parseUpdate, parseUpdateBody, type ParsedUpdate, type UpdateTarget } from './inbound.js';
 import { sendReply } from './outbound.js';
@@ -38,12 +40,11 @@ interface Account {
  * The `telegram` channel: bots from @BotFather, updates by webhook (production) or long
  * polling (local development), replies through the Bot API. See README.md beside this file.
  */
-export function createTelegramAdapter(accounts: ChannelAccount[]): ChannelAdapter {
+export function createTelegramAdapter(accounts: ChannelAccount<TelegramAccountConfig>[]): ChannelAdapter {
   const byAccount = new Map<string, Account>(
-    accounts.map((a) => {
-      const config = a.config as TelegramAccountConfig;
-      const target = { workspace: a.workspace.id, account: config.account, startKeyword: a.workspace.privacy.keywords.start[0] ?? 'start' };
-      return [config.account, { workspace: a.workspace.id, config, target, api: createApi(config) }];
+    accounts.map(({ workspace, config }) => {
+      const target = { workspace: workspace.id, account: config.account, startKeyword: workspace.privacy.keywords.start[0] ?? 'start' };
+      return [config.account, { workspace: workspace.id, config, target, api: createApi(config) }];
     }),
   );
   let redis: Redis | undefined;
@@ -131,3 +132,12 @@ export function createTelegramAdapter(accounts: ChannelAccount[]): ChannelAdapte
     },
   };
 }
+
+export const telegram = defineChannel({
+  id: 'telegram',
+  accountSchema: telegramAccountSchema,
+  capabilities: telegramCapabilities,
+  create: createTelegramAdapter,
+  // `switchboard telegram set-webhook|delete-webhook <account>`
+  commands: registerTelegramCommands,
+});

@@ -1,12 +1,17 @@
 import { z } from 'zod';
 import type { AdapterContext, ChannelAccount, ChannelAdapter } from '../../core/adapter.js';
+import { defineChannel } from '../../core/channel.js';
 import type { OutboundMessage } from '../../core/message.js';
 import { cloudTransport } from './cloud/index.js';
+import type { CloudAccountConfig } from './cloud/config.js';
+import { registerWhatsAppCommands } from './commands.js';
 import type { WhatsAppTransport } from './transport.js';
+import type { WebAccountConfig } from './web/config.js';
 import { webTransport } from './web/index.js';
+import { sessionBucket } from './web/session-store.js';
 
-const transports = { cloud: cloudTransport, web: webTransport } as const;
-type TransportName = keyof typeof transports;
+/** One account of the `whatsapp` channel: a Cloud API number or a WhatsApp Web session. */
+export type WhatsAppAccountConfig = CloudAccountConfig | WebAccountConfig;
 
 /**
  * An account is a Cloud API number or a WhatsApp Web session, chosen by `transport`. Dispatched on
@@ -15,9 +20,9 @@ type TransportName = keyof typeof transports;
  */
 export const whatsappAccountSchema = z
   .looseObject({ transport: z.enum(['cloud', 'web'], { error: 'expected "cloud" (the Cloud API) or "web" (WhatsApp Web, linked by QR)' }) })
-  .transform((account, ctx) => {
-    const parsed = transports[account.transport].schema.safeParse(account, { reportInput: true });
-    if (parsed.success) return parsed.data as typeof account;
+  .transform((account, ctx): WhatsAppAccountConfig => {
+    const parsed = account.transport === 'cloud' ? cloudTransport.schema.safeParse(account, { reportInput: true }) : webTransport.schema.safeParse(account, { reportInput: true });
+    if (parsed.success) return parsed.data;
     ctx.issues.push(...(parsed.error.issues as typeof ctx.issues));
     return z.NEVER;
   });
@@ -25,18 +30,17 @@ export const whatsappAccountSchema = z
 /** The channel's default (the Cloud API's): what flow checks hold choices to. */
 export const whatsappCapabilities = cloudTransport.capabilities;
 
-export function createWhatsAppAdapter(accounts: ChannelAccount[]): ChannelAdapter {
-  const byTransport = new Map<TransportName, ChannelAccount[]>();
+const isCloud = (a: ChannelAccount<WhatsAppAccountConfig>): a is ChannelAccount<CloudAccountConfig> => a.config.transport === 'cloud';
+const isWeb = (a: ChannelAccount<WhatsAppAccountConfig>): a is ChannelAccount<WebAccountConfig> => a.config.transport === 'web';
+
+export function createWhatsAppAdapter(accounts: ChannelAccount<WhatsAppAccountConfig>[]): ChannelAdapter {
   const transportOf = new Map<string, WhatsAppTransport>();
-  for (const a of accounts) {
-    const name = (a.config as { transport: TransportName }).transport;
-    byTransport.set(name, [...(byTransport.get(name) ?? []), a]);
-  }
-  const built = new Map<TransportName, WhatsAppTransport>();
-  for (const [name, list] of byTransport) {
-    const transport = transports[name].create(list);
-    built.set(name, transport);
-    for (const a of list) transportOf.set(a.account, transport);
+  const built: WhatsAppTransport[] = [];
+  // In the order the config first names each transport.
+  for (const name of new Set(accounts.map((a) => a.config.transport))) {
+    const transport = name === 'cloud' ? cloudTransport.create(accounts.filter(isCloud)) : webTransport.create(accounts.filter(isWeb));
+    built.push(transport);
+    for (const a of accounts) if (a.config.transport === name) transportOf.set(a.account, transport);
   }
   const of = (account: string): WhatsAppTransport => {
     const t = transportOf.get(account);
@@ -49,11 +53,22 @@ export function createWhatsAppAdapter(accounts: ChannelAccount[]): ChannelAdapte
     capabilities: whatsappCapabilities,
     capabilitiesFor: (account) => transportOf.get(account)?.capabilities ?? whatsappCapabilities,
     async start(ctx: AdapterContext) {
-      for (const t of built.values()) await t.start(ctx);
+      for (const t of built) await t.start(ctx);
     },
     send: (message: OutboundMessage) => of(message.address.account).send(message),
     async stop() {
-      await Promise.all([...built.values()].map((t) => t.stop()));
+      await Promise.all(built.map((t) => t.stop()));
     },
   };
 }
+
+export const whatsapp = defineChannel({
+  id: 'whatsapp',
+  accountSchema: whatsappAccountSchema,
+  capabilities: whatsappCapabilities,
+  create: createWhatsAppAdapter,
+  // `switchboard whatsapp login <account>`: link a WhatsApp Web number by QR.
+  commands: registerWhatsAppCommands,
+  // WhatsApp Web sessions (RemoteAuth zips), one file per account.
+  collections: { buckets: [sessionBucket] },
+});

@@ -16,10 +16,10 @@ export interface WhatsAppTransport {
   stop(): Promise<void>;
 }
 
-export interface WhatsAppTransportDefinition {
+export interface WhatsAppTransportDefinition<S extends z.ZodType> {
   /** Schema of one account using this transport (with `transport: z.literal(...)`). */
-  schema: z.ZodType;
+  schema: S;
   capabilities: ChannelCapabilities;
   /** Builds the transport serving all of these accounts (all of them use this transport). */
-  create(accounts: ChannelAccount[]): WhatsAppTransport;
+  create: (accounts: ChannelAccount<z.output<S>>[]) => WhatsAppTransport;
 }

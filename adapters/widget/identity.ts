@@ -3,7 +3,8 @@
  * the browser keeps `{id}.{signature}` (localStorage) and presents it at every handshake. Stateless,
  * so any hub process can check it, and a visitor can only ever claim an id this hub issued.
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
+import { safeEqual } from '../../core/secure-compare.js';
 
 const idPattern = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -29,7 +30,5 @@ export function verifyVisitor(secret: string, scope: { workspace: string; accoun
   if (dot < 1 || token.length > 200) return undefined;
   const id = token.slice(0, dot);
   if (!idPattern.test(id)) return undefined;
-  const given = Buffer.from(token.slice(dot + 1));
-  const expected = Buffer.from(signature(secret, scope, id));
-  return given.length === expected.length && timingSafeEqual(given, expected) ? id : undefined;
+  return safeEqual(token.slice(dot + 1), signature(secret, scope, id)) ? id : undefined;
 }

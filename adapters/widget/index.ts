@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { AdapterContext, ChannelAccount, ChannelAdapter, ChannelCapabilities } from '../../core/adapter.js';
+import { defineChannel } from '../../core/channel.js';
 import type { WorkspaceConfig } from '../../core/config/schema.js';
 import type { OutboundMessage } from '../../core/message.js';
 import { widgetBundle } from './bundle.js';
@@ -11,6 +12,7 @@ import { Fanout } from './fanout.js';
 import { checkHandshake, protocolName, refuse } from './handshake.js';
 import { issueVisitor, visitorToken } from './identity.js';
 import { pushReply } from './outbound.js';
+import { widgetOwnForms } from './own-form-handlers.js';
 import type { ServerFrame } from './protocol.js';
 import { VisitorRateLimiter } from './rate.js';
 import { runSession } from './session.js';
@@ -47,7 +49,7 @@ interface AccountRuntime {
  * to this hub; replies travel from any worker to any web process through Redis pub/sub.
  * See README.md beside this file.
  */
-export function createWidgetAdapter(accounts: ChannelAccount[]): ChannelAdapter {
+export function createWidgetAdapter(accounts: ChannelAccount<WidgetAccountConfig>[]): ChannelAdapter {
   const runtimes = new Map<string, AccountRuntime>();
   const alive = new WeakSet<WebSocket>();
   const sockets = new Set<WebSocket>();
@@ -56,7 +58,7 @@ export function createWidgetAdapter(accounts: ChannelAccount[]): ChannelAdapter 
   let timers: NodeJS.Timeout[] = [];
 
   for (const a of accounts) {
-    const config = a.config as WidgetAccountConfig;
+    const { config } = a;
     // perMessageDeflate off: it costs tens of KB per connection, and chat frames are small.
     const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes, perMessageDeflate: false, clientTracking: false, handleProtocols: (p) => (p.has(protocolName) ? protocolName : false) });
     const client = JSON.stringify(clientConfig(config, a.workspace));
@@ -158,6 +160,15 @@ export function createWidgetAdapter(accounts: ChannelAccount[]): ChannelAdapter 
     },
   };
 }
+
+export const widget = defineChannel({
+  id: 'widget',
+  accountSchema: widgetAccountSchema,
+  capabilities: widgetCapabilities,
+  create: createWidgetAdapter,
+  // The pre-chat and offline forms the widget shows itself.
+  ownForms: widgetOwnForms,
+});
 
 /** For tests and tools: a frame the hub would send. */
 export type { ServerFrame };

@@ -1,21 +1,19 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import type { Config } from '../config/schema.js';
 import { close, ConversationActionError, handBack } from '../conversations.js';
 import { leadsToCsv, listLeads } from '../leads.js';
-
-const digest = (s: string) => createHash('sha256').update(s).digest();
+import { safeEqual } from '../secure-compare.js';
 
 /**
  * The workspace whose API key is in `Authorization: Bearer <key>`, compared in
- * constant time against every configured key (digests, so lengths never leak).
+ * constant time against every configured key (see {@link safeEqual}: lengths never leak).
  */
 export function workspaceForKey(config: Config, header: string | undefined): string | undefined {
   const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
   if (!match) return undefined;
-  const given = digest(match[1]!);
+  const given = match[1]!;
   let found: string | undefined;
-  for (const ws of config.workspaces) for (const key of ws.apiKeys) if (timingSafeEqual(given, digest(key))) found = ws.id;
+  for (const ws of config.workspaces) for (const key of ws.apiKeys) if (safeEqual(given, key)) found = ws.id;
   return found;
 }
 

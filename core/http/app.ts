@@ -1,7 +1,7 @@
 import express, { type ErrorRequestHandler, type Express, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
-import { PayloadError, SignatureError } from '../errors.js';
+import { ForbiddenError, PayloadError, SignatureError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import type { HttpRouter, RawRequest, RouteHandler, UpgradeHandler } from './router.js';
 
@@ -76,6 +76,7 @@ export function createApp(options: AppOptions): { app: Express; router: HttpRout
       let status = 500;
       let code = 'internal';
       if (e instanceof SignatureError) [status, code] = [401, 'unauthorized'];
+      else if (e instanceof ForbiddenError) [status, code] = [403, 'forbidden'];
       else if (e instanceof PayloadError) [status, code] = [400, 'bad_request'];
       else if (e.type === 'entity.too.large') [status, code] = [413, 'payload_too_large'];
       else if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) [status, code] = [e.status, 'bad_request'];

@@ -4,6 +4,7 @@ import type { Config } from '../config/schema.js';
 import { ChannelApiError } from '../errors.js';
 import type { CrmJob } from '../queue/queues.js';
 import { sign, signatureHeader } from '../signature.js';
+import { inWorkspace } from '../store/in-workspace.js';
 import { Lead } from '../store/lead.js';
 
 /**
@@ -14,8 +15,8 @@ import { Lead } from '../store/lead.js';
 export async function deliverLead(options: { config: Config; logger: Logger }, job: Job<CrmJob>): Promise<void> {
   const { workspace, leadId } = job.data;
   const crm = options.config.workspaces.find((w) => w.id === workspace)?.crm;
-  const lead = await Lead.findById(leadId).lean();
-  if (!crm || !lead || lead.workspace !== workspace || lead.crm?.status === 'sent') return;
+  const lead = inWorkspace(await Lead.findById(leadId).lean(), workspace);
+  if (!crm || !lead || lead.crm?.status === 'sent') return;
   const body = JSON.stringify({
     id: lead._id,
     workspace,

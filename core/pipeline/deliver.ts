@@ -6,6 +6,7 @@ import type { OutboundMessage } from '../message.js';
 import type { Metrics } from '../metrics.js';
 import type { OutboundJob } from '../queue/queues.js';
 import { renderForChannel } from '../render.js';
+import { inWorkspace } from '../store/in-workspace.js';
 import { Message } from '../store/message.js';
 import { Conversation } from '../store/conversation.js';
 import { platformRefId } from '../store/ids.js';
@@ -38,8 +39,7 @@ export async function deliver(options: DeliverOptions, job: Job<OutboundJob>, to
   const { adapters, holds, metrics, logger } = options;
   const { workspace, messageId } = job.data;
   // Look-ups by `_id` alone: the only ones FerretDB v1 answers from an index (see docs/ARCHITECTURE.md).
-  const found = await Message.findById(messageId).lean();
-  const message = found?.workspace === workspace ? found : null;
+  const message = inWorkspace(await Message.findById(messageId).lean(), workspace);
   if (!message) {
     logger.warn({ messageId }, 'outbound message not found; dropped');
     return;

@@ -8,22 +8,22 @@ import type { InboundMessage } from '../message.js';
 import type { Metrics } from '../metrics.js';
 import { crmQueueName, inboundQueueName, outboundQueueName, type CrmJob, type IdleJob, type OutboundJob } from '../queue/queues.js';
 import { deliverLead } from './crm.js';
-import type { Router } from '../router.js';
 import { deliver } from './deliver.js';
 import { ConversationHolds } from './hold.js';
 import { OutboundRateLimiter, type RateLimits } from './rate.js';
-import { route } from './route.js';
+import { runTurnJob } from './turn-job.js';
+import type { TurnRunner } from '../turn/runner.js';
 
 export interface WorkerOptions {
   config: Config;
   redis: Redis;
-  router: Router;
+  turns: TurnRunner;
   adapters: ReadonlyMap<string, ChannelAdapter>;
   metrics: Metrics;
   logger: Logger;
 }
 
-/** Starts one router worker and one delivery worker per shard; returns them so shutdown can close them. */
+/** Starts one turn worker and one delivery worker per shard; returns them so shutdown can close them. */
 export function startWorkers(options: WorkerOptions): Worker[] {
   const { config, redis, logger } = options;
   // A crashed worker's job is found after at most two stalled checks: the interval follows the lock's length.
@@ -50,7 +50,7 @@ export function startWorkers(options: WorkerOptions): Worker[] {
   const shards = Array.from({ length: config.pipeline.shards }, (_, shard) => shard);
 
   // Concurrency 1 here, and the queues' global concurrency of 1 serialises each shard across processes too.
-  const inbound = shards.map((shard) => new Worker<InboundMessage | IdleJob>(inboundQueueName(shard), (job) => route(options, job), common));
+  const inbound = shards.map((shard) => new Worker<InboundMessage | IdleJob>(inboundQueueName(shard), (job) => runTurnJob(options, job), common));
   const outbound = shards.map(
     (shard) =>
       new Worker<OutboundJob>(outboundQueueName(shard), (job, token) => deliver({ ...options, holds, rates, accountLimits, configuredAccounts }, job, token), {

@@ -1,18 +1,46 @@
-import mongoose, { type Connection } from 'mongoose';
+import mongoose, { type Connection, type Model } from 'mongoose';
+import { ConsentEvent } from './consent.js';
 import { Contact } from './contact.js';
 import { Conversation } from './conversation.js';
 import { FlowVersion } from './flow-version.js';
 import { Lead } from './lead.js';
 import { Message } from './message.js';
+import { PlatformRef } from './platform-ref.js';
 
-export const models = [Contact, Conversation, Message, Lead, FlowVersion] as const;
+/** Every model of the core; channels add their own (`AdapterRegistry.collections()`). */
+export const models = [Contact, Conversation, Message, Lead, FlowVersion, ConsentEvent, PlatformRef] as const;
 
-/** Connects mongoose and creates the indexes the schemas declare. */
-export async function connectStore(uri: string): Promise<Connection> {
+export interface StoreCollections {
+  /** Channels' models, created with their indexes beside the core's. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  models?: readonly Model<any>[];
+  /** Channels' GridFS buckets, given the indexes the driver would create on their first upload. */
+  buckets?: readonly string[];
+}
+
+/**
+ * Connects mongoose and creates every collection with the indexes its schema declares: the
+ * core's and those of the channels in `collections` (e.g. `registry.collections()`).
+ */
+export async function connectStore(uri: string, collections: StoreCollections = {}): Promise<Connection> {
   mongoose.set('strictQuery', true);
   // autoIndex off: indexes are created once, here, and awaited, instead of racing the first queries.
   await mongoose.connect(uri, { autoIndex: false, serverSelectionTimeoutMS: 10_000 });
-  await Promise.all(models.map((m) => m.createIndexes()));
+  const all = new Set<Model<unknown>>([...models, ...(collections.models ?? [])] as Model<unknown>[]);
+  await Promise.all(
+    [...all].map(async (m) => {
+      // Created even without secondary indexes (createCollection is a no-op when it exists), so every collection is there to list.
+      await m.createCollection();
+      await m.createIndexes();
+    }),
+  );
+  const db = mongoose.connection.db!;
+  await Promise.all(
+    (collections.buckets ?? []).flatMap((bucket) => [
+      db.collection(`${bucket}.files`).createIndex({ filename: 1, uploadDate: 1 }),
+      db.collection(`${bucket}.chunks`).createIndex({ files_id: 1, n: 1 }, { unique: true }),
+    ]),
+  );
   return mongoose.connection;
 }
 

@@ -19,9 +19,11 @@ const conversationSchema = new Schema(
      * keys of flow variables out of the document, which FerretDB v1 would refuse).
      */
     botState: { type: String },
-    /** The state before the turn of `botInbound`, so a retry of that turn starts from it again. */
+    /** The state before the turn of `botTurn`, so a retry of that turn starts from it again. */
     botPrevState: { type: String },
-    /** The inbound message whose turn produced `botState`. */
+    /** The turn (message or idle, see core/turn/types.ts) that last stored the bot's state or the status. */
+    botTurn: { type: String },
+    /** The inbound message of the last such message turn: an idle timer it did not set is moot. */
     botInbound: { type: String },
     /** Team a handoff asked for. */
     team: { type: String },

@@ -28,11 +28,11 @@ interface Account {
 }
 
 /** WhatsApp through the official Cloud API: webhook `/channels/whatsapp/{account}/webhook`, replies to `/{phone-number-id}/messages`. */
-export const cloudTransport: WhatsAppTransportDefinition = {
+export const cloudTransport: WhatsAppTransportDefinition<typeof cloudAccountSchema> = {
   schema: cloudAccountSchema,
   capabilities: cloudCapabilities,
-  create(accounts: ChannelAccount[]): WhatsAppTransport {
-    const byAccount = new Map<string, Account>(accounts.map((a) => [a.account, { workspace: a.workspace.id, config: a.config as CloudAccountConfig }]));
+  create(accounts: ChannelAccount<CloudAccountConfig>[]): WhatsAppTransport {
+    const byAccount = new Map<string, Account>(accounts.map((a) => [a.account, { workspace: a.workspace.id, config: a.config }]));
     const byNumber = new Map<string, Account>([...byAccount.values()].map((a) => [a.config.phoneNumberId, a]));
     let redis: Redis | undefined;
     let prefix = 'switchboard';

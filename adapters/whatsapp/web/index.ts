@@ -50,8 +50,8 @@ export function webClientFactory(): WebClientFactory {
  * `web` or `all`) compete for each account's session lock and one runs its client; replies sent
  * by workers elsewhere reach that process over Redis. See README.md beside this file.
  */
-export function createWebTransport(accounts: ChannelAccount[]): WhatsAppTransport {
-  const byAccount = new Map(accounts.map((a) => [a.account, { workspace: a.workspace.id, config: webAccountSchema.parse(a.config) }]));
+export function createWebTransport(accounts: ChannelAccount<WebAccountConfig>[]): WhatsAppTransport {
+  const byAccount = new Map(accounts.map((a) => [a.account, { workspace: a.workspace.id, config: a.config }]));
   const holders = new Map<string, SessionHolder>();
   let relay: SendRelay | undefined;
   let lockRedis: Redis | undefined;
@@ -113,7 +113,7 @@ export function createWebTransport(accounts: ChannelAccount[]): WhatsAppTranspor
   };
 }
 
-export const webTransport: WhatsAppTransportDefinition = {
+export const webTransport: WhatsAppTransportDefinition<typeof webAccountSchema> = {
   schema: webAccountSchema,
   capabilities: webCapabilities,
   create: createWebTransport,

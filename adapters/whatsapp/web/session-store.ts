@@ -10,6 +10,9 @@ export interface StoredSession {
   length: number;
 }
 
+/** The GridFS bucket of WhatsApp Web sessions (declared in the channel's definition). */
+export const sessionBucket = 'whatsapp_sessions';
+
 /**
  * whatsapp-web.js `RemoteAuth` store on MongoDB GridFS (bucket `whatsapp_sessions`, one file
  * `RemoteAuth-<account>.zip` per account, only the newest save kept).
@@ -29,7 +32,7 @@ export class GridFsSessionStore {
 
   constructor(options: { dataPath: string; bucketName?: string }) {
     this.dataPath = resolve(options.dataPath);
-    this.bucketName = options.bucketName ?? 'whatsapp_sessions';
+    this.bucketName = options.bucketName ?? sessionBucket;
   }
 
   async sessionExists(options: { session: string }): Promise<boolean> {

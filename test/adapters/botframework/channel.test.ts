@@ -136,7 +136,8 @@ describe('inbound requests', () => {
   it('in emulator mode refuses activities asking for replies to another host, storing nothing', async () => {
     const conversationId = uid('ssrf');
     const activity = { ...connector.message({ conversationId, userId: 'u', id: 's-1', text: 'hi' }), serviceUrl: 'http://169.254.169.254/latest/' };
-    expect(await connector.deliver(endpoint(), activity)).toBe(403);
+    const res = await fetch(endpoint(), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity) });
+    expect([res.status, await res.json()]).toEqual([403, { error: 'forbidden', message: 'emulator mode takes only activities whose serviceUrl is on this machine' }]);
     await new Promise((r) => setTimeout(r, 300));
     expect(await stored(conversationId)).toHaveLength(0);
   });

@@ -130,11 +130,13 @@ describe('messenger webhook POST', () => {
   it('refuses a bad or missing signature with 403 and queues nothing', async () => {
     const user = uid('forged');
     const body = webhookBody({ events: [textEvent({ user, id: uid('mid.'), text: 'let me in' })] });
-    expect((await post(body, 'some-other-app-secret-value')).status).toBe(403);
+    const forbidden = { error: 'forbidden', message: 'missing or invalid X-Hub-Signature-256' };
+    const wrongSecret = await post(body, 'some-other-app-secret-value');
+    expect([wrongSecret.status, JSON.parse(wrongSecret.text)]).toEqual([403, forbidden]);
     expect((await post(body, appSecret, 'sha256=' + '0'.repeat(64))).status).toBe(403);
     expect((await post(body, appSecret, '')).status).toBe(403);
     const res = await fetch(`${hub.url}/channels/messenger/nobody/webhook`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
-    expect(res.status).toBe(403);
+    expect([res.status, await res.json()]).toEqual([403, forbidden]);
     await new Promise((r) => setTimeout(r, 500));
     expect(await stored(user)).toHaveLength(0);
     expect(logs.some((l) => l.includes('"status":403') && l.includes('X-Hub-Signature-256'))).toBe(true);

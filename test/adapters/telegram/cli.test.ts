@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { builtinRegistry } from '../../../adapters/index.js';
-import { deleteWebhook, setWebhook, telegramAccount } from '../../../cli/telegram-commands.js';
+import { deleteWebhook, setWebhook, telegramAccount } from '../../../adapters/telegram/commands.js';
 import { loadConfig } from '../../../core/config/load.js';
 import { FakeTelegram } from '../../fakes/telegram-api.js';
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../../core/embedded/ferretdb.js';
 import { Contact } from '../../../core/store/contact.js';
 import { Message } from '../../../core/store/message.js';
-import { setWebhook, telegramAccount } from '../../../cli/telegram-commands.js';
+import { setWebhook, telegramAccount } from '../../../adapters/telegram/commands.js';
 import { cleanup, eventually, startTestHub, testEnv, type TestEnv } from '../../helpers/hub.js';
 import { callbackUpdate, FakeTelegram, fakeBotInfo, postUpdate, textUpdate, tgUser } from '../../fakes/telegram-api.js';
 

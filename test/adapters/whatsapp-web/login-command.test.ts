@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { sessionLockKey } from '../../../adapters/whatsapp/web/lock.js';
 import { GridFsSessionStore, sessionName } from '../../../adapters/whatsapp/web/session-store.js';
-import { whatsappLogin } from '../../../cli/whatsapp-commands.js';
+import { whatsappLogin } from '../../../adapters/whatsapp/commands.js';
 import { connectStore, disconnectStore } from '../../../core/store/connect.js';
 import { createLogger } from '../../../core/logger.js';
 import { cleanup, eventually, testEnv, type TestEnv } from '../../helpers/hub.js';

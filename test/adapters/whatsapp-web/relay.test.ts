@@ -7,7 +7,7 @@ import type { HttpRouter } from '../../../core/http/router.js';
 import { createLogger } from '../../../core/logger.js';
 import type { OutboundMessage } from '../../../core/message.js';
 import type { WhatsAppTransport } from '../../../adapters/whatsapp/transport.js';
-import { createWebTransport, setWebClientFactory } from '../../../adapters/whatsapp/web/index.js';
+import { createWebTransport, setWebClientFactory, webAccountSchema } from '../../../adapters/whatsapp/web/index.js';
 import { SendRelay } from '../../../adapters/whatsapp/web/relay.js';
 import { ChannelApiError } from '../../../core/errors.js';
 import { eventually } from '../../helpers/hub.js';
@@ -22,7 +22,7 @@ let restore: () => void;
 
 function hubProcess(role: 'web' | 'worker'): Promise<WhatsAppTransport> {
   const transport = createWebTransport([
-    { workspace: { id: 'shop' } as WorkspaceConfig, account, config: { account, transport: 'web', sendTimeoutMs: 1000 } },
+    { workspace: { id: 'shop' } as WorkspaceConfig, account, config: webAccountSchema.parse({ account, transport: 'web', sendTimeoutMs: 1000 }) },
   ]);
   const ctx: AdapterContext = {
     logger: createLogger({ level: 'silent' }),

@@ -1,14 +1,15 @@
+/* eslint-disable no-console -- CLI commands talk to the terminal. */
 import type { Command } from 'commander';
 import { GrammyError } from 'grammy';
-import { builtinRegistry } from '../adapters/index.js';
-import { createApi } from '../adapters/telegram/api.js';
-import { allowedUpdates, webhookPath, type TelegramAccountConfig } from '../adapters/telegram/config.js';
-import { loadConfig } from '../core/config/load.js';
-import type { Config } from '../core/config/schema.js';
+import type { ChannelCommandContext } from '../../core/channel.js';
+import type { Config } from '../../core/config/schema.js';
+import { createApi } from './api.js';
+import { allowedUpdates, telegramAccountSchema, webhookPath, type TelegramAccountConfig } from './config.js';
 
 /** The `telegram` account `name` of any workspace (account ids are unique per channel). */
 export function telegramAccount(config: Config, name: string): TelegramAccountConfig {
-  const all = config.workspaces.flatMap((w) => (w.channels.telegram ?? []) as TelegramAccountConfig[]);
+  // Parsed again (the loader already did) for the account's type: the config holds every channel's accounts alike.
+  const all = config.workspaces.flatMap((w) => (w.channels.telegram ?? []).map((a) => telegramAccountSchema.parse(a)));
   const found = all.find((a) => a.account === name);
   if (!found) throw new Error(`no telegram account "${name}" in the config${all.length ? `; expected one of: ${all.map((a) => a.account).join(', ')}` : ''}`);
   return found;
@@ -53,9 +54,8 @@ async function call<T>(request: () => Promise<T>): Promise<T> {
 }
 
 /** `switchboard telegram set-webhook|delete-webhook <account>`. */
-export function registerTelegramCommands(program: Command, defaultConfig: string): void {
+export function registerTelegramCommands(program: Command, { defaultConfig, loadConfig: load }: ChannelCommandContext): void {
   const telegram = program.command('telegram').description('set up Telegram bots');
-  const load = (file: string) => loadConfig(file, { channelSchemas: builtinRegistry().schemas() });
   telegram
     .command('set-webhook')
     .description("tell Telegram to POST the bot's updates to this hub, with the account's secret token")

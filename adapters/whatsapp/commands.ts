@@ -1,18 +1,17 @@
+/* eslint-disable no-console -- CLI commands talk to the terminal. */
 import type { Command } from 'commander';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import qrcode from 'qrcode-terminal';
-import { builtinRegistry } from '../adapters/index.js';
-import { webClientFactory, webAccountSchema, type WebAccountConfig } from '../adapters/whatsapp/web/index.js';
-import type { WebClientFactory } from '../adapters/whatsapp/web/client.js';
-import { lockTtlMs } from '../adapters/whatsapp/web/holder.js';
-import { SessionLock, sessionLockKey } from '../adapters/whatsapp/web/lock.js';
-import { GridFsSessionStore, sessionName } from '../adapters/whatsapp/web/session-store.js';
-import { loadConfig } from '../core/config/load.js';
-import type { Config } from '../core/config/schema.js';
-import { createLogger } from '../core/logger.js';
-import { connectStore, disconnectStore } from '../core/store/connect.js';
-import { resolveServices } from './resolve.js';
+import type { ChannelCommandContext } from '../../core/channel.js';
+import type { Config } from '../../core/config/schema.js';
+import { createLogger } from '../../core/logger.js';
+import { connectStore, disconnectStore } from '../../core/store/connect.js';
+import type { WebClientFactory } from './web/client.js';
+import { lockTtlMs } from './web/holder.js';
+import { webClientFactory, webAccountSchema, type WebAccountConfig } from './web/index.js';
+import { SessionLock, sessionLockKey } from './web/lock.js';
+import { GridFsSessionStore, sessionName } from './web/session-store.js';
 
 export interface LoginOptions {
   config: Config;
@@ -97,7 +96,7 @@ export async function whatsappLogin(o: LoginOptions): Promise<'linked' | 'alread
 }
 
 /** `whatsapp login <account>`: link a number by QR for the WhatsApp Web transport. */
-export function registerWhatsAppCommands(program: Command, defaultConfig: string): void {
+export function registerWhatsAppCommands(program: Command, { defaultConfig, loadConfig, services: resolveServices }: ChannelCommandContext): void {
   program
     .command('whatsapp')
     .description('WhatsApp accounts')
@@ -107,7 +106,7 @@ export function registerWhatsAppCommands(program: Command, defaultConfig: string
     .option('-c, --config <file>', 'config file', defaultConfig)
     .option('--timeout <seconds>', 'give up after this long', '300')
     .action(async (account: string, opts: { config: string; timeout: string }) => {
-      const config = loadConfig(opts.config, { channelSchemas: builtinRegistry().schemas() });
+      const config = loadConfig(opts.config);
       findWebAccount(config, account);
       const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn' });
       const services = await resolveServices(config, logger);

@@ -1,0 +1,106 @@
+import { recordConsent, textVersion } from '../consent.js';
+import type { Queues } from '../queue/queues.js';
+import { Contact } from '../store/contact.js';
+import { Conversation } from '../store/conversation.js';
+import { leadId } from '../store/ids.js';
+import { Lead } from '../store/lead.js';
+import { Message } from '../store/message.js';
+import { inboundDocument, insertIgnoringDuplicates, replyDocuments } from './documents.js';
+import type { TurnConsent, TurnContext } from './types.js';
+
+/**
+ * Writes what a turn collected, message and idle turns alike. Every write is idempotent
+ * (deterministic ids, `$set`s), and they go in an order that makes a retry after a crash at
+ * any point safe:
+ * 1. leads, consents, typed contact fields, the bot's state (with the state it started from,
+ *    so a retry starts there again) and timers;
+ * 2. the turn's messages, the inbound message last and marked `processed`, in one write:
+ *    finding it processed proves the turn is done;
+ * 3. the notice version seen, the open-conversation pointer after a close, and the replies queued.
+ */
+export async function commitTurn(turn: TurnContext, options: { queues: Queues; inboundStored?: boolean }): Promise<void> {
+  const { address, conversation, collected, inbound } = turn;
+  const { queues } = options;
+
+  const leads = collected.leads.map((lead, i) => ({
+    _id: leadId(turn.id, i),
+    workspace: address.workspace,
+    conversation: conversation._id,
+    contact: conversation.contact,
+    channel: address.channel,
+    account: address.account,
+    ...lead,
+    ...(turn.workspace.crm ? { crm: { status: 'queued', attempts: 0 } } : {}),
+  }));
+  await insertIgnoringDuplicates(leads, Lead);
+  if (turn.workspace.crm && leads.length) await queues.enqueueCrm(leads.map((l) => ({ workspace: address.workspace, leadId: l._id })));
+
+  const replies = replyDocuments(collected.replies, {
+    key: turn.id,
+    address,
+    conversation: conversation._id,
+    order: turn.replyOrder,
+    ...(inbound ? { inReplyTo: turn.id } : {}),
+  });
+  const consents: TurnConsent[] = [
+    ...collected.consents,
+    // A lead form's consent checkbox, ticked or not; the lead is the proof.
+    ...leads.flatMap((lead) =>
+      lead.consent
+        ? [{ ...lead.consent, textVersion: lead.consent.version ?? textVersion(lead.consent.text), evidence: { source: 'form', key: lead._id, ...(inbound ? { messageId: turn.id } : {}) } }]
+        : [],
+    ),
+    // The notice was shown; the reply that carried it (the turn's first) is the proof.
+    ...(collected.noticeVersion
+      ? [{ purpose: 'notice', granted: true, textVersion: collected.noticeVersion, text: collected.replies[0]!.text, evidence: { source: 'first-contact', key: replies[0]!._id, messageId: replies[0]!._id } }]
+      : []),
+  ];
+  const at = inbound ? new Date(inbound.receivedAt) : undefined;
+  for (const consent of consents) {
+    await recordConsent({ address, purpose: consent.purpose, granted: consent.granted, textVersion: consent.textVersion, ...(consent.text !== undefined ? { text: consent.text } : {}), evidence: consent.evidence, ...((consent.at ?? at) ? { at: consent.at ?? at } : {}) });
+  }
+
+  const typed = Object.keys(collected.typed);
+  if (typed.length) await Contact.updateOne({ _id: conversation.contact }, { $set: collected.typed, $addToSet: { typed: { $each: typed } } });
+
+  const { bot, status, team } = collected;
+  if (bot?.state !== undefined || status || team) {
+    await Conversation.updateOne(
+      { _id: conversation._id },
+      {
+        $set: {
+          botTurn: turn.id,
+          ...(inbound ? { botInbound: turn.id } : {}),
+          ...(bot?.state !== undefined ? { botState: bot.state, ...(bot.from !== undefined ? { botPrevState: bot.from } : {}) } : {}),
+          ...(status ? { status } : {}),
+          ...(team ? { team } : {}),
+        },
+        ...(bot?.state !== undefined && bot.from === undefined ? { $unset: { botPrevState: 1 } } : {}),
+      },
+    );
+  }
+  if (collected.timers.length) {
+    // Timers name the turn that set them: a later message makes them moot.
+    await queues.scheduleIdle(address, collected.timers.map((t) => ({ conversation: String(conversation._id), inbound: turn.id, stage: t.stage, delayMs: t.afterMs })));
+  }
+
+  if (inbound) {
+    const processed = { status: 'processed' as const, processedAt: new Date(), replies: replies.length };
+    if (options.inboundStored) {
+      // Stored by an earlier attempt that failed (see TurnRunner.recordFailure): answer it now.
+      await insertIgnoringDuplicates(replies);
+      await Message.updateOne({ _id: turn.id }, { $set: processed });
+    } else {
+      // Replies first: wherever the inbound message is stored, its replies are too.
+      await insertIgnoringDuplicates([...replies, { ...inboundDocument({ id: turn.id, inbound, conversation: conversation._id, order: turn.replyOrder - 1 }), ...processed }]);
+    }
+  } else {
+    await insertIgnoringDuplicates(replies);
+  }
+
+  // After the turn is stored: a crash before this shows the notice once more, never not at all.
+  if (collected.noticeVersion) await Contact.updateOne({ _id: conversation.contact }, { $set: { noticeVersion: collected.noticeVersion } });
+  // Closed: the contact's next message opens a new conversation.
+  if (status === 'closed') await Contact.updateOne({ _id: conversation.contact, openConversation: conversation._id }, { $unset: { openConversation: 1 } });
+  await queues.enqueueOutbound(replies.map((d) => ({ address, messageId: d._id, ...(inbound ? { inReplyTo: inbound.platformId, receivedAt: inbound.receivedAt } : {}) })));
+}

@@ -1,0 +1,81 @@
+import type { Address, InboundMessage } from '../message.js';
+import type { Reply } from '../responder.js';
+import type { ConversationDoc } from '../store/conversation.js';
+import { replyId } from '../store/ids.js';
+import { Message } from '../store/message.js';
+
+const duplicateKey = 11000;
+
+/** Replies per inbound message are ordered after it within this many slots (see Message.order). */
+export const slotsPerTurn = 1000;
+/** Where an idle turn's replies go within its slot: after the turn's own replies (+1…), before the next turn's. */
+export const idleSlot = { remind: 800, close: 900 } as const;
+
+/** The contact's message as stored; `order` is its place in the conversation. */
+export function inboundDocument(options: { id: string; inbound: InboundMessage; conversation: ConversationDoc['_id']; order: number }) {
+  const { id, inbound, conversation, order } = options;
+  const { address, content } = inbound;
+  return {
+    _id: id,
+    workspace: address.workspace,
+    conversation,
+    channel: address.channel,
+    account: address.account,
+    user: address.user,
+    direction: 'in' as const,
+    sender: 'contact' as const,
+    platformId: inbound.platformId,
+    order,
+    text: content.type === 'form' ? undefined : content.text,
+    choiceId: content.type === 'choice' ? content.choiceId : undefined,
+    ...(content.type === 'media' ? { media: content.media } : {}),
+    ...(content.type === 'form' ? { fields: content.fields, form: { id: content.form } } : {}),
+    ...(inbound.editOf ? { editOf: inbound.editOf } : {}),
+    receivedAt: new Date(inbound.receivedAt),
+  };
+}
+
+/** A turn's replies as messages to store; ids derive from `key`, so a retried turn stores them once. */
+export function replyDocuments(replies: readonly Reply[], at: { key: string; address: Address; conversation: ConversationDoc['_id']; order: number; inReplyTo?: string }) {
+  return replies.map((reply, i) => ({
+    _id: replyId(at.key, i),
+    workspace: at.address.workspace,
+    conversation: at.conversation,
+    channel: at.address.channel,
+    account: at.address.account,
+    user: at.address.user,
+    direction: 'out' as const,
+    sender: reply.sender ?? ('bot' as const),
+    order: at.order + i,
+    text: reply.text,
+    choices: reply.choices,
+    ...(reply.form ? { form: reply.form } : {}),
+    ...(at.inReplyTo ? { inReplyTo: at.inReplyTo } : {}),
+    status: 'queued' as const,
+  }));
+}
+
+/**
+ * Inserts documents in order, skipping those already stored (a retry after a
+ * crash part-way through): the first attempt is one ordered write, and only a
+ * duplicate makes it go again unordered to store the rest.
+ */
+export async function insertIgnoringDuplicates(docs: object[], into: { insertMany(docs: object[], options: { ordered: boolean }): Promise<unknown> } = Message): Promise<void> {
+  if (!docs.length) return;
+  try {
+    await into.insertMany(docs, { ordered: true });
+  } catch (err) {
+    if (!isDuplicate(err)) throw err;
+    try {
+      await into.insertMany(docs, { ordered: false });
+    } catch (again) {
+      if (!isDuplicate(again)) throw again;
+    }
+  }
+}
+
+function isDuplicate(err: unknown): boolean {
+  const e = err as { code?: number; writeErrors?: { code?: number; err?: { code?: number } }[] };
+  if (e.writeErrors?.length) return e.writeErrors.every((w) => (w.code ?? w.err?.code) === duplicateKey);
+  return e.code === duplicateKey;
+}

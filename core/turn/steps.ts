@@ -1,0 +1,22 @@
+import type { Responder } from '../responder.js';
+import { consentKeywords } from './steps/consent-keywords.js';
+import { channelOwnForms } from './steps/own-forms.js';
+import { privacyNotice } from './steps/privacy-notice.js';
+import { respond } from './steps/respond.js';
+import type { OwnForms, TurnStep } from './types.js';
+
+/**
+ * The steps of every turn, in order: the table of contents of what the hub does with one
+ * inbound message or idle timer. Each step may end the turn (by not calling `next`); whatever
+ * the steps collected is then written by one commit (`commit.ts`).
+ *
+ * A new concern of every turn (redaction, restriction, takeover, assignment) is a new step here.
+ */
+export function turnSteps(options: { responder: Responder; ownForms: (channel: string) => OwnForms | undefined }): TurnStep[] {
+  return [
+    consentKeywords, // STOP / START; a contact who said STOP is answered by nobody
+    privacyNotice, // the notice first, to a contact who has not seen its current version
+    channelOwnForms(options.ownForms), // forms the channel's own client shows (the widget's pre-chat and offline forms)
+    respond(options.responder), // the bot, while it owns the conversation
+  ];
+}

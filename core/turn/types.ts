@@ -1,0 +1,91 @@
+import type { ChannelCapabilities } from '../adapter.js';
+import type { WorkspaceConfig } from '../config/schema.js';
+import type { Address, InboundContent, InboundMessage } from '../message.js';
+import type { CapturedLead, IdleStage, Reply } from '../responder.js';
+import type { ConversationDoc, ConversationStatus } from '../store/conversation.js';
+
+/** What a turn reads of its contact. */
+export interface TurnContact {
+  id: string;
+  /** Name and locale as the platform (or the person) gave them; flows greet and pick a language by them. */
+  profile: { name?: string; locale?: string };
+  /** Said STOP: nothing is sent until START. */
+  stopped: boolean;
+  /** The privacy notice version this contact has seen. */
+  noticeVersion?: string;
+}
+
+/** A consent event the turn records in the ledger at commit, with the turn's address. */
+export interface TurnConsent {
+  purpose: string;
+  granted: boolean;
+  /** Which wording the person saw: a configured version, `keyword`, or a hash of the text. */
+  textVersion: string;
+  text?: string;
+  /** `key` makes the event replay-safe: the same key records it once. */
+  evidence: { source: string; key: string; messageId?: string };
+  at?: Date;
+}
+
+/** Everything a turn's steps collect; {@link TurnContext} is written by one commit at the end. */
+export interface TurnCollection {
+  /** In the order they are sent (the privacy notice, when due, goes first). */
+  replies: Reply[];
+  /** Set when the first reply is the privacy notice: its version, stored on the contact once the turn is. */
+  noticeVersion?: string;
+  leads: CapturedLead[];
+  consents: TurnConsent[];
+  /** Fields the person typed about themselves (a pre-chat form), put on the contact; never overwritten by the platform. */
+  typed: Record<string, string>;
+  /**
+   * The responder's new state and the state it started from (stored as `botPrevState`, so a
+   * retry of this turn starts from the same place). Undefined: the bot did not run.
+   */
+  bot?: { state?: string; from?: string };
+  status?: ConversationStatus;
+  team?: string;
+  timers: { stage: IdleStage; afterMs: number }[];
+}
+
+/**
+ * One turn: an inbound message, or an idle timer that fired. Built once, then run through the
+ * steps of `core/turn/steps.ts`, then committed (`core/turn/commit.ts`).
+ */
+export interface TurnContext {
+  /**
+   * Unique per turn and stable across retries: the inbound message's id, or
+   * `{inbound id}:{stage}` for an idle turn. Reply, lead and consent ids derive from it.
+   */
+  readonly id: string;
+  readonly address: Address;
+  readonly workspace: WorkspaceConfig;
+  readonly conversation: ConversationDoc;
+  readonly contact: TurnContact;
+  /** The channel account's capabilities (undefined when its adapter is not loaded in this process). */
+  readonly capabilities: ChannelCapabilities | undefined;
+  /** What the contact said; absent on an idle turn. */
+  readonly inbound?: InboundMessage;
+  /** The idle stage of a timer turn; absent on a message turn. */
+  readonly idle?: IdleStage;
+  /** The first reply's `order` within the conversation (see Message.order). */
+  readonly replyOrder: number;
+  readonly collected: TurnCollection;
+}
+
+/**
+ * One step of a turn, grammY-style: do something with the turn, then `await next()` to run the
+ * steps after it, or return without calling it to end the turn there (e.g. STOP: no bot).
+ * Calling `next` twice throws.
+ */
+export type TurnStep = (turn: TurnContext, next: () => Promise<void>) => Promise<void>;
+
+/** The content of a form submission, as a channel's own-form handler receives it. */
+export type FormContent = Extract<InboundContent, { type: 'form' }>;
+
+/**
+ * Forms a channel's own client shows itself rather than a flow (the widget's pre-chat and
+ * offline forms), by form id. A handler puts what the form means on the turn (typed contact
+ * fields, a lead, consents, a reply); the bot does not see the submission.
+ */
+export type OwnFormHandler = (turn: TurnContext, form: FormContent) => void | Promise<void>;
+export type OwnForms = Readonly<Record<string, OwnFormHandler>>;
