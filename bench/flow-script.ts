@@ -30,7 +30,7 @@ export type Line = { text: string } | { choice: string };
  * a fresh user starts the flow; after the last line the flow has ended, and
  * the next "hi" starts it again.
  */
-export const pipelineLines: readonly Line[] = [
+const pipelineLines: readonly Line[] = [
   { text: 'hi' }, // -> welcome (choices)
   { choice: 'hours' }, // button -> hours, anything_else
   { text: 'Yes' }, // label -> welcome
@@ -46,7 +46,7 @@ export const pipelineLines: readonly Line[] = [
   { text: 'No, thanks' }, // -> bye (ended)
 ];
 
-export function toInput(line: Line): Exclude<FlowInput, { type: 'http-result' }> {
+function toInput(line: Line): Exclude<FlowInput, { type: 'http-result' }> {
   return 'text' in line ? { type: 'text', text: line.text } : { type: 'choice', choiceId: line.choice };
 }
 
@@ -56,7 +56,7 @@ export function toInput(line: Line): Exclude<FlowInput, { type: 'http-result' }>
  * startFlow; else step). Throws when the script no longer fits the flow: a line
  * without a reply, an http request, a handoff, or a second loop unlike the first.
  */
-export function pipelineReplyCounts(): number[] {
+function pipelineReplyCounts(): number[] {
   const { flows, shop } = loadShopFlows();
   const ctx: StepContext = { contact: {}, channel: 'api', flows };
   let state: FlowState | undefined;

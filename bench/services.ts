@@ -65,7 +65,7 @@ export async function startServices(): Promise<Services> {
 }
 
 /** Replaces the database path of a mongodb:// or mongodb+srv:// URI (hosts may be a comma list, so no URL parsing). */
-export function withDatabase(uri: string, database: string): string {
+function withDatabase(uri: string, database: string): string {
   const match = /^(mongodb(?:\+srv)?:\/\/[^/?]+)(?:\/[^?]*)?(\?.*)?$/.exec(uri);
   if (!match) throw new Error('MONGODB_URI is not a mongodb:// URI');
   return `${match[1]}/${database}${match[2] ?? ''}`;

@@ -138,7 +138,7 @@ function workspaceFlowPaths(config: Config, file: string): string[] {
 }
 
 /** A mistake on the command line (unknown flow or channel), said without a stack trace. */
-export class UsageError extends Error {
+class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 

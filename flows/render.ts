@@ -18,7 +18,7 @@ export const defaultChoiceRetry: Text = { en: 'Please pick one of the options.' 
 const maxBodyLength = 65_536;
 
 /** The contact's language, else its base language, else the flow's, else the first given. */
-export function localize(text: Text, flow: Flow, ctx: StepContext): string {
+function localize(text: Text, flow: Flow, ctx: StepContext): string {
   if (typeof text === 'string') return text;
   const locale = ctx.contact.locale ?? '';
   // Own keys only: a locale the platform (or a client) sends is untrusted, e.g. "__proto__".

@@ -7,7 +7,6 @@ import { parseInbound } from './inbound.js';
 import { postReply } from './outbound.js';
 import { signatureHeader, verify } from './signature.js';
 
-export { apiAccountSchema };
 
 export const apiCapabilities: ChannelCapabilities = {
   maxTextLength: 4096,
@@ -22,7 +21,7 @@ export const apiCapabilities: ChannelCapabilities = {
  * The generic `api` channel: a business's own app POSTs signed messages in and
  * receives signed replies at its webhook. See README.md beside this file.
  */
-export function createApiAdapter(accounts: ChannelAccount<ApiAccountConfig>[]): ChannelAdapter {
+function createApiAdapter(accounts: ChannelAccount<ApiAccountConfig>[]): ChannelAdapter {
   const byAccount = new Map(accounts.map((a) => [a.account, { workspace: a.workspace.id, config: a.config }]));
 
   return {

@@ -4,7 +4,7 @@ import type { ApiAccountConfig } from './config.js';
 import { sign, signatureHeader } from './signature.js';
 
 /** The JSON POSTed to the account's webhookUrl for each reply. */
-export function renderOutbound(message: OutboundMessage): string {
+function renderOutbound(message: OutboundMessage): string {
   return JSON.stringify({
     id: message.id,
     user: message.address.user,

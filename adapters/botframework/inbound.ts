@@ -20,7 +20,7 @@ export function parseActivityBody(rawBody: Buffer): Record<string, unknown> {
  * user and the bot together (Teams personal chat, Direct Line, Slack DM); in group conversations
  * the sender is appended, so each member is a contact of their own (replies go to the group).
  */
-export function userKey(activity: Pick<Activity, 'conversation' | 'from'>): string {
+function userKey(activity: Pick<Activity, 'conversation' | 'from'>): string {
   return activity.conversation.isGroup ? `${activity.conversation.id}/${activity.from.id}` : activity.conversation.id;
 }
 
@@ -29,7 +29,7 @@ export function userKey(activity: Pick<Activity, 'conversation' | 'from'>): stri
  * conversation on some channels (Teams uses the message's timestamp), so the id alone could
  * make two people's messages of the same millisecond look like one duplicate.
  */
-export function platformIdOf(activity: Pick<Activity, 'conversation' | 'id'>): string {
+function platformIdOf(activity: Pick<Activity, 'conversation' | 'id'>): string {
   return `${activity.conversation.id}/${activity.id}`;
 }
 

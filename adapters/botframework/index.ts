@@ -11,14 +11,13 @@ import { parseActivity, parseActivityBody, type ParsedActivity } from './inbound
 import { sendReply } from './outbound.js';
 import { BotFrameworkReference, ReferenceStore } from './reference-store.js';
 
-export { botFrameworkAccountSchema };
 
 /**
  * What Bot Framework channels show in common (README.md has the per-channel limits): text cut
  * at 4000 characters, well under the message size Teams refuses with 413; up to 10 suggested actions (an
  * account may lower it, e.g. 3 for Teams) with labels up to 50 characters.
  */
-export const botFrameworkCapabilities: ChannelCapabilities = {
+const botFrameworkCapabilities: ChannelCapabilities = {
   maxTextLength: 4000,
   maxChoices: 10,
   maxChoiceLabelLength: 50,
@@ -39,7 +38,7 @@ interface Account {
  * The `botframework` channel: Azure Bot Service (Teams, Slack, Direct Line / Web Chat, ...) and
  * the Bot Framework Emulator, through botbuilder's CloudAdapter. See README.md beside this file.
  */
-export function createBotFrameworkAdapter(accounts: ChannelAccount<BotFrameworkAccountConfig>[]): ChannelAdapter {
+function createBotFrameworkAdapter(accounts: ChannelAccount<BotFrameworkAccountConfig>[]): ChannelAdapter {
   const byAccount = new Map<string, Account>(accounts.map((a) => [a.account, { workspace: a.workspace.id, config: a.config, adapter: createCloudAdapter(a.config) }]));
   const references = new ReferenceStore();
 

@@ -11,7 +11,7 @@ import { toChannelApiError } from './send-error.js';
  * sees), choices as imBack suggested actions whose value is the label, so a tap comes back as
  * that text, like typing it. https://learn.microsoft.com/en-us/azure/bot-service/rest-api/bot-framework-rest-connector-add-suggested-actions
  */
-export function renderActivity(message: OutboundMessage, reference: ConversationReference): Partial<Activity> {
+function renderActivity(message: OutboundMessage, reference: ConversationReference): Partial<Activity> {
   const activity: Partial<Activity> = {
     type: 'message',
     from: reference.bot,

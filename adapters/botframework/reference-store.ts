@@ -26,7 +26,7 @@ referenceSchema.index({ workspace: 1, account: 1, user: 1 });
 export const BotFrameworkReference = model('BotFrameworkReference', referenceSchema, 'botframework_references');
 
 /** The `_id` of an address's reference. */
-export function referenceId(a: { workspace: string; account: string; user: string }): string {
+function referenceId(a: { workspace: string; account: string; user: string }): string {
   return `bfr_${createHash('sha256').update([a.workspace, a.account, a.user].join('\u0000')).digest('hex').slice(0, 32)}`;
 }
 

@@ -11,7 +11,7 @@ import { MessengerProfiles } from './profile.js';
 export { messengerAccountSchema };
 
 /** https://developers.facebook.com/docs/messenger-platform/ — limits with links in README.md. */
-export const messengerCapabilities: ChannelCapabilities = {
+const messengerCapabilities: ChannelCapabilities = {
   deliveryReports: true,
   maxTextLength: 2000,
   maxChoices: 13,

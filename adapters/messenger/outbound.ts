@@ -12,10 +12,10 @@ import type { MessengerAccountConfig } from './config.js';
 
 /** Standard messaging window, and the HUMAN_AGENT tag's (https://developers.facebook.com/docs/messenger-platform/send-messages/message-tags). */
 export const replyWindowHours = 24;
-export const humanAgentWindowHours = 7 * 24;
+const humanAgentWindowHours = 7 * 24;
 
 /** The Send API body for one reply, or a permanent error when the platform's policy forbids sending it. */
-export function renderSend(message: OutboundMessage, now = Date.now()): Record<string, unknown> {
+function renderSend(message: OutboundMessage, now = Date.now()): Record<string, unknown> {
   const hours = hoursSince(message.lastInboundAt, now);
   // Unknown (no stored conversation time): send as a response and let the platform judge.
   let messaging: Record<string, string> = { messaging_type: 'RESPONSE' };

@@ -19,11 +19,3 @@ export const metaAppFields = {
   timeoutMs: z.number().int().min(100).max(60_000).default(10_000),
 };
 
-/** The fields of {@link metaAppFields} once parsed. */
-export interface MetaAppConfig {
-  appSecret: string;
-  verifyToken: string;
-  graphUrl: string;
-  apiVersion: string;
-  timeoutMs: number;
-}

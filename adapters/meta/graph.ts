@@ -6,7 +6,7 @@
 import { ChannelApiError } from '../../core/errors.js';
 
 /** The error object Graph returns with every non-2xx answer. */
-export interface GraphError {
+interface GraphError {
   message?: string;
   type?: string;
   code?: number;
@@ -31,7 +31,7 @@ const throttled = new Set([4, 17, 32, 613, 130429, ...Array.from({ length: 14 },
 const transient = new Set([1, 2, 131000, 131016, 131056, 133004]);
 
 /** How long to wait when Graph throttles without saying for how long. */
-export const defaultThrottleMs = 30_000;
+const defaultThrottleMs = 30_000;
 
 export interface GraphTarget {
   graphUrl: string;
@@ -72,7 +72,7 @@ export async function graphPost<T>(target: GraphTarget, path: string, body: unkn
 }
 
 /** Maps one Graph error answer to a {@link ChannelApiError}. */
-export function graphError(status: number, error: GraphError | undefined, headers: Headers): ChannelApiError {
+function graphError(status: number, error: GraphError | undefined, headers: Headers): ChannelApiError {
   const code = error?.code;
   const details = typeof error?.error_data === 'object' ? error.error_data.details : undefined;
   const message =

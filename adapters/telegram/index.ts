@@ -16,7 +16,7 @@ import { maxMessageLength } from './split.js';
 
 export { telegramAccountSchema };
 
-export const telegramCapabilities: ChannelCapabilities = {
+const telegramCapabilities: ChannelCapabilities = {
   // Longer replies are split into messages of up to 4096 UTF-16 units (see split.ts); beyond about four, cut by the core.
   maxTextLength: 4 * maxMessageLength,
   // Telegram documents no count or label limit for inline keyboards; more than this reads badly on a phone.

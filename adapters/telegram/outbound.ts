@@ -7,7 +7,7 @@ import { encodeChoice } from './choice-data.js';
 import { splitText } from './split.js';
 
 /** One button per row: labels stay whole on a phone, in the order the flow gave them. */
-export function inlineKeyboard(choices: readonly Choice[]): InlineKeyboardMarkup {
+function inlineKeyboard(choices: readonly Choice[]): InlineKeyboardMarkup {
   return { inline_keyboard: choices.map((c) => [{ text: c.label, callback_data: encodeChoice(c.id) }]) };
 }
 
@@ -15,7 +15,7 @@ export function inlineKeyboard(choices: readonly Choice[]): InlineKeyboardMarkup
  * Chat ids are integers of up to 52 significant bits (https://core.telegram.org/bots/api#chat),
  * safe as JS numbers; they are sent as numbers, as Telegram's own clients and grammY do.
  */
-export function chatIdOf(user: string): number | string {
+function chatIdOf(user: string): number | string {
   return /^-?\d{1,16}$/.test(user) ? Number(user) : user;
 }
 

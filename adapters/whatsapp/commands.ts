@@ -28,7 +28,7 @@ export interface LoginOptions {
 }
 
 /** The web account `account` of the config, with its workspace; a clear error otherwise. */
-export function findWebAccount(config: Config, account: string): { workspace: string; config: WebAccountConfig } {
+function findWebAccount(config: Config, account: string): { workspace: string; config: WebAccountConfig } {
   for (const workspace of config.workspaces) {
     const found = workspace.channels.whatsapp?.find((a) => a.account === account);
     if (!found) continue;

@@ -28,7 +28,7 @@ export const whatsappAccountSchema = z
   });
 
 /** The channel's default (the Cloud API's): what flow checks hold choices to. */
-export const whatsappCapabilities = cloudTransport.capabilities;
+const whatsappCapabilities = cloudTransport.capabilities;
 
 const isCloud = (a: ChannelAccount<WhatsAppAccountConfig>): a is ChannelAccount<CloudAccountConfig> => a.config.transport === 'cloud';
 const isWeb = (a: ChannelAccount<WhatsAppAccountConfig>): a is ChannelAccount<WebAccountConfig> => a.config.transport === 'web';

@@ -13,14 +13,12 @@ import { checkHandshake, protocolName, refuse } from './handshake.js';
 import { issueVisitor, visitorToken } from './identity.js';
 import { pushReply } from './outbound.js';
 import { widgetOwnForms } from './own-form-handlers.js';
-import type { ServerFrame } from './protocol.js';
 import { VisitorRateLimiter } from './rate.js';
 import { runSession } from './session.js';
 import { coarseUserAgent } from './user-agent.js';
 
-export { widgetAccountSchema };
 
-export const widgetCapabilities: ChannelCapabilities = {
+const widgetCapabilities: ChannelCapabilities = {
   maxTextLength: 4096,
   maxChoices: 10,
   maxChoiceLabelLength: 60,
@@ -32,7 +30,7 @@ export const widgetCapabilities: ChannelCapabilities = {
 };
 
 /** Where browsers open the widget's WebSocket. */
-export const widgetSocketPath = '/channels/widget/ws';
+const widgetSocketPath = '/channels/widget/ws';
 /** A dead connection (no pong) is dropped after at most twice this. */
 const heartbeatMs = 30_000;
 
@@ -49,7 +47,7 @@ interface AccountRuntime {
  * to this hub; replies travel from any worker to any web process through Redis pub/sub.
  * See README.md beside this file.
  */
-export function createWidgetAdapter(accounts: ChannelAccount<WidgetAccountConfig>[]): ChannelAdapter {
+function createWidgetAdapter(accounts: ChannelAccount<WidgetAccountConfig>[]): ChannelAdapter {
   const runtimes = new Map<string, AccountRuntime>();
   const alive = new WeakSet<WebSocket>();
   const sockets = new Set<WebSocket>();
@@ -171,4 +169,3 @@ export const widget = defineChannel({
 });
 
 /** For tests and tools: a frame the hub would send. */
-export type { ServerFrame };

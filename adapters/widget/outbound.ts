@@ -7,7 +7,7 @@ import type { ServerFrame } from './protocol.js';
  * A reply as a `msg` frame, ordered by the client by `order`; the conversation's status rides
  * along so a handoff shows the offline form at once.
  */
-export async function replyFrame(message: OutboundMessage, ctx: AdapterContext): Promise<ServerFrame> {
+async function replyFrame(message: OutboundMessage, ctx: AdapterContext): Promise<ServerFrame> {
   const open = await ctx.conversation(message.address);
   return {
     t: 'msg',

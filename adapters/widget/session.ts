@@ -34,7 +34,7 @@ function send(ws: WebSocket, frame: ServerFrame): void {
 }
 
 /** A stored message of conversation `conv` as the widget shows it. */
-export function toWire(e: HistoryEntry, conv?: string): WireMessage {
+function toWire(e: HistoryEntry, conv?: string): WireMessage {
   return {
     id: e.id,
     order: e.order,

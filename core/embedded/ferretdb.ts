@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 /** Repository root (this file is core/embedded/ferretdb.ts). */
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const toolDir = join(repoRoot, 'tools/ferretdb');
-export const ferretdbBinary = join(repoRoot, '.cache/bin/ferretdb');
+const ferretdbBinary = join(repoRoot, '.cache/bin/ferretdb');
 
 export interface EmbeddedMongo {
   uri: string;
@@ -17,7 +17,7 @@ export interface EmbeddedMongo {
 }
 
 /** Builds the FerretDB tool unless a build newer than its sources exists. */
-export async function ensureFerretdbBinary(logger?: Logger): Promise<string> {
+async function ensureFerretdbBinary(logger?: Logger): Promise<string> {
   const sources = readdirSync(toolDir).map((f) => statSync(join(toolDir, f)).mtimeMs);
   if (existsSync(ferretdbBinary) && statSync(ferretdbBinary).mtimeMs >= Math.max(...sources)) return ferretdbBinary;
   logger?.info('building the embedded FerretDB server (tools/ferretdb; the first build takes about a minute)');

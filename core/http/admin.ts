@@ -8,7 +8,7 @@ import { safeEqual } from '../secure-compare.js';
  * The workspace whose API key is in `Authorization: Bearer <key>`, compared in
  * constant time against every configured key (see {@link safeEqual}: lengths never leak).
  */
-export function workspaceForKey(config: Config, header: string | undefined): string | undefined {
+function workspaceForKey(config: Config, header: string | undefined): string | undefined {
   const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
   if (!match) return undefined;
   const given = match[1]!;

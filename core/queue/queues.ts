@@ -38,7 +38,7 @@ export interface IdleJob {
 export type OutboundRef = Omit<OutboundJob, 'workspace'> & { address: Address };
 
 /** Which inbound shard an address's messages go to; stable for a given shard count. */
-export function shardOf(address: Address, shards: number): number {
+function shardOf(address: Address, shards: number): number {
   // FNV-1a: cheap, stable across processes and versions.
   let hash = 0x811c9dc5;
   for (const ch of addressKey(address)) {

@@ -8,7 +8,7 @@ import { Message } from './message.js';
 import { PlatformRef } from './platform-ref.js';
 
 /** Every model of the core; channels add their own (`AdapterRegistry.collections()`). */
-export const models = [Contact, Conversation, Message, Lead, FlowVersion, ConsentEvent, PlatformRef] as const;
+const models = [Contact, Conversation, Message, Lead, FlowVersion, ConsentEvent, PlatformRef] as const;
 
 export interface StoreCollections {
   /** Channels' models, created with their indexes beside the core's. */

@@ -1,4 +1,4 @@
-import { Schema, model, type InferSchemaType } from 'mongoose';
+import { Schema, model } from 'mongoose';
 
 /**
  * The consent ledger: append-only. A change of mind is a new event, never an
@@ -39,5 +39,4 @@ const consentEventSchema = new Schema(
 );
 consentEventSchema.index({ workspace: 1, channel: 1, account: 1, user: 1, at: -1 });
 
-export type ConsentEventDoc = InferSchemaType<typeof consentEventSchema>;
 export const ConsentEvent = model('ConsentEvent', consentEventSchema, 'consents');

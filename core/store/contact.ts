@@ -1,4 +1,4 @@
-import { Schema, model, type InferSchemaType } from 'mongoose';
+import { Schema, model } from 'mongoose';
 
 /** A person as one channel account knows them. */
 const contactSchema = new Schema(
@@ -27,5 +27,4 @@ const contactSchema = new Schema(
 );
 contactSchema.index({ workspace: 1, channel: 1, account: 1, user: 1 }, { unique: true });
 
-export type ContactDoc = InferSchemaType<typeof contactSchema>;
 export const Contact = model('Contact', contactSchema, 'contacts');

@@ -1,6 +1,6 @@
 import { Schema, model, type InferSchemaType, type Types } from 'mongoose';
 
-export const conversationStatuses = ['bot', 'waiting', 'agent', 'closed'] as const;
+const conversationStatuses = ['bot', 'waiting', 'agent', 'closed'] as const;
 export type ConversationStatus = (typeof conversationStatuses)[number];
 
 const conversationSchema = new Schema(

@@ -1,4 +1,4 @@
-import { Schema, model, type InferSchemaType } from 'mongoose';
+import { Schema, model } from 'mongoose';
 
 const consentSchema = new Schema(
   {
@@ -37,5 +37,4 @@ const leadSchema = new Schema(
 );
 leadSchema.index({ workspace: 1, createdAt: -1 });
 
-export type LeadDoc = InferSchemaType<typeof leadSchema>;
 export const Lead = model('Lead', leadSchema, 'leads');

@@ -1,6 +1,6 @@
-import { Schema, model, type InferSchemaType } from 'mongoose';
+import { Schema, model } from 'mongoose';
 
-export const messageStatuses = [
+const messageStatuses = [
   'processed', // inbound, answered: its replies are stored
   'failed', // inbound: the router gave up (see `error`); outbound: delivery gave up
   'queued', // outbound, waiting for delivery
@@ -68,5 +68,4 @@ const messageSchema = new Schema(
 messageSchema.index({ workspace: 1, channel: 1, account: 1, platformId: 1 });
 messageSchema.index({ workspace: 1, conversation: 1, order: 1 });
 
-export type MessageDoc = InferSchemaType<typeof messageSchema>;
 export const Message = model('Message', messageSchema, 'messages');

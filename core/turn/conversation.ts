@@ -2,6 +2,7 @@ import type { InboundMessage } from '../message.js';
 import { Contact } from '../store/contact.js';
 import { Conversation, type ConversationDoc } from '../store/conversation.js';
 import { contactId } from '../store/ids.js';
+import { inWorkspace } from '../store/in-workspace.js';
 import type { TurnContact } from './types.js';
 
 /** Name and locale as the contact's platform gave them (the flow uses them in texts and to pick a language). */
@@ -34,8 +35,8 @@ export async function openConversation(inbound: InboundMessage): Promise<{ conve
   const state: TurnContact = { id: _id, profile: profileOf(contact), stopped: contact?.stopped === true, ...(contact?.noticeVersion ? { noticeVersion: contact.noticeVersion } : {}) };
   if (contact?.openConversation) {
     // By `_id` alone, the look-up FerretDB v1 answers from an index; closing a conversation clears the pointer.
-    const open = await Conversation.findByIdAndUpdate(contact.openConversation, { $inc: { seq: 1 }, $set: { lastMessageAt: now } }, { returnDocument: 'after' }).lean();
-    if (open && open.workspace === workspace && open.status !== 'closed') return { conversation: open, contact: state };
+    const open = inWorkspace(await Conversation.findByIdAndUpdate(contact.openConversation, { $inc: { seq: 1 }, $set: { lastMessageAt: now } }, { returnDocument: 'after' }).lean(), workspace);
+    if (open && open.status !== 'closed') return { conversation: open, contact: state };
   }
   // One shard processes an address at a time, so no other worker creates this conversation concurrently.
   const created = (await Conversation.create({ workspace, channel, account, user, contact: _id, status: 'bot', seq: 1, lastMessageAt: now })).toObject();

@@ -216,7 +216,7 @@ export class FakeGraph {
 }
 
 /** Whom a recorded send was addressed to. */
-export function recipientOf(r: GraphRequest): string | undefined {
+function recipientOf(r: GraphRequest): string | undefined {
   return r.api === 'messenger' ? (r.body.recipient as { id?: string } | undefined)?.id : (r.body.to as string | undefined);
 }
 

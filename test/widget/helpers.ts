@@ -15,7 +15,7 @@ import { testEnv, type TestEnv } from '../helpers/hub.js';
 
 export const widgetSecret = 'widget-test-secret-0123456789';
 export const workspace = 'shop';
-export const account = 'shop';
+const account = 'shop';
 
 /** A free TCP port on 127.0.0.1 (the widget's allowed origins name the hub's port before it starts). */
 export async function freePort(): Promise<number> {

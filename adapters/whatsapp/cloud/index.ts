@@ -9,7 +9,7 @@ import { parseBatch, toInbound, toStatus } from './inbound.js';
 import { sendReply, serviceWindowHours, type ReopenGuard } from './outbound.js';
 
 /** Limits with links in ../README.md. */
-export const cloudCapabilities: ChannelCapabilities = {
+const cloudCapabilities: ChannelCapabilities = {
   deliveryReports: true,
   maxTextLength: 4096,
   maxChoices: 10,

@@ -18,7 +18,7 @@ export const serviceWindowHours = 24;
 const limits = { text: 4096, buttons: 3, buttonTitle: 20, buttonId: 256, buttonBody: 1024, rows: 10, rowTitle: 24, rowId: 200, listBody: 4096 };
 
 /** The message object of one reply (without `messaging_product` and `to`). */
-export function renderContent(message: OutboundMessage, listButton: string): Record<string, unknown> {
+function renderContent(message: OutboundMessage, listButton: string): Record<string, unknown> {
   const choices = message.choices ?? [];
   const chars = (s: string) => [...s].length;
   const fits = (max: number, title: number, id: number, body: number) =>

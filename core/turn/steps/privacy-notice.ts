@@ -18,7 +18,7 @@ export const privacyNotice: TurnStep = async (turn, next) => {
 };
 
 /** The notice's text, with `{policyUrl}` filled in (or the link on its own line), unless `seenVersion` is current. */
-export function pendingNotice(privacy: PrivacyConfig, seenVersion: string | undefined): Reply | undefined {
+function pendingNotice(privacy: PrivacyConfig, seenVersion: string | undefined): Reply | undefined {
   const notice = privacy.notice;
   if (!notice || seenVersion === notice.version) return undefined;
   const link = privacy.policyUrl ?? '';

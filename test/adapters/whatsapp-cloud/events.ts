@@ -3,7 +3,7 @@
  * (https://developers.facebook.com/docs/whatsapp/cloud-api/webhooks/payload-examples).
  */
 export const phoneNumberId = '106540352242922';
-export const wabaId = '102290129340398';
+const wabaId = '102290129340398';
 
 type Message = Record<string, unknown>;
 
