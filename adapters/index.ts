@@ -8,11 +8,5 @@ import { widget } from './widget/index.js';
 
 /** Every built-in channel. Adding a channel adds one line here and one folder beside it (see `defineChannel`). */
 export function builtinRegistry(): AdapterRegistry {
-  return new AdapterRegistry()
-    .register(api)
-    .register(botframework)
-    .register(messenger)
-    .register(telegram)
-    .register(whatsapp)
-    .register(widget);
+  return new AdapterRegistry().register(api).register(botframework).register(messenger).register(telegram).register(whatsapp).register(widget);
 }

@@ -38,7 +38,13 @@ const { values: flags } = parseArgs({
   strict: true,
 });
 const positive = (name: keyof typeof flags, min = 1): number => integerFlag(flags, name, min);
-const opts = { messages: positive('messages'), users: positive('users'), concurrency: positive('concurrency'), warmup: positive('warmup', 0), idleMs: positive('idle-timeout') * 1000 };
+const opts = {
+  messages: positive('messages'),
+  users: positive('users'),
+  concurrency: positive('concurrency'),
+  warmup: positive('warmup', 0),
+  idleMs: positive('idle-timeout') * 1000,
+};
 
 /** The smallest real Bot Framework bot: botbuilder's own sample shape, echoing each message in its turn. */
 async function startBareBot(): Promise<{ endpoint: string; stop(): Promise<void> }> {
@@ -90,7 +96,15 @@ async function startBenchHub(mongoUri: string, redisUrl: string, prefix: string)
     ],
   });
   const config = parseConfig(yaml, 'bench.yaml', { channelSchemas: registry.schemas() });
-  const hub = await startHub({ config, registry, role: 'all', mongoUri, redisUrl, logger: createLogger({ level: 'error' }), responder: new AutoReplyResponder() });
+  const hub = await startHub({
+    config,
+    registry,
+    role: 'all',
+    mongoUri,
+    redisUrl,
+    logger: createLogger({ level: 'error' }),
+    responder: new AutoReplyResponder(),
+  });
   return { hub, endpoint: `${hub.url}/channels/botframework/bench-bot/api/messages` };
 }
 
@@ -121,7 +135,10 @@ async function drive(connector: FakeBotConnector, endpoint: string, run: string,
       const i = next++;
       const id = `${run}-${i}`;
       sentAt.set(id, performance.now());
-      const status = await connector.deliver(endpoint, connector.message({ conversationId: `${run}-user-${i % opts.users}`, userId: `user-${i % opts.users}`, id, text: `message ${i}` }));
+      const status = await connector.deliver(
+        endpoint,
+        connector.message({ conversationId: `${run}-user-${i % opts.users}`, userId: `user-${i % opts.users}`, id, text: `message ${i}` }),
+      );
       if (status !== 200) throw new Error(`${endpoint} answered ${status}`);
     }
   };
@@ -152,7 +169,9 @@ connector.record = false;
 const bare = await startBareBot();
 const { hub, endpoint } = await startBenchHub(services.mongoUri(database), services.redisUrl, prefix);
 try {
-  console.log(`botframework bench: ${opts.messages} messages over ${opts.users} conversations, ${opts.concurrency} in flight; MongoDB: ${services.mongoSource}, Redis: ${redactUrl(services.redisUrl)}`);
+  console.log(
+    `botframework bench: ${opts.messages} messages over ${opts.users} conversations, ${opts.concurrency} in flight; MongoDB: ${services.mongoSource}, Redis: ${redactUrl(services.redisUrl)}`,
+  );
   // Warm both up (JIT, connections, the hub's first contacts), then measure each in turn.
   if (opts.warmup) {
     await drive(connector, bare.endpoint, `warm-bare-${id}`, opts.warmup);
@@ -160,7 +179,8 @@ try {
   }
   const bareResult = await drive(connector, bare.endpoint, `bare-${id}`, opts.messages);
   const hubResult = await drive(connector, endpoint, `hub-${id}`, opts.messages);
-  const row = (name: string, r: typeof bareResult) => `${name.padEnd(28)} ${r.msgPerSec.toFixed(0).padStart(8)} ${r.p50.toFixed(1).padStart(9)} ${r.p99.toFixed(1).padStart(9)}`;
+  const row = (name: string, r: typeof bareResult) =>
+    `${name.padEnd(28)} ${r.msgPerSec.toFixed(0).padStart(8)} ${r.p50.toFixed(1).padStart(9)} ${r.p99.toFixed(1).padStart(9)}`;
   console.log(`${'scenario'.padEnd(28)} ${'msg/s'.padStart(8)} ${'p50 ms'.padStart(9)} ${'p99 ms'.padStart(9)}`);
   console.log(row('bare botbuilder echo bot', bareResult));
   console.log(row('hub (botframework route)', hubResult));

@@ -175,7 +175,8 @@ function verify(): FlowState[] {
     let state: FlowState | undefined;
     const seen = new Set<string>();
     for (const s of c.steps) {
-      if (s.input?.type === 'http-result' && state?.awaiting !== 'http') throw new Error(`${c.name}: an http-result where the flow awaits none (at ${state?.node})`);
+      if (s.input?.type === 'http-result' && state?.awaiting !== 'http')
+        throw new Error(`${c.name}: an http-result where the flow awaits none (at ${state?.node})`);
       const result = s.input && state ? step(shop, state, s.input, ctx) : startFlow(shop, ctx);
       for (const a of result.actions) seen.add(a.type);
       state = result.state;
@@ -183,7 +184,9 @@ function verify(): FlowState[] {
     }
     const missing = c.expect.actions.filter((a) => !seen.has(a));
     if (state!.status !== c.expect.status || state!.node !== c.expect.node || missing.length) {
-      throw new Error(`${c.name}: ended ${state!.status} at ${state!.node}${missing.length ? `, without ${missing.join(', ')}` : ''}; the script no longer fits the shop flow`);
+      throw new Error(
+        `${c.name}: ended ${state!.status} at ${state!.node}${missing.length ? `, without ${missing.join(', ')}` : ''}; the script no longer fits the shop flow`,
+      );
     }
   }
   return states;
@@ -268,7 +271,7 @@ function heapGrowthPer10k(conversationsToRun: number): number {
   gc();
   gc();
   const before = process.memoryUsage().heapUsed;
-  for (let n = 0; n < conversationsToRun; ) {
+  for (let n = 0; n < conversationsToRun;) {
     for (const c of conversations) {
       play(c);
       n++;
@@ -297,8 +300,14 @@ function responderTurns(): { responder: FlowResponder; conversations: { turns: T
         .filter((s) => s.input?.type !== 'http-result')
         .map((s, i): Turn => {
           const input = s.input ?? { type: 'text' as const, text: 'hi' };
-          const content: InboundMessage['content'] = input.type === 'choice' ? { type: 'choice', choiceId: input.choiceId } : { type: 'text', text: input.type === 'text' ? input.text : '' };
-          const message: InboundMessage = { platformId: `m-${ci}-${i}`, address: { workspace: 'bench', channel: 'api', account: 'bench-app', user: `u-${ci}` }, receivedAt: new Date(0).toISOString(), content };
+          const content: InboundMessage['content'] =
+            input.type === 'choice' ? { type: 'choice', choiceId: input.choiceId } : { type: 'text', text: input.type === 'text' ? input.text : '' };
+          const message: InboundMessage = {
+            platformId: `m-${ci}-${i}`,
+            address: { workspace: 'bench', channel: 'api', account: 'bench-app', user: `u-${ci}` },
+            receivedAt: new Date(0).toISOString(),
+            content,
+          };
           return { workspace, conversation, contact: ctx.contact, address: message.address, message, state: undefined };
         }),
     })),
@@ -377,7 +386,8 @@ async function main(): Promise<void> {
     { kind: 'phone', validator: { type: 'phone', defaultCountry: 'CZ' }, input: '+420 601 123 456' },
     { kind: 'choice', validator: { type: 'choice' }, input: 'Call me back', context: { choices } },
   ];
-  for (const v of validations) if (!validateAnswer(v.validator, v.input, v.context).ok) throw new Error(`baseline: ${v.kind} answer "${v.input}" does not validate`);
+  for (const v of validations)
+    if (!validateAnswer(v.validator, v.input, v.context).ok) throw new Error(`baseline: ${v.kind} answer "${v.input}" does not validate`);
   const validateOps = validations.map((v) => () => {
     sink += validateAnswer(v.validator, v.input, v.context).ok ? 1 : 0;
   });
@@ -441,12 +451,24 @@ async function main(): Promise<void> {
     row('  same, cold (turns 101-1,100)', cold),
     row('(timer overhead per sample)', overhead),
   ]);
-  console.log(`engine: ${rate(steps.opsPerSec)} steps/s = ${rate(conversationsPerSec)} conversations/s (${fmt(stepsPerRound / conversations.length, 1)} steps each), one core`);
-  console.log(`ratio engine step / state JSON round trip: ${fmt(ratios.stepVsJsonRoundTrip.throughput)}x by throughput (median of 5 paired runs), ${fmt(ratios.stepVsJsonRoundTrip.p50)}x by p50`);
-  console.log(`ratio engine step / validateAnswer: ${fmt(ratios.stepVsValidateAnswer.throughput)}x by throughput, ${fmt(ratios.stepVsValidateAnswer.p50)}x by p50`);
-  console.log(`ratio FlowResponder turn / engine step: ${fmt(steps.opsPerSec / responder.opsPerSec)}x by throughput, ${fmt(responder.p50Us / steps.p50Us)}x by p50 (a turn with an http node is two steps)`);
-  console.log(`(means include GC pauses that land in a sample, so they vary run to run more than p50 and throughput; load average at start ${loadAtStart.map((l) => l.toFixed(2)).join(' ')})`);
-  console.log(`heap growth per 10k conversations (after GC, ${opts.heapConversations} conversations each): ${heap.map((b) => `${fmt(b / 1024, 1)} KiB`).join(', ')}`);
+  console.log(
+    `engine: ${rate(steps.opsPerSec)} steps/s = ${rate(conversationsPerSec)} conversations/s (${fmt(stepsPerRound / conversations.length, 1)} steps each), one core`,
+  );
+  console.log(
+    `ratio engine step / state JSON round trip: ${fmt(ratios.stepVsJsonRoundTrip.throughput)}x by throughput (median of 5 paired runs), ${fmt(ratios.stepVsJsonRoundTrip.p50)}x by p50`,
+  );
+  console.log(
+    `ratio engine step / validateAnswer: ${fmt(ratios.stepVsValidateAnswer.throughput)}x by throughput, ${fmt(ratios.stepVsValidateAnswer.p50)}x by p50`,
+  );
+  console.log(
+    `ratio FlowResponder turn / engine step: ${fmt(steps.opsPerSec / responder.opsPerSec)}x by throughput, ${fmt(responder.p50Us / steps.p50Us)}x by p50 (a turn with an http node is two steps)`,
+  );
+  console.log(
+    `(means include GC pauses that land in a sample, so they vary run to run more than p50 and throughput; load average at start ${loadAtStart.map((l) => l.toFixed(2)).join(' ')})`,
+  );
+  console.log(
+    `heap growth per 10k conversations (after GC, ${opts.heapConversations} conversations each): ${heap.map((b) => `${fmt(b / 1024, 1)} KiB`).join(', ')}`,
+  );
 
   console.log();
   printRows([
@@ -454,7 +476,10 @@ async function main(): Promise<void> {
     ...[...byLabel].sort((a, b) => b.meanUs - a.meanUs).map((l) => [l.label, String(l.ops), fmt(l.meanUs), fmt(l.p50Us), fmt(l.p99Us)]),
   ]);
   console.log();
-  printRows([['validateAnswer by kind', 'samples', 'mean µs', 'p50 µs', 'p99 µs'], ...validateByKind.map((v) => [v.kind, String(v.ops), fmt(v.meanUs), fmt(v.p50Us), fmt(v.p99Us)])]);
+  printRows([
+    ['validateAnswer by kind', 'samples', 'mean µs', 'p50 µs', 'p99 µs'],
+    ...validateByKind.map((v) => [v.kind, String(v.ops), fmt(v.meanUs), fmt(v.p50Us), fmt(v.p99Us)]),
+  ]);
 
   const file = writeResults(
     {
@@ -462,7 +487,11 @@ async function main(): Promise<void> {
       options: opts,
       environment: { node: process.version, platform: `${process.platform}-${process.arch}`, cpus: cpus().length, loadAverageAtStart: loadAtStart },
       flow: { id: shop.id, version: shop.version, file: shop.file },
-      script: { conversations: conversations.map((c) => ({ name: c.name, steps: c.steps.map((s) => s.label) })), stepsPerRound, stateBytes: { min: Math.min(...stateBytes), max: Math.max(...stateBytes) } },
+      script: {
+        conversations: conversations.map((c) => ({ name: c.name, steps: c.steps.map((s) => s.label) })),
+        stepsPerRound,
+        stateBytes: { min: Math.min(...stateBytes), max: Math.max(...stateBytes) },
+      },
       engine: { ...steps, conversationsPerSec, byKind: byLabel },
       baselines: { stateJsonRoundTrip: json, validateAnswer: { ...validate, byKind: validateByKind } },
       flowResponderTurn: { ...responder, turnsPerRound, cold: { ...cold, turns: '101-1100 of the process, before warm-up' } },

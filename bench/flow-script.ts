@@ -67,7 +67,9 @@ function pipelineReplyCounts(): number[] {
       const replies = result.actions.filter((a) => a.type === 'reply').length;
       const odd = result.actions.find((a) => a.type === 'http' || a.type === 'handoff' || a.type === 'opt-out');
       if (!replies || odd || result.state.status === 'handoff') {
-        throw new Error(`pipeline script line ${i} (${JSON.stringify(line)}) no longer fits the shop flow: ${replies} replies, ${odd?.type ?? result.state.status} at node ${result.state.node}`);
+        throw new Error(
+          `pipeline script line ${i} (${JSON.stringify(line)}) no longer fits the shop flow: ${replies} replies, ${odd?.type ?? result.state.status} at node ${result.state.node}`,
+        );
       }
       if (loop === 1 && replies !== counts[i]) throw new Error(`pipeline script line ${i}: ${replies} replies on the second loop, ${counts[i]} on the first`);
       if (loop === 0) counts.push(replies);

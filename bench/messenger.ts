@@ -43,7 +43,13 @@ const { values: flags } = parseArgs({
   strict: true,
 });
 const positive = (name: keyof typeof flags, min = 1): number => integerFlag(flags, name, min);
-const opts = { messages: positive('messages'), users: positive('users'), concurrency: positive('concurrency'), warmup: positive('warmup', 0), idleTimeoutMs: positive('idle-timeout') * 1000 };
+const opts = {
+  messages: positive('messages'),
+  users: positive('users'),
+  concurrency: positive('concurrency'),
+  warmup: positive('warmup', 0),
+  idleTimeoutMs: positive('idle-timeout') * 1000,
+};
 
 const runId = randomBytes(4).toString('hex');
 const appSecret = randomBytes(24).toString('hex');
@@ -53,7 +59,12 @@ const account = 'bench-page';
 const names = { floor: { db: `bench_${runId}_mfloor`, prefix: `bench-${runId}-mfloor` }, hub: { db: `bench_${runId}_mhub`, prefix: `bench-${runId}-mhub` } };
 
 /** The Send API: checks the token, answers `{recipient_id, message_id}`, and times each reply per recipient. */
-async function startFakeSendApi(): Promise<{ url: string; arrivals: Map<string, number[]>; stats: { replies: number; refused: number }; close(): Promise<void> }> {
+async function startFakeSendApi(): Promise<{
+  url: string;
+  arrivals: Map<string, number[]>;
+  stats: { replies: number; refused: number };
+  close(): Promise<void>;
+}> {
   const arrivals = new Map<string, number[]>();
   const stats = { replies: 0, refused: 0 };
   const server: Server = createServer((req, res) => {
@@ -157,7 +168,9 @@ async function startMessengerHub(mongoUri: string, redisUrl: string, prefix: str
         name: 'Bench',
         texts: { autoReply: 'hub reply' },
         // No User Profile look-ups: the floor makes none either, so both sides do the same work.
-        channels: { messenger: [{ account, pageId, pageAccessToken, appSecret, verifyToken: 'bench-verify-token', graphUrl, apiVersion: 'v21.0', fetchProfile: false }] },
+        channels: {
+          messenger: [{ account, pageId, pageAccessToken, appSecret, verifyToken: 'bench-verify-token', graphUrl, apiVersion: 'v21.0', fetchProfile: false }],
+        },
       },
     ],
   });
@@ -185,7 +198,15 @@ async function runLoad(baseUrl: string, fake: Awaited<ReturnType<typeof startFak
       perUser.set(user, (perUser.get(user) ?? 0) + 1);
       const body = JSON.stringify({
         object: 'page',
-        entry: [{ id: pageId, time: Date.now(), messaging: [{ sender: { id: user }, recipient: { id: pageId }, timestamp: Date.now(), message: { mid: `m_${idPrefix}_${i}`, text: `bench message ${i}` } }] }],
+        entry: [
+          {
+            id: pageId,
+            time: Date.now(),
+            messaging: [
+              { sender: { id: user }, recipient: { id: pageId }, timestamp: Date.now(), message: { mid: `m_${idPrefix}_${i}`, text: `bench message ${i}` } },
+            ],
+          },
+        ],
       });
       const previous = lastPost.get(user);
       const posted = (async () => {
@@ -209,7 +230,8 @@ async function runLoad(baseUrl: string, fake: Awaited<ReturnType<typeof startFak
       const answered = nth.filter((k, i) => (fake.arrivals.get(userOf(i))?.length ?? 0) > k).length;
       if (answered === count) break;
       if (answered !== replies) [replies, lastChange] = [answered, Date.now()];
-      if (Date.now() - lastChange > opts.idleTimeoutMs) throw new Error(`${count - answered} of ${count} messages unanswered after ${opts.idleTimeoutMs} ms without progress`);
+      if (Date.now() - lastChange > opts.idleTimeoutMs)
+        throw new Error(`${count - answered} of ${count} messages unanswered after ${opts.idleTimeoutMs} ms without progress`);
       await new Promise((r) => setTimeout(r, 20));
     }
   } finally {
@@ -220,7 +242,11 @@ async function runLoad(baseUrl: string, fake: Awaited<ReturnType<typeof startFak
 
 function post(agent: Agent, url: string, body: string, signature: string): Promise<number> {
   return new Promise((ok, fail) => {
-    const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), [metaSignatureHeader]: signature } });
+    const req = request(url, {
+      method: 'POST',
+      agent,
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), [metaSignatureHeader]: signature },
+    });
     req.once('error', fail);
     req.once('response', (res) => {
       res.resume();
@@ -264,9 +290,18 @@ async function main(): Promise<void> {
         runId,
         at: new Date().toISOString(),
         options: opts,
-        environment: { node: process.version, platform: `${process.platform}-${process.arch}`, mongodb: services.mongoSource, redis: redactUrl(services.redisUrl) },
+        environment: {
+          node: process.version,
+          platform: `${process.platform}-${process.arch}`,
+          mongodb: services.mongoSource,
+          redis: redactUrl(services.redisUrl),
+        },
         results: [floorSummary, hubSummary],
-        ratio: { throughput: hubSummary.throughput / floorSummary.throughput, p50: hubSummary.latencyMs.p50 / floorSummary.latencyMs.p50, p99: hubSummary.latencyMs.p99 / floorSummary.latencyMs.p99 },
+        ratio: {
+          throughput: hubSummary.throughput / floorSummary.throughput,
+          p50: hubSummary.latencyMs.p50 / floorSummary.latencyMs.p50,
+          p99: hubSummary.latencyMs.p99 / floorSummary.latencyMs.p99,
+        },
         sendApi: fake.stats,
       },
       'messenger',

@@ -100,7 +100,9 @@ async function measure(
 function replyCounts(sample: Sample): { total: number; perMessage: number; expected?: number; mismatched: number } {
   const total = sample.replies.reduce((a, b) => a + b, 0);
   const expected = sample.expectedReplies?.reduce((a, b) => a + b, 0);
-  const mismatched = sample.expectedReplies ? sample.replies.filter((n, i) => n !== sample.expectedReplies![i]).length : sample.replies.filter((n) => n !== 1).length;
+  const mismatched = sample.expectedReplies
+    ? sample.replies.filter((n, i) => n !== sample.expectedReplies![i]).length
+    : sample.replies.filter((n) => n !== 1).length;
   return { total, perMessage: total / sample.replies.length, ...(expected !== undefined ? { expected } : {}), mismatched };
 }
 
@@ -202,16 +204,28 @@ async function main(): Promise<void> {
     console.log(
       `${what} share of routing time: ${pct(engine.shareOfRouting)} (${engine.syncMs.sum.toFixed(1)} ms of ${(engine.routingMs / 1000).toFixed(1)} s summed over router.handle; ${pct(engine.settledShareOfRouting)} counting until settled)`,
     );
-    console.log(`${what} share of processing time: ${pct(engine.shareOfProcessing)} (summed per reply); of wall time: ${pct(engine.shareOfWall)} of the ${(engine.wallMs / 1000).toFixed(1)} s run`);
-    if (receiver.stats.badSignatures || receiver.stats.duplicates) console.log(`receiver: ${receiver.stats.badSignatures} bad signatures, ${receiver.stats.duplicates} duplicate replies`);
+    console.log(
+      `${what} share of processing time: ${pct(engine.shareOfProcessing)} (summed per reply); of wall time: ${pct(engine.shareOfWall)} of the ${(engine.wallMs / 1000).toFixed(1)} s run`,
+    );
+    if (receiver.stats.badSignatures || receiver.stats.duplicates)
+      console.log(`receiver: ${receiver.stats.badSignatures} bad signatures, ${receiver.stats.duplicates} duplicate replies`);
 
     const file = writeResults({
       runId,
       at: new Date().toISOString(),
       options: { ...opts },
-      environment: { node: process.version, platform: `${process.platform}-${process.arch}`, mongodb: services.mongoSource, redis: redactUrl(services.redisUrl) },
+      environment: {
+        node: process.version,
+        platform: `${process.platform}-${process.arch}`,
+        mongodb: services.mongoSource,
+        redis: redactUrl(services.redisUrl),
+      },
       results: [floorSummary, hubSummary],
-      ratio: { throughput: hubSummary.throughput / floorSummary.throughput, p50: hubSummary.latencyMs.p50 / floorSummary.latencyMs.p50, p99: hubSummary.latencyMs.p99 / floorSummary.latencyMs.p99 },
+      ratio: {
+        throughput: hubSummary.throughput / floorSummary.throughput,
+        p50: hubSummary.latencyMs.p50 / floorSummary.latencyMs.p50,
+        p99: hubSummary.latencyMs.p99 / floorSummary.latencyMs.p99,
+      },
       hubHistograms: { routing, processing },
       ...(script ? { script: { flow: shopStart, path: shopFlowsDir, lines: script.lines, repliesPerLine: script.replyCounts } } : {}),
       replies,

@@ -84,7 +84,10 @@ export async function startReceiver(secret: string): Promise<Receiver> {
       return new Promise<void>((ok, fail) => {
         const expire = () => {
           onArrival = undefined;
-          const sample = [...missing].slice(0, 5).map((id) => `${id}: ${replyCounts.get(id) ?? 0}/${wanted.get(id)}`).join(', ');
+          const sample = [...missing]
+            .slice(0, 5)
+            .map((id) => `${id}: ${replyCounts.get(id) ?? 0}/${wanted.get(id)}`)
+            .join(', ');
           const what = need ? 'messages without all their replies' : 'messages unanswered';
           fail(new Error(`no reply for ${idleMs} ms: ${missing.size} of ${ids.length} ${what} (e.g. ${sample})`));
         };

@@ -176,7 +176,9 @@ async function main(): Promise<void> {
 
   const [floor, hubResult] = results as [Summary, Summary];
   const f = (n: number) => n.toFixed(1);
-  console.log(`\nTelegram webhook: ${opts.messages} updates from ${opts.users} users, ${opts.concurrency} in flight; MongoDB: ${services.mongoSource}; Redis: ${redactUrl(services.redisUrl)}\n`);
+  console.log(
+    `\nTelegram webhook: ${opts.messages} updates from ${opts.users} users, ${opts.concurrency} in flight; MongoDB: ${services.mongoSource}; Redis: ${redactUrl(services.redisUrl)}\n`,
+  );
   printRows([
     ['scenario', 'msg/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'],
     ...results.map((s) => [s.scenario, f(s.throughput), f(s.latencyMs.p50), f(s.latencyMs.p90), f(s.latencyMs.p99), f(s.latencyMs.max)]),

@@ -46,10 +46,25 @@ async function serve(kind: 'hub' | 'echo', env: { mongoUri: string; redisUrl: st
       server: { host: '127.0.0.1', port: 0 },
       redis: { prefix: env.prefix },
       pipeline: { shards: 16 },
-      workspaces: [{ id: 'bench', name: 'Bench', texts: { autoReply: 'ok' }, channels: { widget: [{ account: 'shop', secret, allowedOrigins: [origin], inboundRate: { burst: 1000, perSecond: 100 } }] } }],
+      workspaces: [
+        {
+          id: 'bench',
+          name: 'Bench',
+          texts: { autoReply: 'ok' },
+          channels: { widget: [{ account: 'shop', secret, allowedOrigins: [origin], inboundRate: { burst: 1000, perSecond: 100 } }] },
+        },
+      ],
     });
     const config = parseConfig(yaml, 'bench.yaml', { channelSchemas: registry.schemas() });
-    const hub = await startHub({ config, registry, role: 'all', mongoUri: env.mongoUri, redisUrl: env.redisUrl, logger: createLogger({ level: 'warn' }), responder: new AutoReplyResponder() });
+    const hub = await startHub({
+      config,
+      registry,
+      role: 'all',
+      mongoUri: env.mongoUri,
+      redisUrl: env.redisUrl,
+      logger: createLogger({ level: 'warn' }),
+      responder: new AutoReplyResponder(),
+    });
     port = Number(new URL(hub.url!).port);
     process.once('disconnect', () => void hub.stop().then(() => process.exit(0)));
   }
@@ -63,7 +78,10 @@ async function serve(kind: 'hub' | 'echo', env: { mongoUri: string; redisUrl: st
 }
 
 function spawnServer(kind: 'hub' | 'echo', env: object): Promise<{ child: ChildProcess; port: number; memory(): Promise<Memory> }> {
-  const child = fork(fileURLToPath(import.meta.url), ['--serve', kind, JSON.stringify(env)], { execArgv: ['--import', 'tsx', '--expose-gc'], stdio: 'inherit' });
+  const child = fork(fileURLToPath(import.meta.url), ['--serve', kind, JSON.stringify(env)], {
+    execArgv: ['--import', 'tsx', '--expose-gc'],
+    stdio: 'inherit',
+  });
   return new Promise((resolve) => {
     child.once('message', (m: { port: number }) =>
       resolve({
@@ -92,7 +110,13 @@ async function openAll(url: string, n: number, protocols: string[], parallel = 2
 }
 
 /** Sends `count` messages from random sockets at `rate` per second; resolves with each round trip in ms. */
-async function roundTrips(sockets: WebSocket[], count: number, rate: number, frame: (id: string) => string, matches: (data: string, id: string) => boolean): Promise<number[]> {
+async function roundTrips(
+  sockets: WebSocket[],
+  count: number,
+  rate: number,
+  frame: (id: string) => string,
+  matches: (data: string, id: string) => boolean,
+): Promise<number[]> {
   const times: number[] = [];
   const sends: Promise<void>[] = [];
   for (let i = 0; i < count; i++) {
@@ -119,7 +143,9 @@ async function roundTrips(sockets: WebSocket[], count: number, rate: number, fra
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { connections: { type: 'string', default: '10000' }, messages: { type: 'string', default: '300' }, rate: { type: 'string', default: '30' } } });
+  const { values } = parseArgs({
+    options: { connections: { type: 'string', default: '10000' }, messages: { type: 'string', default: '300' }, rate: { type: 'string', default: '30' } },
+  });
   const n = Number(values.connections);
   const messages = Number(values.messages);
   const rate = Number(values.rate);
@@ -138,7 +164,13 @@ async function main(): Promise<void> {
     const echoSockets = await openAll(`ws://127.0.0.1:${echo.port}`, n, []);
     await new Promise((r) => setTimeout(r, 1000));
     const echoAfter = await echo.memory();
-    const echoTimes = await roundTrips(echoSockets, messages, rate, (id) => JSON.stringify({ id }), (d, id) => d.includes(id));
+    const echoTimes = await roundTrips(
+      echoSockets,
+      messages,
+      rate,
+      (id) => JSON.stringify({ id }),
+      (d, id) => d.includes(id),
+    );
     for (const ws of echoSockets) ws.terminate();
     echo.child.disconnect();
     echo.child.kill();
@@ -164,13 +196,35 @@ async function main(): Promise<void> {
     const per = (a: Memory, b: Memory, key: keyof Memory) => (b[key] - a[key]) / n / 1024;
     const rows = [
       ['', 'bare ws echo', 'widget hub', 'ratio'],
-      ['rss per idle connection (KB)', per(echoBefore, echoAfter, 'rss').toFixed(2), per(hubBefore, hubAfter, 'rss').toFixed(2), (per(hubBefore, hubAfter, 'rss') / per(echoBefore, echoAfter, 'rss')).toFixed(2)],
-      ['heap per idle connection (KB)', per(echoBefore, echoAfter, 'heapUsed').toFixed(2), per(hubBefore, hubAfter, 'heapUsed').toFixed(2), (per(hubBefore, hubAfter, 'heapUsed') / per(echoBefore, echoAfter, 'heapUsed')).toFixed(2)],
-      ['message p50 (ms)', percentile(echoTimes, 50).toFixed(1), percentile(hubTimes, 50).toFixed(1), (percentile(hubTimes, 50) / percentile(echoTimes, 50)).toFixed(1)],
-      ['message p99 (ms)', percentile(echoTimes, 99).toFixed(1), percentile(hubTimes, 99).toFixed(1), (percentile(hubTimes, 99) / percentile(echoTimes, 99)).toFixed(1)],
+      [
+        'rss per idle connection (KB)',
+        per(echoBefore, echoAfter, 'rss').toFixed(2),
+        per(hubBefore, hubAfter, 'rss').toFixed(2),
+        (per(hubBefore, hubAfter, 'rss') / per(echoBefore, echoAfter, 'rss')).toFixed(2),
+      ],
+      [
+        'heap per idle connection (KB)',
+        per(echoBefore, echoAfter, 'heapUsed').toFixed(2),
+        per(hubBefore, hubAfter, 'heapUsed').toFixed(2),
+        (per(hubBefore, hubAfter, 'heapUsed') / per(echoBefore, echoAfter, 'heapUsed')).toFixed(2),
+      ],
+      [
+        'message p50 (ms)',
+        percentile(echoTimes, 50).toFixed(1),
+        percentile(hubTimes, 50).toFixed(1),
+        (percentile(hubTimes, 50) / percentile(echoTimes, 50)).toFixed(1),
+      ],
+      [
+        'message p99 (ms)',
+        percentile(echoTimes, 99).toFixed(1),
+        percentile(hubTimes, 99).toFixed(1),
+        (percentile(hubTimes, 99) / percentile(echoTimes, 99)).toFixed(1),
+      ],
     ];
     printRows(rows);
-    console.log(`(${n} widget handshakes took ${(connectMs / 1000).toFixed(1)} s; widget latency is message → stored → routed → reply pushed, the echo's is one hop)`);
+    console.log(
+      `(${n} widget handshakes took ${(connectMs / 1000).toFixed(1)} s; widget latency is message → stored → routed → reply pushed, the echo's is one hop)`,
+    );
     Object.assign(results, { rows, connectMs });
     console.log(`results: ${writeResults(results, 'widget')}`);
   } finally {

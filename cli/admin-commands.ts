@@ -11,7 +11,8 @@ import { resolveServices } from './resolve.js';
 /** The workspace a command acts on: the one named, or the only one there is. */
 function pickWorkspace(config: Config, name: string | undefined): string {
   if (name) {
-    if (!config.workspaces.some((w) => w.id === name)) throw new Error(`no workspace "${name}"; expected one of: ${config.workspaces.map((w) => w.id).join(', ')}`);
+    if (!config.workspaces.some((w) => w.id === name))
+      throw new Error(`no workspace "${name}"; expected one of: ${config.workspaces.map((w) => w.id).join(', ')}`);
     return name;
   }
   if (config.workspaces.length === 1) return config.workspaces[0]!.id;
@@ -37,7 +38,7 @@ export function registerAdminCommands(program: Command, defaultConfig: string): 
     .command('leads')
     .description('captured leads')
     .command('list')
-    .description('list a workspace\'s leads, newest first, as CSV (default) or JSON')
+    .description("list a workspace's leads, newest first, as CSV (default) or JSON")
     .option('-c, --config <file>', 'config file', defaultConfig)
     .option('-w, --workspace <id>', 'workspace (default: the only one)')
     .option('--format <format>', 'csv or json', 'csv')

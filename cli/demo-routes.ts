@@ -17,14 +17,19 @@ export function demoRoutes(router: HttpRouter): void {
   router.get('/demo', async (req) => page('Demo Shop', shopBody, req.query.account));
   router.get('/demo/delivery', async (req) => page('Delivery — Demo Shop', deliveryBody, req.query.account));
   router.get('/demo/privacy', async () => page('Privacy — Demo Shop', privacyBody, undefined, false));
-  router.get('/demo/shop.css', async () => ({ status: 200, raw: shopCss, headers: { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'no-cache' } }));
+  router.get('/demo/shop.css', async () => ({
+    status: 200,
+    raw: shopCss,
+    headers: { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'no-cache' },
+  }));
 }
 
 /**
  * A strict CSP, as a careful shop would have: the widget needs only its script from the hub
  * (`script-src`) and its WebSocket (`connect-src`; 'self' covers ws: on the same host and port).
  */
-const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+const csp =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 function page(title: string, body: string, account: string | undefined, widget = true): RawResponse {
   const id = /^[a-z0-9][a-z0-9_-]{0,62}$/.test(account ?? '') ? account! : 'shop';

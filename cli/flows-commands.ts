@@ -26,7 +26,9 @@ export function registerFlowCommands(flows: Command, defaultConfig: string): voi
     .argument('[paths...]', "flow folders or transcript files (default: each workspace's flows in the config)")
     .option('-c, --config <file>', 'config file', defaultConfig)
     .action((paths: string[], opts: { config: string }) => {
-      const targets = paths.length ? paths : usage(testCommand, () => workspaceFlowPaths(loadConfig(opts.config, { channelSchemas: builtinRegistry().schemas() }), opts.config));
+      const targets = paths.length
+        ? paths
+        : usage(testCommand, () => workspaceFlowPaths(loadConfig(opts.config, { channelSchemas: builtinRegistry().schemas() }), opts.config));
       process.exitCode = testFlows(targets);
     });
 
@@ -191,7 +193,12 @@ const indent = '     ';
  * `prompt` is called before each line is read; `echo` writes each line read
  * (for input that no terminal echoes).
  */
-export async function chat(session: TrySession, input: AsyncIterable<string>, write: (line: string) => void, options: { prompt?: () => void; echo?: boolean } = {}): Promise<void> {
+export async function chat(
+  session: TrySession,
+  input: AsyncIterable<string>,
+  write: (line: string) => void,
+  options: { prompt?: () => void; echo?: boolean } = {},
+): Promise<void> {
   const ctx: StepContext = { contact: session.contact, channel: session.channel, flows: session.flows };
   const http = session.http ?? ((request: HttpRequest) => performHttp(request));
   // Taken before anything is awaited, so lines arriving meanwhile are kept.
@@ -214,7 +221,12 @@ export async function chat(session: TrySession, input: AsyncIterable<string>, wr
         const reply = renderForChannel(action, session.capabilities);
         buttons = reply.choices ?? [];
         // Later lines line up under the first; blank ones stay blank.
-        write(reply.text.split('\n').map((line, i) => (i === 0 ? `bot> ${line}` : line && indent + line)).join('\n'));
+        write(
+          reply.text
+            .split('\n')
+            .map((line, i) => (i === 0 ? `bot> ${line}` : line && indent + line))
+            .join('\n'),
+        );
         if (buttons.length) write(indent + buttons.map((c, i) => `[${i + 1}] ${c.label}`).join('  '));
       }
       const request = result.actions.find((a): a is Extract<FlowAction, { type: 'http' }> => a.type === 'http')?.request;

@@ -69,7 +69,7 @@ const flowsCommand = program.command('flows').description('work with chatbot flo
 flowsCommand
   .command('validate')
   .description('check flow files (schema, graph, templates, channel limits); every problem as file:line:col')
-  .argument('[paths...]', 'flow files or folders (default: each workspace\'s flows in the config)')
+  .argument('[paths...]', "flow files or folders (default: each workspace's flows in the config)")
   .option('-c, --config <file>', 'config file', defaultConfig)
   .action((paths: string[], opts: { config: string }) => {
     const config = loadConfig(opts.config, { channelSchemas: builtinRegistry().schemas() });

@@ -6,9 +6,7 @@
 /** A config file is invalid; `file:line:col` points at the offending key. */
 export class ConfigError extends Error {
   readonly code = 'CONFIG_INVALID';
-  constructor(
-    readonly issues: readonly ConfigIssue[],
-  ) {
+  constructor(readonly issues: readonly ConfigIssue[]) {
     super(issues.map(formatIssue).join('\n'));
     this.name = 'ConfigError';
   }
@@ -71,13 +69,7 @@ export class ChannelApiError extends Error {
   readonly retryable: boolean;
   /** Milliseconds the platform asked us to wait (429 retry_after), if any. */
   readonly retryAfterMs: number | undefined;
-  constructor(options: {
-    message: string;
-    status?: number;
-    platformCode?: string;
-    retryable: boolean;
-    retryAfterMs?: number;
-  }) {
+  constructor(options: { message: string; status?: number; platformCode?: string; retryable: boolean; retryAfterMs?: number }) {
     super(options.message);
     this.name = 'ChannelApiError';
     this.status = options.status;

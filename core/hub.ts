@@ -118,7 +118,11 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     });
     await new Promise<void>((ok, fail) => {
       server!.once('error', (err: NodeJS.ErrnoException) =>
-        fail(err.code === 'EADDRINUSE' ? new Error(`cannot listen on ${config.server.host}:${config.server.port}: the port is in use (set server.port or $PORT)`, { cause: err }) : err),
+        fail(
+          err.code === 'EADDRINUSE'
+            ? new Error(`cannot listen on ${config.server.host}:${config.server.port}: the port is in use (set server.port or $PORT)`, { cause: err })
+            : err,
+        ),
       );
       server!.listen(config.server.port, config.server.host, ok);
     });

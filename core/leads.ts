@@ -16,7 +16,10 @@ export interface LeadRow {
 /** A workspace's leads, newest first. */
 export async function listLeads(workspace: string, options: { limit?: number; since?: Date } = {}): Promise<LeadRow[]> {
   const filter = { workspace, ...(options.since ? { createdAt: { $gte: options.since } } : {}) };
-  const leads = await Lead.find(filter).sort({ createdAt: -1 }).limit(options.limit ?? 1000).lean();
+  const leads = await Lead.find(filter)
+    .sort({ createdAt: -1 })
+    .limit(options.limit ?? 1000)
+    .lean();
   return leads.map((l) => ({
     id: l._id,
     createdAt: l.createdAt,
@@ -37,7 +40,19 @@ export async function listLeads(workspace: string, options: { limit?: number; si
  */
 export function leadsToCsv(leads: readonly LeadRow[]): string {
   const fieldNames = [...new Set(leads.flatMap((l) => Object.keys(l.fields)))].sort();
-  const header = ['id', 'created_at', 'channel', 'account', 'flow', 'form', 'conversation', ...fieldNames, 'consent_purpose', 'consent_granted', 'consent_text'];
+  const header = [
+    'id',
+    'created_at',
+    'channel',
+    'account',
+    'flow',
+    'form',
+    'conversation',
+    ...fieldNames,
+    'consent_purpose',
+    'consent_granted',
+    'consent_text',
+  ];
   const rows = leads.map((l) => [
     l.id,
     l.createdAt.toISOString(),

@@ -25,7 +25,10 @@ export function createLogger(options: { level?: string; name?: string; destinati
   const format = options.format ?? (options.destination ? 'json' : formatFromEnv());
   if (format === 'pretty') {
     // In-process and synchronous, like JSON to stdout: no worker thread, nothing lost when the process exits.
-    return pino(settings, pretty({ sync: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l', ...(options.destination ? { destination: options.destination } : {}) }));
+    return pino(
+      settings,
+      pretty({ sync: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l', ...(options.destination ? { destination: options.destination } : {}) }),
+    );
   }
   return options.destination ? pino(settings, options.destination) : pino(settings);
 }

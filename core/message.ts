@@ -52,7 +52,12 @@ export type InboundContent =
   | { type: 'choice'; choiceId: string; text?: string }
   | { type: 'media'; media: MediaRef; text?: string }
   /** A whole form submitted at once (channels with capabilities.forms). */
-  | { type: 'form'; form: string; fields: Record<string, string>; consent?: { purpose: string; granted: boolean; text: string; /** The configured version of `text`, if it has one. */ version?: string } };
+  | {
+      type: 'form';
+      form: string;
+      fields: Record<string, string>;
+      consent?: { purpose: string; granted: boolean; text: string; /** The configured version of `text`, if it has one. */ version?: string };
+    };
 
 export interface Profile {
   name?: string;

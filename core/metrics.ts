@@ -3,8 +3,18 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 /** The hub's Prometheus metrics, one registry per hub (tests run several in one process). */
 export class Metrics {
   readonly registry = new Registry();
-  readonly messagesIn = new Counter({ name: 'switchboard_messages_in_total', help: 'Inbound messages queued, per channel', labelNames: ['channel'] as const, registers: [this.registry] });
-  readonly messagesOut = new Counter({ name: 'switchboard_messages_out_total', help: 'Outbound messages by delivery outcome, per channel', labelNames: ['channel', 'outcome'] as const, registers: [this.registry] });
+  readonly messagesIn = new Counter({
+    name: 'switchboard_messages_in_total',
+    help: 'Inbound messages queued, per channel',
+    labelNames: ['channel'] as const,
+    registers: [this.registry],
+  });
+  readonly messagesOut = new Counter({
+    name: 'switchboard_messages_out_total',
+    help: 'Outbound messages by delivery outcome, per channel',
+    labelNames: ['channel', 'outcome'] as const,
+    registers: [this.registry],
+  });
   readonly processing = new Histogram({
     name: 'switchboard_processing_seconds',
     help: 'Time from receiving an inbound message to its reply being accepted by the channel',

@@ -30,7 +30,8 @@ export class AdapterRegistry {
       create(
         accounts.map((a) => {
           const parsed = definition.accountSchema.safeParse(a.config);
-          if (!parsed.success) throw new Error(`${id} account "${a.account}" of workspace "${a.workspace.id}" does not match the channel's schema: ${parsed.error.message}`);
+          if (!parsed.success)
+            throw new Error(`${id} account "${a.account}" of workspace "${a.workspace.id}" does not match the channel's schema: ${parsed.error.message}`);
           return { ...a, config: parsed.data };
         }),
       );

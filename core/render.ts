@@ -16,10 +16,7 @@ export interface RenderedReply {
  */
 export function renderForChannel(reply: { text: string; choices?: readonly Choice[] }, capabilities: ChannelCapabilities): RenderedReply {
   const choices = reply.choices ?? [];
-  const buttons =
-    choices.length > 0 &&
-    choices.length <= capabilities.maxChoices &&
-    choices.every((c) => c.label.length <= capabilities.maxChoiceLabelLength);
+  const buttons = choices.length > 0 && choices.length <= capabilities.maxChoices && choices.every((c) => c.label.length <= capabilities.maxChoiceLabelLength);
   if (!choices.length || buttons) {
     return { text: fit(reply.text, capabilities.maxTextLength), ...(buttons ? { choices: choices.map((c) => ({ ...c })) } : {}) };
   }

@@ -20,7 +20,11 @@ export async function recordStatuses(updates: DeliveryStatus[]): Promise<void> {
     if (ref && ref.workspace !== u.workspace) continue;
     if (!ref?.message) {
       if ((rank[u.status] ?? 0) > (rank[ref?.pending?.status ?? 'queued'] ?? 0)) {
-        await PlatformRef.updateOne({ _id }, { $set: { workspace: u.workspace, pending: { status: u.status, at: new Date(u.at), ...(u.error ? { error: u.error } : {}) } } }, { upsert: true });
+        await PlatformRef.updateOne(
+          { _id },
+          { $set: { workspace: u.workspace, pending: { status: u.status, at: new Date(u.at), ...(u.error ? { error: u.error } : {}) } } },
+          { upsert: true },
+        );
       }
       continue;
     }
@@ -29,9 +33,14 @@ export async function recordStatuses(updates: DeliveryStatus[]): Promise<void> {
 }
 
 /** Delivery just recorded `platformId` for a message: a report that arrived first is applied now. */
-export async function applyPendingStatus(messageId: string, pending: { status?: string | null; at?: Date | null; error?: { message?: string | null; platformCode?: string | null } | null } | undefined | null): Promise<void> {
+export async function applyPendingStatus(
+  messageId: string,
+  pending: { status?: string | null; at?: Date | null; error?: { message?: string | null; platformCode?: string | null } | null } | undefined | null,
+): Promise<void> {
   if (!pending?.status) return;
-  const error = pending.error?.message ? { message: pending.error.message, ...(pending.error.platformCode ? { platformCode: pending.error.platformCode } : {}) } : undefined;
+  const error = pending.error?.message
+    ? { message: pending.error.message, ...(pending.error.platformCode ? { platformCode: pending.error.platformCode } : {}) }
+    : undefined;
   await applyStatus(messageId, pending.status as DeliveryStatus['status'], pending.at ?? new Date(), error);
 }
 
@@ -45,7 +54,9 @@ async function applyStatus(messageId: string, status: DeliveryStatus['status'], 
         status,
         ...(status === 'delivered' ? { deliveredAt: at } : {}),
         ...(status === 'read' ? { readAt: at } : {}),
-        ...(status === 'failed' ? { error: { message: error?.message ?? 'the platform reported the message undeliverable', platformCode: error?.platformCode, retryable: false, at } } : {}),
+        ...(status === 'failed'
+          ? { error: { message: error?.message ?? 'the platform reported the message undeliverable', platformCode: error?.platformCode, retryable: false, at } }
+          : {}),
       },
     },
   );

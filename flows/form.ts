@@ -88,10 +88,22 @@ export function answerWholeForm(node: FormNode, input: WholeInput, flow: Flow, v
   }
   if (problems.length) {
     const text = `${renderText(checkText, flow, vars, ctx)}\n${problems.join('\n')}`;
-    return { done: false, actions: [{ type: 'reply', text }, askWholeForm(node, flow, vars, ctx)], vars, progress: { field: 0, values: {}, whole: true }, retried: true };
+    return {
+      done: false,
+      actions: [{ type: 'reply', text }, askWholeForm(node, flow, vars, ctx)],
+      vars,
+      progress: { field: 0, values: {}, whole: true },
+      retried: true,
+    };
   }
   // The checkbox as the form showed it; unticked (or absent) is a refusal, recorded as such.
-  const given = consent ? { purpose: consent.purpose, granted: input.consent?.purpose === consent.purpose && input.consent.granted === true, text: renderText(consent.label, flow, vars, ctx) } : undefined;
+  const given = consent
+    ? {
+        purpose: consent.purpose,
+        granted: input.consent?.purpose === consent.purpose && input.consent.granted === true,
+        text: renderText(consent.label, flow, vars, ctx),
+      }
+    : undefined;
   return finish(node, values, next, flow, ctx, given);
 }
 
@@ -100,7 +112,13 @@ export function answerForm(node: FormNode, progress: FormProgress, input: Input,
   const { fields, consent } = node.form;
   const at = progress.field;
   const field = fields[at];
-  const retry = (text: Text): FormStep => ({ done: false, actions: [reply(text, flow, vars, ctx), askForm(node, at, flow, vars, ctx)], vars, progress, retried: true });
+  const retry = (text: Text): FormStep => ({
+    done: false,
+    actions: [reply(text, flow, vars, ctx), askForm(node, at, flow, vars, ctx)],
+    vars,
+    progress,
+    retried: true,
+  });
 
   if (field) {
     const answer = answerField(field, node.form.skip, input, flow, ctx);
@@ -132,7 +150,14 @@ export function answerForm(node: FormNode, progress: FormProgress, input: Input,
 }
 
 /** The lead, then the `submitted` reply, rendered with the answers in scope. */
-function finish(node: FormNode, fields: Record<string, string | number>, vars: Record<string, unknown>, flow: Flow, ctx: StepContext, consent?: { purpose: string; granted: boolean; text: string }): FormStep {
+function finish(
+  node: FormNode,
+  fields: Record<string, string | number>,
+  vars: Record<string, unknown>,
+  flow: Flow,
+  ctx: StepContext,
+  consent?: { purpose: string; granted: boolean; text: string },
+): FormStep {
   const actions: FlowAction[] = [{ type: 'lead', form: node.form.id, fields, ...(consent ? { consent } : {}) }];
   if (node.form.submitted) actions.push(reply(node.form.submitted, flow, vars, ctx));
   return { done: true, actions, vars };

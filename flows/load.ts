@@ -109,7 +109,9 @@ export function parseFlow(text: string, file: string, options: LoadFlowsOptions 
     const path = ['nodes', name];
     const kinds = raw && typeof raw === 'object' ? nodeKinds.filter((k) => k in raw) : [];
     if (kinds.length !== 1) {
-      issues.push(atPath(path, kinds.length ? `a node has exactly one kind, found ${kinds.join(' and ')}` : `expected a node with one of: ${nodeKinds.join(', ')}`, true));
+      issues.push(
+        atPath(path, kinds.length ? `a node has exactly one kind, found ${kinds.join(' and ')}` : `expected a node with one of: ${nodeKinds.join(', ')}`, true),
+      );
       invalid.add(name);
       continue;
     }
@@ -166,7 +168,10 @@ export function parseFlow(text: string, file: string, options: LoadFlowsOptions 
         issues.push(atPath(path, `node "${target}" is not defined; expected one of: ${[...nodes.keys()].join(', ')}`));
       }
     }
-    edges.set(name, out.map(([t]) => t));
+    edges.set(
+      name,
+      out.map(([t]) => t),
+    );
     checkTexts(node, p, defined, yaml, issues, options.limits ?? []);
   }
   for (const [word, target] of Object.entries(intents)) {
@@ -183,12 +188,23 @@ export function parseFlow(text: string, file: string, options: LoadFlowsOptions 
     queue.push(...(edges.get(n) ?? []));
   }
   if (nodes.has(start) && !invalid.size) {
-    for (const name of nodes.keys()) if (!reached.has(name)) issues.push(atPath(['nodes', name], `node "${name}" cannot be reached from the start node "${start}"`, true));
+    for (const name of nodes.keys())
+      if (!reached.has(name)) issues.push(atPath(['nodes', name], `node "${name}" cannot be reached from the start node "${start}"`, true));
   }
 
   if (issues.length) return result;
   const words = Object.fromEntries(Object.entries(intents).map(([w, t]) => [w.trim().toLowerCase(), t]));
-  result.flow = { id, version: createHash('sha256').update(text).digest('hex').slice(0, 12), file, source: text, start, locale, intents: words, ...(header.data.idle ? { idle: header.data.idle } : {}), nodes };
+  result.flow = {
+    id,
+    version: createHash('sha256').update(text).digest('hex').slice(0, 12),
+    file,
+    source: text,
+    start,
+    locale,
+    intents: words,
+    ...(header.data.idle ? { idle: header.data.idle } : {}),
+    nodes,
+  };
   return result;
 }
 
@@ -198,7 +214,8 @@ function variablesOf(node: unknown): string[] {
   const n = node as { var?: unknown; set?: unknown; form?: { fields?: unknown } };
   const names: unknown[] = [n.var];
   if (n.set && typeof n.set === 'object') names.push(...Object.keys(n.set));
-  if (n.form && Array.isArray(n.form.fields)) names.push(...n.form.fields.map((f: unknown) => (f && typeof f === 'object' ? (f as { name?: unknown }).name : undefined)));
+  if (n.form && Array.isArray(n.form.fields))
+    names.push(...n.form.fields.map((f: unknown) => (f && typeof f === 'object' ? (f as { name?: unknown }).name : undefined)));
   return names.filter((v): v is string => typeof v === 'string');
 }
 
@@ -206,7 +223,14 @@ function variablesOf(node: unknown): string[] {
  * Template syntax and variables of every text in a node (http url, headers and
  * body included), and choice limits per channel (say choices, form options).
  */
-function checkTexts(node: FlowNode, p: (string | number)[], defined: Set<string>, locate: YamlFile, issues: ConfigIssue[], limits: readonly ChoiceLimits[]): void {
+function checkTexts(
+  node: FlowNode,
+  p: (string | number)[],
+  defined: Set<string>,
+  locate: YamlFile,
+  issues: ConfigIssue[],
+  limits: readonly ChoiceLimits[],
+): void {
   const { atPath } = locate;
   const texts: [Text | undefined, (string | number)[]][] = [];
   const choiceLists: [readonly { label: Text }[], (string | number)[]][] = [];
@@ -260,7 +284,9 @@ function checkTexts(node: FlowNode, p: (string | number)[], defined: Set<string>
         const root = path.split('.')[0]!;
         if (defined.has(root) || (root === secretsRoot && mayUseSecrets)) continue;
         const message =
-          root === secretsRoot ? 'secrets can only be used in an http node\'s url, headers or body' : `variable "${root}" is used but never set (by an ask node's var, a set node, a form field or an http node's var)`;
+          root === secretsRoot
+            ? "secrets can only be used in an http node's url, headers or body"
+            : `variable "${root}" is used but never set (by an ask node's var, a set node, a form field or an http node's var)`;
         issues.push(inTemplate(template.indexOf(path), message));
       }
     }

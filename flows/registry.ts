@@ -38,7 +38,15 @@ export class FlowRegistry {
     const stamp = this.stampOf(files);
     const flows = loadFlows(files, { limits: this.options.limits });
     if (!flows.has(this.options.start)) {
-      throw new ConfigError([{ file: this.options.path, line: 1, col: 1, path: 'flows.start', message: `start flow "${this.options.start}" is not defined; expected one of: ${[...flows.keys()].join(', ')}` }]);
+      throw new ConfigError([
+        {
+          file: this.options.path,
+          line: 1,
+          col: 1,
+          path: 'flows.start',
+          message: `start flow "${this.options.start}" is not defined; expected one of: ${[...flows.keys()].join(', ')}`,
+        },
+      ]);
     }
     for (const flow of flows.values()) {
       if (!this.versions.has(key(flow.id, flow.version))) this.unsaved.push(flow);

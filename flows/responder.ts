@@ -26,7 +26,13 @@ export class FlowResponder implements Responder {
   async respond(turn: Turn): Promise<TurnOutcome> {
     const registry = this.registries.get(turn.workspace.id);
     if (!registry) return this.fallback.respond(turn);
-    const ctx: StepContext = { contact: turn.contact, channel: turn.address.channel, flows: registry.current, secrets: turn.workspace.secrets, forms: this.showsForms(turn.address.channel) };
+    const ctx: StepContext = {
+      contact: turn.contact,
+      channel: turn.address.channel,
+      flows: registry.current,
+      secrets: turn.workspace.secrets,
+      forms: this.showsForms(turn.address.channel),
+    };
     const previous = parseState(turn.state);
     await registry.saveVersions();
 
@@ -76,7 +82,12 @@ function toInput(message: InboundMessage): FlowInput {
       return { type: 'text', text: content.text ?? '' };
     case 'form':
       // Channels that show forms whole (the widget) submit every field at once; the engine checks each.
-      return { type: 'form', form: content.form, fields: content.fields, ...(content.consent ? { consent: { purpose: content.consent.purpose, granted: content.consent.granted } } : {}) };
+      return {
+        type: 'form',
+        form: content.form,
+        fields: content.fields,
+        ...(content.consent ? { consent: { purpose: content.consent.purpose, granted: content.consent.granted } } : {}),
+      };
   }
 }
 

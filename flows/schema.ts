@@ -10,7 +10,10 @@ const nodeId = z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]{0,63}$/, 'expected a no
 const varName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'expected a variable name of letters, digits or "_"');
 
 /** A text, or the same text per language: `{ en: "Hi", cs: "Ahoj" }`. */
-const textSchema = z.union([z.string().min(1).max(4096), z.record(z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'expected a language code like "en" or "pt-BR"'), z.string().min(1).max(4096))]);
+const textSchema = z.union([
+  z.string().min(1).max(4096),
+  z.record(z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'expected a language code like "en" or "pt-BR"'), z.string().min(1).max(4096)),
+]);
 export type Text = z.infer<typeof textSchema>;
 
 const choiceSchema = z.strictObject({
@@ -57,7 +60,12 @@ const formFieldSchema = z
       return z.NEVER;
     }
     if ((validate.data.type === 'choice') !== (options !== undefined)) {
-      ctx.issues.push({ code: 'custom', path: ['options'], input: field, message: options ? 'options are only for a field of type choice' : 'a choice field needs options' });
+      ctx.issues.push({
+        code: 'custom',
+        path: ['options'],
+        input: field,
+        message: options ? 'options are only for a field of type choice' : 'a choice field needs options',
+      });
       return z.NEVER;
     }
     return { name, label, required, ...(retry ? { retry } : {}), ...(options ? { options } : {}), validate: validate.data };
@@ -71,7 +79,15 @@ const formSchema = z
     title: textSchema.optional(),
     fields: z.array(formFieldSchema).min(1).max(30),
     /** A yes/no question after the fields; there is no default answer, so it is never pre-ticked. */
-    consent: z.strictObject({ label: textSchema, purpose: z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/, 'expected a lowercase purpose like "marketing"').default('marketing') }).optional(),
+    consent: z
+      .strictObject({
+        label: textSchema,
+        purpose: z
+          .string()
+          .regex(/^[a-z][a-z0-9_-]{0,63}$/, 'expected a lowercase purpose like "marketing"')
+          .default('marketing'),
+      })
+      .optional(),
     /** Said once the form is complete; it can use the field names as variables. */
     submitted: textSchema.optional(),
     /** Answers that skip an optional field (compared trimmed, case-insensitively); never an answer themselves. */
@@ -92,7 +108,10 @@ const httpSchema = z
   .strictObject({
     method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('GET'),
     /** The scheme is written out so that no variable can pick it; values are URL-encoded. */
-    url: z.string().max(2048).regex(/^https?:\/\/[^\s/{]/i, 'expected an http:// or https:// URL with a literal host start'),
+    url: z
+      .string()
+      .max(2048)
+      .regex(/^https?:\/\/[^\s/{]/i, 'expected an http:// or https:// URL with a literal host start'),
     headers: z.record(headerName, z.string().max(4096)).default({}),
     /** A JSON body; each substituted value becomes one JSON literal. */
     body: z.string().min(1).max(16384).optional(),
@@ -190,7 +209,10 @@ export const flowHeaderSchema = z.strictObject({
   flow: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'expected a lowercase flow id'),
   start: nodeId,
   /** The language used when the contact's locale has no text of its own. */
-  locale: z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/).default('en'),
+  locale: z
+    .string()
+    .regex(/^[a-z]{2}(-[A-Z]{2})?$/)
+    .default('en'),
   /**
    * Words that work from any node: a node to jump to (e.g. `agent: to_agent`), `@restart`
    * (start over) or `@stop` (opt out of marketing).

@@ -20,11 +20,20 @@ export function choiceLimits(workspace: Config['workspaces'][number], channels: 
  * they are invalid) and returns the responder that runs them; with `watch`,
  * changed files are reloaded without a restart.
  */
-export function createFlowResponder(options: { config: Config; channels: AdapterRegistry; logger?: Logger; watch?: boolean }): { responder: Responder; registries: Map<string, FlowRegistry> } {
+export function createFlowResponder(options: { config: Config; channels: AdapterRegistry; logger?: Logger; watch?: boolean }): {
+  responder: Responder;
+  registries: Map<string, FlowRegistry>;
+} {
   const registries = new Map<string, FlowRegistry>();
   for (const workspace of options.config.workspaces) {
     if (!workspace.flows) continue;
-    const registry = new FlowRegistry({ ...workspace.flows, workspace: workspace.id, persist: true, limits: choiceLimits(workspace, options.channels), logger: options.logger?.child({ workspace: workspace.id }) });
+    const registry = new FlowRegistry({
+      ...workspace.flows,
+      workspace: workspace.id,
+      persist: true,
+      limits: choiceLimits(workspace, options.channels),
+      logger: options.logger?.child({ workspace: workspace.id }),
+    });
     registry.load();
     if (options.watch) registry.watch();
     registries.set(workspace.id, registry);

@@ -68,11 +68,7 @@ export function parseTemplate(template: string): ParsedTemplate {
  *   than a string cannot be cut and becomes `null`), so URLs keep their structure and JSON stays valid. Only a
  *   template whose own text is longer than `maxLength` (counting each `json` placeholder as `null`) is cut.
  */
-export function renderTemplate(
-  template: string,
-  scope: Readonly<Record<string, unknown>>,
-  options: { encoding?: Encoding; maxLength?: number } = {},
-): string {
+export function renderTemplate(template: string, scope: Readonly<Record<string, unknown>>, options: { encoding?: Encoding; maxLength?: number } = {}): string {
   const encoding = options.encoding ?? 'text';
   // `|| 0` turns NaN into 0 rather than letting it disable every comparison below.
   const maxLength = Math.max(0, Math.floor(options.maxLength ?? DEFAULT_MAX_LENGTH)) || 0;

@@ -31,7 +31,17 @@ import { z } from 'zod';
 import { byPosition, parseYamlFile, type Position } from '../core/config/yaml-issues.js';
 import { ConfigError, type ConfigIssue } from '../core/errors.js';
 import type { Choice } from '../core/message.js';
-import { startFlow, step, type FlowAction, type FlowInput, type FlowState, type HttpRequest, type HttpResult, type StepContext, type StepResult } from './engine.js';
+import {
+  startFlow,
+  step,
+  type FlowAction,
+  type FlowInput,
+  type FlowState,
+  type HttpRequest,
+  type HttpResult,
+  type StepContext,
+  type StepResult,
+} from './engine.js';
 import type { Flow } from './schema.js';
 import { readOrReport } from './load.js';
 
@@ -181,7 +191,12 @@ export function parseTranscript(text: string, file: string): { transcript?: Tran
     if (names.has(name)) issues.push(atPath(['tests', i, 'name'], `a test named "${name}" is already in this file`));
     names.add(name);
     const header: { contact?: { name?: string }; locale?: string } = parsed.success ? parsed.data : {};
-    const who = { ...header.contact, ...(header.locale ? { locale: header.locale } : {}), ...t.data.contact, ...(t.data.locale ? { locale: t.data.locale } : {}) };
+    const who = {
+      ...header.contact,
+      ...(header.locale ? { locale: header.locale } : {}),
+      ...t.data.contact,
+      ...(t.data.locale ? { locale: t.data.locale } : {}),
+    };
     return [{ name, ...position(['tests', i]), contact: who, steps: steps.flatMap((s, j) => parseStep(s, ['tests', i, 'steps', j])) }];
   });
   if (issues.length || !parsed.success) return { issues: byPosition(issues) };
@@ -190,7 +205,9 @@ export function parseTranscript(text: string, file: string): { transcript?: Tran
   function parseStep(rawStep: unknown, path: (string | number)[]): TranscriptStep[] {
     const kinds = rawStep && typeof rawStep === 'object' ? stepKinds.filter((k) => k in rawStep) : [];
     if (kinds.length !== 1) {
-      issues.push(atPath(path, kinds.length ? `a step has exactly one kind, found ${kinds.join(' and ')}` : `expected a step with one of: ${stepKinds.join(', ')}`));
+      issues.push(
+        atPath(path, kinds.length ? `a step has exactly one kind, found ${kinds.join(' and ')}` : `expected a step with one of: ${stepKinds.join(', ')}`),
+      );
       return [];
     }
     const result = stepSchemas[kinds[0]!].safeParse(rawStep, { reportInput: true });
@@ -304,7 +321,8 @@ function runTest(test: TranscriptTest, start: Flow, ctx: StepContext): Transcrip
         const handoffs = events.filter((e) => e.type === 'handoff').map((e) => (e.team ? quote(e.team) : 'no team'));
         const wanted = s.team === undefined ? 'a handoff' : `a handoff to ${quote(s.team)}`;
         if (index >= 0) events.splice(index, 1);
-        else fail(s, handoffs.length ? `expected ${wanted}, got a handoff to ${handoffs.join(', ')}` : `expected ${wanted}, but none happened (${where(state)})`);
+        else
+          fail(s, handoffs.length ? `expected ${wanted}, got a handoff to ${handoffs.join(', ')}` : `expected ${wanted}, but none happened (${where(state)})`);
         break;
       }
       case 'vars':
@@ -358,7 +376,8 @@ function offered(choices: readonly Choice[] | undefined, id: string): boolean {
 
 /** What the flow is doing, for messages: `waiting at node "x"`. */
 function where(state: FlowState): string {
-  const doing = state.status === 'waiting' && state.awaiting === 'http' ? 'waiting for an http result' : state.status === 'handoff' ? 'handed off' : state.status;
+  const doing =
+    state.status === 'waiting' && state.awaiting === 'http' ? 'waiting for an http result' : state.status === 'handoff' ? 'handed off' : state.status;
   return `${doing} at node "${state.node}"`;
 }
 

@@ -82,19 +82,13 @@ const regexValidatorSchema = z
   })
   // Some patterns are valid only without the u flag (e.g. /\-/), so check the pair too,
   // unless one of them is already reported broken on its own above.
-  .refine(
-    (v) =>
-      regexError(v.pattern) !== undefined ||
-      regexError('', v.flags) !== undefined ||
-      regexError(v.pattern, v.flags) === undefined,
-    {
-      error: (iss) => {
-        const v = iss.input as { pattern: string; flags?: string };
-        return `pattern does not compile with flags '${v.flags ?? ''}': ${regexError(v.pattern, v.flags)}`;
-      },
-      path: ['pattern'],
+  .refine((v) => regexError(v.pattern) !== undefined || regexError('', v.flags) !== undefined || regexError(v.pattern, v.flags) === undefined, {
+    error: (iss) => {
+      const v = iss.input as { pattern: string; flags?: string };
+      return `pattern does not compile with flags '${v.flags ?? ''}': ${regexError(v.pattern, v.flags)}`;
     },
-  );
+    path: ['pattern'],
+  });
 
 /**
  * How an `ask` node checks an answer, as written in the flow YAML under `validate:`.

@@ -7,7 +7,6 @@ import { parseInbound } from './inbound.js';
 import { postReply } from './outbound.js';
 import { signatureHeader, verify } from './signature.js';
 
-
 export const apiCapabilities: ChannelCapabilities = {
   maxTextLength: 4096,
   maxChoices: 10,

@@ -34,13 +34,17 @@ export const botFrameworkAccountSchema = channelAccountSchema
     const appId = a.appId?.trim();
     if (!appId) {
       if (a.appPassword) ctx.addIssue({ code: 'custom', path: ['appPassword'], message: 'appPassword is set but appId is not' });
-      if (!a.emulator) ctx.addIssue({ code: 'custom', path: ['appId'], message: 'expected appId (or `emulator: true` for local testing without authentication)' });
+      if (!a.emulator)
+        ctx.addIssue({ code: 'custom', path: ['appId'], message: 'expected appId (or `emulator: true` for local testing without authentication)' });
       return;
     }
     if (a.emulator) ctx.addIssue({ code: 'custom', path: ['emulator'], message: 'emulator mode is for accounts without appId' });
-    if (a.appType !== 'UserAssignedMSI' && !a.appPassword) ctx.addIssue({ code: 'custom', path: ['appPassword'], message: `expected the app's password (client secret) with appId` });
-    if (a.appType === 'UserAssignedMSI' && a.appPassword) ctx.addIssue({ code: 'custom', path: ['appPassword'], message: 'a UserAssignedMSI app has no password' });
-    if (a.appType !== 'MultiTenant' && !a.tenantId) ctx.addIssue({ code: 'custom', path: ['tenantId'], message: `expected tenantId with appType ${a.appType}` });
+    if (a.appType !== 'UserAssignedMSI' && !a.appPassword)
+      ctx.addIssue({ code: 'custom', path: ['appPassword'], message: `expected the app's password (client secret) with appId` });
+    if (a.appType === 'UserAssignedMSI' && a.appPassword)
+      ctx.addIssue({ code: 'custom', path: ['appPassword'], message: 'a UserAssignedMSI app has no password' });
+    if (a.appType !== 'MultiTenant' && !a.tenantId)
+      ctx.addIssue({ code: 'custom', path: ['tenantId'], message: `expected tenantId with appType ${a.appType}` });
   });
 export type BotFrameworkAccountConfig = z.infer<typeof botFrameworkAccountSchema>;
 

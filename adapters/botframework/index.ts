@@ -11,7 +11,6 @@ import { parseActivity, parseActivityBody, type ParsedActivity } from './inbound
 import { sendReply } from './outbound.js';
 import { BotFrameworkReference, ReferenceStore } from './reference-store.js';
 
-
 /**
  * What Bot Framework channels show in common (README.md has the per-channel limits): text cut
  * at 4000 characters, well under the message size Teams refuses with 413; up to 10 suggested actions (an
@@ -39,12 +38,16 @@ interface Account {
  * the Bot Framework Emulator, through botbuilder's CloudAdapter. See README.md beside this file.
  */
 function createBotFrameworkAdapter(accounts: ChannelAccount<BotFrameworkAccountConfig>[]): ChannelAdapter {
-  const byAccount = new Map<string, Account>(accounts.map((a) => [a.account, { workspace: a.workspace.id, config: a.config, adapter: createCloudAdapter(a.config) }]));
+  const byAccount = new Map<string, Account>(
+    accounts.map((a) => [a.account, { workspace: a.workspace.id, config: a.config, adapter: createCloudAdapter(a.config) }]),
+  );
   const references = new ReferenceStore();
 
   const capabilitiesFor = (account: string): ChannelCapabilities => {
     const config = byAccount.get(account)?.config;
-    return config && config.maxChoices !== botFrameworkCapabilities.maxChoices ? { ...botFrameworkCapabilities, maxChoices: config.maxChoices } : botFrameworkCapabilities;
+    return config && config.maxChoices !== botFrameworkCapabilities.maxChoices
+      ? { ...botFrameworkCapabilities, maxChoices: config.maxChoices }
+      : botFrameworkCapabilities;
   };
 
   /**
@@ -93,7 +96,8 @@ function createBotFrameworkAdapter(accounts: ChannelAccount<BotFrameworkAccountC
     async start(ctx: AdapterContext) {
       if (!ctx.http) return;
       for (const [name, account] of byAccount) {
-        if (!authenticates(account.config)) ctx.logger.warn({ account: name }, 'botframework account without appId: authentication is off (emulator mode), for local use only');
+        if (!authenticates(account.config))
+          ctx.logger.warn({ account: name }, 'botframework account without appId: authentication is off (emulator mode), for local use only');
       }
       ctx.http.post('/channels/botframework/:account/api/messages', (req) => handle(ctx, req));
     },
@@ -105,7 +109,11 @@ function createBotFrameworkAdapter(accounts: ChannelAccount<BotFrameworkAccountC
       }
       const reference = await references.load(message.address);
       if (!reference) {
-        throw new ChannelApiError({ message: 'no conversation reference for this contact: they never wrote to this bot', platformCode: 'no_conversation_reference', retryable: false });
+        throw new ChannelApiError({
+          message: 'no conversation reference for this contact: they never wrote to this bot',
+          platformCode: 'no_conversation_reference',
+          retryable: false,
+        });
       }
       return sendReply({ adapter: account.adapter, config: account.config, reference, message });
     },

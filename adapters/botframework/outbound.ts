@@ -26,7 +26,10 @@ function renderActivity(message: OutboundMessage, reference: ConversationReferen
   const replyToId = replyTarget(message, reference);
   if (replyToId) activity.replyToId = replyToId;
   if (message.choices?.length) {
-    activity.suggestedActions = { to: reference.user ? [reference.user.id] : [], actions: message.choices.map((c) => ({ type: 'imBack', title: c.label, value: c.label })) };
+    activity.suggestedActions = {
+      to: reference.user ? [reference.user.id] : [],
+      actions: message.choices.map((c) => ({ type: 'imBack', title: c.label, value: c.label })),
+    };
   }
   return activity;
 }

@@ -45,7 +45,11 @@ export class ReferenceStore {
     const json = JSON.stringify(reference);
     const cached = this.recent.get(_id);
     if (cached && cached.json === json && Date.now() - cached.at < (this.options.refreshMs ?? 10 * 60_000)) return;
-    await BotFrameworkReference.updateOne({ _id }, { $set: { workspace: address.workspace, account: address.account, user: address.user, reference: json } }, { upsert: true });
+    await BotFrameworkReference.updateOne(
+      { _id },
+      { $set: { workspace: address.workspace, account: address.account, user: address.user, reference: json } },
+      { upsert: true },
+    );
     this.recent.delete(_id);
     this.recent.set(_id, { json, at: Date.now() });
     // Oldest first: Map keeps insertion order.

@@ -9,7 +9,10 @@ import type { DeliveryStatus, InboundContent, InboundMessage, MediaRef } from '.
 import { describeIssue } from '../meta/json.js';
 
 // Loose on purpose: Meta adds fields freely; only what we read is checked.
-const attachmentSchema = z.looseObject({ type: z.string(), payload: z.looseObject({ url: z.string().optional(), sticker_id: z.number().optional() }).nullish() });
+const attachmentSchema = z.looseObject({
+  type: z.string(),
+  payload: z.looseObject({ url: z.string().optional(), sticker_id: z.number().optional() }).nullish(),
+});
 const eventSchema = z.looseObject({
   sender: z.looseObject({ id: z.string().min(1) }),
   recipient: z.looseObject({ id: z.string().min(1) }),
@@ -67,10 +70,15 @@ export function toInbound(event: MessengerEvent, address: { workspace: string; a
   const message = event.message;
   if (message) {
     if (message.is_echo) return [];
-    if (message.quick_reply) return [{ ...base, platformId: message.mid, content: { type: 'choice', choiceId: message.quick_reply.payload, text: message.text } }];
+    if (message.quick_reply)
+      return [{ ...base, platformId: message.mid, content: { type: 'choice', choiceId: message.quick_reply.payload, text: message.text } }];
     const media = (message.attachments ?? []).map((a) => mediaOf(a, message.sticker_id)).filter((m): m is MediaRef => m !== undefined);
     if (media.length) {
-      return media.map((m, i) => ({ ...base, platformId: i ? `${message.mid}:${i}` : message.mid, content: { type: 'media', media: m, ...(i === 0 && message.text ? { text: message.text } : {}) } as InboundContent }));
+      return media.map((m, i) => ({
+        ...base,
+        platformId: i ? `${message.mid}:${i}` : message.mid,
+        content: { type: 'media', media: m, ...(i === 0 && message.text ? { text: message.text } : {}) } as InboundContent,
+      }));
     }
     if (message.text !== undefined && message.text.trim() !== '') return [{ ...base, platformId: message.mid, content: { type: 'text', text: message.text } }];
     return [];
@@ -78,7 +86,9 @@ export function toInbound(event: MessengerEvent, address: { workspace: string; a
   if (event.postback) {
     // Postbacks carry a `mid` in current API versions; older ones are identified by sender and time.
     const platformId = event.postback.mid ?? `postback:${event.sender.id}:${event.timestamp ?? 0}`;
-    return [{ ...base, platformId, content: { type: 'choice', choiceId: event.postback.payload, ...(event.postback.title ? { text: event.postback.title } : {}) } }];
+    return [
+      { ...base, platformId, content: { type: 'choice', choiceId: event.postback.payload, ...(event.postback.title ? { text: event.postback.title } : {}) } },
+    ];
   }
   return [];
 }
@@ -87,7 +97,14 @@ export function toInbound(event: MessengerEvent, address: { workspace: string; a
 export function toStatuses(event: MessengerEvent, address: { workspace: string; account: string }): DeliveryStatus[] {
   if (!event.delivery?.mids?.length) return [];
   const at = new Date(event.delivery.watermark || Date.now()).toISOString();
-  return event.delivery.mids.map((platformId) => ({ workspace: address.workspace, channel: 'messenger', account: address.account, platformId, status: 'delivered', at }));
+  return event.delivery.mids.map((platformId) => ({
+    workspace: address.workspace,
+    channel: 'messenger',
+    account: address.account,
+    platformId,
+    status: 'delivered',
+    at,
+  }));
 }
 
 function mediaOf(a: z.infer<typeof attachmentSchema>, stickerId: number | undefined): MediaRef | undefined {

@@ -50,7 +50,11 @@ export function createMessengerAdapter(accounts: ChannelAccount<MessengerAccount
         account: (id) => byAccount.get(id)?.config,
         handle: async (raw, config) => {
           const batch = parseBatch(parseJsonBody(raw));
-          for (const s of batch.skipped) ctx.logger.warn({ channel: 'messenger', account: config.account, pageId: s.pageId, event: s.index, reason: s.reason }, 'messenger event skipped: not in the documented shape');
+          for (const s of batch.skipped)
+            ctx.logger.warn(
+              { channel: 'messenger', account: config.account, pageId: s.pageId, event: s.index, reason: s.reason },
+              'messenger event skipped: not in the documented shape',
+            );
           const messages: { message: InboundMessage; account: MessengerAccountConfig }[] = [];
           const statuses = [];
           for (const { pageId, event } of batch.events) {
@@ -58,7 +62,10 @@ export function createMessengerAdapter(accounts: ChannelAccount<MessengerAccount
             // if that account belongs to the same app (the one whose secret signed this request).
             const owner = byPage.get(pageId);
             if (!owner || owner.config.appSecret !== config.appSecret) {
-              ctx.logger.warn({ channel: 'messenger', account: config.account, pageId }, 'messenger event for a Page no account of this app is configured for; ignored');
+              ctx.logger.warn(
+                { channel: 'messenger', account: config.account, pageId },
+                'messenger event for a Page no account of this app is configured for; ignored',
+              );
               continue;
             }
             const address = { workspace: owner.workspace, account: owner.config.account };
@@ -90,4 +97,9 @@ export function createMessengerAdapter(accounts: ChannelAccount<MessengerAccount
   };
 }
 
-export const messenger = defineChannel({ id: 'messenger', accountSchema: messengerAccountSchema, capabilities: messengerCapabilities, create: createMessengerAdapter });
+export const messenger = defineChannel({
+  id: 'messenger',
+  accountSchema: messengerAccountSchema,
+  capabilities: messengerCapabilities,
+  create: createMessengerAdapter,
+});

@@ -14,8 +14,10 @@ export const metaAppFields = {
     .url({ protocol: /^https?$/, error: 'expected an http(s) URL' })
     .default('https://graph.facebook.com')
     .transform((u) => u.replace(/\/+$/, '')),
-  apiVersion: z.string().regex(/^v\d+\.\d+$/, 'expected a Graph API version such as v21.0').default('v21.0'),
+  apiVersion: z
+    .string()
+    .regex(/^v\d+\.\d+$/, 'expected a Graph API version such as v21.0')
+    .default('v21.0'),
   /** Give up on one Graph API call after this long (the queue retries). */
   timeoutMs: z.number().int().min(100).max(60_000).default(10_000),
 };
-

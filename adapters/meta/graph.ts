@@ -44,7 +44,12 @@ export interface GraphTarget {
  * {@link ChannelApiError} on any failure. `query` and `headers` carry the credentials: they
  * never appear in the error (it is stored on the message and logged).
  */
-export async function graphPost<T>(target: GraphTarget, path: string, body: unknown, auth: { query?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<T> {
+export async function graphPost<T>(
+  target: GraphTarget,
+  path: string,
+  body: unknown,
+  auth: { query?: Record<string, string>; headers?: Record<string, string> } = {},
+): Promise<T> {
   const url = new URL(`${target.graphUrl}/${target.apiVersion}/${path}`);
   for (const [k, v] of Object.entries(auth.query ?? {})) url.searchParams.set(k, v);
   let res: Response;
@@ -99,7 +104,12 @@ function retryAfterMs(headers: Headers): number | undefined {
   if (!usage) return undefined;
   try {
     const parsed = JSON.parse(usage) as Record<string, { estimated_time_to_regain_access?: number }[]>;
-    const minutes = Math.max(0, ...Object.values(parsed).flat().map((u) => Number(u.estimated_time_to_regain_access) || 0));
+    const minutes = Math.max(
+      0,
+      ...Object.values(parsed)
+        .flat()
+        .map((u) => Number(u.estimated_time_to_regain_access) || 0),
+    );
     return minutes > 0 ? minutes * 60_000 : undefined;
   } catch {
     return undefined;

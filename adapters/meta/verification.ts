@@ -22,6 +22,6 @@ function whyRefused(req: RawRequest, verifyToken: string | undefined): string | 
   if (verifyToken === undefined) return 'no such account';
   if (req.query['hub.mode'] !== 'subscribe') return 'hub.mode is not "subscribe"';
   if (typeof challenge !== 'string' || challenge.length > 512) return 'hub.challenge missing or longer than 512 characters';
-  if (typeof token !== 'string' || !safeEqual(token, verifyToken)) return 'hub.verify_token does not match the account\'s verifyToken';
+  if (typeof token !== 'string' || !safeEqual(token, verifyToken)) return "hub.verify_token does not match the account's verifyToken";
   return undefined;
 }

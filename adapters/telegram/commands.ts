@@ -20,7 +20,8 @@ export function telegramAccount(config: Config, name: string): TelegramAccountCo
  * account's secret token and the update types the hub reads. Returns the URL set.
  */
 export async function setWebhook(account: TelegramAccountConfig, publicBaseUrl: string, options: { dropPendingUpdates?: boolean } = {}): Promise<string> {
-  if (account.mode !== 'webhook' || !account.secretToken) throw new Error(`telegram account "${account.account}" is in polling mode; set mode: webhook and a secretToken first`);
+  if (account.mode !== 'webhook' || !account.secretToken)
+    throw new Error(`telegram account "${account.account}" is in polling mode; set mode: webhook and a secretToken first`);
   let base: URL;
   try {
     base = new URL(publicBaseUrl);

@@ -24,7 +24,10 @@ const message = z.looseObject({
   from: user.optional(),
   text: z.string().optional(),
   caption: z.string().optional(),
-  photo: z.array(z.looseObject({ file_id: z.string().min(1) })).min(1).optional(),
+  photo: z
+    .array(z.looseObject({ file_id: z.string().min(1) }))
+    .min(1)
+    .optional(),
   document: file.optional(),
   animation: file.optional(),
   audio: file.optional(),

@@ -44,7 +44,9 @@ export class TelegramPoller {
   constructor(private readonly options: PollerOptions) {}
 
   start(): void {
-    this.loop = this.run().catch((err: unknown) => this.options.logger.error({ account: this.options.account, err: (err as Error).message }, 'telegram polling stopped'));
+    this.loop = this.run().catch((err: unknown) =>
+      this.options.logger.error({ account: this.options.account, err: (err as Error).message }, 'telegram polling stopped'),
+    );
   }
 
   async stop(): Promise<void> {
@@ -70,7 +72,12 @@ export class TelegramPoller {
         await this.sleep(this.lockMs / 3);
         continue;
       }
-      const username = this.options.username ?? (await api.getMe(this.signal).then((me) => me.username, (err: unknown) => void this.failed(err, 'getMe')));
+      const username =
+        this.options.username ??
+        (await api.getMe(this.signal).then(
+          (me) => me.username,
+          (err: unknown) => void this.failed(err, 'getMe'),
+        ));
       if (this.stopped) return;
       logger.info({ account, bot: username }, 'telegram polling');
       // getUpdates does not work while a webhook is set.
@@ -116,7 +123,10 @@ export class TelegramPoller {
         await this.options.handle(update);
         return true;
       } catch (err) {
-        this.options.logger.error({ account: this.options.account, updateId: update.update_id, err: (err as Error).message }, 'telegram update not queued; retrying');
+        this.options.logger.error(
+          { account: this.options.account, updateId: update.update_id, err: (err as Error).message },
+          'telegram update not queued; retrying',
+        );
         await this.sleep(backoffMs);
         backoffMs = Math.min(backoffMs * 2, 30_000);
       }
@@ -133,7 +143,10 @@ export class TelegramPoller {
   private failed(err: unknown, method: string): void {
     const code = err instanceof GrammyError ? err.error_code : undefined;
     // 409: another getUpdates for this bot runs elsewhere (or a webhook is set): one poller per bot token.
-    this.options.logger.warn({ account: this.options.account, method, code, err: err instanceof GrammyError ? err.description : (err as Error).message }, 'telegram polling request failed');
+    this.options.logger.warn(
+      { account: this.options.account, method, code, err: err instanceof GrammyError ? err.description : (err as Error).message },
+      'telegram polling request failed',
+    );
   }
 
   private sleep(ms: number): Promise<void> {

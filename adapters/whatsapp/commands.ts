@@ -35,8 +35,12 @@ function findWebAccount(config: Config, account: string): { workspace: string; c
     if ((found as { transport?: string }).transport !== 'web') throw new Error(`whatsapp account "${account}" uses the Cloud API: nothing to link by QR`);
     return { workspace: workspace.id, config: webAccountSchema.parse(found) };
   }
-  const web = config.workspaces.flatMap((w) => (w.channels.whatsapp ?? []).filter((a) => (a as { transport?: string }).transport === 'web').map((a) => a.account));
-  throw new Error(`no whatsapp account "${account}" in the config${web.length ? `; WhatsApp Web accounts: ${web.join(', ')}` : ' (add one with transport: web)'}`);
+  const web = config.workspaces.flatMap((w) =>
+    (w.channels.whatsapp ?? []).filter((a) => (a as { transport?: string }).transport === 'web').map((a) => a.account),
+  );
+  throw new Error(
+    `no whatsapp account "${account}" in the config${web.length ? `; WhatsApp Web accounts: ${web.join(', ')}` : ' (add one with transport: web)'}`,
+  );
 }
 
 /**
@@ -84,7 +88,11 @@ export async function whatsappLogin(o: LoginOptions): Promise<'linked' | 'alread
     await c.initialize();
     const result = await outcome;
     await dropped;
-    o.print(result === 'linked' ? `WhatsApp account "${o.account}" is linked; a running hub picks the session up within ${Math.round(config.sessionPollMs / 1000)} s.` : `WhatsApp account "${o.account}" is already linked.`);
+    o.print(
+      result === 'linked'
+        ? `WhatsApp account "${o.account}" is linked; a running hub picks the session up within ${Math.round(config.sessionPollMs / 1000)} s.`
+        : `WhatsApp account "${o.account}" is already linked.`,
+    );
     return result;
   } finally {
     clearInterval(renew);

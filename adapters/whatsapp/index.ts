@@ -21,7 +21,10 @@ export type WhatsAppAccountConfig = CloudAccountConfig | WebAccountConfig;
 export const whatsappAccountSchema = z
   .looseObject({ transport: z.enum(['cloud', 'web'], { error: 'expected "cloud" (the Cloud API) or "web" (WhatsApp Web, linked by QR)' }) })
   .transform((account, ctx): WhatsAppAccountConfig => {
-    const parsed = account.transport === 'cloud' ? cloudTransport.schema.safeParse(account, { reportInput: true }) : webTransport.schema.safeParse(account, { reportInput: true });
+    const parsed =
+      account.transport === 'cloud'
+        ? cloudTransport.schema.safeParse(account, { reportInput: true })
+        : webTransport.schema.safeParse(account, { reportInput: true });
     if (parsed.success) return parsed.data;
     ctx.issues.push(...(parsed.error.issues as typeof ctx.issues));
     return z.NEVER;

@@ -22,7 +22,16 @@ let cached: Promise<WidgetBundle> | undefined;
 /** The minified script and its gzipped form (built once per process). */
 export function widgetBundle(): Promise<WidgetBundle> {
   return (cached ??= (async () => {
-    const result = await build({ entryPoints: [entry], bundle: true, minify: true, format: 'iife', target: ['es2020'], write: false, legalComments: 'none', charset: 'utf8' });
+    const result = await build({
+      entryPoints: [entry],
+      bundle: true,
+      minify: true,
+      format: 'iife',
+      target: ['es2020'],
+      write: false,
+      legalComments: 'none',
+      charset: 'utf8',
+    });
     const js = Buffer.from(result.outputFiles[0]!.contents);
     return { js, gzip: gzipSync(js, { level: 9 }), etag: `"${createHash('sha256').update(js).digest('base64url').slice(0, 16)}"` };
   })());

@@ -52,13 +52,20 @@ export const widgetAccountSchema = channelAccountSchema
     title: z.string().min(1).max(80).default('Chat with us'),
     /** Shown at the top of the panel; not stored as a message. */
     greeting: z.string().min(1).max(500).optional(),
-    color: z.string().regex(/^#[0-9a-f]{3}([0-9a-f]{3})?$/i, 'expected a hex colour like #0b6bcb').default('#0b6bcb'),
+    color: z
+      .string()
+      .regex(/^#[0-9a-f]{3}([0-9a-f]{3})?$/i, 'expected a hex colour like #0b6bcb')
+      .default('#0b6bcb'),
     position: z.enum(['right', 'left']).default('right'),
     /** Asked before the first message when enabled. */
     prechat: z
       .strictObject({
         enabled: z.boolean().default(false),
-        fields: z.array(fieldSchema).min(1).max(10).default([{ name: 'name', label: 'Name', type: 'text', required: false }]),
+        fields: z
+          .array(fieldSchema)
+          .min(1)
+          .max(10)
+          .default([{ name: 'name', label: 'Name', type: 'text', required: false }]),
       })
       .prefault({}),
     /** Shown after a handoff while nobody can answer; stored as a lead. */
@@ -78,7 +85,12 @@ export const widgetAccountSchema = channelAccountSchema
     /** The unticked marketing checkbox under the notice and in the widget's own forms; none without it. */
     marketing: z.strictObject({ text: z.string().min(1).max(300), version: z.string().min(1).max(40) }).optional(),
     /** Largest WebSocket frame a visitor may send; a bigger one closes the socket (1009). */
-    maxFrameBytes: z.number().int().min(1024).max(1024 * 1024).default(16 * 1024),
+    maxFrameBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(1024 * 1024)
+      .default(16 * 1024),
     /** Messages a visitor may send: a burst, refilled at `perSecond`; beyond it messages are refused until it refills. */
     inboundRate: z.strictObject({ burst: z.number().int().min(1).max(1000).default(10), perSecond: z.number().positive().max(100).default(1) }).prefault({}),
     texts: textsSchema.prefault({}),

@@ -12,9 +12,7 @@ import { verifyVisitor } from './identity.js';
 export const protocolName = 'switchboard.v1';
 const tokenPrefix = 'visitor.';
 
-export type Handshake =
-  | { ok: true; account: string; origin: string; visitor?: string }
-  | { ok: false; status: 400 | 401 | 403 | 404; reason: string };
+export type Handshake = { ok: true; account: string; origin: string; visitor?: string } | { ok: false; status: 400 | 401 | 403 | 404; reason: string };
 
 /** Checks one upgrade request against the accounts' origins and secrets. */
 export function checkHandshake(
@@ -40,5 +38,7 @@ const reasons: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized
 /** Answers a refused upgrade with a plain HTTP status and closes the connection. */
 export function refuse(socket: Duplex, status: number, reason: string, logger: Logger, where: { account?: string; origin?: string }): void {
   logger.warn({ ...where, status, reason }, 'widget handshake refused');
-  socket.end(`HTTP/1.1 ${status} ${reasons[status] ?? 'Error'}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${reasons[status] ?? 'Error'}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`,
+  );
 }

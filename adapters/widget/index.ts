@@ -17,7 +17,6 @@ import { VisitorRateLimiter } from './rate.js';
 import { runSession } from './session.js';
 import { coarseUserAgent } from './user-agent.js';
 
-
 const widgetCapabilities: ChannelCapabilities = {
   maxTextLength: 4096,
   maxChoices: 10,
@@ -58,7 +57,13 @@ function createWidgetAdapter(accounts: ChannelAccount<WidgetAccountConfig>[]): C
   for (const a of accounts) {
     const { config } = a;
     // perMessageDeflate off: it costs tens of KB per connection, and chat frames are small.
-    const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes, perMessageDeflate: false, clientTracking: false, handleProtocols: (p) => (p.has(protocolName) ? protocolName : false) });
+    const wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: config.maxFrameBytes,
+      perMessageDeflate: false,
+      clientTracking: false,
+      handleProtocols: (p) => (p.has(protocolName) ? protocolName : false),
+    });
     const client = JSON.stringify(clientConfig(config, a.workspace));
     runtimes.set(config.account, {
       workspace: a.workspace,
@@ -79,7 +84,9 @@ function createWidgetAdapter(accounts: ChannelAccount<WidgetAccountConfig>[]): C
     const runtime = runtimes.get(shake.account)!;
     const scope = { workspace: runtime.workspace.id, account: runtime.config.account };
     // A first visit gets a new id; a returning one keeps the id its token proves.
-    const visitor = shake.visitor ? { id: shake.visitor, token: visitorToken(runtime.config.secret, scope, shake.visitor) } : issueVisitor(runtime.config.secret, scope);
+    const visitor = shake.visitor
+      ? { id: shake.visitor, token: visitorToken(runtime.config.secret, scope, shake.visitor) }
+      : issueVisitor(runtime.config.secret, scope);
     runtime.wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);
       alive.add(ws);
@@ -90,7 +97,14 @@ function createWidgetAdapter(accounts: ChannelAccount<WidgetAccountConfig>[]): C
         ...(runtime.workspace.privacy.storeIp && req.socket.remoteAddress ? { ip: req.socket.remoteAddress } : {}),
       };
       const address = { workspace: runtime.workspace.id, channel: 'widget', account: runtime.config.account, user: visitor.id };
-      runSession(ws, address, proof, { ctx: c, workspace: runtime.workspace, config: runtime.config, limiter: runtime.limiter, fanout: fanout!, logger: c.logger });
+      runSession(ws, address, proof, {
+        ctx: c,
+        workspace: runtime.workspace,
+        config: runtime.config,
+        limiter: runtime.limiter,
+        fanout: fanout!,
+        logger: c.logger,
+      });
       ws.send(runtime.hello(visitor.token));
     });
   }

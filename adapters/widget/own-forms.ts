@@ -16,7 +16,10 @@ type Field = WidgetAccountConfig['offline']['fields'][number];
  * can be read as one (with a `+`, or a national number and the field's `defaultCountry`), else
  * as typed: the browser let it through, and refusing it here would lose the form.
  */
-export function checkOwnForm(fields: readonly Field[], submitted: Record<string, string>): { ok: true; fields: Record<string, string> } | { ok: false; reason: string } {
+export function checkOwnForm(
+  fields: readonly Field[],
+  submitted: Record<string, string>,
+): { ok: true; fields: Record<string, string> } | { ok: false; reason: string } {
   const checked: Record<string, string> = {};
   for (const field of fields) {
     let value = Object.hasOwn(submitted, field.name) ? (submitted[field.name] ?? '').trim() : '';

@@ -139,7 +139,8 @@ export function runSession(ws: WebSocket, address: Address, proof: { userAgent?:
     if (!checked.ok) return checked.reason;
     // The widget's own checkbox is the account's marketing one, whatever the client says it showed.
     const marketing = deps.config.marketing;
-    const consent = frame.consent && marketing ? { purpose: 'marketing', granted: frame.consent.granted, text: marketing.text, version: marketing.version } : undefined;
+    const consent =
+      frame.consent && marketing ? { purpose: 'marketing', granted: frame.consent.granted, text: marketing.text, version: marketing.version } : undefined;
     return { type: 'form', form: frame.form, fields: checked.fields, ...(consent ? { consent } : {}) };
   }
 
@@ -149,7 +150,13 @@ export function runSession(ws: WebSocket, address: Address, proof: { userAgent?:
     const from = conv && open && open.id !== conv ? -1 : after;
     const entries = await ctx.history(address, { after: from, limit: historyPage });
     const status: WireStatus = open?.status ?? 'none';
-    send(ws, { t: 'history', messages: entries.map((e) => toWire(e, open?.id)), status, more: entries.length === historyPage, ...(open ? { conv: open.id } : {}) });
+    send(ws, {
+      t: 'history',
+      messages: entries.map((e) => toWire(e, open?.id)),
+      status,
+      more: entries.length === historyPage,
+      ...(open ? { conv: open.id } : {}),
+    });
   }
 
   async function consent(frame: Extract<ClientFrame, { t: 'consent' }>): Promise<void> {
@@ -159,7 +166,14 @@ export function runSession(ws: WebSocket, address: Address, proof: { userAgent?:
       // Only "shown" is meaningful for the notice: it informs, it asks nothing. Keyed by its version,
       // so showing it again (a reload before "Continue", another tab) records it once per visitor.
       if (notice && frame.granted) {
-        await ctx.consent({ address, purpose: 'notice', granted: true, textVersion: notice.version, text: noticeAsShown(deps.workspace), evidence: { source: 'widget-notice', ...evidence, key: `notice:${notice.version}` } });
+        await ctx.consent({
+          address,
+          purpose: 'notice',
+          granted: true,
+          textVersion: notice.version,
+          text: noticeAsShown(deps.workspace),
+          evidence: { source: 'widget-notice', ...evidence, key: `notice:${notice.version}` },
+        });
       }
     } else {
       const marketing = deps.config.marketing;

@@ -74,7 +74,12 @@ export function parseConfig(text: string, file: string, options: LoadOptions): C
         // Account ids are global per channel because webhook URLs carry no workspace.
         const owner = seenAccounts.get(`${channel}/${account.account}`);
         if (owner !== undefined) {
-          issues.push(atPath([...accPath, 'account'], `${channel} account "${account.account}" is already declared in workspace "${owner}"; account ids must be unique per channel across workspaces`));
+          issues.push(
+            atPath(
+              [...accPath, 'account'],
+              `${channel} account "${account.account}" is already declared in workspace "${owner}"; account ids must be unique per channel across workspaces`,
+            ),
+          );
         }
         seenAccounts.set(`${channel}/${account.account}`, ws.id);
         const result = schema.safeParse(account, { reportInput: true });

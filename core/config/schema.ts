@@ -1,9 +1,7 @@
 import { z } from 'zod';
 
 /** Ids that appear in URLs and stored documents: short, lowercase, URL-safe. */
-const idSchema = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'expected a lowercase id of letters, digits, "-" or "_" (at most 63 characters)');
+const idSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'expected a lowercase id of letters, digits, "-" or "_" (at most 63 characters)');
 
 /** The fields every channel account has; each adapter extends this with its own schema. */
 export const channelAccountSchema = z.looseObject({
@@ -24,7 +22,15 @@ const textsSchema = z.strictObject({
   offlineReceived: z.string().min(1).max(1000).default('Thank you! We will get back to you as soon as we can.'),
 });
 
-const keywordList = z.array(z.string().min(1).max(40).transform((k) => k.trim().toLowerCase())).min(1);
+const keywordList = z
+  .array(
+    z
+      .string()
+      .min(1)
+      .max(40)
+      .transform((k) => k.trim().toLowerCase()),
+  )
+  .min(1);
 
 /** What the workspace tells people about their data, and how they say stop. */
 const privacySchema = z.strictObject({
@@ -103,7 +109,12 @@ export const configSchema = z.strictObject({
         .pipe(z.number().int().min(0).max(65535, 'expected a port number up to 65535'))
         .default(3000),
       /** Largest webhook body accepted, in bytes; larger ones get 413. */
-      bodyLimitBytes: z.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
+      bodyLimitBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .max(10 * 1024 * 1024)
+        .default(64 * 1024),
     })
     .prefault({}),
   mongodb: z

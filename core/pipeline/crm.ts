@@ -41,7 +41,10 @@ export async function deliverLead(options: { config: Config; logger: Logger }, j
     if (!res.ok) throw new ChannelApiError({ message: `CRM webhook answered ${res.status}`, status: res.status, retryable: true });
   } catch (err) {
     const last = attempts >= (job.opts.attempts ?? 1);
-    await Lead.updateOne({ _id: leadId }, { $set: { 'crm.status': last ? 'failed' : 'queued', 'crm.attempts': attempts, 'crm.error': (err as Error).message } });
+    await Lead.updateOne(
+      { _id: leadId },
+      { $set: { 'crm.status': last ? 'failed' : 'queued', 'crm.attempts': attempts, 'crm.error': (err as Error).message } },
+    );
     options.logger.warn({ leadId, attempts, err: (err as Error).message }, 'CRM delivery failed');
     throw err;
   }

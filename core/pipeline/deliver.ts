@@ -94,7 +94,11 @@ export async function deliver(options: DeliverOptions, job: Job<OutboundJob>, to
   try {
     // A reply queued before its account was removed from the config can never go: fail it for good, not after every retry.
     if (!options.configuredAccounts.has(`${workspace}/${message.channel}/${message.account}`)) {
-      throw new ChannelApiError({ message: `${message.channel} account "${message.account}" is no longer configured for workspace "${workspace}"`, platformCode: 'account_not_configured', retryable: false });
+      throw new ChannelApiError({
+        message: `${message.channel} account "${message.account}" is no longer configured for workspace "${workspace}"`,
+        platformCode: 'account_not_configured',
+        retryable: false,
+      });
     }
     const result = await adapter.send(outbound);
     // Delivered: from here on a failure must not fail the job, or the retry would send it again.
@@ -107,7 +111,9 @@ export async function deliver(options: DeliverOptions, job: Job<OutboundJob>, to
     if (result.platformId && capabilities.deliveryReports) {
       // So the platform's delivery reports find this message (see core/statuses.ts).
       const _id = platformRefId({ workspace, channel: message.channel, account: message.account, platformId: result.platformId });
-      const before = await persistently(() => PlatformRef.findOneAndUpdate({ _id }, { $set: { workspace, message: messageId } }, { upsert: true, returnDocument: 'before' }).lean());
+      const before = await persistently(() =>
+        PlatformRef.findOneAndUpdate({ _id }, { $set: { workspace, message: messageId } }, { upsert: true, returnDocument: 'before' }).lean(),
+      );
       // A report that beat this line (WhatsApp can say "delivered" within milliseconds) was parked on the ref.
       if (before?.pending?.status) await persistently(() => applyPendingStatus(messageId, before.pending));
     }

@@ -28,7 +28,9 @@ export async function runTurnJob(options: { turns: TurnRunner; metrics: Metrics;
     } catch (err) {
       if (attempt >= turnAttempts) {
         if (!idle) {
-          await turns.recordFailure(job.data as InboundMessage, err as Error).catch((e: unknown) => logger.error({ err: e, jobId: job.id }, 'could not store the failed message'));
+          await turns
+            .recordFailure(job.data as InboundMessage, err as Error)
+            .catch((e: unknown) => logger.error({ err: e, jobId: job.id }, 'could not store the failed message'));
         }
         throw err;
       }

@@ -47,17 +47,39 @@ export async function commitTurn(turn: TurnContext, options: { queues: Queues; i
     // A lead form's consent checkbox, ticked or not; the lead is the proof.
     ...leads.flatMap((lead) =>
       lead.consent
-        ? [{ ...lead.consent, textVersion: lead.consent.version ?? textVersion(lead.consent.text), evidence: { source: 'form', key: lead._id, ...(inbound ? { messageId: turn.id } : {}) } }]
+        ? [
+            {
+              ...lead.consent,
+              textVersion: lead.consent.version ?? textVersion(lead.consent.text),
+              evidence: { source: 'form', key: lead._id, ...(inbound ? { messageId: turn.id } : {}) },
+            },
+          ]
         : [],
     ),
     // The notice was shown; the reply that carried it (the turn's first) is the proof.
     ...(collected.noticeVersion
-      ? [{ purpose: 'notice', granted: true, textVersion: collected.noticeVersion, text: collected.replies[0]!.text, evidence: { source: 'first-contact', key: replies[0]!._id, messageId: replies[0]!._id } }]
+      ? [
+          {
+            purpose: 'notice',
+            granted: true,
+            textVersion: collected.noticeVersion,
+            text: collected.replies[0]!.text,
+            evidence: { source: 'first-contact', key: replies[0]!._id, messageId: replies[0]!._id },
+          },
+        ]
       : []),
   ];
   const at = inbound ? new Date(inbound.receivedAt) : undefined;
   for (const consent of consents) {
-    await recordConsent({ address, purpose: consent.purpose, granted: consent.granted, textVersion: consent.textVersion, ...(consent.text !== undefined ? { text: consent.text } : {}), evidence: consent.evidence, ...((consent.at ?? at) ? { at: consent.at ?? at } : {}) });
+    await recordConsent({
+      address,
+      purpose: consent.purpose,
+      granted: consent.granted,
+      textVersion: consent.textVersion,
+      ...(consent.text !== undefined ? { text: consent.text } : {}),
+      evidence: consent.evidence,
+      ...((consent.at ?? at) ? { at: consent.at ?? at } : {}),
+    });
   }
 
   const typed = Object.keys(collected.typed);
@@ -81,7 +103,10 @@ export async function commitTurn(turn: TurnContext, options: { queues: Queues; i
   }
   if (collected.timers.length) {
     // Timers name the turn that set them: a later message makes them moot.
-    await queues.scheduleIdle(address, collected.timers.map((t) => ({ conversation: String(conversation._id), inbound: turn.id, stage: t.stage, delayMs: t.afterMs })));
+    await queues.scheduleIdle(
+      address,
+      collected.timers.map((t) => ({ conversation: String(conversation._id), inbound: turn.id, stage: t.stage, delayMs: t.afterMs })),
+    );
   }
 
   if (inbound) {
@@ -92,7 +117,10 @@ export async function commitTurn(turn: TurnContext, options: { queues: Queues; i
       await Message.updateOne({ _id: turn.id }, { $set: processed });
     } else {
       // Replies first: wherever the inbound message is stored, its replies are too.
-      await insertIgnoringDuplicates([...replies, { ...inboundDocument({ id: turn.id, inbound, conversation: conversation._id, order: turn.replyOrder - 1 }), ...processed }]);
+      await insertIgnoringDuplicates([
+        ...replies,
+        { ...inboundDocument({ id: turn.id, inbound, conversation: conversation._id, order: turn.replyOrder - 1 }), ...processed },
+      ]);
     }
   } else {
     await insertIgnoringDuplicates(replies);
@@ -102,5 +130,7 @@ export async function commitTurn(turn: TurnContext, options: { queues: Queues; i
   if (collected.noticeVersion) await Contact.updateOne({ _id: conversation.contact }, { $set: { noticeVersion: collected.noticeVersion } });
   // Closed: the contact's next message opens a new conversation.
   if (status === 'closed') await Contact.updateOne({ _id: conversation.contact, openConversation: conversation._id }, { $unset: { openConversation: 1 } });
-  await queues.enqueueOutbound(replies.map((d) => ({ address, messageId: d._id, ...(inbound ? { inReplyTo: inbound.platformId, receivedAt: inbound.receivedAt } : {}) })));
+  await queues.enqueueOutbound(
+    replies.map((d) => ({ address, messageId: d._id, ...(inbound ? { inReplyTo: inbound.platformId, receivedAt: inbound.receivedAt } : {}) })),
+  );
 }

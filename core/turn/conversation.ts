@@ -24,7 +24,16 @@ export async function openConversation(inbound: InboundMessage): Promise<{ conve
   if (!contact) {
     contact = await Contact.findOneAndUpdate(
       { _id },
-      { $setOnInsert: { workspace, channel, account, user, ...(profile?.name ? { name: profile.name } : {}), ...(profile?.locale ? { locale: profile.locale } : {}) } },
+      {
+        $setOnInsert: {
+          workspace,
+          channel,
+          account,
+          user,
+          ...(profile?.name ? { name: profile.name } : {}),
+          ...(profile?.locale ? { locale: profile.locale } : {}),
+        },
+      },
       { upsert: true, returnDocument: 'after' }, // (FerretDB v1 has no projection on findAndModify)
     ).lean();
   } else if ((profile?.name && !contact.name) || (profile?.locale && !contact.locale)) {
@@ -32,10 +41,18 @@ export async function openConversation(inbound: InboundMessage): Promise<{ conve
     await Contact.updateOne({ _id }, { $set: fill });
     contact = { ...contact, ...fill };
   }
-  const state: TurnContact = { id: _id, profile: profileOf(contact), stopped: contact?.stopped === true, ...(contact?.noticeVersion ? { noticeVersion: contact.noticeVersion } : {}) };
+  const state: TurnContact = {
+    id: _id,
+    profile: profileOf(contact),
+    stopped: contact?.stopped === true,
+    ...(contact?.noticeVersion ? { noticeVersion: contact.noticeVersion } : {}),
+  };
   if (contact?.openConversation) {
     // By `_id` alone, the look-up FerretDB v1 answers from an index; closing a conversation clears the pointer.
-    const open = inWorkspace(await Conversation.findByIdAndUpdate(contact.openConversation, { $inc: { seq: 1 }, $set: { lastMessageAt: now } }, { returnDocument: 'after' }).lean(), workspace);
+    const open = inWorkspace(
+      await Conversation.findByIdAndUpdate(contact.openConversation, { $inc: { seq: 1 }, $set: { lastMessageAt: now } }, { returnDocument: 'after' }).lean(),
+      workspace,
+    );
     if (open && open.status !== 'closed') return { conversation: open, contact: state };
   }
   // One shard processes an address at a time, so no other worker creates this conversation concurrently.

@@ -36,7 +36,10 @@ export function inboundDocument(options: { id: string; inbound: InboundMessage; 
 }
 
 /** A turn's replies as messages to store; ids derive from `key`, so a retried turn stores them once. */
-export function replyDocuments(replies: readonly Reply[], at: { key: string; address: Address; conversation: ConversationDoc['_id']; order: number; inReplyTo?: string }) {
+export function replyDocuments(
+  replies: readonly Reply[],
+  at: { key: string; address: Address; conversation: ConversationDoc['_id']; order: number; inReplyTo?: string },
+) {
   return replies.map((reply, i) => ({
     _id: replyId(at.key, i),
     workspace: at.address.workspace,
@@ -60,7 +63,10 @@ export function replyDocuments(replies: readonly Reply[], at: { key: string; add
  * crash part-way through): the first attempt is one ordered write, and only a
  * duplicate makes it go again unordered to store the rest.
  */
-export async function insertIgnoringDuplicates(docs: object[], into: { insertMany(docs: object[], options: { ordered: boolean }): Promise<unknown> } = Message): Promise<void> {
+export async function insertIgnoringDuplicates(
+  docs: object[],
+  into: { insertMany(docs: object[], options: { ordered: boolean }): Promise<unknown> } = Message,
+): Promise<void> {
   if (!docs.length) return;
   try {
     await into.insertMany(docs, { ordered: true });

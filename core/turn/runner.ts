@@ -104,7 +104,12 @@ export class TurnRunner {
       address,
       workspace,
       conversation,
-      contact: { id: conversation.contact, profile: profileOf(contact), stopped: contact?.stopped === true, ...(contact?.noticeVersion ? { noticeVersion: contact.noticeVersion } : {}) },
+      contact: {
+        id: conversation.contact,
+        profile: profileOf(contact),
+        stopped: contact?.stopped === true,
+        ...(contact?.noticeVersion ? { noticeVersion: contact.noticeVersion } : {}),
+      },
       capabilities: this.options.channels.capabilities(address.channel, address.account),
       idle: job.stage,
       replyOrder: conversation.seq * slotsPerTurn + idleSlot[job.stage],
@@ -122,7 +127,11 @@ export class TurnRunner {
     const id = inboundMessageId({ ...inbound.address, platformId: inbound.platformId });
     const { conversation } = await openConversation(inbound);
     await insertIgnoringDuplicates([
-      { ...inboundDocument({ id, inbound, conversation: conversation._id, order: conversation.seq * slotsPerTurn }), status: 'failed', error: { message: err.message, at: new Date() } },
+      {
+        ...inboundDocument({ id, inbound, conversation: conversation._id, order: conversation.seq * slotsPerTurn }),
+        status: 'failed',
+        error: { message: err.message, at: new Date() },
+      },
     ]);
   }
 

@@ -79,7 +79,10 @@ export function conformanceSuite(h: ConformanceHarness): void {
     const uid = (tag: string) => `${tag}${Date.now() % 100000}${n++}`;
     const texts = (user: string) => h.received(user).map((r) => r.text);
     const userId = (user: string) => h.platformUser?.(user) ?? user;
-    const stored = (user: string) => Message.find({ workspace, channel: h.channel, user: userId(user) }).sort({ order: 1 }).lean();
+    const stored = (user: string) =>
+      Message.find({ workspace, channel: h.channel, user: userId(user) })
+        .sort({ order: 1 })
+        .lean();
 
     beforeAll(async () => {
       const { accounts } = await h.setup();
@@ -126,7 +129,11 @@ export function conformanceSuite(h: ConformanceHarness): void {
       }
       const messages = await stored(user);
       expect(messages.filter((m) => m.direction === 'in').map((m) => m.text)).toEqual(['hi', 'again']);
-      await eventually(async () => (await stored(user)).every((m) => m.direction === 'in' || ['sent', 'delivered', 'read'].includes(m.status)), 10_000, 'replies marked sent');
+      await eventually(
+        async () => (await stored(user)).every((m) => m.direction === 'in' || ['sent', 'delivered', 'read'].includes(m.status)),
+        10_000,
+        'replies marked sent',
+      );
     });
 
     it('stores and answers a duplicate delivery once', async () => {
@@ -152,7 +159,9 @@ export function conformanceSuite(h: ConformanceHarness): void {
       await h.sendText(hub.url!, { user, id: uid('m'), text: 'Start' });
       await eventually(async () => texts(user).length >= 2, 20_000, 'start confirmation');
       expect(texts(user)[1]).toBe('Welcome back! You can chat with us again.');
-      const events = await ConsentEvent.find({ workspace, channel: h.channel, user: userId(user), purpose: 'messaging' }).sort({ at: 1 }).lean();
+      const events = await ConsentEvent.find({ workspace, channel: h.channel, user: userId(user), purpose: 'messaging' })
+        .sort({ at: 1 })
+        .lean();
       expect(events.map((e) => [e.granted, e.evidence?.source, e.text])).toEqual([
         [false, 'keyword', 'STOP'],
         [true, 'keyword', 'Start'],

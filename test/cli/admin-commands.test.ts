@@ -31,9 +31,19 @@ afterAll(async () => {
   if (env) await cleanup(env);
 });
 
-it('`switchboard leads list` exports the workspace\'s leads as CSV', async () => {
+it("`switchboard leads list` exports the workspace's leads as CSV", async () => {
   const conversation = new mongoose.Types.ObjectId();
-  await Lead.create({ _id: 'lead_cli', workspace: 'shop', conversation, contact: 'ct_1', channel: 'api', account: 'shop-app', flow: 'shop', form: 'callback', fields: { name: 'Ada', phone: '+420601123456' } });
+  await Lead.create({
+    _id: 'lead_cli',
+    workspace: 'shop',
+    conversation,
+    contact: 'ct_1',
+    channel: 'api',
+    account: 'shop-app',
+    flow: 'shop',
+    form: 'callback',
+    fields: { name: 'Ada', phone: '+420601123456' },
+  });
   const res = await run('leads', 'list', '--config', env.configFile);
   expect(res.code).toBe(0);
   expect(res.stdout.split('\n')[0]).toBe('id,created_at,channel,account,flow,form,conversation,name,phone,consent_purpose,consent_granted,consent_text');
@@ -42,7 +52,17 @@ it('`switchboard leads list` exports the workspace\'s leads as CSV', async () =>
 });
 
 it('`switchboard conversations handback` and `close` act on the conversation, and refuse unknown ids', async () => {
-  const c = await Conversation.create({ workspace: 'shop', channel: 'api', account: 'shop-app', user: 'u', contact: 'ct_2', status: 'waiting', seq: 3, botState: '{}', team: 'support' });
+  const c = await Conversation.create({
+    workspace: 'shop',
+    channel: 'api',
+    account: 'shop-app',
+    user: 'u',
+    contact: 'ct_2',
+    status: 'waiting',
+    seq: 3,
+    botState: '{}',
+    team: 'support',
+  });
   await Contact.create({ _id: 'ct_2', workspace: 'shop', channel: 'api', account: 'shop-app', user: 'u', openConversation: c._id });
   expect((await run('conversations', 'handback', String(c._id), '--config', env.configFile)).code).toBe(0);
   const back = await Conversation.findById(c._id).lean();

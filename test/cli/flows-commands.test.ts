@@ -11,7 +11,14 @@ import { flowFiles, loadFlows } from '../../flows/load.js';
 import { chat, prepareTry, registerFlowCommands, testFlows, type TrySession } from '../../cli/flows-commands.js';
 
 const flows = loadFlows(flowFiles(['config/flows']));
-const session = (extra: Partial<TrySession> = {}): TrySession => ({ flow: flows.get('shop')!, flows, channel: 'api', capabilities: apiCapabilities, contact: {}, ...extra });
+const session = (extra: Partial<TrySession> = {}): TrySession => ({
+  flow: flows.get('shop')!,
+  flows,
+  channel: 'api',
+  capabilities: apiCapabilities,
+  contact: {},
+  ...extra,
+});
 
 /** Plays `lines` as the user's input and returns everything written. */
 async function play(s: TrySession, ...lines: string[]): Promise<string[]> {
@@ -68,20 +75,30 @@ describe('flows try', () => {
     ]);
 
     const lead = await play(session(), '3', 'Ada', 'skip', '-', '2');
-    expect(lead).toContain('     (lead captured: {"form":"callback","fields":{"name":"Ada"},"consent":{"purpose":"marketing","granted":false,"text":"May we also send you news and offers?"}})');
+    expect(lead).toContain(
+      '     (lead captured: {"form":"callback","fields":{"name":"Ada"},"consent":{"purpose":"marketing","granted":false,"text":"May we also send you news and offers?"}})',
+    );
   });
 
   it('knows the flows and channels of the config, and says which exist', () => {
     const config = loadConfig('config/switchboard.yaml', { channelSchemas: builtinRegistry().schemas(), env: {} });
-    expect(prepareTry(config, 'shop', { locale: 'cs', name: 'Ada' })).toMatchObject({ channel: 'api', contact: { locale: 'cs', name: 'Ada' }, capabilities: apiCapabilities });
-    expect(() => prepareTry(config, 'shop', { channel: 'fax' })).toThrow(`unknown channel "fax"; known channels: ${[...builtinRegistry().schemas().keys()].join(', ')}`);
+    expect(prepareTry(config, 'shop', { locale: 'cs', name: 'Ada' })).toMatchObject({
+      channel: 'api',
+      contact: { locale: 'cs', name: 'Ada' },
+      capabilities: apiCapabilities,
+    });
+    expect(() => prepareTry(config, 'shop', { channel: 'fax' })).toThrow(
+      `unknown channel "fax"; known channels: ${[...builtinRegistry().schemas().keys()].join(', ')}`,
+    );
     expect(() => prepareTry(config, 'shoe')).toThrow('no workspace has a flow "shoe"; flows: shop');
   });
 });
 
 describe('flows test', () => {
-  const flow = 'flow: hello\nstart: ask_name\nnodes:\n  ask_name: { ask: "What is your name?", var: name, next: greet }\n  greet: { end: "Hello {{ name }}!" }\n';
-  const test = (name: string, greeting: string) => `flow: hello\ntests:\n  - name: ${name}\n    steps:\n      - bot: "What is your name?"\n      - user: Ada\n      - bot: "${greeting}"\n`;
+  const flow =
+    'flow: hello\nstart: ask_name\nnodes:\n  ask_name: { ask: "What is your name?", var: name, next: greet }\n  greet: { end: "Hello {{ name }}!" }\n';
+  const test = (name: string, greeting: string) =>
+    `flow: hello\ntests:\n  - name: ${name}\n    steps:\n      - bot: "What is your name?"\n      - user: Ada\n      - bot: "${greeting}"\n`;
   const folder = (files: Record<string, string>) => {
     const dir = mkdtempSync(join(tmpdir(), 'switchboard-flows-test-'));
     for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
@@ -95,10 +112,19 @@ describe('flows test', () => {
   };
 
   it('prints each test, each failure as file:line:col, and the summary; 1 when one failed', () => {
-    const dir = folder({ 'hello.yaml': flow, 'fail.test.yaml': test('expects a wrong greeting', 'Hi Ada!'), 'pass.test.yaml': test('greets by name', 'Hello Ada!') });
+    const dir = folder({
+      'hello.yaml': flow,
+      'fail.test.yaml': test('expects a wrong greeting', 'Hi Ada!'),
+      'pass.test.yaml': test('greets by name', 'Hello Ada!'),
+    });
     expect(run(dir)).toEqual({
       code: 1,
-      out: ['✗ expects a wrong greeting', `  ${join(dir, 'fail.test.yaml')}:7:9: expected bot reply 'Hi Ada!', got 'Hello Ada!'`, '✓ greets by name', '1 passed, 1 failed'],
+      out: [
+        '✗ expects a wrong greeting',
+        `  ${join(dir, 'fail.test.yaml')}:7:9: expected bot reply 'Hi Ada!', got 'Hello Ada!'`,
+        '✓ greets by name',
+        '1 passed, 1 failed',
+      ],
       err: [],
     });
     expect(run(join(dir, 'pass.test.yaml'))).toEqual({ code: 0, out: ['✓ greets by name', '1 passed, 0 failed'], err: [] });
@@ -106,7 +132,11 @@ describe('flows test', () => {
 
   it('reports invalid transcripts and flows on err, runs the rest, and returns 1', () => {
     const dir = folder({ 'hello.yaml': flow, 'ok.test.yaml': test('greets by name', 'Hello Ada!'), 'broken.test.yaml': 'flow: hello\ntests: []\n' });
-    expect(run(dir)).toEqual({ code: 1, out: ['✓ greets by name', '1 passed, 0 failed'], err: [`${join(dir, 'broken.test.yaml')}:2:8: tests: Too small: expected array to have >=1 items`] });
+    expect(run(dir)).toEqual({
+      code: 1,
+      out: ['✓ greets by name', '1 passed, 0 failed'],
+      err: [`${join(dir, 'broken.test.yaml')}:2:8: tests: Too small: expected array to have >=1 items`],
+    });
     const bad = folder({ 'hello.yaml': 'flow: hello\nstart: nowhere\nnodes: {}\n', 'ok.test.yaml': test('greets', 'Hello Ada!') });
     const result = run(bad);
     expect(result).toMatchObject({ code: 1, out: ['0 passed, 0 failed'] });

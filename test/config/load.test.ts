@@ -37,14 +37,23 @@ describe('config loading', () => {
   });
 
   it('takes secrets and numbers from the environment', () => {
-    const config = parseConfig(`server:\n  port: \${PORT:-3000}\n${valid}`, 'switchboard.yaml', { channelSchemas, env: { SHOP_SECRET: 's'.repeat(20), PORT: '8080' } });
+    const config = parseConfig(`server:\n  port: \${PORT:-3000}\n${valid}`, 'switchboard.yaml', {
+      channelSchemas,
+      env: { SHOP_SECRET: 's'.repeat(20), PORT: '8080' },
+    });
     expect(config.server.port).toBe(8080);
     expect(config.workspaces[0]!.channels.api![0]).toMatchObject({ secret: 's'.repeat(20) });
   });
 
   it('points at an unset environment variable', () => {
     expect(issuesOf(valid)).toEqual([
-      { file: 'switchboard.yaml', line: 8, col: 19, path: '', message: 'environment variable SHOP_SECRET is not set (use ${SHOP_SECRET:-default} for a default)' },
+      {
+        file: 'switchboard.yaml',
+        line: 8,
+        col: 19,
+        path: '',
+        message: 'environment variable SHOP_SECRET is not set (use ${SHOP_SECRET:-default} for a default)',
+      },
     ]);
   });
 
@@ -105,7 +114,12 @@ workspaces:
   });
 
   it('tells a value of the wrong type from a missing one', () => {
-    expect(issuesOf('workspaces:\n  - id: a\n    name: 123\n')[0]).toMatchObject({ line: 3, col: 11, path: 'workspaces.0.name', message: 'expected string, got number' });
+    expect(issuesOf('workspaces:\n  - id: a\n    name: 123\n')[0]).toMatchObject({
+      line: 3,
+      col: 11,
+      path: 'workspaces.0.name',
+      message: 'expected string, got number',
+    });
   });
 
   it('requires at least one workspace', () => {

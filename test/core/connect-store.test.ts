@@ -22,7 +22,9 @@ afterAll(async () => {
 });
 
 it("builds the consent ledger's and the platform refs' indexes, which the core used to leave out", async () => {
-  expect(await indexKeys('consents')).toEqual(expect.arrayContaining([{ key: { _id: 1 } }, { key: { workspace: 1, channel: 1, account: 1, user: 1, at: -1 } }]));
+  expect(await indexKeys('consents')).toEqual(
+    expect.arrayContaining([{ key: { _id: 1 } }, { key: { workspace: 1, channel: 1, account: 1, user: 1, at: -1 } }]),
+  );
   expect(await indexKeys('platformrefs')).toEqual(expect.arrayContaining([{ key: { _id: 1 } }]));
 });
 

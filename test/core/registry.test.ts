@@ -24,7 +24,11 @@ describe('the built-in registry', () => {
   it("gives each channel's CLI commands, with the names and options the CLI always had", () => {
     expect(registry.commands().map((c) => c.channel)).toEqual(['telegram', 'whatsapp']);
     const program = new Command('switchboard');
-    const context = { defaultConfig: 'config/switchboard.yaml', loadConfig: () => ({}) as Config, services: async () => ({ mongoUri: '', redisUrl: '', stop: async () => {} }) };
+    const context = {
+      defaultConfig: 'config/switchboard.yaml',
+      loadConfig: () => ({}) as Config,
+      services: async () => ({ mongoUri: '', redisUrl: '', stop: async () => {} }),
+    };
     for (const { register } of registry.commands()) register(program, context);
     const shape = (c: Command): unknown => ({ name: c.name(), options: c.options.map((o) => o.flags), commands: c.commands.map(shape) });
     expect(program.commands.map(shape)).toEqual([
@@ -77,6 +81,8 @@ describe('defineChannel and the registry', () => {
   it('refuses a channel registered twice and builds nothing for channels without accounts', () => {
     expect(() => new AdapterRegistry().register(demo).register(demo)).toThrow('channel "demo" is registered twice');
     expect(new AdapterRegistry().register(demo).build({ workspaces: [workspace({})] } as unknown as Config).size).toBe(0);
-    expect(() => new AdapterRegistry().build({ workspaces: [workspace({ other: [{ account: 'x' }] })] } as unknown as Config)).toThrow('no adapter is registered for channel "other"');
+    expect(() => new AdapterRegistry().build({ workspaces: [workspace({ other: [{ account: 'x' }] })] } as unknown as Config)).toThrow(
+      'no adapter is registered for channel "other"',
+    );
   });
 });

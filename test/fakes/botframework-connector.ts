@@ -42,7 +42,12 @@ export class FakeBotConnector {
   url = '';
 
   async start(): Promise<this> {
-    this.server = createServer((req, res) => void this.handle(req).then(({ status, body, headers }) => res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body))));
+    this.server = createServer(
+      (req, res) =>
+        void this.handle(req).then(({ status, body, headers }) =>
+          res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body)),
+        ),
+    );
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/`;
     return this;
@@ -95,12 +100,26 @@ export class FakeBotConnector {
     };
     if (this.record) this.calls.push(call);
     if (!refusal) this.onDelivered?.(call);
-    if (refusal) return { status, body: { error: { code: refusal.code, message: refusal.message } }, headers: refusal.retryAfter ? { 'retry-after': refusal.retryAfter } : undefined };
+    if (refusal)
+      return {
+        status,
+        body: { error: { code: refusal.code, message: refusal.message } },
+        headers: refusal.retryAfter ? { 'retry-after': refusal.retryAfter } : undefined,
+      };
     return { status: 200, body: { id: `bot-activity-${++this.seq}` } };
   }
 
   /** A user's `message` activity as a channel delivers it to the bot (Web Chat through Direct Line here). */
-  message(m: { conversationId: string; userId: string; id: string; text?: string; value?: unknown; name?: string; locale?: string; isGroup?: boolean }): Record<string, unknown> {
+  message(m: {
+    conversationId: string;
+    userId: string;
+    id: string;
+    text?: string;
+    value?: unknown;
+    name?: string;
+    locale?: string;
+    isGroup?: boolean;
+  }): Record<string, unknown> {
     return {
       type: 'message',
       id: m.id,
@@ -118,7 +137,11 @@ export class FakeBotConnector {
 
   /** POSTs an activity to the bot's messaging endpoint; resolves to the HTTP status. */
   async deliver(endpoint: string, activity: unknown, headers: Record<string, string> = {}): Promise<number> {
-    const res = await fetch(endpoint, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof activity === 'string' ? activity : JSON.stringify(activity) });
+    const res = await fetch(endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: typeof activity === 'string' ? activity : JSON.stringify(activity),
+    });
     await res.arrayBuffer();
     return res.status;
   }

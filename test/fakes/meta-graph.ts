@@ -72,7 +72,8 @@ export class FakeGraph {
   /** `GET /{psid}?fields=first_name,last_name` (https://developers.facebook.com/docs/messenger-platform/identity/user-profile). */
   private answerProfile(res: ServerResponse, psid: string, query: Record<string, string>): void {
     this.profileLookups.push(psid);
-    if (query.access_token !== this.options.pageAccessToken) return void this.answer(res, 400, graphError('Invalid OAuth access token - Cannot parse access token', 190, 'OAuthException'));
+    if (query.access_token !== this.options.pageAccessToken)
+      return void this.answer(res, 400, graphError('Invalid OAuth access token - Cannot parse access token', 190, 'OAuthException'));
     const person = this.profiles.get(psid);
     if (!person) return void this.answer(res, 400, graphError(`Unsupported get request. Object with ID '${psid}' does not exist`, 100, 'GraphMethodException'));
     const fields = (query.fields ?? '').split(',');
@@ -86,7 +87,11 @@ export class FakeGraph {
 
   /** HTTP 429 with `Retry-After: seconds` and the Graph rate-limit error (code 613). */
   throttleNext(seconds: number): void {
-    this.failNext({ status: 429, headers: { 'retry-after': String(seconds) }, error: { message: 'Calls to this api have exceeded the rate limit.', type: 'OAuthException', code: 613 } });
+    this.failNext({
+      status: 429,
+      headers: { 'retry-after': String(seconds) },
+      error: { message: 'Calls to this api have exceeded the rate limit.', type: 'OAuthException', code: 613 },
+    });
   }
 
   /** Accepted requests (2xx) of one API, optionally for one recipient, in order. */
@@ -121,7 +126,14 @@ export class FakeGraph {
     } catch {
       return void this.answer(res, 400, graphError('(#100) The parameter body is not valid JSON', 100));
     }
-    const record: GraphRequest = { api: messenger ? 'messenger' : 'whatsapp', path: url.pathname, query, authorization: req.headers.authorization, body, status: 0 };
+    const record: GraphRequest = {
+      api: messenger ? 'messenger' : 'whatsapp',
+      path: url.pathname,
+      query,
+      authorization: req.headers.authorization,
+      body,
+      status: 0,
+    };
     this.requests.push(record);
 
     const refusal = messenger ? this.checkMessenger(query, body) : this.checkWhatsApp(whatsapp![1]!, req.headers.authorization, body);
@@ -146,19 +158,24 @@ export class FakeGraph {
 
   /** The Send API's documented rules (https://developers.facebook.com/docs/messenger-platform/reference/send-api/). */
   private checkMessenger(query: Record<string, string>, body: Record<string, unknown>): ScriptedFailure | undefined {
-    if (!this.options.pageAccessToken || query.access_token !== this.options.pageAccessToken) return invalid(400, 'Invalid OAuth access token - Cannot parse access token', 190);
+    if (!this.options.pageAccessToken || query.access_token !== this.options.pageAccessToken)
+      return invalid(400, 'Invalid OAuth access token - Cannot parse access token', 190);
     const recipient = body.recipient as { id?: unknown } | undefined;
     if (typeof recipient?.id !== 'string') return invalid(400, '(#100) The parameter recipient is required', 100);
     const type = body.messaging_type;
-    if (type !== 'RESPONSE' && type !== 'UPDATE' && type !== 'MESSAGE_TAG') return invalid(400, '(#100) Param messaging_type must be one of {RESPONSE, UPDATE, MESSAGE_TAG}', 100);
+    if (type !== 'RESPONSE' && type !== 'UPDATE' && type !== 'MESSAGE_TAG')
+      return invalid(400, '(#100) Param messaging_type must be one of {RESPONSE, UPDATE, MESSAGE_TAG}', 100);
     if (type === 'MESSAGE_TAG' && typeof body.tag !== 'string') return invalid(400, '(#100) Tag is required for MESSAGE_TAG messaging type', 100);
     const message = body.message as { text?: unknown; quick_replies?: { content_type?: string; title?: string; payload?: string }[] } | undefined;
-    if (typeof message?.text !== 'string' || message.text === '') return invalid(400, '(#100) Param message[text] must be a non-empty UTF-8 encoded string', 100);
+    if (typeof message?.text !== 'string' || message.text === '')
+      return invalid(400, '(#100) Param message[text] must be a non-empty UTF-8 encoded string', 100);
     if ([...message.text].length > 2000) return invalid(400, '(#100) Length of param message[text] must be less than or equal to 2000', 100);
     const replies = message.quick_replies;
     if (replies !== undefined) {
-      if (!Array.isArray(replies) || replies.length === 0 || replies.length > 13) return invalid(400, '(#100) param message[quick_replies] must have between 1 and 13 elements', 100);
-      if (replies.some((q) => q.content_type !== 'text' || !q.title || !q.payload || q.payload.length > 1000)) return invalid(400, '(#100) Quick replies of content_type text need a title and a payload of at most 1000 characters', 100);
+      if (!Array.isArray(replies) || replies.length === 0 || replies.length > 13)
+        return invalid(400, '(#100) param message[quick_replies] must have between 1 and 13 elements', 100);
+      if (replies.some((q) => q.content_type !== 'text' || !q.title || !q.payload || q.payload.length > 1000))
+        return invalid(400, '(#100) Quick replies of content_type text need a title and a payload of at most 1000 characters', 100);
     }
     return undefined;
   }
@@ -184,7 +201,11 @@ export class FakeGraph {
           const buttons = (i.action?.buttons ?? []) as { type?: string; reply?: { id?: string; title?: string } }[];
           if (chars(i.body?.text) < 1 || chars(i.body?.text) > 1024) return param('interactive.body.text must be 1 to 1024 characters');
           if (buttons.length < 1 || buttons.length > 3) return param('interactive.action.buttons must have 1 to 3 buttons');
-          if (buttons.some((b) => b.type !== 'reply' || chars(b.reply?.title) < 1 || chars(b.reply?.title) > 20 || chars(b.reply?.id) < 1 || chars(b.reply?.id) > 256)) {
+          if (
+            buttons.some(
+              (b) => b.type !== 'reply' || chars(b.reply?.title) < 1 || chars(b.reply?.title) > 20 || chars(b.reply?.id) < 1 || chars(b.reply?.id) > 256,
+            )
+          ) {
             return param('a reply button needs a title of 1 to 20 characters and an id of 1 to 256');
           }
           return undefined;
@@ -194,8 +215,10 @@ export class FakeGraph {
           const rows = sections.flatMap((s) => s.rows ?? []);
           if (chars(i.body?.text) < 1 || chars(i.body?.text) > 4096) return param('interactive.body.text must be 1 to 4096 characters');
           if (chars(i.action?.button) < 1 || chars(i.action?.button) > 20) return param('interactive.action.button must be 1 to 20 characters');
-          if (sections.length < 1 || sections.length > 10 || rows.length < 1 || rows.length > 10) return param('a list has 1 to 10 sections and 1 to 10 rows in all');
-          if (rows.some((r) => chars(r.title) < 1 || chars(r.title) > 24 || chars(r.id) < 1 || chars(r.id) > 200)) return param('a row needs a title of 1 to 24 characters and an id of 1 to 200');
+          if (sections.length < 1 || sections.length > 10 || rows.length < 1 || rows.length > 10)
+            return param('a list has 1 to 10 sections and 1 to 10 rows in all');
+          if (rows.some((r) => chars(r.title) < 1 || chars(r.title) > 24 || chars(r.id) < 1 || chars(r.id) > 200))
+            return param('a row needs a title of 1 to 24 characters and an id of 1 to 200');
           return undefined;
         }
         return param('interactive.type must be button or list here');
@@ -225,7 +248,10 @@ function graphError(message: string, code: number, type = 'OAuthException') {
 }
 
 function invalid(status: number, message: string, code: number, subcode?: number, details?: string): ScriptedFailure {
-  return { status, error: { message, type: 'OAuthException', code, ...(subcode ? { error_subcode: subcode } : {}), ...(details ? { error_data: { details } } : {}) } };
+  return {
+    status,
+    error: { message, type: 'OAuthException', code, ...(subcode ? { error_subcode: subcode } : {}), ...(details ? { error_data: { details } } : {}) },
+  };
 }
 
 /** Messenger's answer to a send to someone who cannot be reached (blocked the Page, deactivated): code 551. */

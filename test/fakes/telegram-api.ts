@@ -166,16 +166,22 @@ export class FakeTelegram {
         return ok(message);
       }
       case 'answerCallbackQuery':
-        if (typeof body.callback_query_id !== 'string' || !body.callback_query_id) return refuse(400, 'Bad Request: query is too old and response timeout expired or query ID is invalid');
+        if (typeof body.callback_query_id !== 'string' || !body.callback_query_id)
+          return refuse(400, 'Bad Request: query is too old and response timeout expired or query ID is invalid');
         return ok(true);
       case 'setWebhook': {
         if (typeof body.url !== 'string') return refuse(400, 'Bad Request: bad webhook: URL must be provided');
-        if (body.secret_token !== undefined && !/^[A-Za-z0-9_-]{1,256}$/.test(String(body.secret_token))) return refuse(400, 'Bad Request: secret token contains unallowed characters');
+        if (body.secret_token !== undefined && !/^[A-Za-z0-9_-]{1,256}$/.test(String(body.secret_token)))
+          return refuse(400, 'Bad Request: secret token contains unallowed characters');
         if (body.url === '') {
           this.webhook = undefined;
           return ok(true, 'Webhook was deleted');
         }
-        this.webhook = { url: body.url, ...(body.secret_token ? { secret_token: String(body.secret_token) } : {}), ...(body.allowed_updates ? { allowed_updates: body.allowed_updates as string[] } : {}) };
+        this.webhook = {
+          url: body.url,
+          ...(body.secret_token ? { secret_token: String(body.secret_token) } : {}),
+          ...(body.allowed_updates ? { allowed_updates: body.allowed_updates as string[] } : {}),
+        };
         return ok(true, 'Webhook was set');
       }
       case 'deleteWebhook':
@@ -206,7 +212,11 @@ export class FakeTelegram {
       const older = this.poll;
       this.poll = undefined;
       clearTimeout(older.timer);
-      reply(older.res, 409, { ok: false, error_code: 409, description: 'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running' });
+      reply(older.res, 409, {
+        ok: false,
+        error_code: 409,
+        description: 'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running',
+      });
     }
     if (this.pending.length || timeout <= 0) return reply(res, 200, { ok: true, result: this.pending.slice(0, limit) });
     const timer = setTimeout(() => this.answerPoll(), timeout * 1000);
@@ -235,7 +245,8 @@ function sendMessageRefusal(body: Record<string, unknown>): string | undefined {
   const markup = body.reply_markup as { inline_keyboard?: KeyboardButton[][] } | undefined;
   for (const button of markup?.inline_keyboard?.flat() ?? []) {
     if (!button.text) return 'Bad Request: text buttons are unallowed in the inline keyboard';
-    if (button.callback_data !== undefined && (button.callback_data === '' || Buffer.byteLength(button.callback_data) > 64)) return 'Bad Request: BUTTON_DATA_INVALID';
+    if (button.callback_data !== undefined && (button.callback_data === '' || Buffer.byteLength(button.callback_data) > 64))
+      return 'Bad Request: BUTTON_DATA_INVALID';
   }
   return undefined;
 }
@@ -247,7 +258,13 @@ function reply(res: ServerResponse, status: number, body: unknown): void {
 
 /** A Telegram user as updates carry it. */
 export function tgUser(id: number, extra: { first_name?: string; last_name?: string; language_code?: string } = {}) {
-  return { id, is_bot: false, first_name: extra.first_name ?? 'Ada', ...(extra.last_name ? { last_name: extra.last_name } : {}), ...(extra.language_code ? { language_code: extra.language_code } : {}) };
+  return {
+    id,
+    is_bot: false,
+    first_name: extra.first_name ?? 'Ada',
+    ...(extra.last_name ? { last_name: extra.last_name } : {}),
+    ...(extra.language_code ? { language_code: extra.language_code } : {}),
+  };
 }
 
 /** A private-chat text message update, as Telegram sends it. */
@@ -255,12 +272,25 @@ export function textUpdate(o: { updateId: number; chatId: number; messageId: num
   const from = o.from ?? tgUser(o.chatId);
   return {
     update_id: o.updateId,
-    message: { message_id: o.messageId, from, chat: { id: o.chatId, type: 'private', first_name: from.first_name }, date: Math.floor(Date.now() / 1000), text: o.text },
+    message: {
+      message_id: o.messageId,
+      from,
+      chat: { id: o.chatId, type: 'private', first_name: from.first_name },
+      date: Math.floor(Date.now() / 1000),
+      text: o.text,
+    },
   } as Update;
 }
 
 /** The contact pressed the button labelled `label` on `message` (as the fake returned it from sendMessage). */
-export function callbackUpdate(o: { updateId: number; queryId: string; chatId: number; message: Record<string, unknown> | Message; label: string; from?: ReturnType<typeof tgUser> }): Update {
+export function callbackUpdate(o: {
+  updateId: number;
+  queryId: string;
+  chatId: number;
+  message: Record<string, unknown> | Message;
+  label: string;
+  from?: ReturnType<typeof tgUser>;
+}): Update {
   const keyboard = (o.message.reply_markup as { inline_keyboard: KeyboardButton[][] } | undefined)?.inline_keyboard.flat() ?? [];
   const button = keyboard.find((b) => b.text === o.label);
   if (!button?.callback_data) throw new Error(`no button "${o.label}" on the message`);

@@ -39,12 +39,19 @@ describe('flow engine on the demo shop flow', () => {
     ]);
     expect(en.state).toMatchObject({ flow: 'shop', node: 'welcome', status: 'waiting', version: shop.version });
     expect(startFlow(shop, ctx()).actions[0]).toMatchObject({ text: greeting });
-    expect(startFlow(shop, ctx('cs-CZ')).actions[0]).toMatchObject({ text: expect.stringMatching(/^Dobrý den!/), choices: expect.arrayContaining([{ id: 'hours', label: 'Otevírací doba' }]) });
+    expect(startFlow(shop, ctx('cs-CZ')).actions[0]).toMatchObject({
+      text: expect.stringMatching(/^Dobrý den!/),
+      choices: expect.arrayContaining([{ id: 'hours', label: 'Otevírací doba' }]),
+    });
   });
 
   it('takes a choice by button id, by its number or by its label', () => {
     const start = startFlow(shop, ctx());
-    for (const input of [{ type: 'choice', choiceId: 'hours' }, { type: 'text', text: '1' }, { type: 'text', text: ' opening HOURS ' }] as const) {
+    for (const input of [
+      { type: 'choice', choiceId: 'hours' },
+      { type: 'text', text: '1' },
+      { type: 'text', text: ' opening HOURS ' },
+    ] as const) {
       const next = step(shop, start.state, input, ctx());
       expect(texts(next.actions)[0]).toMatch(/^We are open/);
       expect(next.state.node).toBe('anything_else');
@@ -77,16 +84,33 @@ describe('flow engine on the demo shop flow', () => {
     });
     const cs = talk(['3', 'Ada', 'přeskočit', '-', 'Ne'], ctx('cs'));
     expect(cs.said[4]).toEqual(['Můžeme vám posílat i novinky a nabídky?']);
-    expect(cs.actions[0]).toEqual({ type: 'lead', form: 'callback', fields: { name: 'Ada' }, consent: { purpose: 'marketing', granted: false, text: 'Můžeme vám posílat i novinky a nabídky?' } });
+    expect(cs.actions[0]).toEqual({
+      type: 'lead',
+      form: 'callback',
+      fields: { name: 'Ada' },
+      consent: { purpose: 'marketing', granted: false, text: 'Můžeme vám posílat i novinky a nabídky?' },
+    });
     // The consent question offers yes/no buttons in the contact's language.
-    expect(talk(['3', 'Ada', '-', '-'], ctx('cs')).actions).toEqual([{ type: 'reply', text: 'Můžeme vám posílat i novinky a nabídky?', choices: [{ id: 'yes', label: 'Ano' }, { id: 'no', label: 'Ne' }] }]);
+    expect(talk(['3', 'Ada', '-', '-'], ctx('cs')).actions).toEqual([
+      {
+        type: 'reply',
+        text: 'Můžeme vám posílat i novinky a nabídky?',
+        choices: [
+          { id: 'yes', label: 'Ano' },
+          { id: 'no', label: 'Ne' },
+        ],
+      },
+    ]);
   });
 
   it('looks up an order through an http action and answers from the response', () => {
     const asked = talk(['2', '12345']);
     expect(asked.said[1]).toEqual(['What is your order number? You will find it in the order confirmation.']);
     expect(asked.actions).toEqual([
-      { type: 'http', request: { method: 'GET', url: 'http://127.0.0.1:3000/demo/orders/12345', headers: { accept: 'application/json' }, timeoutMs: 5000, maxBytes: 65536 } },
+      {
+        type: 'http',
+        request: { method: 'GET', url: 'http://127.0.0.1:3000/demo/orders/12345', headers: { accept: 'application/json' }, timeoutMs: 5000, maxBytes: 65536 },
+      },
     ]);
     expect(asked.state).toMatchObject({ node: 'lookup_order', status: 'waiting', awaiting: 'http' });
 
@@ -105,7 +129,14 @@ describe('flow engine on the demo shop flow', () => {
     const asked = talk(['2', '12345']).state;
     const failed = step(shop, asked, { type: 'http-result', ok: false, error: 'timeout' }, ctx());
     expect(failed.actions).toEqual([
-      { type: 'reply', text: 'Sorry, I could not look up order 12345. Shall I pass you to a colleague?', choices: [{ id: 'human', label: 'Yes, please' }, { id: 'no_thanks', label: 'No, thanks' }] },
+      {
+        type: 'reply',
+        text: 'Sorry, I could not look up order 12345. Shall I pass you to a colleague?',
+        choices: [
+          { id: 'human', label: 'Yes, please' },
+          { id: 'no_thanks', label: 'No, thanks' },
+        ],
+      },
     ]);
     expect(failed.state).toMatchObject({ node: 'order_failed', vars: { order: { error: 'timeout' } } });
     expect(texts(step(shop, failed.state, { type: 'text', text: 'yes, please' }, ctx()).actions)).toEqual(handoff);
@@ -152,11 +183,35 @@ describe('flow engine on the demo shop flow', () => {
     const line = fc.oneof(
       fc.string(),
       // Answers that move the demo flow on, so that runs get into the form and the order lookup.
-      { arbitrary: fc.constantFrom('1', '2', '3', '4', 'agent', 'restart', 'nooffers', 'Ada', '+420601123456', 'ada@example.com', 'skip', '-', 'yes', 'no', '12345', 'No, thanks', ''), weight: 3 },
+      {
+        arbitrary: fc.constantFrom(
+          '1',
+          '2',
+          '3',
+          '4',
+          'agent',
+          'restart',
+          'nooffers',
+          'Ada',
+          '+420601123456',
+          'ada@example.com',
+          'skip',
+          '-',
+          'yes',
+          'no',
+          '12345',
+          'No, thanks',
+          '',
+        ),
+        weight: 3,
+      },
       fc.record({ choice: fc.constantFrom('hours', 'order_status', 'callback', 'human', 'more', 'done', 'yes', 'no', 'no_thanks', 'bogus') }),
     );
     const httpResult = fc.oneof(
-      fc.record({ ok: fc.constant(true as const), json: fc.oneof(fc.jsonValue(), fc.record({ status: fc.constantFrom('shipped', 'processing', 'lost', ''), eta: fc.jsonValue() }, { requiredKeys: [] })) }),
+      fc.record({
+        ok: fc.constant(true as const),
+        json: fc.oneof(fc.jsonValue(), fc.record({ status: fc.constantFrom('shipped', 'processing', 'lost', ''), eta: fc.jsonValue() }, { requiredKeys: [] })),
+      }),
       fc.record({ ok: fc.constant(false as const), error: fc.string() }),
     );
     // `deliver`: while the lookup is out, whether its result comes now or the contact types first.

@@ -58,14 +58,15 @@ describe('form node', () => {
 
   it('asks one field per message, stores typed values as variables, emits the lead, says submitted and goes on', () => {
     const steps = ['Ada', '2', '3', '21. 11. 2026', 'ABC'].map((_, i, all) => feed(start('survey'), all.slice(0, i + 1), ctx));
-    expect(steps.map((s) => texts(s.actions))).toEqual([
-      ['Size?'],
-      ['How many, Ada?'],
-      ['Date?'],
-      ['Code?'],
-      ['<lead>', 'Thanks Ada: 3 x l.', 'After, Ada.'],
-    ]);
-    expect(steps[0]!.actions[0]).toEqual({ type: 'reply', text: 'Size?', choices: [{ id: 's', label: 'Small' }, { id: 'l', label: 'Large' }] });
+    expect(steps.map((s) => texts(s.actions))).toEqual([['Size?'], ['How many, Ada?'], ['Date?'], ['Code?'], ['<lead>', 'Thanks Ada: 3 x l.', 'After, Ada.']]);
+    expect(steps[0]!.actions[0]).toEqual({
+      type: 'reply',
+      text: 'Size?',
+      choices: [
+        { id: 's', label: 'Small' },
+        { id: 'l', label: 'Large' },
+      ],
+    });
     expect(steps[2]!.state).toMatchObject({ form: { field: 3, values: { name: 'Ada', size: 'l', count: 3 } }, vars: { name: 'Ada', size: 'l', count: 3 } });
     const done = steps[4]!;
     expect(done.actions[0]).toEqual({ type: 'lead', form: 'survey', fields: { name: 'Ada', size: 'l', count: 3, when: '2026-11-21', code: 'ABC' } });
@@ -75,7 +76,13 @@ describe('form node', () => {
 
   it('takes a choice field by button, by localized label or by number', () => {
     const atSize = feed(start('survey', cs), ['Ada'], cs);
-    expect(atSize.actions[0]).toMatchObject({ text: 'Velikost?', choices: [{ id: 's', label: 'Malá' }, { id: 'l', label: 'Velká' }] });
+    expect(atSize.actions[0]).toMatchObject({
+      text: 'Velikost?',
+      choices: [
+        { id: 's', label: 'Malá' },
+        { id: 'l', label: 'Velká' },
+      ],
+    });
     for (const input of [{ type: 'choice', choiceId: 's' } as const, 'malá', '1']) {
       expect(feed(atSize, [input], cs).state.form?.values.size).toBe('s');
     }
@@ -85,7 +92,12 @@ describe('form node', () => {
     const atSize = feed(start('survey'), ['Ada'], ctx);
     const wrong = feed(atSize, ['medium'], ctx);
     expect(texts(wrong.actions)).toEqual(['Small or large?', 'Size?']);
-    expect(wrong.actions[1]).toMatchObject({ choices: [{ id: 's', label: 'Small' }, { id: 'l', label: 'Large' }] });
+    expect(wrong.actions[1]).toMatchObject({
+      choices: [
+        { id: 's', label: 'Small' },
+        { id: 'l', label: 'Large' },
+      ],
+    });
     expect(wrong.state).toMatchObject({ retries: 1, form: { field: 1 } });
     const twice = feed(wrong, ['huge'], ctx);
     expect(twice.state.retries).toBe(2);
@@ -122,9 +134,23 @@ describe('form node', () => {
 
   it('asks for consent as a yes/no choice with nothing preselected, and records the answer with the text shown', () => {
     const asked = feed(start('news'), ['Ada', 'ada@example.com'], ctx);
-    expect(asked.actions).toEqual([{ type: 'reply', text: 'May we e-mail you offers, Ada?', choices: [{ id: 'yes', label: 'Yes' }, { id: 'no', label: 'No' }] }]);
+    expect(asked.actions).toEqual([
+      {
+        type: 'reply',
+        text: 'May we e-mail you offers, Ada?',
+        choices: [
+          { id: 'yes', label: 'Yes' },
+          { id: 'no', label: 'No' },
+        ],
+      },
+    ]);
     expect(asked.state.form).toEqual({ field: 2, values: { name: 'Ada', email: 'ada@example.com' } });
-    const lead = (granted: boolean) => ({ type: 'lead', form: 'newsletter', fields: { name: 'Ada', email: 'ada@example.com' }, consent: { purpose: 'marketing', granted, text: 'May we e-mail you offers, Ada?' } });
+    const lead = (granted: boolean) => ({
+      type: 'lead',
+      form: 'newsletter',
+      fields: { name: 'Ada', email: 'ada@example.com' },
+      consent: { purpose: 'marketing', granted, text: 'May we e-mail you offers, Ada?' },
+    });
     for (const answer of ['yes', '1', 'YES', { type: 'choice', choiceId: 'yes' } as const]) expect(feed(asked, [answer], ctx).actions).toEqual([lead(true)]);
     for (const answer of ['no', '2', { type: 'choice', choiceId: 'no' } as const]) expect(feed(asked, [answer], ctx).actions).toEqual([lead(false)]);
     const unclear = feed(asked, ['maybe'], ctx);
@@ -136,7 +162,16 @@ describe('form node', () => {
 
   it('asks for consent in the contact language, taking "ano" or "yes"', () => {
     const asked = feed(start('news', cs), ['Ada', '-'], cs);
-    expect(asked.actions).toEqual([{ type: 'reply', text: 'Můžeme vám posílat nabídky, Ada?', choices: [{ id: 'yes', label: 'Ano' }, { id: 'no', label: 'Ne' }] }]);
+    expect(asked.actions).toEqual([
+      {
+        type: 'reply',
+        text: 'Můžeme vám posílat nabídky, Ada?',
+        choices: [
+          { id: 'yes', label: 'Ano' },
+          { id: 'no', label: 'Ne' },
+        ],
+      },
+    ]);
     for (const answer of ['Ano', 'yes']) {
       expect(feed(asked, [answer], cs).actions[0]).toMatchObject({ consent: { granted: true, text: 'Můžeme vám posílat nabídky, Ada?' } });
     }
@@ -161,7 +196,10 @@ nodes:
 `);
     const c = contextOf(f);
     const round = feed(startFlow(f.get('again')!, c), ['1'], c);
-    expect(round.actions).toEqual([{ type: 'lead', form: 'loop', fields: { x: '1' } }, { type: 'reply', text: 'X?' }]);
+    expect(round.actions).toEqual([
+      { type: 'lead', form: 'loop', fields: { x: '1' } },
+      { type: 'reply', text: 'X?' },
+    ]);
     expect(round.state.form).toEqual({ field: 0, values: {} });
   });
 

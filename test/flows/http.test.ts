@@ -58,7 +58,14 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-const get = (path: string, over: Partial<HttpRequest> = {}): HttpRequest => ({ method: 'GET', url: base + path, headers: { accept: 'application/json' }, timeoutMs: 2000, maxBytes: 65_536, ...over });
+const get = (path: string, over: Partial<HttpRequest> = {}): HttpRequest => ({
+  method: 'GET',
+  url: base + path,
+  headers: { accept: 'application/json' },
+  timeoutMs: 2000,
+  maxBytes: 65_536,
+  ...over,
+});
 
 describe('performHttp', () => {
   it('returns the parsed JSON of a 2xx response', async () => {

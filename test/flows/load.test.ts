@@ -200,7 +200,7 @@ nodes:
 `;
     expect(problems({ 'f.yaml': flow })).toEqual([
       'f.yaml:7:21: nodes.lead.form.title: variable "nmae" is used but never set (by an ask node\'s var, a set node, a form field or an http node\'s var)',
-      'f.yaml:7:33: nodes.lead.form.title: secrets can only be used in an http node\'s url, headers or body',
+      "f.yaml:7:33: nodes.lead.form.title: secrets can only be used in an http node's url, headers or body",
       'f.yaml:8:43: nodes.lead.form.fields.0.label: unclosed "{{" (write \\{{ for a literal "{{")',
       'f.yaml:9:11: nodes.lead.next: node "nowhere" is not defined; expected one of: lead, call',
       'f.yaml:10:3: nodes.call: node "call" cannot be reached from the start node "lead"',

@@ -112,7 +112,9 @@ describe('ask', () => {
   });
 
   it('without a fallback, keeps asking', () => {
-    const f = inlineFlows(`flow: f\nstart: q\nnodes:\n  q:\n    ask: "Number?"\n    var: n\n    validate: { type: number }\n    maxRetries: 1\n    next: done\n  done:\n    end: "Got {{ n }}"\n`);
+    const f = inlineFlows(
+      `flow: f\nstart: q\nnodes:\n  q:\n    ask: "Number?"\n    var: n\n    validate: { type: number }\n    maxRetries: 1\n    next: done\n  done:\n    end: "Got {{ n }}"\n`,
+    );
     const c = contextOf(f);
     const asking = feed(startFlow(f.get('f')!, c), ['x', 'y', 'z'], c);
     expect(texts(asking.actions)).toEqual(["Sorry, I didn't get that.", 'Number?']);
@@ -162,7 +164,7 @@ nodes:
     expect(outcome({})).toBe('other');
   });
 
-  it('sees only a variable\'s own keys: constructor, __proto__ and toString are not there, in a branch or a text', () => {
+  it("sees only a variable's own keys: constructor, __proto__ and toString are not there, in a branch or a text", () => {
     const f = inlineFlows(`flow: p
 start: check
 intents: { order: ask_order }
@@ -230,7 +232,10 @@ describe('goto', () => {
 describe('handoff', () => {
   it('says its message, hands off with the team, and stays silent after', () => {
     const handed = feed(menu, ['help'], ctx);
-    expect(handed.actions).toEqual([{ type: 'reply', text: 'Connecting you.' }, { type: 'handoff', team: 'sales' }]);
+    expect(handed.actions).toEqual([
+      { type: 'reply', text: 'Connecting you.' },
+      { type: 'handoff', team: 'sales' },
+    ]);
     expect(handed.state).toMatchObject({ node: 'helpdesk', status: 'handoff' });
     expect(step(flow, handed.state, { type: 'text', text: 'anyone?' }, ctx)).toEqual({ actions: [], state: handed.state });
   });

@@ -10,8 +10,20 @@ const randomFlow = (size: number) => {
   const raw = fc.oneof(
     fc.record({ say: text, next: target }),
     fc.record({ say: text, choices: fc.array(fc.record({ id: fc.constantFrom('a', 'b', 'c'), label: text, next: target }), { minLength: 1, maxLength: 3 }) }),
-    fc.record({ ask: text, var: fc.constantFrom('v0', 'v1'), validate: fc.constantFrom({ type: 'number' }, { type: 'email' }, { type: 'text' }), next: target, fallback: target }),
-    fc.record({ branch: fc.array(fc.record({ when: fc.record({ var: fc.constantFrom('v0', 'v1'), exists: fc.boolean() }), next: target }), { minLength: 1, maxLength: 2 }), else: target }),
+    fc.record({
+      ask: text,
+      var: fc.constantFrom('v0', 'v1'),
+      validate: fc.constantFrom({ type: 'number' }, { type: 'email' }, { type: 'text' }),
+      next: target,
+      fallback: target,
+    }),
+    fc.record({
+      branch: fc.array(fc.record({ when: fc.record({ var: fc.constantFrom('v0', 'v1'), exists: fc.boolean() }), next: target }), {
+        minLength: 1,
+        maxLength: 2,
+      }),
+      else: target,
+    }),
     fc.record({ set: fc.dictionary(fc.constantFrom('v0', 'v1'), fc.constantFrom('x', '{{ v0 }}', 7)), next: target }),
     fc.record({ goto: target }),
     fc.record({ handoff: fc.constant({ message: 'A human will answer.' }) }),
@@ -23,7 +35,16 @@ const randomFlow = (size: number) => {
       const kind = Object.keys(nodeSchemas).find((k) => k in node) as NodeKind;
       parsed.set(`n${i}`, { ...nodeSchemas[kind].parse(node), kind } as FlowNode);
     });
-    return { id: 'random', version: 'v1', file: 'random.yaml', source: '', start: 'n0', locale: 'en', intents: { restart: '@restart', agent: 'n0' }, nodes: parsed };
+    return {
+      id: 'random',
+      version: 'v1',
+      file: 'random.yaml',
+      source: '',
+      start: 'n0',
+      locale: 'en',
+      intents: { restart: '@restart', agent: 'n0' },
+      nodes: parsed,
+    };
   });
 };
 

@@ -101,15 +101,13 @@ describe('renderTemplate: text', () => {
   };
 
   it('substitutes strings, numbers, booleans and nested paths', () => {
-    expect(
-      renderTemplate('Hi {{ name }} ({{contact.name}}): order {{order.number}} paid={{order.paid}}, {{order.items.1.title}}', scope),
-    ).toBe('Hi Ada (Ada Lovelace): order 42 paid=true, Cake');
+    expect(renderTemplate('Hi {{ name }} ({{contact.name}}): order {{order.number}} paid={{order.paid}}, {{order.items.1.title}}', scope)).toBe(
+      'Hi Ada (Ada Lovelace): order 42 paid=true, Cake',
+    );
   });
 
   it('renders missing, null, undefined, objects and arrays as nothing', () => {
-    expect(renderTemplate('[{{missing}}|{{nothing}}|{{contact}}|{{contact.tags}}|{{order.items.7.title}}|{{name.x}}]', scope)).toBe(
-      '[|||||]',
-    );
+    expect(renderTemplate('[{{missing}}|{{nothing}}|{{contact}}|{{contact.tags}}|{{order.items.7.title}}|{{name.x}}]', scope)).toBe('[|||||]');
     expect(renderTemplate('[{{u}}]', { u: undefined })).toBe('[]');
   });
 
@@ -187,9 +185,7 @@ describe('renderTemplate: url', () => {
   const url = (t: string, scope: Record<string, unknown>): string => renderTemplate(t, scope, { encoding: 'url' });
 
   it('encodes each value as one URI component', () => {
-    expect(url('https://api.example.com/orders/{{id}}?q={{q}}', { id: 42, q: 'a b&c=d' })).toBe(
-      'https://api.example.com/orders/42?q=a%20b%26c%3Dd',
-    );
+    expect(url('https://api.example.com/orders/{{id}}?q={{q}}', { id: 42, q: 'a b&c=d' })).toBe('https://api.example.com/orders/42?q=a%20b%26c%3Dd');
   });
 
   it('keeps path traversal, query and fragment injection inside the value', () => {
@@ -231,8 +227,7 @@ describe('renderTemplate: url', () => {
 });
 
 describe('renderTemplate: json', () => {
-  const json = (t: string, scope: Record<string, unknown>, maxLength?: number): string =>
-    renderTemplate(t, scope, { encoding: 'json', maxLength });
+  const json = (t: string, scope: Record<string, unknown>, maxLength?: number): string => renderTemplate(t, scope, { encoding: 'json', maxLength });
 
   it('inserts each value as a JSON literal', () => {
     const scope = { s: 'Ada', n: 42, b: true, z: null, o: { a: [1, 'x'] }, arr: [1, 2] };

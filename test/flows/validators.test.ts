@@ -1,12 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  type AnswerValidator,
-  type OfferedChoice,
-  type Validated,
-  answerValidatorSchema,
-  validateAnswer,
-} from '../../flows/validators.js';
+import { type AnswerValidator, type OfferedChoice, type Validated, answerValidatorSchema, validateAnswer } from '../../flows/validators.js';
 
 type Row = [input: string, expected: Validated];
 const yes = (value: string | number): Validated => ({ ok: true, value });
@@ -316,7 +310,7 @@ describe('answerValidatorSchema', () => {
     expect(text).toContain(mention);
   });
 
-  it('reports a broken pattern once, with the engine\'s reason', () => {
+  it("reports a broken pattern once, with the engine's reason", () => {
     const result = answerValidatorSchema.safeParse({ type: 'regex', pattern: '([a-z', flags: 'i' });
     expect(result.error?.issues).toHaveLength(1);
     expect(result.error?.issues[0]?.path).toEqual(['pattern']);

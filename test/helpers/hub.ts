@@ -69,7 +69,11 @@ export function testEnv(options: {
     ...(options.privacy?.[ws] ? { privacy: options.privacy[ws] } : {}),
     channels: {
       ...(options.accounts.some((a) => a.workspace === ws)
-        ? { api: options.accounts.filter((a) => a.workspace === ws).map(({ account, secret, webhookUrl }) => ({ account, secret, webhookUrl, timeoutMs: 2000 })) }
+        ? {
+            api: options.accounts
+              .filter((a) => a.workspace === ws)
+              .map(({ account, secret, webhookUrl }) => ({ account, secret, webhookUrl, timeoutMs: 2000 })),
+          }
         : {}),
       ...options.channels?.[ws],
     },

@@ -15,7 +15,9 @@ export async function startOrdersApi(token?: string): Promise<{ url: string; sto
     if (number === '5555') return void setTimeout(() => res.writeHead(200).end('{}'), 5000);
     if (number === '7777') return void res.writeHead(200, { 'content-type': 'application/json' }).end('<html>oops</html>');
     const shipped = Number(number.at(-1)) % 2 === 0;
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ number, status: shipped ? 'shipped' : 'processing', eta: shipped ? '2026-11-24' : '2026-11-27' }));
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ number, status: shipped ? 'shipped' : 'processing', eta: shipped ? '2026-11-24' : '2026-11-27' }));
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   const { port } = server.address() as AddressInfo;

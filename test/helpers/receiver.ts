@@ -33,7 +33,10 @@ export class Receiver {
   async start(): Promise<this> {
     this.server = createServer(async (req, res) => {
       const body = await readBody(req);
-      const reply = { ...(JSON.parse(body.toString('utf8')) as ReceivedReply), signatureValid: verify(body, this.secret, req.headers[signatureHeader] as string | undefined) };
+      const reply = {
+        ...(JSON.parse(body.toString('utf8')) as ReceivedReply),
+        signatureValid: verify(body, this.secret, req.headers[signatureHeader] as string | undefined),
+      };
       const attempt = (this.attempts.get(reply.id) ?? 0) + 1;
       this.attempts.set(reply.id, attempt);
       const status = await this.respond(reply, attempt);

@@ -50,13 +50,26 @@ const workspace = 'shop';
  * expect(await chat.send('hi')).toMatchObject([{ text: 'auto-reply from shop' }]);
  */
 export async function testChannel(options: TestChannelOptions) {
-  const env: TestEnv = testEnv({ accounts: [], channels: { [workspace]: {} }, ...(options.privacy ? { privacy: { [workspace]: options.privacy } } : {}), ...(options.crm ? { crm: { [workspace]: options.crm } } : {}) });
+  const env: TestEnv = testEnv({
+    accounts: [],
+    channels: { [workspace]: {} },
+    ...(options.privacy ? { privacy: { [workspace]: options.privacy } } : {}),
+    ...(options.crm ? { crm: { [workspace]: options.crm } } : {}),
+  });
   await connectStore(env.mongoUri);
   const redis = new Redis(env.redisUrl, { maxRetriesPerRequest: null });
   const { shards } = env.config.pipeline;
   const queues = new Queues({ connection: redis, prefix: env.prefix, shards, outboundAttempts: env.config.pipeline.outboundAttempts });
   await queues.init();
-  const capabilities: ChannelCapabilities = { maxTextLength: 4096, maxChoices: 0, maxChoiceLabelLength: 20, forms: false, typing: false, media: false, ...options.capabilities };
+  const capabilities: ChannelCapabilities = {
+    maxTextLength: 4096,
+    maxChoices: 0,
+    maxChoiceLabelLength: 20,
+    forms: false,
+    typing: false,
+    media: false,
+    ...options.capabilities,
+  };
   const turns = new TurnRunner({
     config: env.config,
     queues,
@@ -77,7 +90,13 @@ export async function testChannel(options: TestChannelOptions) {
     const docs = await Message.find({ _id: { $in: ids } }).lean();
     return docs
       .sort((a, b) => a.order - b.order)
-      .map((m) => ({ id: m._id, text: m.text ?? '', sender: m.sender, order: m.order, ...(m.choices?.length ? { choices: m.choices.map((c) => ({ id: c.id, label: c.label })) } : {}) }));
+      .map((m) => ({
+        id: m._id,
+        text: m.text ?? '',
+        sender: m.sender,
+        order: m.order,
+        ...(m.choices?.length ? { choices: m.choices.map((c) => ({ id: c.id, label: c.label })) } : {}),
+      }));
   }
 
   return {

@@ -16,7 +16,9 @@ it('loses and duplicates nothing when a worker is SIGKILLed in the middle of a 1
   const posting = (async () => {
     for (let i = 0; i < ids.length; i += 20) {
       const batch = ids.slice(i, i + 20);
-      const results = await Promise.all(batch.map((id, j) => postApi(web.url!, 'shop-app', { id, user: `u${(i + j) % users}`, text: `order ${id}` }, { secret })));
+      const results = await Promise.all(
+        batch.map((id, j) => postApi(web.url!, 'shop-app', { id, user: `u${(i + j) % users}`, text: `order ${id}` }, { secret })),
+      );
       for (const r of results) expect(r.status).toBe(202);
     }
   })();
@@ -30,7 +32,12 @@ it('loses and duplicates nothing when a worker is SIGKILLed in the middle of a 1
 
   // Polls the receiver, not the database: scans of a growing collection would slow FerretDB down.
   await eventually(async () => new Set(receiver.replies.map((r) => r.inReplyTo)).size === total, 120_000, `replies to all ${total} messages`);
-  await eventually(async () => (await Message.countDocuments({ workspace: 'shop', direction: 'out', status: 'sent' })) === total, 10_000, 'delivery records', 500);
+  await eventually(
+    async () => (await Message.countDocuments({ workspace: 'shop', direction: 'out', status: 'sent' })) === total,
+    10_000,
+    'delivery records',
+    500,
+  );
 
   expect(atKill).toBeLessThan(total);
   expect(await Message.countDocuments({ workspace: 'shop', direction: 'in' })).toBe(total);

@@ -67,7 +67,10 @@ describe('the example flow through the api channel', () => {
 
     expect(texts(await ada({ choice: 'callback' }))).toEqual(['Sure, we will call you back. Just a few questions.', 'What is your name?']);
     expect(texts(await ada('Ada Lovelace'))).toEqual(['Your e-mail? (or "skip")']);
-    expect(texts(await ada('ada at example'))).toEqual(['That does not look like an e-mail address. Please try again, or write "skip".', 'Your e-mail? (or "skip")']);
+    expect(texts(await ada('ada at example'))).toEqual([
+      'That does not look like an e-mail address. Please try again, or write "skip".',
+      'Your e-mail? (or "skip")',
+    ]);
     expect(texts(await ada('ada@example.com'))).toEqual(['Which phone number should we call? (or "skip")']);
     const consent = await ada('601 123 456');
     expect(texts(consent)).toEqual(['May we also send you news and offers?']);
@@ -150,7 +153,10 @@ describe('the example flow through the api channel', () => {
     await eve('Eve');
 
     const original = readFileSync(flowFile, 'utf8');
-    writeFileSync(flowFile, original.replace("I'm the Demo Shop assistant", "I'm the NEW assistant").replace('Your e-mail? (or \\"skip\\")', 'E-mail, please?'));
+    writeFileSync(
+      flowFile,
+      original.replace("I'm the Demo Shop assistant", "I'm the NEW assistant").replace('Your e-mail? (or \\"skip\\")', 'E-mail, please?'),
+    );
     utimesSync(flowFile, new Date(), new Date(Date.now() + 5000));
     const registry = hub.flows.get('shop')!;
     expect(registry.reloadIfChanged()).toBe(true);

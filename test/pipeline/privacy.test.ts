@@ -114,12 +114,37 @@ describe('privacy on a channel without its own notice', () => {
 describe('delivery reports', () => {
   it('move a reply forward (sent → delivered → read) and never back; a failure after sending is stored', async () => {
     const conversation = new Types.ObjectId();
-    const base = { workspace: 'shop', conversation, channel: 'whatsapp', account: 'wa', user: 'u1', direction: 'out', sender: 'bot', order: 1, text: 'hi', status: 'sent' };
-    await Message.insertMany([{ _id: 'out_report_1', ...base }, { _id: 'out_report_2', ...base, order: 2 }]);
-    for (const [platformId, message] of [['wamid.1', 'out_report_1'], ['wamid.2', 'out_report_2']] as const) {
+    const base = {
+      workspace: 'shop',
+      conversation,
+      channel: 'whatsapp',
+      account: 'wa',
+      user: 'u1',
+      direction: 'out',
+      sender: 'bot',
+      order: 1,
+      text: 'hi',
+      status: 'sent',
+    };
+    await Message.insertMany([
+      { _id: 'out_report_1', ...base },
+      { _id: 'out_report_2', ...base, order: 2 },
+    ]);
+    for (const [platformId, message] of [
+      ['wamid.1', 'out_report_1'],
+      ['wamid.2', 'out_report_2'],
+    ] as const) {
       await PlatformRef.create({ _id: platformRefId({ workspace: 'shop', channel: 'whatsapp', account: 'wa', platformId }), workspace: 'shop', message });
     }
-    const report = (platformId: string, status: 'delivered' | 'read' | 'failed', extra = {}) => ({ workspace: 'shop', channel: 'whatsapp', account: 'wa', platformId, status, at: new Date().toISOString(), ...extra });
+    const report = (platformId: string, status: 'delivered' | 'read' | 'failed', extra = {}) => ({
+      workspace: 'shop',
+      channel: 'whatsapp',
+      account: 'wa',
+      platformId,
+      status,
+      at: new Date().toISOString(),
+      ...extra,
+    });
     await recordStatuses([report('wamid.1', 'delivered'), report('wamid.1', 'read'), report('wamid.1', 'delivered'), report('wamid.unknown', 'read')]);
     await recordStatuses([report('wamid.2', 'failed', { error: { message: 'Message undeliverable', platformCode: '131026' } })]);
     // Another workspace's report cannot touch this one's message.

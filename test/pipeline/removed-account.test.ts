@@ -27,10 +27,17 @@ it('fails a reply for good, without retries, when its account was removed from t
 
   // The operator removes the account; the workers that start next still find the message queued.
   const workspace = env.config.workspaces[0]!;
-  const withoutGone = { ...env, config: { ...env.config, workspaces: [{ ...workspace, channels: { api: workspace.channels.api!.filter((a) => a.account !== 'gone') } }] } };
+  const withoutGone = {
+    ...env,
+    config: { ...env.config, workspaces: [{ ...workspace, channels: { api: workspace.channels.api!.filter((a) => a.account !== 'gone') } }] },
+  };
   const hub = await startTestHub(withoutGone);
   try {
-    await eventually(async () => (await Message.find({ workspace: 'shop', account: 'gone', direction: 'out' }).lean()).some((m) => m.status === 'failed'), 20_000, 'the reply failed');
+    await eventually(
+      async () => (await Message.find({ workspace: 'shop', account: 'gone', direction: 'out' }).lean()).some((m) => m.status === 'failed'),
+      20_000,
+      'the reply failed',
+    );
     const [reply] = await Message.find({ workspace: 'shop', account: 'gone', direction: 'out' }).lean();
     expect([reply!.attempts, reply!.error?.platformCode, reply!.error?.retryable]).toEqual([1, 'account_not_configured', false]);
     expect(receiver.replies).toHaveLength(0);

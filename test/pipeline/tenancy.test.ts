@@ -49,7 +49,10 @@ it("keeps one workspace's credentials and users away from another's conversation
   expect(receiverB.replies).toEqual([expect.objectContaining({ user: 'sam', text: 'auto-reply from garage', inReplyTo: 'same-id', signatureValid: true })]);
 
   // Same platform ids, separate documents, each scoped to its workspace.
-  for (const [workspace, text] of [['bakery', 'bread?'], ['garage', 'tyres?']] as const) {
+  for (const [workspace, text] of [
+    ['bakery', 'bread?'],
+    ['garage', 'tyres?'],
+  ] as const) {
     expect(await Contact.countDocuments({ workspace })).toBe(1);
     expect(await Conversation.countDocuments({ workspace })).toBe(1);
     const inbound = await Message.find({ workspace, direction: 'in' }).lean();

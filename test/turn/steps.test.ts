@@ -13,17 +13,48 @@ import type { TurnContext, TurnStep } from '../../core/turn/types.js';
 
 // Pure: each step reads the turn and adds to what it collects; nothing is stored until the commit.
 
-const workspace = workspaceSchema.parse({ id: 'shop', name: 'Shop', privacy: { policyUrl: 'https://shop.example/p', notice: { version: 'v2', text: 'Notice: {policyUrl}' } } });
+const workspace = workspaceSchema.parse({
+  id: 'shop',
+  name: 'Shop',
+  privacy: { policyUrl: 'https://shop.example/p', notice: { version: 'v2', text: 'Notice: {policyUrl}' } },
+});
 
-function turn(options: { text?: string; idle?: 'remind'; stopped?: boolean; noticeVersion?: string; capabilities?: Partial<ChannelCapabilities>; conversation?: Partial<ConversationDoc>; form?: string } = {}): TurnContext {
+function turn(
+  options: {
+    text?: string;
+    idle?: 'remind';
+    stopped?: boolean;
+    noticeVersion?: string;
+    capabilities?: Partial<ChannelCapabilities>;
+    conversation?: Partial<ConversationDoc>;
+    form?: string;
+  } = {},
+): TurnContext {
   const address = { workspace: 'shop', channel: 'test', account: 'a', user: 'u' };
-  const content = options.form ? { type: 'form' as const, form: options.form, fields: { name: 'Dana' } } : { type: 'text' as const, text: options.text ?? 'hi' };
+  const content = options.form
+    ? { type: 'form' as const, form: options.form, fields: { name: 'Dana' } }
+    : { type: 'text' as const, text: options.text ?? 'hi' };
   return {
     id: 'turn-1',
     address,
     workspace,
-    conversation: { _id: new Types.ObjectId(), workspace: 'shop', channel: 'test', account: 'a', user: 'u', contact: 'c', status: 'bot', seq: 1, ...options.conversation } as ConversationDoc,
-    contact: { id: 'c', profile: { name: 'Dana' }, stopped: options.stopped ?? false, ...(options.noticeVersion ? { noticeVersion: options.noticeVersion } : {}) },
+    conversation: {
+      _id: new Types.ObjectId(),
+      workspace: 'shop',
+      channel: 'test',
+      account: 'a',
+      user: 'u',
+      contact: 'c',
+      status: 'bot',
+      seq: 1,
+      ...options.conversation,
+    } as ConversationDoc,
+    contact: {
+      id: 'c',
+      profile: { name: 'Dana' },
+      stopped: options.stopped ?? false,
+      ...(options.noticeVersion ? { noticeVersion: options.noticeVersion } : {}),
+    },
     capabilities: { maxTextLength: 100, maxChoices: 0, maxChoiceLabelLength: 20, forms: false, typing: false, media: false, ...options.capabilities },
     ...(options.idle ? { idle: options.idle } : { inbound: { platformId: 'p1', address, content, receivedAt: new Date(0).toISOString() } }),
     replyOrder: 1001,
@@ -40,11 +71,13 @@ async function run(step: TurnStep, t: TurnContext): Promise<boolean> {
 describe('runSteps', () => {
   it('runs steps in order, each deciding whether the rest run', async () => {
     const order: string[] = [];
-    const say = (name: string, goOn = true): TurnStep => async (_t, next) => {
-      order.push(name);
-      if (goOn) await next();
-      order.push(`/${name}`);
-    };
+    const say =
+      (name: string, goOn = true): TurnStep =>
+      async (_t, next) => {
+        order.push(name);
+        if (goOn) await next();
+        order.push(`/${name}`);
+      };
     await runSteps([say('a'), say('b', false), say('c')], turn());
     expect(order).toEqual(['a', 'b', '/b', '/a']);
   });
@@ -65,7 +98,9 @@ describe('consentKeywords', () => {
     const t = turn({ text: '  Stop ' });
     expect(await run(consentKeywords, t)).toBe(false);
     expect(t.collected.replies).toEqual([{ text: workspace.privacy.texts.stopped, sender: 'system' }]);
-    expect(t.collected.consents).toEqual([{ purpose: 'messaging', granted: false, textVersion: 'keyword', text: '  Stop ', evidence: { source: 'keyword', key: 'turn-1', messageId: 'turn-1' } }]);
+    expect(t.collected.consents).toEqual([
+      { purpose: 'messaging', granted: false, textVersion: 'keyword', text: '  Stop ', evidence: { source: 'keyword', key: 'turn-1', messageId: 'turn-1' } },
+    ]);
   });
 
   it('takes START only from a contact who said STOP', async () => {
@@ -114,7 +149,14 @@ describe('channelOwnForms', () => {
   });
 
   it('passes on other forms (inherited keys are no handlers), texts and idle turns', async () => {
-    for (const t of [turn({ form: 'callback' }), turn({ form: 'constructor' }), turn({ form: 'toString' }), turn({ text: 'prechat' }), turn({ idle: 'remind' })]) expect(await run(step, t)).toBe(true);
+    for (const t of [
+      turn({ form: 'callback' }),
+      turn({ form: 'constructor' }),
+      turn({ form: 'toString' }),
+      turn({ text: 'prechat' }),
+      turn({ idle: 'remind' }),
+    ])
+      expect(await run(step, t)).toBe(true);
   });
 });
 
@@ -125,12 +167,30 @@ describe('respond', () => {
   };
 
   it("runs the bot from the conversation's state and collects its outcome", async () => {
-    const bot = responder({ status: 'waiting', team: 'sales', timers: [{ stage: 'remind', afterMs: 1000 }], consents: [{ purpose: 'marketing', granted: false, text: 'no offers' }] });
+    const bot = responder({
+      status: 'waiting',
+      team: 'sales',
+      timers: [{ stage: 'remind', afterMs: 1000 }],
+      consents: [{ purpose: 'marketing', granted: false, text: 'no offers' }],
+    });
     const t = turn({ conversation: { botState: 's1', botPrevState: 's0' } });
     expect(await run(respond(bot), t)).toBe(true);
     expect(bot.calls[0]).toMatchObject({ state: 's1', contact: { name: 'Dana' } });
-    expect(t.collected).toMatchObject({ replies: [{ text: 'bot' }], bot: { state: 'next', from: 's1' }, status: 'waiting', team: 'sales', timers: [{ stage: 'remind', afterMs: 1000 }] });
-    expect(t.collected.consents).toMatchObject([{ purpose: 'marketing', granted: false, textVersion: expect.stringMatching(/^sha256:/), evidence: { source: 'flow-intent', key: 'turn-1:consent:0', messageId: 'turn-1' } }]);
+    expect(t.collected).toMatchObject({
+      replies: [{ text: 'bot' }],
+      bot: { state: 'next', from: 's1' },
+      status: 'waiting',
+      team: 'sales',
+      timers: [{ stage: 'remind', afterMs: 1000 }],
+    });
+    expect(t.collected.consents).toMatchObject([
+      {
+        purpose: 'marketing',
+        granted: false,
+        textVersion: expect.stringMatching(/^sha256:/),
+        evidence: { source: 'flow-intent', key: 'turn-1:consent:0', messageId: 'turn-1' },
+      },
+    ]);
   });
 
   it('starts a retried turn from the state that turn started from', async () => {

@@ -69,7 +69,12 @@ describe("forms the channel's own client shows", () => {
 
   it('puts a pre-chat form on the contact, records its consent, and keeps it from the bot', async () => {
     const consent = { purpose: 'marketing', granted: false, text: 'Send me offers', version: 'offers-1' };
-    const replies = await chat.send({ type: 'form', form: 'prechat', fields: { name: 'Dana', email: 'dana@example.com', phone: '+420601234567', note: 'x' }, consent });
+    const replies = await chat.send({
+      type: 'form',
+      form: 'prechat',
+      fields: { name: 'Dana', email: 'dana@example.com', phone: '+420601234567', note: 'x' },
+      consent,
+    });
     expect(replies).toEqual([]); // the widget shows the notice itself
     expect(seen).toHaveLength(0);
     expect(await chat.contact()).toMatchObject({ name: 'Dana', email: 'dana@example.com', phone: '+420601234567', typed: ['name', 'email', 'phone'] });
@@ -81,7 +86,9 @@ describe("forms the channel's own client shows", () => {
   it('stores an offline form as a lead and acknowledges it', async () => {
     const replies = await chat.send({ type: 'form', form: 'offline', fields: { email: 'eve@example.com', message: 'Call me' } }, { user: 'eve' });
     expect(replies).toMatchObject([{ sender: 'system' }]);
-    expect(await Lead.find({ workspace: 'shop', channel: 'test' }).lean()).toMatchObject([{ flow: '-', form: 'offline', fields: { email: 'eve@example.com', message: 'Call me' } }]);
+    expect(await Lead.find({ workspace: 'shop', channel: 'test' }).lean()).toMatchObject([
+      { flow: '-', form: 'offline', fields: { email: 'eve@example.com', message: 'Call me' } },
+    ]);
   });
 
   it('hands a form it does not own to the bot', async () => {
@@ -98,7 +105,14 @@ class QuizBot implements Responder {
     this.states.push(turn.state);
     if (turn.idle === 'remind') return { replies: [{ text: 'Still there?' }], state: 'reminded' };
     if (turn.idle === 'close') return { replies: [{ text: 'Closing this chat.' }], state: 'closed', status: 'closed' };
-    return { replies: [{ text: 'What is 2 + 2?' }], state: 'asked', timers: [{ stage: 'remind', afterMs: 60_000 }, { stage: 'close', afterMs: 120_000 }] };
+    return {
+      replies: [{ text: 'What is 2 + 2?' }],
+      state: 'asked',
+      timers: [
+        { stage: 'remind', afterMs: 60_000 },
+        { stage: 'close', afterMs: 120_000 },
+      ],
+    };
   }
 }
 

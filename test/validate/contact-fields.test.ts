@@ -15,12 +15,24 @@ describe('normaliseEmail', () => {
     expect(normaliseEmail(typed)).toBe(stored);
   });
 
-  it.each(['ada', 'ada@', '@example.com', 'ada@example', 'ada@@example.com', 'a b@example.com', 'ada@exa mple.com', '.ada@example.com', 'ada..l@example.com', 'ada@-example.com', 'ada@example..com', 'ada@10.0.0.1', '"ada"@example.com', `${'a'.repeat(65)}@example.com`])(
-    'refuses %j',
-    (typed) => {
-      expect(normaliseEmail(typed)).toBeUndefined();
-    },
-  );
+  it.each([
+    'ada',
+    'ada@',
+    '@example.com',
+    'ada@example',
+    'ada@@example.com',
+    'a b@example.com',
+    'ada@exa mple.com',
+    '.ada@example.com',
+    'ada..l@example.com',
+    'ada@-example.com',
+    'ada@example..com',
+    'ada@10.0.0.1',
+    '"ada"@example.com',
+    `${'a'.repeat(65)}@example.com`,
+  ])('refuses %j', (typed) => {
+    expect(normaliseEmail(typed)).toBeUndefined();
+  });
 });
 
 describe('isPhoneShaped', () => {
@@ -28,9 +40,12 @@ describe('isPhoneShaped', () => {
     expect(isPhoneShaped(typed)).toBe(true);
   });
 
-  it.each(['call me at 601 123 456', '+420 601 123 456 ext. 5', '601123456abc', '420+601123456', '123', '1'.repeat(25), '', '   ', '+'])('stops %j', (typed) => {
-    expect(isPhoneShaped(typed)).toBe(false);
-  });
+  it.each(['call me at 601 123 456', '+420 601 123 456 ext. 5', '601123456abc', '420+601123456', '123', '1'.repeat(25), '', '   ', '+'])(
+    'stops %j',
+    (typed) => {
+      expect(isPhoneShaped(typed)).toBe(false);
+    },
+  );
 });
 
 describe('toE164', () => {
@@ -54,7 +69,12 @@ describe('toE164', () => {
     for (const country of getCountries()) {
       const example = getExampleNumber(country, examples);
       if (!example) continue;
-      const written = [example.number, example.formatInternational(), example.formatNational(), example.format('IDD', { fromCountry: country === 'US' ? 'GB' : 'US' })];
+      const written = [
+        example.number,
+        example.formatInternational(),
+        example.formatNational(),
+        example.format('IDD', { fromCountry: country === 'US' ? 'GB' : 'US' }),
+      ];
       for (const typed of written) {
         if (!typed) continue;
         expect(isPhoneShaped(typed), `${country}: ${typed}`).toBe(true);
@@ -66,15 +86,19 @@ describe('toE164', () => {
     expect(checked).toBeGreaterThan(600);
   });
 
-  it('never throws, and whatever it reads passed the browser\'s check', () => {
+  it("never throws, and whatever it reads passed the browser's check", () => {
     fc.assert(
-      fc.property(fc.string({ unit: fc.constantFrom('+', '0', '1', '4', '6', '9', ' ', '(', ')', '-', 'x', '.') }), fc.constantFrom(undefined, 'CZ', 'GB', 'US', 'xx'), (typed, country) => {
-        const phone = toE164(typed, country);
-        if (phone !== undefined) {
-          expect(isPhoneShaped(typed)).toBe(true);
-          expect(phone).toMatch(/^\+[1-9]\d{3,14}$/);
-        }
-      }),
+      fc.property(
+        fc.string({ unit: fc.constantFrom('+', '0', '1', '4', '6', '9', ' ', '(', ')', '-', 'x', '.') }),
+        fc.constantFrom(undefined, 'CZ', 'GB', 'US', 'xx'),
+        (typed, country) => {
+          const phone = toE164(typed, country);
+          if (phone !== undefined) {
+            expect(isPhoneShaped(typed)).toBe(true);
+            expect(phone).toMatch(/^\+[1-9]\d{3,14}$/);
+          }
+        },
+      ),
     );
   });
 });

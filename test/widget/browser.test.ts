@@ -27,13 +27,25 @@ beforeAll(async () => {
   port = await freePort();
   net = await new FlakyNetwork().start(() => port);
   site = createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><html><body><h1>Another site</h1><script src="http://127.0.0.1:${port}/widget.js" data-account="shop" async></script></body></html>`);
+    res
+      .writeHead(200, { 'content-type': 'text/html' })
+      .end(
+        `<!doctype html><html><body><h1>Another site</h1><script src="http://127.0.0.1:${port}/widget.js" data-account="shop" async></script></body></html>`,
+      );
   });
   await new Promise<void>((ok) => site.listen(0, '127.0.0.1', ok));
   siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
-  env = widgetEnv({ port, origins: [`http://127.0.0.1:${port}`, `http://127.0.0.1:${net.port}`, siteUrl], flows: 'shop', account: { prechat: { enabled: true, fields: [{ name: 'name', label: 'Your name' }] } } });
+  env = widgetEnv({
+    port,
+    origins: [`http://127.0.0.1:${port}`, `http://127.0.0.1:${net.port}`, siteUrl],
+    flows: 'shop',
+    account: { prechat: { enabled: true, fields: [{ name: 'name', label: 'Your name' }] } },
+  });
   hub = await startWidgetHub(env);
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
 });
 
 afterAll(async () => {
@@ -191,7 +203,11 @@ describe('the widget in Chromium', () => {
       await input.fill(p);
       await input.press('Enter');
     }
-    await eventually(async () => (await texts(page)).filter((t) => t === 'Please pick one of the options.').length === payloads.length - 1, 20_000, 'every reply');
+    await eventually(
+      async () => (await texts(page)).filter((t) => t === 'Please pick one of the options.').length === payloads.length - 1,
+      20_000,
+      'every reply',
+    );
     // The bot says a visitor's value back in the lead form's thank-you: the name is a payload.
     await widget(page).locator('.sb-msg:not(.sb-stale)').getByRole('button', { name: 'Call me back' }).click();
     const form = widget(page).locator('form[data-form="callback"]');

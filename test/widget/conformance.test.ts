@@ -37,7 +37,9 @@ conformanceSuite({
   },
   received(user): ReceivedReply[] {
     const out: ReceivedReply[] = [];
-    for (const [key, c] of clients) if (key.endsWith(` ${user}`)) out.push(...c.replies().map((r) => ({ text: r.text ?? '', ...(r.choices ? { choices: r.choices.map((x) => x.label) } : {}) })));
+    for (const [key, c] of clients)
+      if (key.endsWith(` ${user}`))
+        out.push(...c.replies().map((r) => ({ text: r.text ?? '', ...(r.choices ? { choices: r.choices.map((x) => x.label) } : {}) })));
     return out;
   },
   forged: async (hubUrl) => {

@@ -70,7 +70,16 @@ export function widgetEnv(options: {
 export async function startWidgetHub(env: TestEnv, role: Role = 'all'): Promise<Hub> {
   const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const { responder } = createFlowResponder({ config: env.config, channels: builtinRegistry(), logger });
-  return startHub({ config: env.config, registry: builtinRegistry(), role, mongoUri: env.mongoUri, redisUrl: env.redisUrl, logger, responder, routes: demoRoutes });
+  return startHub({
+    config: env.config,
+    registry: builtinRegistry(),
+    role,
+    mongoUri: env.mongoUri,
+    redisUrl: env.redisUrl,
+    logger,
+    responder,
+    routes: demoRoutes,
+  });
 }
 
 /** The token the hub would have issued to visitor `user` (so a test can be that visitor). */
@@ -97,7 +106,12 @@ export class WidgetClient {
   async open(): Promise<this> {
     const url = `${this.hubUrl.replace(/^http/, 'ws')}/channels/widget/ws?account=${this.options.account ?? account}`;
     const protocols = ['switchboard.v1', ...(this.options.token ? [`visitor.${this.options.token}`] : [])];
-    this.ws = new WebSocket(url, protocols, { headers: { origin: this.options.origin ?? this.hubUrl, 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36' } });
+    this.ws = new WebSocket(url, protocols, {
+      headers: {
+        origin: this.options.origin ?? this.hubUrl,
+        'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36',
+      },
+    });
     this.ws.on('message', (data) => {
       const frame = JSON.parse(data.toString()) as ServerFrame;
       if (frame.t === 'hello') this.visitor = frame.visitor;

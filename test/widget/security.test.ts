@@ -106,9 +106,18 @@ describe('widget frames', () => {
       return client.frames.find((f) => (f.t === 'ack' || f.t === 'error') && f.id === frame.id);
     };
     const email = `eve.${randomUUID()}@example.com`;
-    expect(await answer({ t: 'form', id: randomUUID(), form: 'offline', fields: { name: 'Eve', email: 'not-an-address' } })).toMatchObject({ t: 'error', code: 'invalid' });
+    expect(await answer({ t: 'form', id: randomUUID(), form: 'offline', fields: { name: 'Eve', email: 'not-an-address' } })).toMatchObject({
+      t: 'error',
+      code: 'invalid',
+    });
     expect(await answer({ t: 'form', id: randomUUID(), form: 'prechat', fields: { email } })).toMatchObject({ t: 'error', code: 'invalid' }); // no pre-chat form here
-    const good = { t: 'form', id: randomUUID(), form: 'offline', fields: { email, message: 'call me', role: 'admin' }, consent: { purpose: 'profiling', granted: true, text: 'I agree to anything.' } };
+    const good = {
+      t: 'form',
+      id: randomUUID(),
+      form: 'offline',
+      fields: { email, message: 'call me', role: 'admin' },
+      consent: { purpose: 'profiling', granted: true, text: 'I agree to anything.' },
+    };
     expect(await answer(good)).toMatchObject({ t: 'ack' });
     await eventually(async () => (await Lead.countDocuments({ workspace, 'fields.email': email })) === 1, 10_000, 'lead');
     const lead = await Lead.findOne({ workspace, 'fields.email': email }).lean();

@@ -24,7 +24,12 @@ nodes:
 `);
 const ctx = contextOf(flows, { channel: 'widget', forms: true });
 const start = () => startFlow(flows.get('callback')!, ctx);
-const submit = (fields: Record<string, string>, granted?: boolean) => ({ type: 'form' as const, form: 'callback', fields, ...(granted !== undefined ? { consent: { purpose: 'marketing', granted } } : {}) });
+const submit = (fields: Record<string, string>, granted?: boolean) => ({
+  type: 'form' as const,
+  form: 'callback',
+  fields,
+  ...(granted !== undefined ? { consent: { purpose: 'marketing', granted } } : {}),
+});
 const lead = (actions: FlowAction[]) => actions.find((a) => a.type === 'lead');
 
 describe('a form node on a channel with forms', () => {
@@ -40,7 +45,16 @@ describe('a form node on a channel with forms', () => {
             { name: 'name', label: 'Name', type: 'text', required: true },
             { name: 'email', label: 'E-mail', type: 'email', required: false },
             { name: 'code', label: 'Code', type: 'text', required: false },
-            { name: 'size', label: 'Size', type: 'choice', required: false, options: [{ id: 's', label: 'Small' }, { id: 'l', label: 'Large' }] },
+            {
+              name: 'size',
+              label: 'Size',
+              type: 'choice',
+              required: false,
+              options: [
+                { id: 's', label: 'Small' },
+                { id: 'l', label: 'Large' },
+              ],
+            },
           ],
           consent: { purpose: 'marketing', text: 'News for you?' },
         },
@@ -51,14 +65,21 @@ describe('a form node on a channel with forms', () => {
   it('refuses invalid fields on the hub, says which, shows the form again and stores no lead', () => {
     const result = feed(start(), [submit({ email: 'not-an-email', code: 'abc', size: 'huge' }, true)], ctx);
     expect(lead(result.actions)).toBeUndefined();
-    expect(texts(result.actions)[0]).toBe("Please check:\n• Name This field is required.\n• E-mail Not an e-mail address.\n• Code Sorry, I didn't get that.\n• Size Sorry, I didn't get that.");
+    expect(texts(result.actions)[0]).toBe(
+      "Please check:\n• Name This field is required.\n• E-mail Not an e-mail address.\n• Code Sorry, I didn't get that.\n• Size Sorry, I didn't get that.",
+    );
     expect(result.actions[1]).toMatchObject({ type: 'reply', form: { id: 'callback' } });
     expect(result.state).toMatchObject({ node: 'form', status: 'waiting' });
   });
 
   it('stores the lead with normalised values and the consent as shown; an unticked box is a refusal', () => {
     const done = feed(start(), [submit({ name: 'Ada', email: ' Ada@Example.COM ', code: 'XYZ', size: 'Large' }, true)], ctx);
-    expect(lead(done.actions)).toEqual({ type: 'lead', form: 'callback', fields: { name: 'Ada', email: 'Ada@example.com', code: 'XYZ', size: 'l' }, consent: { purpose: 'marketing', granted: true, text: 'News for you?' } });
+    expect(lead(done.actions)).toEqual({
+      type: 'lead',
+      form: 'callback',
+      fields: { name: 'Ada', email: 'Ada@example.com', code: 'XYZ', size: 'l' },
+      consent: { purpose: 'marketing', granted: true, text: 'News for you?' },
+    });
     expect(texts(done.actions)).toContain('Thanks Ada.');
     const unticked = feed(start(), [submit({ name: 'Bo' })], ctx);
     expect(lead(unticked.actions)).toMatchObject({ fields: { name: 'Bo' }, consent: { granted: false } });

@@ -35,7 +35,16 @@ const statusSchema = z.looseObject({
   status: z.string(),
   timestamp: z.string().optional(),
   recipient_id: z.string().optional(),
-  errors: z.array(z.looseObject({ code: z.number(), title: z.string().optional(), message: z.string().optional(), error_data: z.looseObject({ details: z.string().optional() }).optional() })).optional(),
+  errors: z
+    .array(
+      z.looseObject({
+        code: z.number(),
+        title: z.string().optional(),
+        message: z.string().optional(),
+        error_data: z.looseObject({ details: z.string().optional() }).optional(),
+      }),
+    )
+    .optional(),
 });
 const valueSchema = z.looseObject({
   metadata: z.looseObject({ phone_number_id: z.string() }),
@@ -89,7 +98,12 @@ export function parseBatch(json: unknown): ParsedBatch {
 }
 
 /** The normalized message, or undefined for kinds a conversation cannot use (reactions, locations, system notices, …). */
-export function toInbound(m: CloudMessage, address: { workspace: string; account: string }, name?: string, receivedAt = new Date().toISOString()): InboundMessage | undefined {
+export function toInbound(
+  m: CloudMessage,
+  address: { workspace: string; account: string },
+  name?: string,
+  receivedAt = new Date().toISOString(),
+): InboundMessage | undefined {
   const content = contentOf(m);
   if (!content) return undefined;
   return {
@@ -119,7 +133,12 @@ function contentOf(m: CloudMessage): InboundContent | undefined {
     case 'sticker': {
       const media = m[m.type];
       if (!media) return undefined;
-      const ref: MediaRef = { kind: m.type, ref: media.id, ...(media.mime_type ? { mimeType: media.mime_type } : {}), ...(media.filename ? { name: media.filename } : {}) };
+      const ref: MediaRef = {
+        kind: m.type,
+        ref: media.id,
+        ...(media.mime_type ? { mimeType: media.mime_type } : {}),
+        ...(media.filename ? { name: media.filename } : {}),
+      };
       return { type: 'media', media: ref, ...(media.caption ? { text: media.caption } : {}) };
     }
     default:
@@ -142,7 +161,9 @@ export function toStatus(s: CloudStatus, address: { workspace: string; account: 
     ...(s.status === 'failed'
       ? {
           error: {
-            message: error ? `${error.title ?? error.message ?? 'failed'}${error.error_data?.details ? `: ${error.error_data.details}` : ''}` : 'WhatsApp reported the message undeliverable',
+            message: error
+              ? `${error.title ?? error.message ?? 'failed'}${error.error_data?.details ? `: ${error.error_data.details}` : ''}`
+              : 'WhatsApp reported the message undeliverable',
             ...(error ? { platformCode: String(error.code) } : {}),
           },
         }

@@ -56,12 +56,19 @@ export const cloudTransport: WhatsAppTransportDefinition<typeof cloudAccountSche
           account: (id) => byAccount.get(id)?.config,
           handle: async (raw, config) => {
             const batch = parseBatch(parseJsonBody(raw));
-            for (const s of batch.skipped) ctx.logger.warn({ channel: 'whatsapp', account: config.account, where: s.where, reason: s.reason }, 'whatsapp webhook part skipped: not in the documented shape');
+            for (const s of batch.skipped)
+              ctx.logger.warn(
+                { channel: 'whatsapp', account: config.account, where: s.where, reason: s.reason },
+                'whatsapp webhook part skipped: not in the documented shape',
+              );
             // An app's webhook carries all its numbers' events: each goes to the account of its number, if that belongs to the same app.
             const ownerOf = (phoneNumberId: string) => {
               const owner = byNumber.get(phoneNumberId);
               if (owner && owner.config.appSecret === config.appSecret) return { workspace: owner.workspace, account: owner.config.account };
-              ctx.logger.warn({ channel: 'whatsapp', account: config.account, phoneNumberId }, 'whatsapp event for a number no account of this app is configured for; ignored');
+              ctx.logger.warn(
+                { channel: 'whatsapp', account: config.account, phoneNumberId },
+                'whatsapp event for a number no account of this app is configured for; ignored',
+              );
               return undefined;
             };
             const messages: InboundMessage[] = [];
@@ -70,7 +77,8 @@ export const cloudTransport: WhatsAppTransportDefinition<typeof cloudAccountSche
               const address = ownerOf(m.phoneNumberId);
               const inbound = address && toInbound(m.message, address, m.name);
               if (inbound) messages.push(inbound);
-              else if (address) ctx.logger.debug({ channel: 'whatsapp', account: address.account, type: m.message.type }, 'whatsapp message kind not handled; ignored');
+              else if (address)
+                ctx.logger.debug({ channel: 'whatsapp', account: address.account, type: m.message.type }, 'whatsapp message kind not handled; ignored');
             }
             for (const s of batch.statuses) {
               const address = ownerOf(s.phoneNumberId);

@@ -26,13 +26,21 @@ function renderContent(message: OutboundMessage, listButton: string): Record<str
   if (choices.length && fits(limits.buttons, limits.buttonTitle, limits.buttonId, limits.buttonBody)) {
     return {
       type: 'interactive',
-      interactive: { type: 'button', body: { text: message.text }, action: { buttons: choices.map((c) => ({ type: 'reply', reply: { id: c.id, title: c.label } })) } },
+      interactive: {
+        type: 'button',
+        body: { text: message.text },
+        action: { buttons: choices.map((c) => ({ type: 'reply', reply: { id: c.id, title: c.label } })) },
+      },
     };
   }
   if (choices.length && fits(limits.rows, limits.rowTitle, limits.rowId, limits.listBody)) {
     return {
       type: 'interactive',
-      interactive: { type: 'list', body: { text: message.text }, action: { button: listButton, sections: [{ rows: choices.map((c) => ({ id: c.id, title: c.label })) }] } },
+      interactive: {
+        type: 'list',
+        body: { text: message.text },
+        action: { button: listButton, sections: [{ rows: choices.map((c) => ({ id: c.id, title: c.label })) }] },
+      },
     };
   }
   // Choices WhatsApp cannot show as buttons go as a numbered list; the flow engine takes "2" or the label.
@@ -78,7 +86,11 @@ export async function sendReply(account: CloudAccountConfig, message: OutboundMe
     } else if (template) {
       what = `outside it only agents' replies are replaced by the "${template.name}" template (this one is from the ${message.sender})`;
     }
-    throw new ChannelApiError({ message: `not sent: the contact last wrote ${ago} ago, outside WhatsApp's 24-hour customer-service window; ${what}`, platformCode: 'outside_window', retryable: false });
+    throw new ChannelApiError({
+      message: `not sent: the contact last wrote ${ago} ago, outside WhatsApp's 24-hour customer-service window; ${what}`,
+      platformCode: 'outside_window',
+      retryable: false,
+    });
   }
   return post(account, message.address.user, renderContent(message, account.listButton));
 }

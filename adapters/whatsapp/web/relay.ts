@@ -61,7 +61,13 @@ export class SendRelay {
     const answer = new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(requestId);
-        reject(new ChannelApiError({ message: `no answer from the process holding the WhatsApp Web session of "${account}" within ${timeoutMs} ms`, platformCode: 'SESSION_TIMEOUT', retryable: true }));
+        reject(
+          new ChannelApiError({
+            message: `no answer from the process holding the WhatsApp Web session of "${account}" within ${timeoutMs} ms`,
+            platformCode: 'SESSION_TIMEOUT',
+            retryable: true,
+          }),
+        );
       }, timeoutMs);
       this.pending.set(requestId, { resolve, reject, timer });
     });
@@ -81,7 +87,11 @@ export class SendRelay {
     }
     if (receivers === 0) {
       forget();
-      throw new ChannelApiError({ message: `no hub process holds the WhatsApp Web session of "${account}" (is a web process running?)`, platformCode: 'SESSION_NOT_HELD', retryable: true });
+      throw new ChannelApiError({
+        message: `no hub process holds the WhatsApp Web session of "${account}" (is a web process running?)`,
+        platformCode: 'SESSION_NOT_HELD',
+        retryable: true,
+      });
     }
     return answer;
   }
@@ -109,7 +119,14 @@ export class SendRelay {
     clearTimeout(waiting.timer);
     this.pending.delete(message.requestId);
     if (message.platformId !== undefined) waiting.resolve(message.platformId);
-    else waiting.reject(new ChannelApiError({ message: message.error?.message ?? 'unknown failure', platformCode: message.error?.platformCode, retryable: message.error?.retryable ?? true }));
+    else
+      waiting.reject(
+        new ChannelApiError({
+          message: message.error?.message ?? 'unknown failure',
+          platformCode: message.error?.platformCode,
+          retryable: message.error?.retryable ?? true,
+        }),
+      );
   }
 
   private async answer(handler: Handler, wire: Wire): Promise<void> {
@@ -120,7 +137,9 @@ export class SendRelay {
       const api = err instanceof ChannelApiError ? err : undefined;
       reply = { requestId: wire.requestId, error: { message: (err as Error).message, retryable: api?.retryable ?? true, platformCode: api?.platformCode } };
     }
-    await this.pub?.publish(this.replyChannel(wire.replyTo), JSON.stringify(reply)).catch((err: unknown) => this.o.logger.warn({ err }, 'WhatsApp Web relay answer not published'));
+    await this.pub
+      ?.publish(this.replyChannel(wire.replyTo), JSON.stringify(reply))
+      .catch((err: unknown) => this.o.logger.warn({ err }, 'WhatsApp Web relay answer not published'));
   }
 
   private sendChannel(account: string): string {

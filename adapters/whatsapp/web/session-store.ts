@@ -63,7 +63,9 @@ export class GridFsSessionStore {
 
   /** The newest saved copy, if any (RemoteAuth's names: `RemoteAuth-<account>` or a path ending in it). */
   async latest(session: string): Promise<StoredSession | undefined> {
-    const files = await this.bucket().find({ filename: fileName(session) }).toArray();
+    const files = await this.bucket()
+      .find({ filename: fileName(session) })
+      .toArray();
     // Sorted here rather than by the server: FerretDB v1 evaluates any non-_id filter in full anyway.
     const newest = files.sort((a, b) => b.uploadDate.getTime() - a.uploadDate.getTime())[0];
     return newest ? { id: String(newest._id), uploadDate: newest.uploadDate, length: newest.length } : undefined;

@@ -53,7 +53,11 @@ export class WebSession {
     if (known) return known;
     const client = this.client;
     if (this.state !== 'ready' || !client) {
-      throw new ChannelApiError({ message: `the WhatsApp Web session of "${this.o.account}" is not ready (${this.state})`, platformCode: 'SESSION_NOT_READY', retryable: true });
+      throw new ChannelApiError({
+        message: `the WhatsApp Web session of "${this.o.account}" is not ready (${this.state})`,
+        platformCode: 'SESSION_NOT_READY',
+        retryable: true,
+      });
     }
     let platformId: string;
     try {
@@ -62,7 +66,11 @@ export class WebSession {
       const message = (err as Error).message ?? String(err);
       // whatsapp-web.js rejects a malformed chat id with "wid error: invalid wid"; no retry fixes that.
       const invalid = /invalid wid/i.test(message);
-      throw new ChannelApiError({ message: `WhatsApp Web refused the message: ${message}`, platformCode: invalid ? 'INVALID_WID' : undefined, retryable: !invalid });
+      throw new ChannelApiError({
+        message: `WhatsApp Web refused the message: ${message}`,
+        platformCode: invalid ? 'INVALID_WID' : undefined,
+        retryable: !invalid,
+      });
     }
     this.sent.set(messageId, platformId);
     if (this.sent.size > rememberedSends) this.sent.delete(this.sent.keys().next().value!);

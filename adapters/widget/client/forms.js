@@ -25,10 +25,19 @@ export function renderForm(spec, options) {
     /** @type {HTMLInputElement | HTMLSelectElement} */
     let input;
     if (field.type === 'choice' && field.options) {
-      input = h('select', { id, name: field.name }, [h('option', { value: '', text: '—' }), ...field.options.map((o) => h('option', { value: o.id, text: o.label }))]);
+      input = h('select', { id, name: field.name }, [
+        h('option', { value: '', text: '—' }),
+        ...field.options.map((o) => h('option', { value: o.id, text: o.label })),
+      ]);
     } else {
       const type = { email: 'email', phone: 'tel', number: 'number', date: 'date' }[field.type] ?? 'text';
-      input = h('input', { id, name: field.name, type, autocomplete: { email: 'email', phone: 'tel', name: 'name' }[field.type === 'text' ? field.name : field.type] ?? 'off', maxlength: '2000' });
+      input = h('input', {
+        id,
+        name: field.name,
+        type,
+        autocomplete: { email: 'email', phone: 'tel', name: 'name' }[field.type === 'text' ? field.name : field.type] ?? 'off',
+        maxlength: '2000',
+      });
     }
     input.setAttribute('aria-describedby', error.id);
     if (field.required) input.setAttribute('aria-required', 'true');
@@ -53,7 +62,15 @@ export function renderForm(spec, options) {
     let firstBad;
     for (const c of controls) {
       const value = c.input.value.trim();
-      const problem = !value ? (c.required ? texts.required : '') : c.type === 'email' && normaliseEmail(value) === undefined ? texts.invalidEmail : c.type === 'phone' && !isPhoneShaped(value) ? texts.invalidPhone : '';
+      const problem = !value
+        ? c.required
+          ? texts.required
+          : ''
+        : c.type === 'email' && normaliseEmail(value) === undefined
+          ? texts.invalidEmail
+          : c.type === 'phone' && !isPhoneShaped(value)
+            ? texts.invalidPhone
+            : '';
       c.error.textContent = problem ?? '';
       c.input.setAttribute('aria-invalid', problem ? 'true' : 'false');
       if (problem && !firstBad) firstBad = c.input;

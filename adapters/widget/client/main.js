@@ -36,7 +36,15 @@ function boot() {
 
   /** The visitor's own frames: shown at once as pending, acknowledged by the hub. @param {Record<string, any>} frame @param {string | undefined} text */
   function sendOwn(frame, text, expectReply = true) {
-    store.add({ id: `cid:${frame.id}`, cid: frame.id, dir: 'in', sender: 'contact', pending: true, ...(text !== undefined ? { text } : {}), ...(frame.t === 'form' ? { form: { id: frame.form, fields: [] } } : {}) });
+    store.add({
+      id: `cid:${frame.id}`,
+      cid: frame.id,
+      dir: 'in',
+      sender: 'contact',
+      pending: true,
+      ...(text !== undefined ? { text } : {}),
+      ...(frame.t === 'form' ? { form: { id: frame.form, fields: [] } } : {}),
+    });
     socket.send(frame);
     if (expectReply) typing(true);
     refresh();
@@ -72,11 +80,14 @@ function boot() {
               choose: (/** @type {{ id: string, label: string }} */ c) => sendOwn({ t: 'choice', id: newId(), choice: c.id, text: c.label }, c.label),
               submitForm: (/** @type {string} */ form, /** @type {Record<string, string>} */ fields, /** @type {any} */ consent) =>
                 sendOwn({ t: 'form', id: newId(), form, fields, ...(consent ? { consent } : {}) }, undefined, form !== 'prechat'),
-              consent: (/** @type {'notice' | 'marketing'} */ purpose, /** @type {boolean} */ granted) => socket.send({ t: 'consent', id: newId(), purpose, granted }),
+              consent: (/** @type {'notice' | 'marketing'} */ purpose, /** @type {boolean} */ granted) =>
+                socket.send({ t: 'consent', id: newId(), purpose, granted }),
               drop: () => socket.drop(),
             });
             // Sent before a reload and not yet acknowledged: shown as pending, resent by the socket.
-            for (const f of socket.pending()) if (f.t === 'msg' || f.t === 'choice') store.add({ id: `cid:${f.id}`, cid: String(f.id), dir: 'in', sender: 'contact', pending: true, text: String(f.text) });
+            for (const f of socket.pending())
+              if (f.t === 'msg' || f.t === 'choice')
+                store.add({ id: `cid:${f.id}`, cid: String(f.id), dir: 'in', sender: 'contact', pending: true, text: String(f.text) });
           }
           break;
         case 'history':

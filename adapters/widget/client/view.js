@@ -39,7 +39,10 @@ export function createView(options) {
   }
 
   const badge = h('span', { class: 'sb-badge', hidden: true, 'aria-hidden': 'true' });
-  const bubble = h('button', { class: 'sb-bubble', type: 'button', 'aria-label': config.title, 'aria-expanded': 'false', 'aria-controls': 'sb-panel' }, ['💬', badge]);
+  const bubble = h('button', { class: 'sb-bubble', type: 'button', 'aria-label': config.title, 'aria-expanded': 'false', 'aria-controls': 'sb-panel' }, [
+    '💬',
+    badge,
+  ]);
   const status = h('span', { class: 'sb-status', 'aria-live': 'polite' });
   const soundItem = h('button', { type: 'button', role: 'menuitem', 'data-action': 'sound' });
   const withdrawItem = config.marketing ? h('button', { type: 'button', role: 'menuitem', 'data-action': 'withdraw', text: t.withdrawMarketing }) : undefined;
@@ -121,7 +124,10 @@ export function createView(options) {
     /** @type {HTMLInputElement | undefined} */
     let box;
     // The marketing checkbox sits under the notice unless the pre-chat form asks it anyway.
-    const marketing = config.marketing && !config.prechat ? h('label', { class: 'sb-consent' }, [(box = h('input', { type: 'checkbox', name: 'marketing' })), h('span', { text: config.marketing.text })]) : undefined;
+    const marketing =
+      config.marketing && !config.prechat
+        ? h('label', { class: 'sb-consent' }, [(box = h('input', { type: 'checkbox', name: 'marketing' })), h('span', { text: config.marketing.text })])
+        : undefined;
     const button = h('button', { type: 'button', class: 'sb-primary', text: t.noticeContinue });
     const notice = h('div', { class: 'sb-notice', role: 'note' }, [h('p', {}, [before, link, after]), marketing, button]);
     log.insertBefore(notice, list);
@@ -146,16 +152,19 @@ export function createView(options) {
         const spec = want === 'prechat' ? config.prechat : config.offline;
         const title = want === 'prechat' ? t.prechatTitle : t.offlineTitle;
         extra.append(
-          renderForm({ ...spec, title }, {
-            texts: t,
-            onSubmit: (fields, consent) => {
-              if (want === 'prechat') storage.set('prechat', 'sent');
-              options.submitForm(want, fields, consent);
-              extra.replaceChildren();
-              extraShown = undefined;
-              update();
+          renderForm(
+            { ...spec, title },
+            {
+              texts: t,
+              onSubmit: (fields, consent) => {
+                if (want === 'prechat') storage.set('prechat', 'sent');
+                options.submitForm(want, fields, consent);
+                extra.replaceChildren();
+                extraShown = undefined;
+                update();
+              },
             },
-          }),
+          ),
         );
       }
     }
@@ -178,7 +187,9 @@ export function createView(options) {
     const own = m.dir === 'in';
     if (own && m.form?.id === 'prechat') return undefined; // about the visitor, not part of the chat
     const text = m.text ?? (own && m.form ? '✓' : undefined);
-    const el = h('div', { class: `sb-msg ${own ? 'sb-in' : 'sb-out'}${m.sender === 'system' ? ' sb-system' : ''}`, 'data-id': m.id }, [text !== undefined && h('p', { class: 'sb-text', text })]);
+    const el = h('div', { class: `sb-msg ${own ? 'sb-in' : 'sb-out'}${m.sender === 'system' ? ' sb-system' : ''}`, 'data-id': m.id }, [
+      text !== undefined && h('p', { class: 'sb-text', text }),
+    ]);
     if (!own && m.choices?.length) {
       const group = h('div', { class: 'sb-choices', role: 'group' });
       for (const c of m.choices) {

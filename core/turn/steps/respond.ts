@@ -30,7 +30,13 @@ export function respond(responder: Responder): TurnStep {
     collected.leads.push(...(outcome.leads ?? []));
     // Consent taken in words (a flow's `@stop` intent: no more marketing), with the message as proof.
     for (const [i, c] of (outcome.consents ?? []).entries()) {
-      collected.consents.push({ purpose: c.purpose, granted: c.granted, text: c.text, textVersion: textVersion(c.text), evidence: { source: 'flow-intent', key: `${turn.id}:consent:${i}`, ...(turn.inbound ? { messageId: turn.id } : {}) } });
+      collected.consents.push({
+        purpose: c.purpose,
+        granted: c.granted,
+        text: c.text,
+        textVersion: textVersion(c.text),
+        evidence: { source: 'flow-intent', key: `${turn.id}:consent:${i}`, ...(turn.inbound ? { messageId: turn.id } : {}) },
+      });
     }
     collected.bot = { ...(outcome.state !== undefined ? { state: outcome.state } : {}), ...(from !== undefined ? { from } : {}) };
     if (outcome.status) collected.status = outcome.status;

@@ -24,7 +24,9 @@ conformanceSuite({
     const res = await postApi(hubUrl, 'conf-app', { id: m.id, user: m.user, choice: m.choiceId }, { secret });
     if (res.status !== 202) throw new Error(`hub answered ${res.status}`);
   },
-  received: (user) => receiver.replies.filter((r) => r.user === user).map((r) => ({ text: r.text, ...(r.choices ? { choices: r.choices.map((c) => c.label) } : {}) })),
-  forged: async (hubUrl, m) => (await postApi(hubUrl, 'conf-app', { id: m.id, user: m.user, text: m.text }, { secret: 'not-the-secret-' + randomUUID() })).status,
+  received: (user) =>
+    receiver.replies.filter((r) => r.user === user).map((r) => ({ text: r.text, ...(r.choices ? { choices: r.choices.map((c) => c.label) } : {}) })),
+  forged: async (hubUrl, m) =>
+    (await postApi(hubUrl, 'conf-app', { id: m.id, user: m.user, text: m.text }, { secret: 'not-the-secret-' + randomUUID() })).status,
   malformed: async (hubUrl) => (await postApi(hubUrl, 'conf-app', '{"id": 1', { secret })).status,
 });

@@ -14,7 +14,16 @@ describe('api channel signatures', () => {
     const good = sign(body, secret);
     expect(verify(body, secret, good)).toBe(true);
     expect(verify(body, secret, good.toUpperCase().replace('SHA256=', 'sha256='))).toBe(true);
-    for (const bad of [undefined, '', 'sha256=', good.slice(0, -2), `${good}00`, good.replace('sha256=', 'sha1='), 'sha256=zz', sign(body, 'another-secret-xx')]) {
+    for (const bad of [
+      undefined,
+      '',
+      'sha256=',
+      good.slice(0, -2),
+      `${good}00`,
+      good.replace('sha256=', 'sha1='),
+      'sha256=zz',
+      sign(body, 'another-secret-xx'),
+    ]) {
       expect(verify(body, secret, bad)).toBe(false);
     }
     expect(verify(Buffer.from(`${body} `), secret, good)).toBe(false);

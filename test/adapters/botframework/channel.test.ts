@@ -25,7 +25,14 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'shop.yaml'), readFileSync('config/flows/shop.yaml', 'utf8'));
   env = testEnv({
     accounts: [],
-    channels: { shop: { botframework: [{ account: 'shop-bot', emulator: true, timeoutMs: 2000 }, { account: 'secure-bot', appId, appPassword: 'never-sent-in-tests' }] } },
+    channels: {
+      shop: {
+        botframework: [
+          { account: 'shop-bot', emulator: true, timeoutMs: 2000 },
+          { account: 'secure-bot', appId, appPassword: 'never-sent-in-tests' },
+        ],
+      },
+    },
     flows: { shop: { path: dir, start: 'shop' } },
   });
   hub = await startTestHub(env, 'all', logs);
@@ -39,7 +46,8 @@ afterAll(async () => {
 describe('the example flow through Web Chat', () => {
   it('greets by name with suggested actions, follows a tap, and replies to each activity it answers', async () => {
     const conversationId = uid('conv');
-    const say = async (id: string, text: string) => expect(await connector.deliver(endpoint(), connector.message({ conversationId, userId: 'user-ada', name: 'Ada', locale: 'en-US', id, text }))).toBe(200);
+    const say = async (id: string, text: string) =>
+      expect(await connector.deliver(endpoint(), connector.message({ conversationId, userId: 'user-ada', name: 'Ada', locale: 'en-US', id, text }))).toBe(200);
 
     await say('act-1', 'hello');
     await eventually(async () => connector.delivered(conversationId).length >= 1, 20_000, 'welcome');
@@ -74,7 +82,12 @@ describe('the example flow through Web Chat', () => {
     await say('act-3', 'No, thanks');
     await eventually(async () => connector.delivered(conversationId).length >= 4, 20_000, 'goodbye');
     expect(connector.delivered(conversationId)[3]).toEqual({ ...party, replyToId: 'act-3', text: 'Thank you and have a nice day!' });
-    expect(connector.calls.filter((c) => c.replyToId && c.conversationId === conversationId).map((c) => c.replyToId)).toEqual(['act-1', 'act-2', 'act-2', 'act-3']);
+    expect(connector.calls.filter((c) => c.replyToId && c.conversationId === conversationId).map((c) => c.replyToId)).toEqual([
+      'act-1',
+      'act-2',
+      'act-2',
+      'act-3',
+    ]);
 
     const contact = await Contact.findOne({ workspace: 'shop', channel: 'botframework', user: conversationId }).lean();
     expect([contact?.name, contact?.locale]).toEqual(['Ada', 'en-US']);
@@ -97,7 +110,12 @@ describe('the example flow through Web Chat', () => {
     await connector.deliver(endpoint(), connector.message({ conversationId, isGroup: true, userId: 'member-1', id: 'g-1', text: 'hi' }));
     await connector.deliver(endpoint(), connector.message({ conversationId, isGroup: true, userId: 'member-2', id: 'g-2', text: 'hi' }));
     await eventually(async () => connector.delivered(conversationId).length >= 2, 20_000, 'two welcomes');
-    expect(connector.delivered(conversationId).map((a) => (a.recipient as { id: string }).id).sort()).toEqual(['member-1', 'member-2']);
+    expect(
+      connector
+        .delivered(conversationId)
+        .map((a) => (a.recipient as { id: string }).id)
+        .sort(),
+    ).toEqual(['member-1', 'member-2']);
     expect(await stored(`${conversationId}/member-1`)).not.toHaveLength(0);
     expect(await stored(`${conversationId}/member-2`)).not.toHaveLength(0);
   });
@@ -109,7 +127,10 @@ describe('inbound requests', () => {
   it('with an app id, refuses missing, malformed and foreign tokens with 401 and queues nothing, without calling Microsoft', async () => {
     const conversationId = uid('forged');
     // A token no Bot Framework issuer signed is refused before any key is fetched.
-    const foreign = [{ alg: 'HS256', typ: 'JWT' }, { iss: 'https://issuer.example', aud: appId, exp: Math.floor(Date.now() / 1000) + 600 }]
+    const foreign = [
+      { alg: 'HS256', typ: 'JWT' },
+      { iss: 'https://issuer.example', aud: appId, exp: Math.floor(Date.now() / 1000) + 600 },
+    ]
       .map((part) => Buffer.from(JSON.stringify(part)).toString('base64url'))
       .join('.');
     const statuses = [
@@ -137,7 +158,10 @@ describe('inbound requests', () => {
     const conversationId = uid('ssrf');
     const activity = { ...connector.message({ conversationId, userId: 'u', id: 's-1', text: 'hi' }), serviceUrl: 'http://169.254.169.254/latest/' };
     const res = await fetch(endpoint(), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity) });
-    expect([res.status, await res.json()]).toEqual([403, { error: 'forbidden', message: 'emulator mode takes only activities whose serviceUrl is on this machine' }]);
+    expect([res.status, await res.json()]).toEqual([
+      403,
+      { error: 'forbidden', message: 'emulator mode takes only activities whose serviceUrl is on this machine' },
+    ]);
     await new Promise((r) => setTimeout(r, 300));
     expect(await stored(conversationId)).toHaveLength(0);
   });
@@ -161,7 +185,10 @@ describe('inbound requests', () => {
     for (const [body, reason] of cases) {
       const before = logs.length;
       expect(await connector.deliver(endpoint(), body)).toBe(400);
-      const line = logs.slice(before).map((l) => JSON.parse(l) as { msg: string; reason?: string; status?: number }).find((l) => l.msg === 'request rejected');
+      const line = logs
+        .slice(before)
+        .map((l) => JSON.parse(l) as { msg: string; reason?: string; status?: number })
+        .find((l) => l.msg === 'request rejected');
       expect(line).toMatchObject({ status: 400, reason });
     }
     expect(logs.join('\n')).not.toContain('hello');

@@ -35,7 +35,8 @@ conformanceSuite({
       return { text: a.text as string, ...(actions ? { choices: actions.map((x) => x.title) } : {}) };
     }),
   // No Authorization header on an account with an app id.
-  forged: (hubUrl, m) => connector.deliver(endpoint(hubUrl, 'conf-secure'), connector.message({ conversationId: m.user, userId: `u-${m.user}`, id: m.id, text: m.text })),
+  forged: (hubUrl, m) =>
+    connector.deliver(endpoint(hubUrl, 'conf-secure'), connector.message({ conversationId: m.user, userId: `u-${m.user}`, id: m.id, text: m.text })),
   malformed: (hubUrl) => connector.deliver(endpoint(hubUrl), '{"type": "message", "text": '),
   throttleNextSend: (seconds) => connector.throttleNext(seconds),
   refuseNextSend: () => connector.refuseNext().code,

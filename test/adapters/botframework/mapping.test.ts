@@ -43,7 +43,10 @@ describe('activities to normalized messages', () => {
       }),
       at,
     );
-    expect(parsed?.message.content).toEqual({ type: 'media', media: { kind: 'image', ref: 'https://files.example/cat.png', mimeType: 'image/png', name: 'cat.png' } });
+    expect(parsed?.message.content).toEqual({
+      type: 'media',
+      media: { kind: 'image', ref: 'https://files.example/cat.png', mimeType: 'image/png', name: 'cat.png' },
+    });
   });
 
   it('keeps the profile and only what a reply needs in the reference', () => {
@@ -60,7 +63,10 @@ describe('activities to normalized messages', () => {
   });
 
   it('reads the text past malformed entities and attachments instead of failing the request (a 500 the channel would retry)', () => {
-    const parsed = parseActivity(activity({ text: 'hi', entities: [{}, { type: 'mention' }, null] as never, attachments: [null, { contentUrl: 'https://x/y' }] as never }), at);
+    const parsed = parseActivity(
+      activity({ text: 'hi', entities: [{}, { type: 'mention' }, null] as never, attachments: [null, { contentUrl: 'https://x/y' }] as never }),
+      at,
+    );
     expect(parsed?.message.content).toEqual({ type: 'text', text: 'hi' });
     expect(parseActivity(activity({ attachments: { contentType: 'image/png' } as never }), at)).toBeUndefined();
     expect(parseActivity(activity({ attachments: [{ contentUrl: 'https://x/y' }] as never }), at)).toBeUndefined();
@@ -84,7 +90,10 @@ describe('connector failures to queue decisions', () => {
   it('transient statuses and network failures are retried; refusals keep the connector code and are not', () => {
     expect(toChannelApiError(rest(502, 'BadGateway')).retryable).toBe(true);
     expect(toChannelApiError(rest(412, 'PreconditionFailed')).retryable).toBe(true);
-    expect(toChannelApiError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }))).toMatchObject({ retryable: true, platformCode: 'ECONNREFUSED' });
+    expect(toChannelApiError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }))).toMatchObject({
+      retryable: true,
+      platformCode: 'ECONNREFUSED',
+    });
     expect(toChannelApiError(rest(401, 'Unauthorized'))).toMatchObject({ retryable: false, platformCode: 'Unauthorized', status: 401 });
     expect(toChannelApiError(rest(400, ''))).toMatchObject({ retryable: false, platformCode: '400' });
   });
@@ -103,6 +112,8 @@ describe('account config', () => {
 
   it('in emulator mode takes only loopback service URLs', () => {
     expect(['http://127.0.0.1:3978', 'http://localhost:9000/', 'http://[::1]:80'].map(isLoopbackServiceUrl)).toEqual([true, true, true]);
-    expect(['https://smba.trafficmanager.net/teams/', 'http://169.254.169.254/', 'http://127.0.0.1.evil.example/', 'nonsense', 42].map(isLoopbackServiceUrl)).toEqual([false, false, false, false, false]);
+    expect(
+      ['https://smba.trafficmanager.net/teams/', 'http://169.254.169.254/', 'http://127.0.0.1.evil.example/', 'nonsense', 42].map(isLoopbackServiceUrl),
+    ).toEqual([false, false, false, false, false]);
   });
 });

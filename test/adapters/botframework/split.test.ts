@@ -12,7 +12,11 @@ let worker: ReturnType<typeof spawnHub>;
 
 beforeAll(async () => {
   connector = await new FakeBotConnector().start();
-  env = testEnv({ accounts: [], channels: { split: { botframework: [{ account: 'split-bot', emulator: true }] } }, autoReply: { split: 'Hello from the worker.' } });
+  env = testEnv({
+    accounts: [],
+    channels: { split: { botframework: [{ account: 'split-bot', emulator: true }] } },
+    autoReply: { split: 'Hello from the worker.' },
+  });
   web = await startTestHub(env, 'web');
   worker = spawnHub(env, 'worker');
 });
@@ -35,5 +39,9 @@ it('a worker process replies through the conversation reference the web process 
   expect(connector.delivered(conversationId)).toEqual([
     expect.objectContaining({ text: 'Hello from the worker.', replyToId: 'split-1', recipient: { id: 'u-split', name: 'Sam' }, serviceUrl: connector.url }),
   ]);
-  await eventually(async () => (await Message.find({ workspace: 'split', user: conversationId, direction: 'out' }).lean()).every((m) => m.status === 'sent'), 10_000, 'sent');
+  await eventually(
+    async () => (await Message.find({ workspace: 'split', user: conversationId, direction: 'out' }).lean()).every((m) => m.status === 'sent'),
+    10_000,
+    'sent',
+  );
 });

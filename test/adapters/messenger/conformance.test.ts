@@ -16,7 +16,9 @@ conformanceSuite({
   channel: 'messenger',
   async setup() {
     graph = await new FakeGraph({ pageAccessToken }).start();
-    return { accounts: [{ account: 'conf-page', pageId, pageAccessToken, appSecret, verifyToken: 'conformance-verify', graphUrl: graph.url, timeoutMs: 2000 }] };
+    return {
+      accounts: [{ account: 'conf-page', pageId, pageAccessToken, appSecret, verifyToken: 'conformance-verify', graphUrl: graph.url, timeoutMs: 2000 }],
+    };
   },
   async teardown() {
     await graph?.stop();

@@ -9,14 +9,20 @@ type Event = Record<string, unknown>;
 
 const base = (user: string, page = pageId) => ({ sender: { id: user }, recipient: { id: page }, timestamp: Date.now() });
 
-export const textEvent = (m: { user: string; id: string; text: string; page?: string }): Event => ({ ...base(m.user, m.page), message: { mid: m.id, text: m.text } });
+export const textEvent = (m: { user: string; id: string; text: string; page?: string }): Event => ({
+  ...base(m.user, m.page),
+  message: { mid: m.id, text: m.text },
+});
 
 export const quickReplyEvent = (m: { user: string; id: string; payload: string; title: string }): Event => ({
   ...base(m.user),
   message: { mid: m.id, text: m.title, quick_reply: { payload: m.payload } },
 });
 
-export const postbackEvent = (m: { user: string; id: string; payload: string; title: string }): Event => ({ ...base(m.user), postback: { mid: m.id, title: m.title, payload: m.payload } });
+export const postbackEvent = (m: { user: string; id: string; payload: string; title: string }): Event => ({
+  ...base(m.user),
+  postback: { mid: m.id, title: m.title, payload: m.payload },
+});
 
 /** Our own send, echoed back to the Page's webhook (sender is the Page). */
 export const echoEvent = (m: { user: string; id: string; text: string }): Event => ({
@@ -26,7 +32,10 @@ export const echoEvent = (m: { user: string; id: string; text: string }): Event 
   message: { mid: m.id, text: m.text, is_echo: true, app_id: 1517776481860111 },
 });
 
-export const imageEvent = (m: { user: string; id: string; url: string }): Event => ({ ...base(m.user), message: { mid: m.id, attachments: [{ type: 'image', payload: { url: m.url } }] } });
+export const imageEvent = (m: { user: string; id: string; url: string }): Event => ({
+  ...base(m.user),
+  message: { mid: m.id, attachments: [{ type: 'image', payload: { url: m.url } }] },
+});
 
 export const deliveryEvent = (m: { user: string; mids: string[] }): Event => ({ ...base(m.user), delivery: { mids: m.mids, watermark: Date.now() } });
 

@@ -76,15 +76,25 @@ describe('messenger send: the 24-hour window', () => {
     const before = graph.requests.length;
     const bot = await failure(reply({ lastInboundAt: hoursAgo(30) }));
     expect([bot.platformCode, bot.retryable]).toEqual(['outside_window', false]);
-    expect(bot.message).toBe('not sent: the contact last wrote 30 hours ago, and on Messenger outside the 24-hour window only a human agent may reply (HUMAN_AGENT tag, within 7 days)');
+    expect(bot.message).toBe(
+      'not sent: the contact last wrote 30 hours ago, and on Messenger outside the 24-hour window only a human agent may reply (HUMAN_AGENT tag, within 7 days)',
+    );
     const agent = await failure(reply({ sender: 'agent', lastInboundAt: hoursAgo(8 * 24) }));
     expect([agent.platformCode, agent.retryable]).toEqual(['outside_window', false]);
-    expect(agent.message).toBe('not sent: the contact last wrote 8 days ago, and on Messenger a human agent may reply with the HUMAN_AGENT tag only within 7 days');
+    expect(agent.message).toBe(
+      'not sent: the contact last wrote 8 days ago, and on Messenger a human agent may reply with the HUMAN_AGENT tag only within 7 days',
+    );
     expect(graph.requests.length).toBe(before);
   });
 
   it('sends choices as quick replies', async () => {
-    const message = reply({ text: 'Pick a colour:', choices: [{ id: 'red', label: 'Red' }, { id: 'green', label: 'Green' }] });
+    const message = reply({
+      text: 'Pick a colour:',
+      choices: [
+        { id: 'red', label: 'Red' },
+        { id: 'green', label: 'Green' },
+      ],
+    });
     await adapter.send(message);
     expect((graph.requests.at(-1)!.body.message as Record<string, unknown>).quick_replies).toEqual([
       { content_type: 'text', title: 'Red', payload: 'red' },
@@ -123,7 +133,14 @@ describe('messenger send: Graph errors', () => {
       {
         workspace: { id: 'ws' } as WorkspaceConfig,
         account: 'page',
-        config: messengerAccountSchema.parse({ account: 'page', pageId, pageAccessToken: 'EAAnotTheRightToken000000', appSecret, verifyToken: 'verify-token', graphUrl: graph.url }),
+        config: messengerAccountSchema.parse({
+          account: 'page',
+          pageId,
+          pageAccessToken: 'EAAnotTheRightToken000000',
+          appSecret,
+          verifyToken: 'verify-token',
+          graphUrl: graph.url,
+        }),
       },
     ]);
     const err = (await badToken.send(reply()).catch((e: unknown) => e)) as ChannelApiError;

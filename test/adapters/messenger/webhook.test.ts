@@ -34,7 +34,11 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'shop.yaml'), readFileSync('config/flows/shop.yaml', 'utf8'));
   env = testEnv({
     accounts: [],
-    channels: { [workspace]: { messenger: [{ account: 'shop-page', pageId, pageAccessToken, appSecret, verifyToken, graphUrl: graph.url, apiVersion: 'v21.0', timeoutMs: 2000 }] } },
+    channels: {
+      [workspace]: {
+        messenger: [{ account: 'shop-page', pageId, pageAccessToken, appSecret, verifyToken, graphUrl: graph.url, apiVersion: 'v21.0', timeoutMs: 2000 }],
+      },
+    },
     flows: { [workspace]: { path: dir, start: 'shop' } },
     pipeline: { outboundBackoffMs: 50 },
   });
@@ -91,7 +95,11 @@ describe('the example flow through Messenger', () => {
 
     await post(webhookBody({ events: [quickReplyEvent({ user, id: uid('mid.'), payload: 'hours', title: 'Opening hours' })] }));
     await graph.waitUntil(() => sent(user).length >= 3, 20_000, 'hours');
-    expect(sent(user).slice(1).map((r) => r.body)).toEqual([
+    expect(
+      sent(user)
+        .slice(1)
+        .map((r) => r.body),
+    ).toEqual([
       { recipient: { id: user }, messaging_type: 'RESPONSE', message: { text: 'We are open Mon–Fri 9:00–18:00 and Sat 9:00–12:00.' } },
       {
         recipient: { id: user },
@@ -122,7 +130,11 @@ describe('the example flow through Messenger', () => {
       ['Yes', 'more'],
       ['Talk to a human', 'human'],
     ]);
-    await eventually(async () => (await stored(user)).filter((m) => m.direction === 'out').every((m) => m.status === 'sent' && m.platformId?.startsWith('m_')), 10_000, 'replies sent');
+    await eventually(
+      async () => (await stored(user)).filter((m) => m.direction === 'out').every((m) => m.status === 'sent' && m.platformId?.startsWith('m_')),
+      10_000,
+      'replies sent',
+    );
   });
 });
 
@@ -135,7 +147,11 @@ describe('messenger webhook POST', () => {
     expect([wrongSecret.status, JSON.parse(wrongSecret.text)]).toEqual([403, forbidden]);
     expect((await post(body, appSecret, 'sha256=' + '0'.repeat(64))).status).toBe(403);
     expect((await post(body, appSecret, '')).status).toBe(403);
-    const res = await fetch(`${hub.url}/channels/messenger/nobody/webhook`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+    const res = await fetch(`${hub.url}/channels/messenger/nobody/webhook`, {
+      method: 'POST',
+      body: JSON.stringify(body),
+      headers: { 'content-type': 'application/json' },
+    });
     expect([res.status, await res.json()]).toEqual([403, forbidden]);
     await new Promise((r) => setTimeout(r, 500));
     expect(await stored(user)).toHaveLength(0);
@@ -161,7 +177,11 @@ describe('messenger webhook POST', () => {
   it('ignores echoes of our own sends and stores an image as media', async () => {
     const user = uid('echo');
     const image = uid('mid.');
-    await post(webhookBody({ events: [echoEvent({ user, id: uid('mid.'), text: 'an echo' }), imageEvent({ user, id: image, url: 'https://scontent.example/photo.jpg' })] }));
+    await post(
+      webhookBody({
+        events: [echoEvent({ user, id: uid('mid.'), text: 'an echo' }), imageEvent({ user, id: image, url: 'https://scontent.example/photo.jpg' })],
+      }),
+    );
     await eventually(async () => (await stored(user)).some((m) => m.direction === 'in'), 20_000, 'image stored');
     const inbound = (await stored(user)).filter((m) => m.direction === 'in');
     expect(inbound.map((m) => [m.platformId, m.media?.kind, m.media?.ref])).toEqual([[image, 'image', 'https://scontent.example/photo.jpg']]);
@@ -203,7 +223,7 @@ describe('messenger webhook POST', () => {
 });
 
 describe('the 24-hour window', () => {
-  it("stores a bot reply that falls outside the window as failed with a clear reason, and does not send it", async () => {
+  it('stores a bot reply that falls outside the window as failed with a clear reason, and does not send it', async () => {
     const user = uid('late');
     // The first attempt fails (the platform is down); by the retry, the contact's last message is 25 hours old.
     graph.failNext({ status: 503, error: { message: 'Service temporarily unavailable', code: 2 } });

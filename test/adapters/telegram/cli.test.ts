@@ -31,9 +31,7 @@ beforeAll(async () => {
   writeFileSync(
     configFile,
     JSON.stringify({
-      workspaces: [
-        { id: 'shop', name: 'Shop', channels: { telegram: [account('shop-bot', { secretToken }), account('dev-bot', { mode: 'polling' })] } },
-      ],
+      workspaces: [{ id: 'shop', name: 'Shop', channels: { telegram: [account('shop-bot', { secretToken }), account('dev-bot', { mode: 'polling' })] } }],
     }),
   );
 });
@@ -53,7 +51,11 @@ it('`switchboard telegram set-webhook` registers the hub route with the secret t
       drop_pending_updates: true,
     },
   ]);
-  expect(fake.webhook).toEqual({ url: 'https://hub.example.com/base/channels/telegram/shop-bot/webhook', secret_token: secretToken, allowed_updates: ['message', 'edited_message', 'callback_query'] });
+  expect(fake.webhook).toEqual({
+    url: 'https://hub.example.com/base/channels/telegram/shop-bot/webhook',
+    secret_token: secretToken,
+    allowed_updates: ['message', 'edited_message', 'callback_query'],
+  });
 
   // delete-webhook, in process (a CLI start costs seconds).
   await deleteWebhook(telegramAccount(loadConfig(configFile, { channelSchemas: builtinRegistry().schemas() }), 'shop-bot'));
@@ -64,7 +66,9 @@ it('refuses unknown accounts, polling accounts and Telegram refusals with one cl
   // In process (each CLI start costs seconds); the CLI prints these messages as `switchboard: <message>`.
   const config = loadConfig(configFile, { channelSchemas: builtinRegistry().schemas() });
   expect(() => telegramAccount(config, 'nope')).toThrow('no telegram account "nope" in the config; expected one of: shop-bot, dev-bot');
-  await expect(setWebhook(telegramAccount(config, 'dev-bot'), 'https://hub.example.com')).rejects.toThrow('telegram account "dev-bot" is in polling mode; set mode: webhook and a secretToken first');
+  await expect(setWebhook(telegramAccount(config, 'dev-bot'), 'https://hub.example.com')).rejects.toThrow(
+    'telegram account "dev-bot" is in polling mode; set mode: webhook and a secretToken first',
+  );
   await expect(setWebhook(telegramAccount(config, 'shop-bot'), 'hub.example.com')).rejects.toThrow("--url must be the hub's public base URL");
   fake.failNext('setWebhook', { code: 400, description: 'Bad Request: bad webhook: An HTTPS URL must be provided for webhook' });
   const refused = await setWebhook(telegramAccount(config, 'shop-bot'), 'http://hub.example.com').catch((err: Error) => err.message);
@@ -74,6 +78,20 @@ it('refuses unknown accounts, polling accounts and Telegram refusals with one cl
 
 it('a config with a webhook account and no secretToken is refused at load, naming the key', () => {
   const file = join(mkdtempSync(join(tmpdir(), 'switchboard-tg-cli-')), 'bad.yaml');
-  writeFileSync(file, ['workspaces:', '  - id: shop', '    name: Shop', '    channels:', '      telegram:', '        - account: shop-bot', '          token: "123456:AAFakeTokenForSwitchboardTests_0123"', ''].join('\n'));
-  expect(() => loadConfig(file, { channelSchemas: builtinRegistry().schemas() })).toThrow(/bad\.yaml:6:\d+: workspaces\.0\.channels\.telegram\.0\.secretToken: webhook mode needs a secretToken/);
+  writeFileSync(
+    file,
+    [
+      'workspaces:',
+      '  - id: shop',
+      '    name: Shop',
+      '    channels:',
+      '      telegram:',
+      '        - account: shop-bot',
+      '          token: "123456:AAFakeTokenForSwitchboardTests_0123"',
+      '',
+    ].join('\n'),
+  );
+  expect(() => loadConfig(file, { channelSchemas: builtinRegistry().schemas() })).toThrow(
+    /bad\.yaml:6:\d+: workspaces\.0\.channels\.telegram\.0\.secretToken: webhook mode needs a secretToken/,
+  );
 });

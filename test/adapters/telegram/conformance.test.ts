@@ -40,20 +40,25 @@ const harness: ConformanceHarness & { platformUser(user: string): string } = {
   },
   async sendChoice(hubUrl, m) {
     const chatId = chatOf(m.user);
-    const withKeyboard = fake.sentTo(chatId).filter((b) => b.reply_markup).at(-1);
+    const withKeyboard = fake
+      .sentTo(chatId)
+      .filter((b) => b.reply_markup)
+      .at(-1);
     if (!withKeyboard) throw new Error('no message with buttons was sent to this chat');
     // The message as Telegram stored it: what a callback_query carries.
     const message = { message_id: 1, chat: { id: chatId, type: 'private' }, date: 0, text: withKeyboard.text, reply_markup: withKeyboard.reply_markup };
     await deliver(hubUrl, callbackUpdate({ updateId: updateId++, queryId: `q${m.id}`, chatId, message, label: m.label }));
   },
   received: (user) =>
-    fake.callsOf('sendMessage')
+    fake
+      .callsOf('sendMessage')
       .filter((c) => userOf(String(c.body.chat_id)) === user)
       .map(({ body }) => {
         const keyboard = (body.reply_markup as { inline_keyboard?: { text: string }[][] } | undefined)?.inline_keyboard;
         return { text: String(body.text), ...(keyboard ? { choices: keyboard.flat().map((b) => b.text) } : {}) };
       }),
-  forged: async (hubUrl, m) => postUpdate(hubUrl, account, textUpdate({ updateId: updateId++, chatId: chatOf(m.user), messageId: 1, text: m.text }), 'not-the-secret-token-0000'),
+  forged: async (hubUrl, m) =>
+    postUpdate(hubUrl, account, textUpdate({ updateId: updateId++, chatId: chatOf(m.user), messageId: 1, text: m.text }), 'not-the-secret-token-0000'),
   malformed: async (hubUrl) => postUpdate(hubUrl, account, '{"update_id": 1, "message": {"chat": ', secretToken),
   // maxRetryAfterSeconds 0: every 429 goes through the queue's account pause, the path a long wait takes.
   throttleNextSend: (seconds) => fake.failNext('sendMessage', { code: 429, retryAfter: seconds }),

@@ -29,20 +29,32 @@ describe('telegram updates → normalized messages', () => {
   });
 
   it('an edit is a new message pointing at the original', () => {
-    const { messages } = parseUpdate({ update_id: 12, edited_message: { message_id: 77, date: 1700000000, edit_date: 1700000100, chat, from, text: 'Hello, edited' } }, target);
+    const { messages } = parseUpdate(
+      { update_id: 12, edited_message: { message_id: 77, date: 1700000000, edit_date: 1700000100, chat, from, text: 'Hello, edited' } },
+      target,
+    );
     expect(messages[0]).toMatchObject({ platformId: '4242:77:edit:12', editOf: '4242:77', content: { type: 'text', text: 'Hello, edited' } });
   });
 
   it('a photo is media with its largest size and the caption as text; a document keeps its name and type', () => {
     const photo = parseUpdate(
-      message({ photo: [{ file_id: 'small', file_unique_id: 's', width: 90, height: 90 }, { file_id: 'large', file_unique_id: 'l', width: 1280, height: 1280 }], caption: 'my receipt' }),
+      message({
+        photo: [
+          { file_id: 'small', file_unique_id: 's', width: 90, height: 90 },
+          { file_id: 'large', file_unique_id: 'l', width: 1280, height: 1280 },
+        ],
+        caption: 'my receipt',
+      }),
       target,
     );
     expect(photo.messages[0]!.content).toEqual({ type: 'media', media: { kind: 'image', ref: 'large' }, text: 'my receipt' });
     const doc = parseUpdate(message({ document: { file_id: 'doc1', file_unique_id: 'd', file_name: 'invoice.pdf', mime_type: 'application/pdf' } }), target);
     expect(doc.messages[0]!.content).toEqual({ type: 'media', media: { kind: 'document', ref: 'doc1', mimeType: 'application/pdf', name: 'invoice.pdf' } });
     // An animation also carries `document` (backward compatibility); it is a video, not a file.
-    const gif = parseUpdate(message({ animation: { file_id: 'anim', file_unique_id: 'a', mime_type: 'video/mp4' }, document: { file_id: 'anim', file_unique_id: 'a' } }), target);
+    const gif = parseUpdate(
+      message({ animation: { file_id: 'anim', file_unique_id: 'a', mime_type: 'video/mp4' }, document: { file_id: 'anim', file_unique_id: 'a' } }),
+      target,
+    );
     expect(gif.messages[0]!.content).toEqual({ type: 'media', media: { kind: 'video', ref: 'anim', mimeType: 'video/mp4' } });
   });
 
@@ -58,7 +70,12 @@ describe('telegram updates → normalized messages', () => {
     const sent = { message_id: 1000, chat, date: 0, text: 'Which?', reply_markup: { inline_keyboard: [[{ text: 'Opening hours', callback_data: 'hours' }]] } };
     const parsed = parseUpdate(callbackUpdate({ updateId: 20, queryId: 'q-1', chatId: 4242, message: sent, label: 'Opening hours', from }), target);
     expect(parsed.callbackQueryId).toBe('q-1');
-    expect(parsed.messages[0]).toMatchObject({ platformId: 'cb:q-1', address: { user: '4242' }, content: { type: 'choice', choiceId: 'hours', text: 'Opening hours' }, profile: { name: 'Ada Lovelace' } });
+    expect(parsed.messages[0]).toMatchObject({
+      platformId: 'cb:q-1',
+      address: { user: '4242' },
+      content: { type: 'choice', choiceId: 'hours', text: 'Opening hours' },
+      profile: { name: 'Ada Lovelace' },
+    });
   });
 
   it('a choice id too long for callback_data round-trips through its label', () => {

@@ -29,7 +29,13 @@ const reply = (text: string, extra: Partial<OutboundMessage> = {}): OutboundMess
 
 beforeAll(async () => {
   fake = await new FakeTelegram().start();
-  const config = telegramAccountSchema.parse({ account: 'shop-bot', token: fake.token, secretToken: 'outbound-test-secret-0123', apiRoot: fake.url, maxRetryAfterSeconds: 1 });
+  const config = telegramAccountSchema.parse({
+    account: 'shop-bot',
+    token: fake.token,
+    secretToken: 'outbound-test-secret-0123',
+    apiRoot: fake.url,
+    maxRetryAfterSeconds: 1,
+  });
   const workspace = { id: 'shop', privacy: { keywords: { start: ['start'] } } } as never;
   adapter = createTelegramAdapter([{ workspace, account: 'shop-bot', config }]);
   redis = new Redis(inject('redisUrl'));
@@ -49,12 +55,21 @@ beforeEach(() => {
 
 describe('telegram replies', () => {
   it('sends text with choices as an inline keyboard, one button per row, ids as callback_data', async () => {
-    const result = await adapter.send(reply('Which colour?', { choices: [{ id: 'red', label: 'Red' }, { id: 'x'.repeat(70), label: 'Long id' }] }));
+    const result = await adapter.send(
+      reply('Which colour?', {
+        choices: [
+          { id: 'red', label: 'Red' },
+          { id: 'x'.repeat(70), label: 'Long id' },
+        ],
+      }),
+    );
     const [body] = fake.sentTo(4242);
     expect(body).toEqual({
       chat_id: 4242,
       text: 'Which colour?',
-      reply_markup: { inline_keyboard: [[{ text: 'Red', callback_data: 'red' }], [{ text: 'Long id', callback_data: expect.stringMatching(/^~[A-Za-z0-9_-]{43}$/) }]] },
+      reply_markup: {
+        inline_keyboard: [[{ text: 'Red', callback_data: 'red' }], [{ text: 'Long id', callback_data: expect.stringMatching(/^~[A-Za-z0-9_-]{43}$/) }]],
+      },
     });
     expect(result.platformId).toBe('4242:1000');
   });
@@ -72,7 +87,10 @@ describe('telegram replies', () => {
     const message = reply(['first', 'second', 'third'].map((w) => `${w} `.repeat(500).trim()).join('\n\n'));
     fake.failNext('sendMessage', { code: 429, retryAfter: 1 }); // waited out in place (maxRetryAfterSeconds 1)
     fake.failNext('sendMessage', { code: 500 }, (body) => String(body.text).startsWith('second'));
-    const error = await adapter.send(message).then(() => undefined, (err: unknown) => err);
+    const error = await adapter.send(message).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
     expect(error).toBeInstanceOf(ChannelApiError);
     expect(error).toMatchObject({ retryable: true, platformCode: '500' });
     await adapter.send(message);
@@ -81,7 +99,12 @@ describe('telegram replies', () => {
 
   it('maps refusals: 403 (blocked) and 400 are permanent with their code; a long 429 asks the queue to wait it out', async () => {
     fake.failNext('sendMessage', { code: 403 });
-    await expect(adapter.send(reply('hi'))).rejects.toMatchObject({ retryable: false, platformCode: '403', status: 403, message: 'Telegram sendMessage: Forbidden: bot was blocked by the user' });
+    await expect(adapter.send(reply('hi'))).rejects.toMatchObject({
+      retryable: false,
+      platformCode: '403',
+      status: 403,
+      message: 'Telegram sendMessage: Forbidden: bot was blocked by the user',
+    });
     fake.failNext('sendMessage', { code: 429, retryAfter: 30 });
     await expect(adapter.send(reply('hi'))).rejects.toMatchObject({ retryable: true, platformCode: '429', retryAfterMs: 30_000 });
     fake.failNext('sendMessage', { code: 400, description: 'Bad Request: chat not found' });
@@ -90,10 +113,18 @@ describe('telegram replies', () => {
   });
 
   it('a network failure is retryable and does not reveal the token', async () => {
-    const config = telegramAccountSchema.parse({ account: 'down-bot', token: fake.token, secretToken: 'outbound-test-secret-0123', apiRoot: 'http://127.0.0.1:9', timeoutSeconds: 2 });
+    const config = telegramAccountSchema.parse({
+      account: 'down-bot',
+      token: fake.token,
+      secretToken: 'outbound-test-secret-0123',
+      apiRoot: 'http://127.0.0.1:9',
+      timeoutSeconds: 2,
+    });
     const down = createTelegramAdapter([{ workspace: { id: 'shop', privacy: { keywords: { start: ['start'] } } } as never, account: 'down-bot', config }]);
     await down.start({ logger: createLogger({ level: 'silent' }), redis: () => redis.duplicate(), keyPrefix: prefix } as unknown as AdapterContext);
-    const error = (await down.send(reply('hi', { address: { workspace: 'shop', channel: 'telegram', account: 'down-bot', user: '1' } })).catch((err: unknown) => err)) as ChannelApiError;
+    const error = (await down
+      .send(reply('hi', { address: { workspace: 'shop', channel: 'telegram', account: 'down-bot', user: '1' } }))
+      .catch((err: unknown) => err)) as ChannelApiError;
     await down.stop();
     expect(error).toMatchObject({ retryable: true });
     expect(error.message).not.toContain(fake.token.split(':')[1]!);

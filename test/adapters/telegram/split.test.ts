@@ -29,16 +29,20 @@ describe('splitting a reply into Telegram messages', () => {
 
   it('every part fits, none is empty, and nothing but break characters is lost (property)', () => {
     fc.assert(
-      fc.property(fc.array(fc.oneof(fc.string({ unit: 'grapheme', maxLength: 300 }), fc.constantFrom(' ', '\n', '\n\n')), { maxLength: 80 }), fc.integer({ min: 8, max: 200 }), (chunks, max) => {
-        const text = chunks.join('');
-        const parts = splitText(text, max);
-        for (const p of parts) expect(p.length).toBeLessThanOrEqual(max);
-        if (text.length) for (const p of parts) expect(p.length).toBeGreaterThan(0);
-        const squash = (s: string) => s.replace(/\s+/g, '');
-        expect(squash(parts.join(''))).toBe(squash(text));
-        // No lone surrogate was created at a cut (the generated text has none).
-        for (const p of parts) expect(p).not.toMatch(loneSurrogate);
-      }),
+      fc.property(
+        fc.array(fc.oneof(fc.string({ unit: 'grapheme', maxLength: 300 }), fc.constantFrom(' ', '\n', '\n\n')), { maxLength: 80 }),
+        fc.integer({ min: 8, max: 200 }),
+        (chunks, max) => {
+          const text = chunks.join('');
+          const parts = splitText(text, max);
+          for (const p of parts) expect(p.length).toBeLessThanOrEqual(max);
+          if (text.length) for (const p of parts) expect(p.length).toBeGreaterThan(0);
+          const squash = (s: string) => s.replace(/\s+/g, '');
+          expect(squash(parts.join(''))).toBe(squash(text));
+          // No lone surrogate was created at a cut (the generated text has none).
+          for (const p of parts) expect(p).not.toMatch(loneSurrogate);
+        },
+      ),
       { numRuns: 300 },
     );
   });

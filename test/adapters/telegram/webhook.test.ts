@@ -17,7 +17,10 @@ let hub: Awaited<ReturnType<typeof startTestHub>>;
 const logs: string[] = [];
 let updateId = 1;
 
-const stored = (chatId: number) => Message.find({ workspace: 'shop', channel: 'telegram', user: String(chatId) }).sort({ order: 1 }).lean();
+const stored = (chatId: number) =>
+  Message.find({ workspace: 'shop', channel: 'telegram', user: String(chatId) })
+    .sort({ order: 1 })
+    .lean();
 const keyboard = (...buttons: [string, string][]) => ({ inline_keyboard: buttons.map(([text, data]) => [{ text, callback_data: data }]) });
 const press = (chatId: number, label: string, queryId: string, from = tgUser(chatId)) => {
   const message = fake.messagesTo(chatId).findLast((m) => JSON.stringify(m.reply_markup ?? '').includes(`"${label}"`));
@@ -81,7 +84,10 @@ describe('telegram webhook', () => {
       ['Opening hours', 'hours'],
       ['No, thanks', 'done'],
     ]);
-    expect(await Contact.findOne({ workspace: 'shop', channel: 'telegram', user: String(chatId) }).lean()).toMatchObject({ name: 'Ada Lovelace', locale: 'en' });
+    expect(await Contact.findOne({ workspace: 'shop', channel: 'telegram', user: String(chatId) }).lean()).toMatchObject({
+      name: 'Ada Lovelace',
+      locale: 'en',
+    });
     // Info logs name messages by id, never by what they say.
     expect(logs.join('\n')).not.toContain('Opening hours');
   });
@@ -96,7 +102,11 @@ describe('telegram webhook', () => {
     expect(await fake.deliver(update)).toBe(200);
     await eventually(async () => fake.sentTo(chatId).length >= 3, 20_000, 'answer');
     await new Promise((r) => setTimeout(r, 700)); // a second answer would have arrived by now
-    expect(fake.sentTo(chatId).map((b) => b.text)).toEqual([expect.stringMatching(/^Hi Ada!/), 'We are open Mon–Fri 9:00–18:00 and Sat 9:00–12:00.', 'Anything else?']);
+    expect(fake.sentTo(chatId).map((b) => b.text)).toEqual([
+      expect.stringMatching(/^Hi Ada!/),
+      'We are open Mon–Fri 9:00–18:00 and Sat 9:00–12:00.',
+      'Anything else?',
+    ]);
     expect((await stored(chatId)).filter((m) => m.direction === 'in')).toHaveLength(2);
   });
 
@@ -117,8 +127,13 @@ describe('telegram webhook', () => {
     const chatId = 5004;
     expect(await postUpdate(hub.url!, account, '{"update_id": 77, "message": ', secretToken)).toBe(400);
     expect(await postUpdate(hub.url!, account, { update_id: 78, message: { message_id: 1, date: 1700000000, text: 'no chat' } }, secretToken)).toBe(400);
-    const rejected = logs.filter((l) => l.includes('request rejected') && l.includes('"status":400')).map((l) => JSON.parse(l) as { reason: string; path: string });
-    expect(rejected.map((l) => l.reason)).toEqual(['body is not valid JSON', 'not a Telegram update: "message.chat": Invalid input: expected object, received undefined']);
+    const rejected = logs
+      .filter((l) => l.includes('request rejected') && l.includes('"status":400'))
+      .map((l) => JSON.parse(l) as { reason: string; path: string });
+    expect(rejected.map((l) => l.reason)).toEqual([
+      'body is not valid JSON',
+      'not a Telegram update: "message.chat": Invalid input: expected object, received undefined',
+    ]);
     expect(rejected[0]!.path).toBe('/channels/telegram/shop-bot/webhook');
     // An update of a kind the hub does not read is taken (200) so Telegram does not resend it.
     expect(await fake.deliver({ update_id: updateId++, poll: { id: 'p1', question: 'Q?', options: [] } } as never)).toBe(200);
@@ -146,13 +161,34 @@ describe('telegram webhook', () => {
   it('stores photos and documents as media, and edits as new messages pointing at the original', async () => {
     const chatId = 5006;
     const base = { chat: { id: chatId, type: 'private', first_name: 'Ada' }, from: tgUser(chatId), date: 1700000000 };
-    await fake.deliver({ update_id: updateId++, message: { ...base, message_id: 10, photo: [{ file_id: 'AgAD-small', file_unique_id: 's', width: 90, height: 90 }, { file_id: 'AgAD-large', file_unique_id: 'l', width: 800, height: 800 }], caption: 'broken item' } } as never);
-    await fake.deliver({ update_id: updateId++, message: { ...base, message_id: 11, document: { file_id: 'BQAD-doc', file_unique_id: 'd', file_name: 'invoice.pdf', mime_type: 'application/pdf' } } } as never);
+    await fake.deliver({
+      update_id: updateId++,
+      message: {
+        ...base,
+        message_id: 10,
+        photo: [
+          { file_id: 'AgAD-small', file_unique_id: 's', width: 90, height: 90 },
+          { file_id: 'AgAD-large', file_unique_id: 'l', width: 800, height: 800 },
+        ],
+        caption: 'broken item',
+      },
+    } as never);
+    await fake.deliver({
+      update_id: updateId++,
+      message: { ...base, message_id: 11, document: { file_id: 'BQAD-doc', file_unique_id: 'd', file_name: 'invoice.pdf', mime_type: 'application/pdf' } },
+    } as never);
     await fake.deliver({ update_id: updateId++, message: { ...base, message_id: 12, text: 'my order is 1234' } } as never);
     await fake.deliver({ update_id: updateId++, edited_message: { ...base, message_id: 12, edit_date: 1700000060, text: 'my order is 12345' } } as never);
     await eventually(async () => (await stored(chatId)).filter((m) => m.direction === 'in').length >= 4, 20_000, 'four messages stored');
     const inbound = (await stored(chatId)).filter((m) => m.direction === 'in');
-    expect(inbound.map((m) => ({ text: m.text ?? null, media: m.media?.ref ? { kind: m.media.kind, ref: m.media.ref, name: m.media.name ?? null } : null, platformId: m.platformId, editOf: m.editOf ?? null }))).toEqual([
+    expect(
+      inbound.map((m) => ({
+        text: m.text ?? null,
+        media: m.media?.ref ? { kind: m.media.kind, ref: m.media.ref, name: m.media.name ?? null } : null,
+        platformId: m.platformId,
+        editOf: m.editOf ?? null,
+      })),
+    ).toEqual([
       { text: 'broken item', media: { kind: 'image', ref: 'AgAD-large', name: null }, platformId: `${chatId}:10`, editOf: null },
       { text: null, media: { kind: 'document', ref: 'BQAD-doc', name: 'invoice.pdf' }, platformId: `${chatId}:11`, editOf: null },
       { text: 'my order is 1234', media: null, platformId: `${chatId}:12`, editOf: null },

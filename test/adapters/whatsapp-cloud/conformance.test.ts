@@ -30,7 +30,20 @@ conformanceSuite({
   channel: 'whatsapp',
   async setup() {
     graph = await new FakeGraph({ whatsapp: { accessToken, phoneNumberId } }).start();
-    return { accounts: [{ account: 'conf-wa', transport: 'cloud', phoneNumberId, accessToken, appSecret, verifyToken: 'conformance-verify', graphUrl: graph.url, timeoutMs: 2000 }] };
+    return {
+      accounts: [
+        {
+          account: 'conf-wa',
+          transport: 'cloud',
+          phoneNumberId,
+          accessToken,
+          appSecret,
+          verifyToken: 'conformance-verify',
+          graphUrl: graph.url,
+          timeoutMs: 2000,
+        },
+      ],
+    };
   },
   async teardown() {
     await graph?.stop();
@@ -38,7 +51,8 @@ conformanceSuite({
   sendText: (hubUrl, m) => deliver(hubUrl, webhookBody({ messages: [textMessage({ ...m, user: wa(m.user) })] })),
   sendChoice: (hubUrl, m) => deliver(hubUrl, webhookBody({ messages: [buttonReply({ user: wa(m.user), id: m.id, choiceId: m.choiceId, title: m.label })] })),
   received: (user) => graph.accepted('whatsapp', wa(user)).map(shown),
-  forged: async (hubUrl, m) => (await postWebhook(webhook(hubUrl), webhookBody({ messages: [textMessage({ ...m, user: wa(m.user) })] }), 'not-the-app-secret-at-all')).status,
+  forged: async (hubUrl, m) =>
+    (await postWebhook(webhook(hubUrl), webhookBody({ messages: [textMessage({ ...m, user: wa(m.user) })] }), 'not-the-app-secret-at-all')).status,
   malformed: async (hubUrl) => (await postWebhook(webhook(hubUrl), '{"object": "whatsapp_business_account", "entry": [', appSecret)).status,
   throttleNextSend: (seconds) => graph.throttleNext(seconds),
   refuseNextSend: () => {

@@ -9,7 +9,13 @@ type Message = Record<string, unknown>;
 
 const ts = () => String(Math.floor(Date.now() / 1000));
 
-export const textMessage = (m: { user: string; id: string; text: string }): Message => ({ from: m.user, id: m.id, timestamp: ts(), type: 'text', text: { body: m.text } });
+export const textMessage = (m: { user: string; id: string; text: string }): Message => ({
+  from: m.user,
+  id: m.id,
+  timestamp: ts(),
+  type: 'text',
+  text: { body: m.text },
+});
 
 export const buttonReply = (m: { user: string; id: string; choiceId: string; title: string }): Message => ({
   context: { from: '15550783881', id: 'wamid.previous' },
@@ -36,7 +42,12 @@ export const imageMessage = (m: { user: string; id: string; mediaId: string; cap
   image: { id: m.mediaId, mime_type: 'image/jpeg', sha256: 'ZmFrZQ==', ...(m.caption ? { caption: m.caption } : {}) },
 });
 
-export const status = (s: { id: string; user: string; status: 'sent' | 'delivered' | 'read' | 'failed'; error?: { code: number; title: string; details: string } }): Record<string, unknown> => ({
+export const status = (s: {
+  id: string;
+  user: string;
+  status: 'sent' | 'delivered' | 'read' | 'failed';
+  error?: { code: number; title: string; details: string };
+}): Record<string, unknown> => ({
   id: s.id,
   status: s.status,
   timestamp: ts(),
@@ -45,7 +56,12 @@ export const status = (s: { id: string; user: string; status: 'sent' | 'delivere
 });
 
 /** One POST with one change: messages (with the senders' profiles) and/or statuses. */
-export function webhookBody(v: { messages?: Message[]; statuses?: Record<string, unknown>[]; names?: Record<string, string>; phone?: string }): Record<string, unknown> {
+export function webhookBody(v: {
+  messages?: Message[];
+  statuses?: Record<string, unknown>[];
+  names?: Record<string, string>;
+  phone?: string;
+}): Record<string, unknown> {
   const senders = [...new Set((v.messages ?? []).map((m) => m.from).filter((f): f is string => typeof f === 'string'))];
   return {
     object: 'whatsapp_business_account',
@@ -58,7 +74,9 @@ export function webhookBody(v: { messages?: Message[]; statuses?: Record<string,
             value: {
               messaging_product: 'whatsapp',
               metadata: { display_phone_number: '15550783881', phone_number_id: v.phone ?? phoneNumberId },
-              ...(v.messages ? { contacts: senders.map((wa_id) => ({ profile: { name: v.names?.[wa_id] ?? `Contact ${wa_id.slice(-4)}` }, wa_id })), messages: v.messages } : {}),
+              ...(v.messages
+                ? { contacts: senders.map((wa_id) => ({ profile: { name: v.names?.[wa_id] ?? `Contact ${wa_id.slice(-4)}` }, wa_id })), messages: v.messages }
+                : {}),
               ...(v.statuses ? { statuses: v.statuses } : {}),
             },
           },

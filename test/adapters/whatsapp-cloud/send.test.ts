@@ -89,7 +89,10 @@ describe('whatsapp cloud send: rendering', () => {
 
   it('choices WhatsApp cannot show (an id over 200 characters) fall back to a numbered list in the text', async () => {
     await adapter.send(reply({ text: 'Pick one:', choices: [...choices(4), { id: 'x'.repeat(201), label: 'Long id' }] }));
-    expect(graph.requests.at(-1)!.body.text).toEqual({ body: 'Pick one:\n\n1. Option 1\n2. Option 2\n3. Option 3\n4. Option 4\n5. Long id', preview_url: false });
+    expect(graph.requests.at(-1)!.body.text).toEqual({
+      body: 'Pick one:\n\n1. Option 1\n2. Option 2\n3. Option 3\n4. Option 4\n5. Long id',
+      preview_url: false,
+    });
     // A text already at WhatsApp's 4096 limit is shortened so the numbers still fit; the fake refuses anything longer.
     const { platformId } = await adapter.send(reply({ text: 'y'.repeat(4096), choices: [...choices(2), { id: 'x'.repeat(201), label: 'Long id' }] }));
     const body = (graph.requests.at(-1)!.body.text as { body: string }).body;
@@ -102,7 +105,8 @@ describe('whatsapp cloud send: rendering', () => {
 describe('whatsapp cloud send: the 24-hour window', () => {
   it("replaces an agent's late reply by the reopen template once a day, and stores the reply as failed", async () => {
     const user = '420777000111';
-    const late = (text: string) => reply({ sender: 'agent', text, lastInboundAt: hoursAgo(30), address: { workspace: 'ws', channel: 'whatsapp', account: 'wa', user } });
+    const late = (text: string) =>
+      reply({ sender: 'agent', text, lastInboundAt: hoursAgo(30), address: { workspace: 'ws', channel: 'whatsapp', account: 'wa', user } });
     const before = graph.requests.length;
     const first = await failure(late('Your refund was approved.'));
     expect([first.platformCode, first.retryable]).toEqual(['outside_window', false]);
@@ -110,7 +114,13 @@ describe('whatsapp cloud send: the 24-hour window', () => {
       'not sent: the contact last wrote 30 hours ago, outside WhatsApp\'s 24-hour customer-service window; the approved template "conversation_reopen" was sent instead, inviting the contact to write again; send this reply once they have',
     );
     expect(graph.requests.slice(before).map((r) => r.body)).toEqual([
-      { messaging_product: 'whatsapp', recipient_type: 'individual', to: user, type: 'template', template: { name: 'conversation_reopen', language: { code: 'en' } } },
+      {
+        messaging_product: 'whatsapp',
+        recipient_type: 'individual',
+        to: user,
+        type: 'template',
+        template: { name: 'conversation_reopen', language: { code: 'en' } },
+      },
     ]);
     // A second late reply: no second template.
     expect((await failure(late('And the invoice too.'))).platformCode).toBe('outside_window');
@@ -119,7 +129,13 @@ describe('whatsapp cloud send: the 24-hour window', () => {
 
   it('a reopen template that Graph failed to take is sent on the retry', async () => {
     const user = '420777000222';
-    const late = () => reply({ sender: 'agent', text: 'Your refund was approved.', lastInboundAt: hoursAgo(30), address: { workspace: 'ws', channel: 'whatsapp', account: 'wa', user } });
+    const late = () =>
+      reply({
+        sender: 'agent',
+        text: 'Your refund was approved.',
+        lastInboundAt: hoursAgo(30),
+        address: { workspace: 'ws', channel: 'whatsapp', account: 'wa', user },
+      });
     graph.failNext({ status: 500, error: { message: 'Something went wrong', code: 131000 } });
     const down = await failure(late());
     expect([down.platformCode, down.retryable]).toEqual(['131000', true]);
@@ -144,7 +160,14 @@ describe('whatsapp cloud send: Graph errors', () => {
     graph.failNext({ status: 400, error: { message: '(#131056) (Business Account, Consumer Account) pair rate limit hit', code: 131056 } });
     const pair = await failure(reply());
     expect([pair.retryable, pair.retryAfterMs]).toEqual([true, undefined]);
-    graph.failNext({ status: 400, error: { message: '(#131047) Re-engagement message', code: 131047, error_data: { details: 'Message failed to send because more than 24 hours have passed since the customer last replied to this number.' } } });
+    graph.failNext({
+      status: 400,
+      error: {
+        message: '(#131047) Re-engagement message',
+        code: 131047,
+        error_data: { details: 'Message failed to send because more than 24 hours have passed since the customer last replied to this number.' },
+      },
+    });
     const window = await failure(reply());
     expect([window.platformCode, window.retryable]).toEqual(['131047', false]);
     expect(window.message).toContain('more than 24 hours have passed');

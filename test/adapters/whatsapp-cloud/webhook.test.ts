@@ -33,7 +33,23 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'shop.yaml'), readFileSync('config/flows/shop.yaml', 'utf8'));
   env = testEnv({
     accounts: [],
-    channels: { [workspace]: { whatsapp: [{ account: 'shop-wa', transport: 'cloud', phoneNumberId, accessToken, appSecret, verifyToken, graphUrl: graph.url, apiVersion: 'v21.0', timeoutMs: 2000 }] } },
+    channels: {
+      [workspace]: {
+        whatsapp: [
+          {
+            account: 'shop-wa',
+            transport: 'cloud',
+            phoneNumberId,
+            accessToken,
+            appSecret,
+            verifyToken,
+            graphUrl: graph.url,
+            apiVersion: 'v21.0',
+            timeoutMs: 2000,
+          },
+        ],
+      },
+    },
     flows: { [workspace]: { path: dir, start: 'shop' } },
     pipeline: { outboundBackoffMs: 50 },
   });
@@ -91,8 +107,18 @@ describe('the example flow through WhatsApp', () => {
 
     await post(webhookBody({ messages: [listReply({ user, id: wamid(), choiceId: 'hours', title: 'Opening hours' })] }));
     await graph.waitUntil(() => sent(user).length >= 3, 20_000, 'hours');
-    expect(sent(user).slice(1).map((r) => r.body)).toEqual([
-      { messaging_product: 'whatsapp', recipient_type: 'individual', to: user, type: 'text', text: { body: 'We are open Mon–Fri 9:00–18:00 and Sat 9:00–12:00.', preview_url: false } },
+    expect(
+      sent(user)
+        .slice(1)
+        .map((r) => r.body),
+    ).toEqual([
+      {
+        messaging_product: 'whatsapp',
+        recipient_type: 'individual',
+        to: user,
+        type: 'text',
+        text: { body: 'We are open Mon–Fri 9:00–18:00 and Sat 9:00–12:00.', preview_url: false },
+      },
       {
         messaging_product: 'whatsapp',
         recipient_type: 'individual',
@@ -113,7 +139,13 @@ describe('the example flow through WhatsApp', () => {
 
     await post(webhookBody({ messages: [buttonReply({ user, id: wamid(), choiceId: 'done', title: 'No, thanks' })] }));
     await graph.waitUntil(() => sent(user).length >= 4, 20_000, 'bye');
-    expect(sent(user)[3]!.body).toEqual({ messaging_product: 'whatsapp', recipient_type: 'individual', to: user, type: 'text', text: { body: 'Thank you and have a nice day!', preview_url: false } });
+    expect(sent(user)[3]!.body).toEqual({
+      messaging_product: 'whatsapp',
+      recipient_type: 'individual',
+      to: user,
+      type: 'text',
+      text: { body: 'Thank you and have a nice day!', preview_url: false },
+    });
 
     const inbound = (await stored(user)).filter((m) => m.direction === 'in');
     expect(inbound.map((m) => [m.platformId, m.text, m.choiceId])).toEqual([
@@ -142,11 +174,19 @@ describe('whatsapp webhook POST', () => {
 
     const user = waId();
     const image = wamid();
-    const res = await post(webhookBody({ messages: [{ type: 'text', id: 'no-sender' }, imageMessage({ user, id: image, mediaId: '1479537139650973', caption: 'my receipt' })] }));
+    const res = await post(
+      webhookBody({ messages: [{ type: 'text', id: 'no-sender' }, imageMessage({ user, id: image, mediaId: '1479537139650973', caption: 'my receipt' })] }),
+    );
     expect(res.status).toBe(200);
     await eventually(async () => (await stored(user)).some((m) => m.direction === 'in'), 20_000, 'image stored');
     const [stored0] = (await stored(user)).filter((m) => m.direction === 'in');
-    expect([stored0!.platformId, stored0!.text, stored0!.media?.kind, stored0!.media?.ref, stored0!.media?.mimeType]).toEqual([image, 'my receipt', 'image', '1479537139650973', 'image/jpeg']);
+    expect([stored0!.platformId, stored0!.text, stored0!.media?.kind, stored0!.media?.ref, stored0!.media?.mimeType]).toEqual([
+      image,
+      'my receipt',
+      'image',
+      '1479537139650973',
+      'image/jpeg',
+    ]);
     expect(logs.some((l) => l.includes('whatsapp webhook part skipped') && l.includes('messages.0'))).toBe(true);
     expect(logs.some((l) => l.includes('my receipt'))).toBe(false);
   });
@@ -174,10 +214,18 @@ describe('delivery statuses', () => {
     await graph.waitUntil(() => sent(user).length >= 3, 20_000, 'more replies');
     const lost = sent(user)[2]!.id!;
     await eventually(async () => (await stored(user)).some((m) => m.platformId === lost && m.status === 'sent'), 10_000, 'reply sent');
-    await post(webhookBody({ statuses: [status({ id: lost, user, status: 'failed', error: { code: 131026, title: 'Message undeliverable', details: 'Message Undeliverable.' } })] }));
+    await post(
+      webhookBody({
+        statuses: [status({ id: lost, user, status: 'failed', error: { code: 131026, title: 'Message undeliverable', details: 'Message Undeliverable.' } })],
+      }),
+    );
     await eventually(async () => (await stored(user)).some((m) => m.platformId === lost && m.status === 'failed'), 10_000, 'failed');
     const failed = (await stored(user)).find((m) => m.platformId === lost)!;
-    expect([failed.error?.platformCode, failed.error?.message, failed.error?.retryable]).toEqual(['131026', 'Message undeliverable: Message Undeliverable.', false]);
+    expect([failed.error?.platformCode, failed.error?.message, failed.error?.retryable]).toEqual([
+      '131026',
+      'Message undeliverable: Message Undeliverable.',
+      false,
+    ]);
   });
 
   it('a status that arrives before the send returned is kept and applied', async () => {

@@ -21,7 +21,9 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'shop.yaml'), readFileSync('config/flows/shop.yaml', 'utf8'));
   env = testEnv({
     accounts: [],
-    channels: { shop: { whatsapp: [{ account, transport: 'web', dataPath: mkdtempSync(join(tmpdir(), 'wweb-flow-')), reconnect: { minMs: 50, maxMs: 200 } }] } },
+    channels: {
+      shop: { whatsapp: [{ account, transport: 'web', dataPath: mkdtempSync(join(tmpdir(), 'wweb-flow-')), reconnect: { minMs: 50, maxMs: 200 } }] },
+    },
     flows: { shop: { path: dir, start: 'shop' } },
     pipeline: { outboundBackoffMs: 50 },
   });
@@ -38,7 +40,9 @@ it('runs the example flow with numbered choices; WhatsApp Web gets exactly these
   await eventually(async () => fake.live(account)?.ready === true, 10_000, 'a ready client');
   fake.incoming(account, { from, id: '3EB0F1', text: 'hello', name: 'Ada Lovelace' });
   await eventually(async () => sentTo(from).length >= 1, 20_000, 'welcome');
-  expect(sentTo(from)).toEqual(["Hi Ada Lovelace! I'm the Demo Shop assistant. What can I do for you?\n\n1. Opening hours\n2. Order status\n3. Call me back\n4. Talk to a human"]);
+  expect(sentTo(from)).toEqual([
+    "Hi Ada Lovelace! I'm the Demo Shop assistant. What can I do for you?\n\n1. Opening hours\n2. Order status\n3. Call me back\n4. Talk to a human",
+  ]);
 
   fake.incoming(account, { from, id: '3EB0F2', text: '1' });
   await eventually(async () => sentTo(from).length >= 3, 20_000, 'hours');
@@ -55,7 +59,10 @@ it('runs the example flow with numbered choices; WhatsApp Web gets exactly these
     [`false_${from}_3EB0F3`, '2'],
   ]);
   await eventually(
-    async () => (await Message.find({ workspace: 'shop', channel: 'whatsapp', user: from, direction: 'out' }).lean()).every((m) => m.status === 'sent' && m.platformId?.startsWith('true_')),
+    async () =>
+      (await Message.find({ workspace: 'shop', channel: 'whatsapp', user: from, direction: 'out' }).lean()).every(
+        (m) => m.status === 'sent' && m.platformId?.startsWith('true_'),
+      ),
     10_000,
     'replies recorded with their WhatsApp ids',
   );

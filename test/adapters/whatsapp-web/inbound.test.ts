@@ -5,7 +5,7 @@ import { messageEvent } from './fake-whatsapp.js';
 const address = { workspace: 'shop', account: 'shop-wa' };
 
 describe('whatsapp web: message events', () => {
-  it('maps a text to the sender\'s chat id, the message id and the WhatsApp name', () => {
+  it("maps a text to the sender's chat id, the message id and the WhatsApp name", () => {
     const parsed = parseMessageEvent(messageEvent({ from: '420601123456@c.us', id: '3EB0A1', text: 'Hi there', name: ' Ada ' }), address);
     expect(parsed).toMatchObject({
       kind: 'message',
@@ -19,7 +19,11 @@ describe('whatsapp web: message events', () => {
   });
 
   it('answers privacy ids (@lid) and maps files to media with their caption', () => {
-    const photo = { ...messageEvent({ from: '98765432109876@lid', id: 'P1', text: 'my receipt', type: 'image' }), hasMedia: true, _data: { mimetype: 'image/jpeg' } };
+    const photo = {
+      ...messageEvent({ from: '98765432109876@lid', id: 'P1', text: 'my receipt', type: 'image' }),
+      hasMedia: true,
+      _data: { mimetype: 'image/jpeg' },
+    };
     expect(parseMessageEvent(photo, address)).toMatchObject({
       kind: 'message',
       message: { content: { type: 'media', media: { kind: 'image', ref: 'false_98765432109876@lid_P1', mimeType: 'image/jpeg' }, text: 'my receipt' } },
@@ -47,13 +51,21 @@ describe('whatsapp web: message events', () => {
   });
 
   it('names the missing field of a malformed event', () => {
-    expect(parseMessageEvent({ id: { _serialized: 'x' }, body: 'no sender', type: 'chat' }, address)).toEqual({ kind: 'invalid', reason: expect.stringMatching(/^from: /) });
+    expect(parseMessageEvent({ id: { _serialized: 'x' }, body: 'no sender', type: 'chat' }, address)).toEqual({
+      kind: 'invalid',
+      reason: expect.stringMatching(/^from: /),
+    });
     expect(parseMessageEvent(null, address)).toMatchObject({ kind: 'invalid' });
   });
 
   it('turns acks into delivery reports: 2 delivered, 3 read, -1 failed; 1 (server) says nothing new', () => {
     const sent = { id: { _serialized: 'true_420601123456@c.us_3EB0FF' }, fromMe: true };
-    expect(parseAck(sent, 2, address)).toMatchObject({ channel: 'whatsapp', account: 'shop-wa', platformId: 'true_420601123456@c.us_3EB0FF', status: 'delivered' });
+    expect(parseAck(sent, 2, address)).toMatchObject({
+      channel: 'whatsapp',
+      account: 'shop-wa',
+      platformId: 'true_420601123456@c.us_3EB0FF',
+      status: 'delivered',
+    });
     expect(parseAck(sent, 3, address)?.status).toBe('read');
     expect(parseAck(sent, -1, address)).toMatchObject({ status: 'failed', error: { platformCode: 'ACK_ERROR' } });
     expect(parseAck(sent, 1, address)).toBeUndefined();

@@ -93,7 +93,9 @@ it('`whatsapp login` refuses while a hub process holds the session', async () =>
 });
 
 it('`switchboard whatsapp login` names the accounts it can link when given another', async () => {
-  const res = await promisify(execFile)(process.execPath, ['bin/switchboard.js', 'whatsapp', 'login', 'nope', '--config', env.configFile]).catch((err: { code: number; stderr: string }) => err);
+  const res = await promisify(execFile)(process.execPath, ['bin/switchboard.js', 'whatsapp', 'login', 'nope', '--config', env.configFile]).catch(
+    (err: { code: number; stderr: string }) => err,
+  );
   expect('code' in res && res.code).toBe(1);
   expect((res as { stderr: string }).stderr).toContain(`no whatsapp account "nope" in the config; WhatsApp Web accounts: ${account}`);
 });

@@ -63,7 +63,7 @@ afterAll(async () => {
   await redis.quit();
 });
 
-it('runs one client per account across web processes, and a worker\'s reply goes out through it, once', async () => {
+it("runs one client per account across web processes, and a worker's reply goes out through it, once", async () => {
   await hubProcess('web');
   await hubProcess('web');
   const worker = await hubProcess('worker');
@@ -77,7 +77,7 @@ it('runs one client per account across web processes, and a worker\'s reply goes
   expect(fake.sent).toHaveLength(1);
 });
 
-it('fails a worker\'s reply as retryable when no process holds the session, or it is not ready', async () => {
+it("fails a worker's reply as retryable when no process holds the session, or it is not ready", async () => {
   const worker = await hubProcess('worker');
   const err = await worker.send(reply('m2')).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(ChannelApiError);

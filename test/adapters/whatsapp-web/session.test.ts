@@ -52,7 +52,7 @@ afterAll(async () => {
 });
 
 describe('whatsapp web: the client behind the transport', () => {
-  it('answers a one-to-one chat with the contact\'s WhatsApp name on file, and records read receipts', async () => {
+  it("answers a one-to-one chat with the contact's WhatsApp name on file, and records read receipts", async () => {
     const from = user();
     await eventually(async () => fake.live(account)?.ready === true, 10_000, 'a ready client');
     fake.incoming(account, { from, id: '3EB0NAME', text: 'hello', name: 'Ada Lovelace' });
@@ -80,7 +80,14 @@ describe('whatsapp web: the client behind the transport', () => {
     await eventually(async () => logs.filter((l) => l.includes('without the expected fields')).length >= 2, 5_000, 'malformed events logged');
     expect(logs.find((l) => l.includes('without the expected fields'))).toContain('"reason":"id:');
     await roundTrip(from, 'still there?');
-    expect(await Message.find({ workspace: 'shop', channel: 'whatsapp', direction: 'in', user: { $in: [from, 'status@broadcast', '120363025555555555@g.us'] } }).lean()).toHaveLength(1);
+    expect(
+      await Message.find({
+        workspace: 'shop',
+        channel: 'whatsapp',
+        direction: 'in',
+        user: { $in: [from, 'status@broadcast', '120363025555555555@g.us'] },
+      }).lean(),
+    ).toHaveLength(1);
   });
 
   it('re-initializes after `disconnected`, and a reply sent meanwhile fails as retryable and arrives once ready', async () => {
@@ -95,7 +102,10 @@ describe('whatsapp web: the client behind the transport', () => {
     const second = fake.live(account)!;
     expect(second.initialized).toBe(true);
     await eventually(
-      async () => (await Message.find({ workspace: 'shop', user: from, direction: 'out' }).lean()).some((m) => m.error?.platformCode === 'SESSION_NOT_READY' && m.status === 'queued'),
+      async () =>
+        (await Message.find({ workspace: 'shop', user: from, direction: 'out' }).lean()).some(
+          (m) => m.error?.platformCode === 'SESSION_NOT_READY' && m.status === 'queued',
+        ),
       10_000,
       'a retryable failure while reconnecting',
     );
