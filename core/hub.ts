@@ -1,7 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import type { ChannelAdapter } from './adapter.js';
 import type { Config } from './config/schema.js';
@@ -15,7 +14,7 @@ import type { AdapterRegistry } from './registry.js';
 import { AutoReplyResponder, type Responder } from './responder.js';
 import { TurnRunner } from './turn/runner.js';
 import { connectStore, disconnectStore, pingStore } from './store/connect.js';
-import { startWorkers } from './pipeline/workers.js';
+import { startWorkers, type Workers } from './pipeline/workers.js';
 import { recordConsent } from './consent.js';
 import { conversationHistory, openConversationOf } from './history.js';
 import { recordStatuses } from './statuses.js';
@@ -56,10 +55,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const queues = new Queues({
     connection: redis,
     prefix: config.redis.prefix,
-    shards: config.pipeline.shards,
     outboundAttempts: config.pipeline.outboundAttempts,
   });
-  await queues.init();
   const metrics = new Metrics(() => queues.depth());
   const adapters: Map<string, ChannelAdapter> = options.registry.build(config);
 
@@ -88,7 +85,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         await queues.enqueueInbound(messages);
         for (const m of messages) {
           metrics.messagesIn.inc({ channel: m.address.channel });
-          logger.info({ channel: m.address.channel, account: m.address.account, workspace: m.address.workspace, platformId: m.platformId }, 'inbound queued');
+          // Debug only, and no platform id: on WhatsApp Web it carries the phone number.
+          logger.debug({ channel: m.address.channel, account: m.address.account, workspace: m.address.workspace }, 'inbound queued');
         }
       },
       statuses: recordStatuses,
@@ -131,7 +129,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     logger.info({ url, role }, 'HTTP listening');
   }
 
-  let workers: Worker[] = [];
+  let workers: Workers | undefined;
   if (work) {
     const turns = new TurnRunner({
       config,
@@ -145,8 +143,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         ownForms: (channel) => options.registry.ownForms(channel),
       },
     });
-    workers = startWorkers({ config, redis, turns, adapters, metrics, logger });
-    logger.info({ role, shards: config.pipeline.shards }, 'workers started');
+    workers = startWorkers({ config, redis, queues, turns, adapters, metrics, logger });
+    logger.info({ role, concurrency: config.pipeline.concurrency }, 'workers started');
   }
 
   let stopping: Promise<void> | undefined;
@@ -160,7 +158,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         await closed;
       }
       // Worker.close() waits for the jobs in progress to finish.
-      await Promise.all(workers.map((w) => w.close()));
+      await workers?.close();
       await Promise.all([...adapters.values()].map((a) => a.stop()));
       await queues.close();
       await redis.quit();

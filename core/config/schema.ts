@@ -136,14 +136,15 @@ export const configSchema = z.strictObject({
   pipeline: z
     .strictObject({
       /**
-       * Queue shards per direction; each runs one job at a time across all
-       * workers, which keeps a conversation's messages in order. More shards,
-       * more conversations in parallel. Change it only with the queues drained.
+       * Conversations each worker process handles at once (inbound turns, and deliveries waiting
+       * for a retry, each up to this many). A conversation is always handled by one worker at a
+       * time, in order; different conversations run in parallel, so one waiting on a slow
+       * platform or flow `http` call holds up no other.
        */
-      shards: z.number().int().min(1).max(256).default(16),
+      concurrency: z.number().int().min(1).max(1000).default(64),
       outboundAttempts: z.number().int().min(1).max(50).default(8),
       outboundBackoffMs: durationMs.default(1000),
-      /** How long a job's lock lasts: a crashed worker's job is taken over after about this long. */
+      /** How long a worker's lease on a conversation (and its job's lock) lasts unrenewed: a crashed worker's conversations are taken over after about this long. */
       lockMs: durationMs.default(10_000),
     })
     .prefault({}),

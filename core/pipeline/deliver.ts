@@ -1,10 +1,9 @@
-import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { ChannelAdapter } from '../adapter.js';
 import { ChannelApiError } from '../errors.js';
 import type { OutboundMessage } from '../message.js';
 import type { Metrics } from '../metrics.js';
-import type { OutboundJob } from '../queue/queues.js';
+import type { OutboundEntry } from '../queue/queues.js';
 import { renderForChannel } from '../render.js';
 import { inWorkspace } from '../store/in-workspace.js';
 import { Message } from '../store/message.js';
@@ -12,65 +11,55 @@ import { Conversation } from '../store/conversation.js';
 import { platformRefId } from '../store/ids.js';
 import { PlatformRef } from '../store/platform-ref.js';
 import { applyPendingStatus } from '../statuses.js';
-import type { ConversationHolds } from './hold.js';
+import type { ReplyDocument } from '../turn/types.js';
+import type { EntryOutcome } from './drain.js';
 import type { OutboundRateLimiter, RateLimits } from './rate.js';
 
 export interface DeliverOptions {
   adapters: ReadonlyMap<string, ChannelAdapter>;
-  holds: ConversationHolds;
   rates: OutboundRateLimiter;
   /** `channel/account` → the account's own limits (config `rateLimit`), lowering the channel's defaults. */
   accountLimits: ReadonlyMap<string, RateLimits>;
   /** `workspace/channel/account` of every configured account. */
   configuredAccounts: ReadonlySet<string>;
+  /** Attempts before a reply is failed for good; the first is made in the turn that produced it. */
+  attempts: number;
+  /** Backoff after the first failed attempt, doubling each time (unless the platform said how long). */
+  backoffMs: number;
   metrics: Metrics;
   logger: Logger;
 }
 
-/** How long a reply waits before looking again while an earlier reply of its conversation backs off. */
-const holdWaitMs = 500;
-
 /**
- * Delivers one stored reply through its channel's adapter and records the
- * outcome on the message: `sent`, or `failed` with the platform's error once
- * retries are exhausted or the error is permanent.
+ * Delivers the first reply of a conversation's outbound mailbox through its channel's adapter and
+ * records the outcome on the message: `sent`, or `failed` with the platform's error once attempts
+ * are exhausted or the error is permanent. A reply that must wait (rate limit, backoff) keeps its
+ * place: nothing behind it in its conversation overtakes it.
  */
-export async function deliver(options: DeliverOptions, job: Job<OutboundJob>, token: string | undefined): Promise<void> {
-  const { adapters, holds, metrics, logger } = options;
-  const { workspace, messageId } = job.data;
-  // Look-ups by `_id` alone: the only ones FerretDB v1 answers from an index (see docs/ARCHITECTURE.md).
-  const message = inWorkspace(await Message.findById(messageId).lean(), workspace);
+export async function deliver(options: DeliverOptions, entry: OutboundEntry, stored?: ReplyDocument): Promise<EntryOutcome> {
+  const { adapters, metrics, logger } = options;
+  const { workspace, id: messageId } = entry;
+  // By `_id` alone: the one look-up FerretDB v1 answers from an index (see docs/ARCHITECTURE.md).
+  const message: ReplyDocument | null = stored ?? inWorkspace(await Message.findById(messageId).lean(), workspace);
   if (!message) {
     logger.warn({ messageId }, 'outbound message not found; dropped');
-    return;
+    return 'done';
   }
-  if (message.status !== 'queued') return; // Already delivered or given up: a duplicate job.
-
-  const conversation = String(message.conversation);
-  const holder = await holds.holder(conversation);
-  if (holder && holder !== messageId) {
-    const earlier = await Message.findById(holder, { status: 1 }).lean();
-    if (earlier?.status === 'queued') {
-      await job.moveToDelayed(Date.now() + holdWaitMs, token);
-      throw new DelayedError();
-    }
-    await holds.release(conversation, holder); // Stale: that reply finished but its holder crashed before releasing.
-  }
+  if (message.status !== 'queued') return 'done'; // Already delivered or given up: a repeat.
 
   const adapter = adapters.get(message.channel);
-  if (!adapter) throw new UnrecoverableError(`no adapter for channel "${message.channel}"`);
-
+  if (!adapter) {
+    await recordFailure(messageId, new ChannelApiError({ message: `no adapter for channel "${message.channel}"`, retryable: false }), true);
+    return 'done';
+  }
   const capabilities = adapter.capabilitiesFor?.(message.account) ?? adapter.capabilities;
-  // Platform limits: wait in the delayed set (not an attempt), holding the conversation so later replies keep their place.
+  // Platform limits: wait (not an attempt), first in line, so later replies keep their place.
   const limits = { ...capabilities.outboundRate, ...options.accountLimits.get(`${message.channel}/${message.account}`) };
   if (limits.perSecond || limits.perChatPerSecond || capabilities.outboundRate) {
     const waitMs = await options.rates.take({ workspace, channel: message.channel, account: message.account, chat: message.user }, limits);
-    if (waitMs > 0) {
-      await holds.hold(conversation, messageId);
-      await job.moveToDelayed(Date.now() + waitMs, token);
-      throw new DelayedError();
-    }
+    if (waitMs > 0) return { retryInMs: waitMs };
   }
+  const conversation = String(message.conversation);
   // Channels with a reply window (Messenger, WhatsApp Cloud) need to know when the contact last wrote.
   const lastInboundAt = capabilities.replyWindowHours
     ? (await Conversation.findById(message.conversation, { lastMessageAt: 1 }).lean())?.lastMessageAt?.toISOString()
@@ -86,8 +75,8 @@ export async function deliver(options: DeliverOptions, job: Job<OutboundJob>, to
     text: rendered.text,
     choices: rendered.choices,
     ...(capabilities.forms && message.form ? { form: message.form as OutboundMessage['form'] } : {}),
-    inReplyTo: job.data.inReplyTo,
-    sender: message.sender === 'contact' ? 'bot' : message.sender,
+    inReplyTo: entry.inReplyTo,
+    sender: message.sender === 'contact' ? 'bot' : (message.sender as OutboundMessage['sender']),
     ...(lastInboundAt ? { lastInboundAt } : {}),
   };
 
@@ -101,7 +90,7 @@ export async function deliver(options: DeliverOptions, job: Job<OutboundJob>, to
       });
     }
     const result = await adapter.send(outbound);
-    // Delivered: from here on a failure must not fail the job, or the retry would send it again.
+    // Delivered: from here on a failure must not count as a failed send, or a retry would send it again.
     await persistently(() =>
       Message.updateOne(
         { _id: messageId },
@@ -117,35 +106,39 @@ export async function deliver(options: DeliverOptions, job: Job<OutboundJob>, to
       // A report that beat this line (WhatsApp can say "delivered" within milliseconds) was parked on the ref.
       if (before?.pending?.status) await persistently(() => applyPendingStatus(messageId, before.pending));
     }
-    await holds.release(conversation, messageId);
     metrics.messagesOut.inc({ channel: message.channel, outcome: 'sent' });
-    if (job.data.receivedAt) metrics.processing.observe({ channel: message.channel }, (Date.now() - Date.parse(job.data.receivedAt)) / 1000);
+    if (entry.receivedAt) metrics.processing.observe({ channel: message.channel }, (Date.now() - Date.parse(entry.receivedAt)) / 1000);
+    return 'done';
   } catch (err) {
     const api = err instanceof ChannelApiError ? err : undefined;
     const retryable = api ? api.retryable : true;
-    // "Too many requests": the whole account waits, not only this reply (the backoff uses the same delay).
+    // "Too many requests": the whole account waits, not only this reply (the retry uses the same delay).
     if (api?.retryAfterMs) await options.rates.pause({ channel: message.channel, account: message.account }, api.retryAfterMs);
-    const failed = !retryable || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    // The failure is stored on the message so an agent can see why it did not arrive.
-    await Message.updateOne(
-      { _id: messageId },
-      {
-        $set: {
-          ...(failed ? { status: 'failed' } : {}),
-          error: { message: (err as Error).message, status: api?.status, platformCode: api?.platformCode, retryable, at: new Date() },
-        },
-        $inc: { attempts: 1 },
-      },
-    );
+    const attempts = (message.attempts ?? 0) + 1;
+    const failed = !retryable || attempts >= options.attempts;
+    await recordFailure(messageId, err as Error, failed);
     if (failed) {
-      await holds.release(conversation, messageId);
       metrics.messagesOut.inc({ channel: message.channel, outcome: 'failed' });
-    } else {
-      await holds.hold(conversation, messageId);
+      return 'done';
     }
-    if (!retryable) throw new UnrecoverableError((err as Error).message);
-    throw err;
+    logger.warn({ messageId, attempts, err: (err as Error).message }, 'delivery attempt failed');
+    return { retryInMs: api?.retryAfterMs || options.backoffMs * 2 ** (attempts - 1) };
   }
+}
+
+/** The failure is stored on the message so an agent can see why it did not arrive (yet). */
+async function recordFailure(messageId: string, err: Error, failed: boolean): Promise<void> {
+  const api = err instanceof ChannelApiError ? err : undefined;
+  await Message.updateOne(
+    { _id: messageId },
+    {
+      $set: {
+        ...(failed ? { status: 'failed' } : {}),
+        error: { message: err.message, status: api?.status, platformCode: api?.platformCode, retryable: api ? api.retryable : true, at: new Date() },
+      },
+      $inc: { attempts: 1 },
+    },
+  );
 }
 
 /** Retries a store write a few times: it records something that already happened and cannot be redone. */

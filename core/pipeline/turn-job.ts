@@ -1,41 +1,85 @@
-import type { Job } from 'bullmq';
+import { DelayedError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
-import type { InboundMessage } from '../message.js';
 import type { Metrics } from '../metrics.js';
-import type { IdleJob } from '../queue/queues.js';
+import type { InboundEntry, Queues, WakeJob } from '../queue/queues.js';
 import type { TurnRunner } from '../turn/runner.js';
+import type { TurnReply } from '../turn/types.js';
+import { drainMailbox, type DrainResult, type EntryOutcome } from './drain.js';
 
-/** In-process retries of a turn before an inbound job is failed (it then waits in the failed set). */
+/** In-process retries of a turn before its message is stored as failed (holding the conversation's place meanwhile). */
 const turnAttempts = 5;
 
+export interface MailboxJobOptions {
+  queues: Queues;
+  /** A mailbox's lease; renewed while held, so it only expires when its holder died. */
+  leaseMs: number;
+  metrics: Metrics;
+  logger: Logger;
+  /** True once the process is stopping: a worker hands the rest of its mailbox over. */
+  stopping: () => boolean;
+}
+
 /**
- * Runs one job of an inbound shard: a message, or an idle timer (job name `idle`).
- * Failing the job would let the next message of this shard overtake it, so
- * transient errors (e.g. MongoDB failing over) are retried here, holding the slot.
- * Past the last attempt a message is stored as `failed` and the job fails
- * (kept in the failed set for a week, where it can be retried).
+ * Runs a `turns` job: works through one conversation's inbound mailbox (messages and due idle
+ * timers, in order), each entry one turn whose replies get their first delivery attempt right
+ * away (`deliverNow`), in the conversation's outbound order.
  */
-export async function runTurnJob(options: { turns: TurnRunner; metrics: Metrics; logger: Logger }, job: Job<InboundMessage | IdleJob>): Promise<void> {
-  const { turns, metrics, logger } = options;
-  const idle = job.name === 'idle' ? (job.data as IdleJob) : undefined;
-  const stop = metrics.routing.startTimer();
-  for (let attempt = 1; ; attempt++) {
-    try {
-      if (idle) await turns.idle(idle);
-      else await turns.message(job.data as InboundMessage);
-      stop();
-      return;
-    } catch (err) {
-      if (attempt >= turnAttempts) {
-        if (!idle) {
-          await turns
-            .recordFailure(job.data as InboundMessage, err as Error)
-            .catch((e: unknown) => logger.error({ err: e, jobId: job.id }, 'could not store the failed message'));
+export async function runTurnsJob(
+  options: MailboxJobOptions & { turns: TurnRunner; deliverNow: (key: string, replies: TurnReply[]) => Promise<void> },
+  job: Job<WakeJob>,
+  token: string | undefined,
+): Promise<void> {
+  const { queues, turns, metrics, logger } = options;
+  const { key, idle } = job.data;
+  // A due timer joins the conversation's messages; whoever holds the mailbox (we, just below, or a worker already at it) runs it in turn.
+  if (idle) await queues.mailboxes.push('in', key, [JSON.stringify({ idle } satisfies InboundEntry)]);
+
+  const handle = async (raw: string): Promise<EntryOutcome> => {
+    const entry = JSON.parse(raw) as InboundEntry;
+    const stop = metrics.routing.startTimer();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const replies = 'm' in entry ? await turns.message(entry.m) : await turns.idle(entry.idle);
+        stop();
+        if (replies.length) await options.deliverNow(key, replies);
+        return 'done';
+      } catch (err) {
+        if (attempt >= turnAttempts) {
+          // Stored with the reason, so nothing is lost and an agent can see it; the conversation goes on.
+          // If even that fails (the database is down) the entry stays first and the job is retried.
+          if ('m' in entry) await turns.recordFailure(entry.m, err as Error);
+          logger.error({ err, attempt }, 'turn failed; message stored as failed');
+          return 'done';
         }
-        throw err;
+        logger.warn({ err, attempt }, 'turn failed; retrying');
+        await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
       }
-      logger.warn({ err, jobId: job.id, attempt }, 'turn failed; retrying');
-      await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
     }
+  };
+  const result = await drainMailbox({ mailboxes: queues.mailboxes, kind: 'in', key, leaseMs: options.leaseMs, handle, stopping: options.stopping });
+  await settle(queues, { kind: 'in', key, job, token }, result);
+}
+
+/** What follows a drain: nothing, a later look at a mailbox someone else holds, a wake-up when its first entry may go. */
+export async function settle(
+  queues: Queues,
+  at: { kind: 'in' | 'out'; key: string; job?: Job<WakeJob>; token?: string | undefined },
+  result: DrainResult,
+): Promise<void> {
+  const { kind, key, job, token } = at;
+  switch (result.kind) {
+    case 'drained':
+      return;
+    case 'stopped':
+      return queues.wake(kind, key);
+    case 'wait':
+      return queues.wake(kind, key, result.retryInMs);
+    case 'busy':
+      // The holder sees whatever was pushed before it lets go; unless it died, so look again after its lease.
+      if (job?.name === 'recover' && token) {
+        await job.moveToDelayed(Date.now() + result.leaseLeftMs + 20, token);
+        throw new DelayedError();
+      }
+      return queues.recover(kind, key, result.leaseLeftMs + 20);
   }
 }

@@ -3,40 +3,47 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { ChannelAdapter } from '../adapter.js';
 import type { Config } from '../config/schema.js';
-import { ChannelApiError } from '../errors.js';
-import type { InboundMessage } from '../message.js';
 import type { Metrics } from '../metrics.js';
-import { crmQueueName, inboundQueueName, outboundQueueName, type CrmJob, type IdleJob, type OutboundJob } from '../queue/queues.js';
-import { deliverLead } from './crm.js';
-import { deliver } from './deliver.js';
-import { ConversationHolds } from './hold.js';
-import { OutboundRateLimiter, type RateLimits } from './rate.js';
-import { runTurnJob } from './turn-job.js';
+import { crmQueueName, deliveriesQueueName, turnsQueueName, type CrmJob, type OutboundEntry, type Queues, type WakeJob } from '../queue/queues.js';
 import type { TurnRunner } from '../turn/runner.js';
+import type { ReplyDocument, TurnReply } from '../turn/types.js';
+import { deliverLead } from './crm.js';
+import { deliver, type DeliverOptions } from './deliver.js';
+import { drainMailbox } from './drain.js';
+import { OutboundRateLimiter, type RateLimits } from './rate.js';
+import { runTurnsJob, settle, type MailboxJobOptions } from './turn-job.js';
 
 export interface WorkerOptions {
   config: Config;
   redis: Redis;
+  queues: Queues;
   turns: TurnRunner;
   adapters: ReadonlyMap<string, ChannelAdapter>;
   metrics: Metrics;
   logger: Logger;
 }
 
-/** Starts one turn worker and one delivery worker per shard; returns them so shutdown can close them. */
-export function startWorkers(options: WorkerOptions): Worker[] {
-  const { config, redis, logger } = options;
-  // A crashed worker's job is found after at most two stalled checks: the interval follows the lock's length.
+export interface Workers {
+  /** Stops taking jobs; lets the ones in progress finish their current entry and hand the rest over. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts this process's workers: `turns` (conversations' inbound mailboxes, with each reply's
+ * first delivery attempt), `deliveries` (replies that wait for a retry or a rate limit) and `crm`.
+ * Each runs up to `pipeline.concurrency` conversations at once; any number of processes may run
+ * them against the same Redis, and each conversation is still handled by one worker at a time.
+ */
+export function startWorkers(options: WorkerOptions): Workers {
+  const { config, redis, queues, logger } = options;
+  // A worker's job is found stalled after at most two checks if its process dies: the interval follows the lease's length.
   const common = {
     connection: redis,
     prefix: config.redis.prefix,
     lockDuration: config.pipeline.lockMs,
     stalledInterval: config.pipeline.lockMs,
     maxStalledCount: 5,
-    concurrency: 1,
   };
-  const holds = new ConversationHolds(redis, config.redis.prefix);
-  const rates = new OutboundRateLimiter(redis, config.redis.prefix);
   const accountLimits = new Map<string, RateLimits>();
   const configuredAccounts = new Set<string>();
   for (const ws of config.workspaces) {
@@ -47,34 +54,72 @@ export function startWorkers(options: WorkerOptions): Worker[] {
       }
     }
   }
-  const shards = Array.from({ length: config.pipeline.shards }, (_, shard) => shard);
+  let stopping = false;
+  const mailboxOptions: MailboxJobOptions = { queues, leaseMs: config.pipeline.lockMs, metrics: options.metrics, logger, stopping: () => stopping };
+  const deliverOptions: DeliverOptions = {
+    adapters: options.adapters,
+    rates: new OutboundRateLimiter(redis, config.redis.prefix),
+    accountLimits,
+    configuredAccounts,
+    attempts: config.pipeline.outboundAttempts,
+    backoffMs: config.pipeline.outboundBackoffMs,
+    metrics: options.metrics,
+    logger,
+  };
 
-  // Concurrency 1 here, and the queues' global concurrency of 1 serialises each shard across processes too.
-  const inbound = shards.map((shard) => new Worker<InboundMessage | IdleJob>(inboundQueueName(shard), (job) => runTurnJob(options, job), common));
-  const outbound = shards.map(
-    (shard) =>
-      new Worker<OutboundJob>(outboundQueueName(shard), (job, token) => deliver({ ...options, holds, rates, accountLimits, configuredAccounts }, job, token), {
-        ...common,
-        settings: {
-          // Exponential, unless the platform said how long to wait (429 Retry-After).
-          backoffStrategy: (attemptsMade, _type, err) =>
-            (err instanceof ChannelApiError && err.retryAfterMs) || config.pipeline.outboundBackoffMs * 2 ** (attemptsMade - 1),
-        },
-      }),
+  /** Works through a conversation's outbound mailbox; `stored` are replies just written, so their first attempt reads nothing. */
+  const drainOutbound = async (key: string, stored?: Map<string, ReplyDocument>) =>
+    drainMailbox({
+      mailboxes: queues.mailboxes,
+      kind: 'out',
+      key,
+      leaseMs: config.pipeline.lockMs,
+      stopping: () => stopping,
+      handle: (raw) => {
+        const entry = JSON.parse(raw) as OutboundEntry;
+        // Only a reply's first attempt may skip the read (a repeat of the same id reads its status).
+        const doc = stored?.get(entry.id);
+        stored?.delete(entry.id);
+        return deliver(deliverOptions, entry, doc);
+      },
+    });
+
+  // The turn's replies go out from the worker that produced them, in order after the conversation's earlier ones.
+  const deliverNow = async (key: string, replies: TurnReply[]) => {
+    await queues.enqueueOutbound(
+      replies.map((r) => r.ref),
+      { wake: false },
+    );
+    const stored = new Map(replies.flatMap((r) => (r.stored ? [[r.ref.id, r.stored] as const] : [])));
+    await settle(queues, { kind: 'out', key }, await drainOutbound(key, stored));
+  };
+
+  const concurrency = config.pipeline.concurrency;
+  const turns = new Worker<WakeJob>(turnsQueueName, (job, token) => runTurnsJob({ ...mailboxOptions, turns: options.turns, deliverNow }, job, token), {
+    ...common,
+    concurrency,
+  });
+  const deliveries = new Worker<WakeJob>(
+    deliveriesQueueName,
+    async (job, token) => settle(queues, { kind: 'out', key: job.data.key, job, token }, await drainOutbound(job.data.key)),
+    {
+      ...common,
+      concurrency,
+    },
   );
-  // Leads for CRM webhooks: no order to keep, so one queue with a few in parallel.
+  // Leads for CRM webhooks: no order to keep, a few in parallel.
   const crm = new Worker<CrmJob>(crmQueueName, (job) => deliverLead(options, job), {
     ...common,
     concurrency: 4,
     settings: { backoffStrategy: (attemptsMade) => config.pipeline.outboundBackoffMs * 2 ** (attemptsMade - 1) },
   });
-  for (const w of [...inbound, ...outbound, crm]) {
-    w.on('error', (err) => logger.error({ err, queue: w.name }, 'queue worker error'));
-  }
-  for (const w of outbound) {
-    w.on('failed', (job, err) => {
-      if (job) logger.warn({ messageId: job.data.messageId, attempts: job.attemptsMade, err: err.message }, 'delivery attempt failed');
-    });
-  }
-  return [...inbound, ...outbound, crm];
+  const all = [turns, deliveries, crm];
+  for (const w of all) w.on('error', (err) => logger.error({ err, queue: w.name }, 'queue worker error'));
+  return {
+    async close() {
+      stopping = true;
+      // Worker.close() waits for the jobs in progress, which stop after their current entry.
+      await Promise.all(all.map((w) => w.close()));
+    },
+  };
 }

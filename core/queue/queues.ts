@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
-import { Queue, type ConnectionOptions } from 'bullmq';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { IdleStage } from '../responder.js';
 import type { Address, InboundMessage } from '../message.js';
 import { addressKey } from '../message.js';
-import { inboundMessageId } from '../store/ids.js';
+import { Mailboxes, type MailboxKind } from './mailbox.js';
 
-export const outboundQueueName = (shard: number): string => `outbound-${shard}`;
-export const inboundQueueName = (shard: number): string => `inbound-${shard}`;
+export const turnsQueueName = 'turns';
+export const deliveriesQueueName = 'deliveries';
 export const crmQueueName = 'crm';
 
 /** A captured lead to post to its workspace's CRM webhook. */
@@ -15,17 +16,7 @@ export interface CrmJob {
   leadId: string;
 }
 
-/** Outbound jobs carry only ids: message bodies stay in MongoDB, under its retention. */
-export interface OutboundJob {
-  workspace: string;
-  messageId: string;
-  /** Platform id of the inbound message answered, for the platform's reply threading. */
-  inReplyTo?: string;
-  /** When that inbound message arrived (ISO), for the end-to-end latency metric. */
-  receivedAt?: string;
-}
-
-/** An idle timer of a conversation, run on its inbound shard so it keeps its place among the messages. */
+/** An idle timer of a conversation; when due it joins the conversation's inbound mailbox, so it keeps its place among the messages. */
 export interface IdleJob {
   address: Address;
   conversation: string;
@@ -34,44 +25,73 @@ export interface IdleJob {
   stage: IdleStage;
 }
 
-/** A reply to queue: where it goes decides its shard. */
-export type OutboundRef = Omit<OutboundJob, 'workspace'> & { address: Address };
+/** One entry of a conversation's inbound mailbox. */
+export type InboundEntry = { m: InboundMessage } | { idle: IdleJob };
 
-/** Which inbound shard an address's messages go to; stable for a given shard count. */
-function shardOf(address: Address, shards: number): number {
-  // FNV-1a: cheap, stable across processes and versions.
-  let hash = 0x811c9dc5;
-  for (const ch of addressKey(address)) {
-    hash ^= ch.codePointAt(0)!;
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash % shards;
+/** One entry of a conversation's outbound mailbox: ids only, bodies stay in MongoDB under its retention. */
+export interface OutboundEntry {
+  /** The reply's message id. */
+  id: string;
+  workspace: string;
+  /** Platform id of the inbound message answered, for the platform's reply threading. */
+  inReplyTo?: string;
+  /** When that inbound message arrived (ISO), for the end-to-end latency metric. */
+  receivedAt?: string;
 }
 
-export interface QueueOptions {
-  connection: ConnectionOptions;
-  prefix: string;
-  shards: number;
-  outboundAttempts: number;
+/** A reply to queue: where it goes decides its mailbox. */
+export interface OutboundRef {
+  address: Address;
+  /** The reply's message id. */
+  id: string;
+  inReplyTo?: string;
+  receivedAt?: string;
 }
 
 /**
- * The hub's queues, sharded by address: every message of one conversation goes
- * through the same inbound and the same outbound shard, and each shard runs one
- * job at a time across every worker process (BullMQ global concurrency). That
- * is what keeps a conversation in order in both directions; conversations on
- * different shards run in parallel.
+ * A wake-up job: some worker should work through this mailbox. `wake` when an entry found the
+ * mailbox unattended; `recover` to look again once a holder's lease expires (it may have died);
+ * `idle` (turns only) is a timer that becomes an inbound entry when due.
+ */
+export interface WakeJob {
+  key: string;
+  idle?: IdleJob;
+}
+
+/** The conversation's mailbox key: a hash of its address, so no user id appears in Redis key names. */
+export function mailboxKey(address: Address): string {
+  return createHash('sha256').update(addressKey(address)).digest('hex').slice(0, 32);
+}
+
+export interface QueueOptions {
+  connection: Redis;
+  prefix: string;
+  outboundAttempts: number;
+}
+
+/** BullMQ's event stream is only read by monitoring; a short one costs less on every job. */
+const eventsMaxLen = 1000;
+const keepFailed = { age: 7 * 24 * 3600 };
+
+/**
+ * The hub's queues. Order lives in one mailbox per conversation and direction (`mailbox.ts`),
+ * worked through by whichever worker holds its lease; BullMQ only wakes workers (`turns`,
+ * `deliveries`: one small job when a mailbox had nobody working on it, or a timer) and carries
+ * the CRM webhook's retries. So conversations proceed in parallel, as many as the workers'
+ * concurrency allows, and each stays in order in both directions, across processes.
  */
 export class Queues {
-  readonly inbound: Queue<InboundMessage | IdleJob>[];
-  readonly outbound: Queue<OutboundJob>[];
+  readonly turns: Queue<WakeJob>;
+  readonly deliveries: Queue<WakeJob>;
   readonly crm: Queue<CrmJob>;
+  readonly mailboxes: Mailboxes;
 
   constructor(private readonly options: QueueOptions) {
-    const base = { connection: options.connection, prefix: options.prefix };
-    this.inbound = Array.from({ length: options.shards }, (_, i) => new Queue<InboundMessage | IdleJob>(inboundQueueName(i), base));
-    this.outbound = Array.from({ length: options.shards }, (_, i) => new Queue<OutboundJob>(outboundQueueName(i), base));
+    const base = { connection: options.connection, prefix: options.prefix, streams: { events: { maxLen: eventsMaxLen } } };
+    this.turns = new Queue<WakeJob>(turnsQueueName, base);
+    this.deliveries = new Queue<WakeJob>(deliveriesQueueName, base);
     this.crm = new Queue<CrmJob>(crmQueueName, base);
+    this.mailboxes = new Mailboxes(options.connection, options.prefix);
   }
 
   /** Leads for the CRM webhook; the lead id is the job id, so a retried turn queues a lead once. */
@@ -82,68 +102,83 @@ export class Queues {
         attempts: this.options.outboundAttempts,
         backoff: { type: 'custom' },
         removeOnComplete: true,
-        removeOnFail: { age: 7 * 24 * 3600 },
+        removeOnFail: keepFailed,
       });
     }
   }
 
-  async init(): Promise<void> {
-    await Promise.all([...this.inbound, ...this.outbound].map((q) => q.setGlobalConcurrency(1)));
+  /** Queue verified messages, each behind the earlier ones of its conversation; resolves once they are in Redis. */
+  async enqueueInbound(messages: InboundMessage[]): Promise<void> {
+    const byKey = new Map<string, string[]>();
+    for (const m of messages) {
+      const key = mailboxKey(m.address);
+      byKey.set(key, [...(byKey.get(key) ?? []), JSON.stringify({ m } satisfies InboundEntry)]);
+    }
+    // Duplicates of a platform id are let in: the turn finds the first one stored and answers once.
+    await Promise.all([...byKey].map(([key, entries]) => this.push('in', key, entries)));
   }
 
-  /** Queue verified messages; a platform id already queued is dropped by its job id. */
-  async enqueueInbound(messages: InboundMessage[]): Promise<void> {
-    await Promise.all(
-      messages.map((m) => {
-        const queue = this.inbound[shardOf(m.address, this.options.shards)]!;
-        const jobId = inboundMessageId({ ...m.address, platformId: m.platformId });
-        return queue.add('message', m, {
-          jobId,
-          // Completed jobs go at once (bodies do not linger in Redis); later duplicates are caught by the store.
-          removeOnComplete: true,
-          removeOnFail: { age: 7 * 24 * 3600 },
-        });
-      }),
+  /** Sets idle timers: delayed jobs (ids make setting one twice a no-op) that join the inbound mailbox when due. */
+  async scheduleIdle(address: Address, timers: (Omit<IdleJob, 'address'> & { delayMs: number })[]): Promise<void> {
+    const key = mailboxKey(address);
+    for (const { delayMs, ...timer } of timers) {
+      const jobId = `idle_${createHash('sha256').update(`${timer.conversation}\u0000${timer.inbound}\u0000${timer.stage}`).digest('hex').slice(0, 32)}`;
+      await this.turns.add('idle', { key, idle: { address, ...timer } }, { jobId, delay: delayMs, removeOnComplete: true, removeOnFail: keepFailed });
+    }
+  }
+
+  /**
+   * Queue replies for delivery after the conversation's earlier ones. With `wake: false` the
+   * caller works through the mailbox itself right after (the turn's first delivery attempt).
+   */
+  async enqueueOutbound(replies: OutboundRef[], options: { wake?: boolean } = {}): Promise<void> {
+    const byKey = new Map<string, string[]>();
+    for (const { address, ...rest } of replies) {
+      const key = mailboxKey(address);
+      const entry: OutboundEntry = {
+        id: rest.id,
+        workspace: address.workspace,
+        ...(rest.inReplyTo ? { inReplyTo: rest.inReplyTo } : {}),
+        ...(rest.receivedAt ? { receivedAt: rest.receivedAt } : {}),
+      };
+      byKey.set(key, [...(byKey.get(key) ?? []), JSON.stringify(entry)]);
+    }
+    await Promise.all([...byKey].map(([key, entries]) => (options.wake === false ? this.mailboxes.push('out', key, entries) : this.push('out', key, entries))));
+  }
+
+  /** Appends to a mailbox and, when nobody holds it, wakes a worker for it. */
+  private async push(kind: MailboxKind, key: string, entries: string[]): Promise<void> {
+    if (await this.mailboxes.push(kind, key, entries)) await this.wake(kind, key);
+  }
+
+  /** Asks some worker to work through a mailbox now, or after `delayMs` (a retry's backoff, a rate limit's wait). */
+  async wake(kind: MailboxKind, key: string, delayMs = 0): Promise<void> {
+    await (kind === 'in' ? this.turns : this.deliveries).add(
+      'wake',
+      { key },
+      { ...(delayMs > 0 ? { delay: delayMs } : {}), removeOnComplete: true, removeOnFail: keepFailed },
     );
   }
 
-  /** Sets idle timers: delayed jobs on the conversation's inbound shard (ids make setting one twice a no-op). */
-  async scheduleIdle(address: Address, timers: (Omit<IdleJob, 'address'> & { delayMs: number })[]): Promise<void> {
-    const queue = this.inbound[shardOf(address, this.options.shards)]!;
-    for (const { delayMs, ...timer } of timers) {
-      const jobId = `idle_${createHash('sha256').update(`${timer.conversation}\u0000${timer.inbound}\u0000${timer.stage}`).digest('hex').slice(0, 32)}`;
-      await queue.add('idle', { address, ...timer }, { jobId, delay: delayMs, removeOnComplete: true, removeOnFail: { age: 7 * 24 * 3600 } });
-    }
+  /**
+   * Looks at a mailbox again once its holder's lease has expired: the holder may have died. One
+   * such job per mailbox at a time (its id), so a busy conversation does not pile them up.
+   */
+  async recover(kind: MailboxKind, key: string, delayMs: number): Promise<void> {
+    await (kind === 'in' ? this.turns : this.deliveries).add(
+      'recover',
+      { key },
+      { jobId: `recover_${key}`, delay: delayMs, removeOnComplete: true, removeOnFail: keepFailed },
+    );
   }
 
-  /** Queue replies for delivery, in the given order; a reply already queued is dropped by its job id. */
-  async enqueueOutbound(replies: OutboundRef[]): Promise<void> {
-    for (const { address, ...job } of replies) {
-      await this.outbound[shardOf(address, this.options.shards)]!.add(
-        'deliver',
-        { workspace: address.workspace, ...job },
-        {
-          jobId: job.messageId,
-          attempts: this.options.outboundAttempts,
-          // 'custom': the outbound worker's backoffStrategy (exponential, or the platform's Retry-After).
-          backoff: { type: 'custom' },
-          removeOnComplete: true,
-          removeOnFail: { age: 7 * 24 * 3600 },
-        },
-      );
-    }
-  }
-
-  /** Jobs waiting or delayed, per direction; for /metrics. */
+  /** Conversations waiting for a worker, per direction (wake-ups due, not timers or retries still ahead); for /metrics. */
   async depth(): Promise<{ inbound: number; outbound: number }> {
-    const total = async (queues: Queue[]) => {
-      const counts = await Promise.all(queues.map((q) => q.getJobCounts('wait', 'delayed', 'prioritized')));
-      return counts.reduce((sum, c) => sum + Object.values(c).reduce((a, b) => a + b, 0), 0);
-    };
-    return { inbound: await total(this.inbound), outbound: await total(this.outbound) };
+    const count = async (q: Queue) => Object.values(await q.getJobCounts('wait', 'prioritized')).reduce((a, b) => a + b, 0);
+    return { inbound: await count(this.turns), outbound: await count(this.deliveries) };
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.inbound, ...this.outbound, this.crm].map((q) => q.close()));
+    await Promise.all([this.turns, this.deliveries, this.crm].map((q) => q.close()));
   }
 }

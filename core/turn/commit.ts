@@ -6,7 +6,7 @@ import { leadId } from '../store/ids.js';
 import { Lead } from '../store/lead.js';
 import { Message } from '../store/message.js';
 import { inboundDocument, insertIgnoringDuplicates, replyDocuments } from './documents.js';
-import type { TurnConsent, TurnContext } from './types.js';
+import type { TurnConsent, TurnContext, TurnReply } from './types.js';
 
 /**
  * Writes what a turn collected, message and idle turns alike. Every write is idempotent
@@ -16,9 +16,12 @@ import type { TurnConsent, TurnContext } from './types.js';
  *    so a retry starts there again) and timers;
  * 2. the turn's messages, the inbound message last and marked `processed`, in one write:
  *    finding it processed proves the turn is done;
- * 3. the notice version seen, the open-conversation pointer after a close, and the replies queued.
+ * 3. the notice version seen and the open-conversation pointer after a close.
+ *
+ * Resolves to the turn's replies, for the caller to queue for delivery (after this, so a reply is
+ * never queued before it is stored).
  */
-export async function commitTurn(turn: TurnContext, options: { queues: Queues; inboundStored?: boolean }): Promise<void> {
+export async function commitTurn(turn: TurnContext, options: { queues: Queues; inboundStored?: boolean }): Promise<TurnReply[]> {
   const { address, conversation, collected, inbound } = turn;
   const { queues } = options;
 
@@ -130,7 +133,8 @@ export async function commitTurn(turn: TurnContext, options: { queues: Queues; i
   if (collected.noticeVersion) await Contact.updateOne({ _id: conversation.contact }, { $set: { noticeVersion: collected.noticeVersion } });
   // Closed: the contact's next message opens a new conversation.
   if (status === 'closed') await Contact.updateOne({ _id: conversation.contact, openConversation: conversation._id }, { $unset: { openConversation: 1 } });
-  await queues.enqueueOutbound(
-    replies.map((d) => ({ address, messageId: d._id, ...(inbound ? { inReplyTo: inbound.platformId, receivedAt: inbound.receivedAt } : {}) })),
-  );
+  return replies.map((stored) => ({
+    ref: { address, id: stored._id, ...(inbound ? { inReplyTo: inbound.platformId, receivedAt: inbound.receivedAt } : {}) },
+    stored,
+  }));
 }

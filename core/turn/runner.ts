@@ -13,7 +13,7 @@ import { runSteps } from './compose.js';
 import { openConversation, profileOf } from './conversation.js';
 import { idleSlot, inboundDocument, insertIgnoringDuplicates, slotsPerTurn } from './documents.js';
 import { turnSteps } from './steps.js';
-import type { OwnForms, TurnCollection, TurnContext, TurnStep } from './types.js';
+import type { OwnForms, TurnCollection, TurnContext, TurnReply, TurnStep } from './types.js';
 
 /** What the turns need to know of the channels loaded in this process. */
 export interface TurnChannels {
@@ -36,7 +36,8 @@ const emptyCollection = (): TurnCollection => ({ replies: [], leads: [], consent
 
 /**
  * Runs turns: builds the context of one inbound message or idle timer, runs it through the
- * steps (`steps.ts`) and commits what they collected (`commit.ts`). Every write is idempotent
+ * steps (`steps.ts`) and commits what they collected (`commit.ts`); resolves to the replies to
+ * queue for delivery. Every write is idempotent
  * (deterministic ids, upserts), so running a turn again after a crash or for a duplicate
  * delivery stores nothing twice and sends no second reply.
  *
@@ -54,7 +55,7 @@ export class TurnRunner {
   }
 
   /** One inbound message's turn. */
-  async message(inbound: InboundMessage): Promise<void> {
+  async message(inbound: InboundMessage): Promise<TurnReply[]> {
     const { address } = inbound;
     const workspace = this.workspace(address.workspace);
     const id = inboundMessageId({ ...address, platformId: inbound.platformId });
@@ -64,8 +65,7 @@ export class TurnRunner {
       // A duplicate, or a retry after a crash past the commit's message write: make sure its
       // replies are queued (delivery skips any already sent).
       const cause = { inReplyTo: inbound.platformId, receivedAt: inbound.receivedAt };
-      await this.options.queues.enqueueOutbound(Array.from({ length: existing.replies ?? 0 }, (_, i) => ({ address, messageId: replyId(id, i), ...cause })));
-      return;
+      return Array.from({ length: existing.replies ?? 0 }, (_, i) => ({ ref: { address, id: replyId(id, i), ...cause } }));
     }
     const { conversation, contact } = await openConversation(inbound);
     const order = existing?.order ?? conversation.seq * slotsPerTurn;
@@ -81,7 +81,7 @@ export class TurnRunner {
       collected: emptyCollection(),
     };
     await runSteps(this.steps, turn);
-    await commitTurn(turn, { queues: this.options.queues, inboundStored: existing !== null });
+    return commitTurn(turn, { queues: this.options.queues, inboundStored: existing !== null });
   }
 
   /**
@@ -89,15 +89,15 @@ export class TurnRunner {
    * bot's last message turn is still the one that set it) and the bot still has the
    * conversation; a retry of an idle turn whose state was stored goes on regardless.
    */
-  async idle(job: IdleJob): Promise<void> {
+  async idle(job: IdleJob): Promise<TurnReply[]> {
     const { address } = job;
     const workspace = this.workspaces.get(address.workspace);
-    if (!workspace) return;
+    if (!workspace) return [];
     const conversation = inWorkspace(await Conversation.findById(job.conversation).lean(), address.workspace);
-    if (!conversation) return;
+    if (!conversation) return [];
     const id = `${job.inbound}:${job.stage}`;
     const current = conversation.status === 'bot' && conversation.botInbound === job.inbound;
-    if (!current && conversation.botTurn !== id) return;
+    if (!current && conversation.botTurn !== id) return [];
     const contact = await Contact.findById(conversation.contact, { name: 1, locale: 1, stopped: 1, noticeVersion: 1 }).lean();
     const turn: TurnContext = {
       id,
@@ -116,7 +116,7 @@ export class TurnRunner {
       collected: emptyCollection(),
     };
     await runSteps(this.steps, turn);
-    await commitTurn(turn, { queues: this.options.queues });
+    return commitTurn(turn, { queues: this.options.queues });
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { ChannelCapabilities } from '../adapter.js';
 import type { WorkspaceConfig } from '../config/schema.js';
 import type { Address, InboundContent, InboundMessage } from '../message.js';
+import type { OutboundRef } from '../queue/queues.js';
 import type { CapturedLead, IdleStage, Reply } from '../responder.js';
 import type { ConversationDoc, ConversationStatus } from '../store/conversation.js';
 
@@ -89,3 +90,27 @@ export type FormContent = Extract<InboundContent, { type: 'form' }>;
  */
 export type OwnFormHandler = (turn: TurnContext, form: FormContent) => void | Promise<void>;
 export type OwnForms = Readonly<Record<string, OwnFormHandler>>;
+
+/** A reply a turn stored: where to queue it, and the document as stored (so its first delivery attempt reads nothing). */
+export interface TurnReply {
+  ref: OutboundRef;
+  stored?: ReplyDocument;
+}
+
+/** A reply message as the turn stores it. */
+export interface ReplyDocument {
+  _id: string;
+  workspace: string;
+  conversation: unknown;
+  channel: string;
+  account: string;
+  user: string;
+  sender: string;
+  order: number;
+  text?: string | null;
+  choices?: { id: string; label: string }[] | null;
+  form?: unknown;
+  status: string;
+  attempts?: number | null;
+  createdAt?: Date | null;
+}

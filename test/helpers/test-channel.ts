@@ -1,8 +1,7 @@
-import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { ChannelCapabilities } from '../../core/adapter.js';
 import type { Address, InboundContent, InboundMessage } from '../../core/message.js';
-import { inboundQueueName, outboundQueueName, Queues, type IdleJob } from '../../core/queue/queues.js';
+import { Queues, type IdleJob, type WakeJob } from '../../core/queue/queues.js';
 import type { Responder } from '../../core/responder.js';
 import { connectStore, disconnectStore } from '../../core/store/connect.js';
 import { Contact } from '../../core/store/contact.js';
@@ -11,7 +10,7 @@ import { Conversation } from '../../core/store/conversation.js';
 import { contactId } from '../../core/store/ids.js';
 import { Message } from '../../core/store/message.js';
 import { TurnRunner } from '../../core/turn/runner.js';
-import type { OwnForms } from '../../core/turn/types.js';
+import type { OwnForms, TurnReply } from '../../core/turn/types.js';
 import { cleanup, testEnv, type TestEnv } from './hub.js';
 
 /** A reply as the test reads it back: stored, and queued for delivery. */
@@ -42,7 +41,7 @@ const workspace = 'shop';
 /**
  * An in-process channel for turn-level tests, in the spirit of botbuilder's TestAdapter: no
  * HTTP and no queue workers, but the real turn runner on the real Redis and MongoDB-wire server.
- * `send('hi')` runs that message's turn and returns the replies it stored and queued;
+ * `send('hi')` runs that message's turn and returns the replies it stored for delivery;
  * `idle('remind')` fires the idle timer the last turn set.
  *
  * @example
@@ -58,9 +57,7 @@ export async function testChannel(options: TestChannelOptions) {
   });
   await connectStore(env.mongoUri);
   const redis = new Redis(env.redisUrl, { maxRetriesPerRequest: null });
-  const { shards } = env.config.pipeline;
-  const queues = new Queues({ connection: redis, prefix: env.prefix, shards, outboundAttempts: env.config.pipeline.outboundAttempts });
-  await queues.init();
+  const queues = new Queues({ connection: redis, prefix: env.prefix, outboundAttempts: env.config.pipeline.outboundAttempts });
   const capabilities: ChannelCapabilities = {
     maxTextLength: 4096,
     maxChoices: 0,
@@ -76,18 +73,13 @@ export async function testChannel(options: TestChannelOptions) {
     responder: options.responder,
     channels: { capabilities: (c) => (c === channel ? capabilities : undefined), ownForms: (c) => (c === channel ? options.ownForms : undefined) },
   });
-  const outbound = Array.from({ length: shards }, (_, s) => new Queue(outboundQueueName(s), { connection: redis, prefix: env.prefix }));
-  const inbound = Array.from({ length: shards }, (_, s) => new Queue(inboundQueueName(s), { connection: redis, prefix: env.prefix }));
   let counter = 0;
 
   const address = (user: string): Address => ({ workspace, channel, account, user });
 
-  /** The replies queued since the last call, read back from MongoDB in conversation order. */
-  async function queuedReplies(): Promise<TestReply[]> {
-    const jobs = (await Promise.all(outbound.map((q) => q.getJobs(['waiting', 'delayed', 'prioritized'])))).flat();
-    const ids = jobs.map((j) => j.data.messageId as string);
-    await Promise.all(jobs.map((j) => j.remove()));
-    const docs = await Message.find({ _id: { $in: ids } }).lean();
+  /** The replies a turn stored and gave back for delivery, read back from MongoDB in conversation order. */
+  async function stored(replies: TurnReply[]): Promise<TestReply[]> {
+    const docs = await Message.find({ _id: { $in: replies.map((r) => r.ref.id) } }).lean();
     return docs
       .sort((a, b) => a.order - b.order)
       .map((m) => ({
@@ -115,29 +107,27 @@ export async function testChannel(options: TestChannelOptions) {
     /** Runs the turn of one message from `user` (default `alice`); resolves to the replies it queued. */
     async send(content: string | InboundContent | InboundMessage, from: { user?: string; platformId?: string } = {}): Promise<TestReply[]> {
       const message = typeof content === 'object' && 'address' in content ? content : this.inbound(content, from);
-      await turns.message(message);
-      return queuedReplies();
+      return stored(await turns.message(message));
     },
     /** Fires the user's pending idle timer of this stage (as the inbound worker would); resolves to its replies. */
     async idle(stage: IdleJob['stage'], user = 'alice'): Promise<TestReply[]> {
       const job = await this.timer(stage, user);
       if (!job) throw new Error(`no ${stage} timer is set for ${user}`);
-      await turns.idle(job);
-      return queuedReplies();
+      return stored(await turns.idle(job));
     },
     /** The user's pending idle timer of this stage, if a turn set one. */
     async timer(stage: IdleJob['stage'], user = 'alice'): Promise<IdleJob | undefined> {
-      const jobs = (await Promise.all(inbound.map((q) => q.getJobs(['delayed'])))).flat();
-      const found = jobs.find((j) => j.name === 'idle' && (j.data as IdleJob).stage === stage && (j.data as IdleJob).address.user === user);
-      return found?.data as IdleJob | undefined;
+      const jobs = await queues.turns.getJobs(['delayed']);
+      const found = jobs.find((j) => j.name === 'idle' && j.data.idle?.stage === stage && j.data.idle.address.user === user);
+      return (found?.data as WakeJob | undefined)?.idle;
     },
-    queuedReplies,
+    /** The replies of a turn run directly through `turns`. */
+    stored,
     contact: (user = 'alice') => Contact.findById(contactId(address(user))).lean(),
     conversation: (user = 'alice') => Conversation.findOne({ workspace, user }).sort({ createdAt: -1, _id: -1 }).lean(),
     consents: (user = 'alice') => ConsentEvent.find({ workspace, user }).sort({ at: 1 }).lean(),
     messages: (user = 'alice') => Message.find({ workspace, user }).sort({ order: 1 }).lean(),
     async close(): Promise<void> {
-      await Promise.all([...outbound, ...inbound].map((q) => q.close()));
       await queues.close();
       await redis.quit();
       await disconnectStore();

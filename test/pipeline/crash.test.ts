@@ -48,9 +48,9 @@ it('loses and duplicates nothing when a worker is SIGKILLed in the middle of a 1
   for (const r of receiver.replies) replyIds.set(r.inReplyTo!, (replyIds.get(r.inReplyTo!) ?? new Set()).add(r.id));
   expect([...replyIds.values()].every((s) => s.size === 1)).toBe(true);
   // ...and delivered once. A webhook POST that was in flight at the kill may be repeated (at-least-once,
-  // receivers drop repeats by `id`): at most one per shard, since a shard delivers one reply at a time.
+  // receivers drop repeats by `id`): at most one per conversation, since a conversation delivers one reply at a time.
   const repeats = receiver.replies.length - total;
-  expect(repeats).toBeLessThanOrEqual(env.config.pipeline.shards);
+  expect(repeats).toBeLessThanOrEqual(Math.min(users, env.config.pipeline.concurrency));
   console.log(`SIGKILL after ${atKill} replies; ${repeats} webhook POST(s) repeated after the kill`);
   // Per user, replies arrived in the order the messages were sent.
   for (let u = 0; u < users; u++) {

@@ -1,0 +1,145 @@
+import type { Redis } from 'ioredis';
+
+/** Inbound (messages and idle timers, in arrival order) or outbound (replies, in the order they were produced). */
+export type MailboxKind = 'in' | 'out';
+
+/** What {@link Mailboxes.next} found. */
+export type NextEntry = { kind: 'entry'; entry: string } | { kind: 'empty' } | { kind: 'lost' };
+
+// Each script is one round trip and atomic, which is what makes the hand-over between a worker
+// finishing a mailbox and a new entry arriving safe (see docs/ARCHITECTURE.md, "Ordering").
+
+/** KEYS: list, lease. ARGV: entries…  → 1 when no worker holds the lease (someone must be woken), else 0. */
+const pushScript = `
+for i = 1, #ARGV do redis.call('RPUSH', KEYS[1], ARGV[i]) end
+if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+return 1`;
+
+/**
+ * KEYS: lease, pause. ARGV: token, ttl → 1 when acquired, else minus the milliseconds until the
+ * current holder's lease expires, or until the mailbox's pause ends (its first entry waits).
+ */
+const acquireScript = `
+local paused = redis.call('PTTL', KEYS[2])
+if paused > 0 then return -paused end
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+local left = redis.call('PTTL', KEYS[1])
+if left < 1 then left = 1 end
+return -left`;
+
+/**
+ * KEYS: list, lease. ARGV: token, ttl, done (the entry just handled, or '').
+ * Pops `done` if it is still the head, then returns the new head and extends the lease; an empty
+ * mailbox releases the lease in the same step, so an entry pushed after it finds no holder and wakes
+ * a worker.
+ */
+const nextScript = `
+if redis.call('GET', KEYS[2]) ~= ARGV[1] then return {'lost'} end
+if ARGV[3] ~= '' and redis.call('LINDEX', KEYS[1], 0) == ARGV[3] then redis.call('LPOP', KEYS[1]) end
+local head = redis.call('LINDEX', KEYS[1], 0)
+if not head then
+  redis.call('DEL', KEYS[2])
+  return {'empty'}
+end
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
+return {'entry', head}`;
+
+/**
+ * KEYS: lease, pause. ARGV: token, mode, ms. If this token holds the lease: `renew` extends it,
+ * `release` gives it up, `pause` gives it up and keeps everyone out for ms (the first entry waits).
+ */
+const leaseScript = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if ARGV[2] == 'renew' then
+  redis.call('PEXPIRE', KEYS[1], ARGV[3])
+else
+  redis.call('DEL', KEYS[1])
+  if ARGV[2] == 'pause' then redis.call('SET', KEYS[2], '1', 'PX', ARGV[3]) end
+end
+return 1`;
+
+interface MailboxCommands {
+  sbMailboxPush(list: string, lease: string, ...entries: string[]): Promise<number>;
+  sbMailboxAcquire(lease: string, pause: string, token: string, ttlMs: number): Promise<number>;
+  sbMailboxNext(list: string, lease: string, token: string, ttlMs: number, done: string): Promise<string[]>;
+  sbMailboxLease(lease: string, pause: string, token: string, mode: 'renew' | 'release' | 'pause', ms: number): Promise<number>;
+}
+
+/**
+ * One mailbox per conversation and direction in Redis: a list of entries in order, and a lease
+ * (a key with a token and an expiry) that lets one worker at a time, in any process, work through
+ * it. Entries are removed only after they were handled, so a worker that dies leaves its entry at
+ * the head for whoever takes the lease after it expires.
+ *
+ * @example
+ * if (await mailboxes.push('in', key, [entry])) await wake(key); // nobody is working on it
+ */
+export class Mailboxes {
+  private readonly redis: Redis & MailboxCommands;
+
+  constructor(
+    redis: Redis,
+    private readonly prefix: string,
+  ) {
+    for (const [name, lua, keys] of [
+      ['sbMailboxPush', pushScript, 2],
+      ['sbMailboxAcquire', acquireScript, 2],
+      ['sbMailboxNext', nextScript, 2],
+      ['sbMailboxLease', leaseScript, 2],
+    ] as const) {
+      if (!(name in redis)) redis.defineCommand(name, { numberOfKeys: keys, lua });
+    }
+    this.redis = redis as Redis & MailboxCommands;
+  }
+
+  private list(kind: MailboxKind, key: string): string {
+    return `${this.prefix}:mbox:${kind}:${key}`;
+  }
+
+  private lease(kind: MailboxKind, key: string): string {
+    return `${this.prefix}:lease:${kind}:${key}`;
+  }
+
+  private pauseKey(kind: MailboxKind, key: string): string {
+    return `${this.prefix}:pause:${kind}:${key}`;
+  }
+
+  /** Appends entries; true when no worker holds the mailbox, so the caller must wake one. */
+  async push(kind: MailboxKind, key: string, entries: readonly string[]): Promise<boolean> {
+    if (!entries.length) return false;
+    return (await this.redis.sbMailboxPush(this.list(kind, key), this.lease(kind, key), ...entries)) === 1;
+  }
+
+  /** Takes the lease: true, or the milliseconds until the current holder's lease expires (or the mailbox's pause ends). */
+  async acquire(kind: MailboxKind, key: string, token: string, ttlMs: number): Promise<true | number> {
+    const result = await this.redis.sbMailboxAcquire(this.lease(kind, key), this.pauseKey(kind, key), token, ttlMs);
+    return result === 1 ? true : -result;
+  }
+
+  /** Pops `done` (if given and still first), then the next entry; an empty mailbox is released. */
+  async next(kind: MailboxKind, key: string, token: string, ttlMs: number, done?: string): Promise<NextEntry> {
+    const [found, entry] = await this.redis.sbMailboxNext(this.list(kind, key), this.lease(kind, key), token, ttlMs, done ?? '');
+    if (found === 'entry') return { kind: 'entry', entry: entry! };
+    return found === 'empty' ? { kind: 'empty' } : { kind: 'lost' };
+  }
+
+  /** Extends the lease while one entry takes long (a slow flow `http` call); false if it was lost. */
+  async renew(kind: MailboxKind, key: string, token: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.sbMailboxLease(this.lease(kind, key), this.pauseKey(kind, key), token, 'renew', ttlMs)) === 1;
+  }
+
+  /** Gives the lease up with entries left (they wait for a later wake-up). */
+  async release(kind: MailboxKind, key: string, token: string): Promise<void> {
+    await this.redis.sbMailboxLease(this.lease(kind, key), this.pauseKey(kind, key), token, 'release', 0);
+  }
+
+  /** Gives the lease up and keeps every worker out for `ms`: the first entry waits (a backoff, a rate limit) and nothing overtakes it. */
+  async pause(kind: MailboxKind, key: string, token: string, ms: number): Promise<void> {
+    await this.redis.sbMailboxLease(this.lease(kind, key), this.pauseKey(kind, key), token, 'pause', Math.max(1, Math.ceil(ms)));
+  }
+
+  /** The entries waiting, oldest first (for tests and diagnostics). */
+  async entries(kind: MailboxKind, key: string): Promise<string[]> {
+    return this.redis.lrange(this.list(kind, key), 0, -1);
+  }
+}
