@@ -3,12 +3,20 @@
  * ActivityHandler behind node:http, emulator mode), both answering the same activities through
  * the same local Bot Connector fake, in the same run. Reports msg/s of both and their ratio.
  *
- *   npx tsx bench/botframework.ts [--messages N] [--users U] [--concurrency C] [--warmup W] [--idle-timeout S]
+ *   npx tsx bench/botframework.ts [--messages N] [--users U] [--concurrency C] [--warmup W] [--idle-timeout S] [--platform-latency-ms L]
+ *
+ * --platform-latency-ms L: the fake Bot Connector answers every call, the hub's and the bare bot's
+ *   alike, L ms after it came in (default 0); a reply counts as arrived then.
+ * Per-message counters (bench/counters.ts) beside each throughput: MongoDB commands of the hub's
+ * connection (the bare bot has none), Redis commands (server-wide), CPU ms of this process (which
+ * also runs the load generator and the fake connector, for both) and of the embedded FerretDB.
+ * The bare bot is measured before the hub starts, so neither's idle work is counted in the other's figures.
  *
  * A message counts as answered when the connector receives the first activity replying to it
  * (`replyToId`). The bare bot answers inside the turn, before its HTTP 200; the hub answers 200
  * once the activity is queued, then stores, routes and replies from a worker. The hub's per-chat
- * outbound limit (2/s, for Teams) is lifted for the run: this measures the pipeline, not the limiter.
+ * outbound limits (50/s per bot, 2/s per chat, for Teams) are raised for the run to
+ * `rateLimit: { perSecond: 1000, perChatPerSecond: 100 }` (the config's maximum): this measures the pipeline, not the limiter.
  * Requests are sent open loop (C in flight), so the hub's latency includes its queue backlog;
  * throughput is what to compare.
  */
@@ -26,6 +34,9 @@ import { AutoReplyResponder } from '../core/responder.js';
 import { FakeBotConnector } from '../test/fakes/botframework-connector.js';
 import { redactUrl, startServices } from './services.js';
 import { integerFlag } from './flags.js';
+import mongoose from 'mongoose';
+import { counterCells, counterHeaders, Counters, countersNote, monitoredUri, type PerMessage } from './counters.js';
+import { printRows } from './report.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -34,6 +45,7 @@ const { values: flags } = parseArgs({
     concurrency: { type: 'string', default: '16' },
     warmup: { type: 'string', default: '50' },
     'idle-timeout': { type: 'string', default: '30' },
+    'platform-latency-ms': { type: 'string', default: '0' },
   },
   strict: true,
 });
@@ -44,6 +56,7 @@ const opts = {
   concurrency: positive('concurrency'),
   warmup: positive('warmup', 0),
   idleMs: positive('idle-timeout') * 1000,
+  platformLatencyMs: positive('platform-latency-ms', 0),
 };
 
 /** The smallest real Bot Framework bot: botbuilder's own sample shape, echoing each message in its turn. */
@@ -164,30 +177,48 @@ const services = await startServices();
 const id = randomBytes(4).toString('hex');
 const database = `sbbench_bf_${id}`;
 const prefix = `sbbench-bf-${id}`;
-const connector = await new FakeBotConnector().start();
+const connector = await new FakeBotConnector({ latencyMs: opts.platformLatencyMs }).start();
 connector.record = false;
-const bare = await startBareBot();
-const { hub, endpoint } = await startBenchHub(services.mongoUri(database), services.redisUrl, prefix);
+const dbPid = services.dbPid ? { dbPid: services.dbPid } : {};
+const bareCounters = new Counters({ redisUrl: services.redisUrl, noMongo: true, ...dbPid });
+const hubCounters = new Counters({ redisUrl: services.redisUrl, ...dbPid });
+let bare: Awaited<ReturnType<typeof startBareBot>> | undefined;
+let hub: Hub | undefined;
 try {
   console.log(
-    `botframework bench: ${opts.messages} messages over ${opts.users} conversations, ${opts.concurrency} in flight; MongoDB: ${services.mongoSource}, Redis: ${redactUrl(services.redisUrl)}`,
+    `botframework bench: ${opts.messages} messages over ${opts.users} conversations, ${opts.concurrency} in flight, platform latency ${opts.platformLatencyMs} ms; MongoDB: ${services.mongoSource}, Redis: ${redactUrl(services.redisUrl)}`,
   );
-  // Warm both up (JIT, connections, the hub's first contacts), then measure each in turn.
-  if (opts.warmup) {
-    await drive(connector, bare.endpoint, `warm-bare-${id}`, opts.warmup);
-    await drive(connector, endpoint, `warm-hub-${id}`, opts.warmup);
-  }
+  // Each warmed up (JIT, connections, the hub's first contacts), then measured; the hub starts after the bare bot stopped.
+  bare = await startBareBot();
+  if (opts.warmup) await drive(connector, bare.endpoint, `warm-bare-${id}`, opts.warmup);
+  await bareCounters.start();
   const bareResult = await drive(connector, bare.endpoint, `bare-${id}`, opts.messages);
-  const hubResult = await drive(connector, endpoint, `hub-${id}`, opts.messages);
-  const row = (name: string, r: typeof bareResult) =>
-    `${name.padEnd(28)} ${r.msgPerSec.toFixed(0).padStart(8)} ${r.p50.toFixed(1).padStart(9)} ${r.p99.toFixed(1).padStart(9)}`;
-  console.log(`${'scenario'.padEnd(28)} ${'msg/s'.padStart(8)} ${'p50 ms'.padStart(9)} ${'p99 ms'.padStart(9)}`);
-  console.log(row('bare botbuilder echo bot', bareResult));
-  console.log(row('hub (botframework route)', hubResult));
+  const bareCounts: PerMessage = await bareCounters.stop(opts.messages, 250);
+  await bare.stop();
+  bare = undefined;
+
+  const started = await startBenchHub(monitoredUri(services.mongoUri(database)), services.redisUrl, prefix);
+  hub = started.hub;
+  // The hub's store is mongoose's default connection (core/store/connect.ts).
+  hubCounters.watchMongo(mongoose.connection.getClient());
+  if (opts.warmup) await drive(connector, started.endpoint, `warm-hub-${id}`, opts.warmup);
+  await hubCounters.start();
+  const hubResult = await drive(connector, started.endpoint, `hub-${id}`, opts.messages);
+  const hubCounts: PerMessage = await hubCounters.stop(opts.messages, 250);
+
+  const f = (n: number) => n.toFixed(1);
+  printRows([
+    ['scenario', 'msg/s', 'p50 ms', 'p99 ms', ...counterHeaders],
+    ['bare botbuilder echo bot', f(bareResult.msgPerSec), f(bareResult.p50), f(bareResult.p99), ...counterCells(bareCounts)],
+    ['hub (botframework route)', f(hubResult.msgPerSec), f(hubResult.p50), f(hubResult.p99), ...counterCells(hubCounts)],
+  ]);
+  console.log(countersNote('this process (bot or hub, plus the load generator and the fake connector)'));
   console.log(`hub / bare throughput: ${(hubResult.msgPerSec / bareResult.msgPerSec).toFixed(2)}x`);
 } finally {
-  await hub.stop();
-  await bare.stop();
+  await hub?.stop();
+  await bare?.stop();
   await connector.stop();
+  await Promise.allSettled([bareCounters.close(), hubCounters.close()]);
   await services.cleanup([database], [prefix]);
 }
+process.exit(0);

@@ -18,6 +18,8 @@ export interface FloorOptions {
 
 export interface Floor {
   url: string;
+  /** Its MongoDB client (for counting its commands). */
+  mongo: InstanceType<typeof mongoose.mongo.MongoClient>;
   stop(): Promise<void>;
 }
 
@@ -73,6 +75,7 @@ export async function startFloor(options: FloorOptions): Promise<Floor> {
 
   return {
     url: `http://127.0.0.1:${port}`,
+    mongo: client,
     async stop() {
       const closed = new Promise((r) => server.close(r));
       server.closeIdleConnections();

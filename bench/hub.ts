@@ -15,8 +15,8 @@ export interface BenchHubOptions {
   account: string;
   secret: string;
   webhookUrl: string;
-  /** The hub's `pipeline.shards`. */
-  shards: number;
+  /** The hub's `pipeline.concurrency` (conversations each worker process handles at once); the default when absent. */
+  workers?: number;
   /** The workspace's `flows` (path absolute): the hub runs them; without, it answers the auto-reply. */
   flows?: { path: string; start: string };
   /** Wraps the responder the hub is given (e.g. to time it); the hub itself is unchanged. */
@@ -29,7 +29,7 @@ export async function startBenchHub(options: BenchHubOptions): Promise<Hub> {
   const yaml = stringify({
     server: { host: '127.0.0.1', port: 0 },
     redis: { prefix: options.prefix },
-    pipeline: { shards: options.shards },
+    ...(options.workers ? { pipeline: { concurrency: options.workers } } : {}),
     workspaces: [
       {
         id: options.workspace,

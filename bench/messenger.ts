@@ -1,7 +1,15 @@
 /**
  * The hub through the Messenger webhook against a floor on the same MongoDB and Redis.
  *
- *   npx tsx bench/messenger.ts [--messages N] [--users M] [--concurrency C] [--warmup W] [--idle-timeout S]
+ *   npx tsx bench/messenger.ts [--messages N] [--users M] [--concurrency C] [--warmup W] [--idle-timeout S] [--platform-latency-ms L]
+ *
+ * --platform-latency-ms L: the fake Send API answers every call, the hub's and the floor's alike,
+ *   L ms after it came in (default 0); a reply counts as arrived then. The hub's Page limit
+ *   (300 calls/s) is raised for the run to `rateLimit: { perSecond: 1000 }` (the config's maximum;
+ *   Messenger has no per-chat default): the floor has no limiter.
+ * Per-message counters (bench/counters.ts) beside each throughput: MongoDB commands of the
+ * scenario's own client, Redis commands (server-wide), CPU ms of this process (which also runs the
+ * load generator and the fake Send API, for both) and of the embedded FerretDB.
  *
  * Both scenarios get the same signed webhook POSTs (one `messaging` event each, from M users) and
  * answer each with one Send API call to a local fake Graph API; a message counts as answered when
@@ -31,6 +39,7 @@ import type { Sample } from './load.js';
 import { printTable, summarize, writeResults } from './report.js';
 import { redactUrl, startServices } from './services.js';
 import { integerFlag } from './flags.js';
+import { Counters, countersNote, monitoredUri, type PerMessage } from './counters.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -39,6 +48,7 @@ const { values: flags } = parseArgs({
     concurrency: { type: 'string', default: '16' },
     warmup: { type: 'string', default: '50' },
     'idle-timeout': { type: 'string', default: '60' },
+    'platform-latency-ms': { type: 'string', default: '0' },
   },
   strict: true,
 });
@@ -49,6 +59,7 @@ const opts = {
   concurrency: positive('concurrency'),
   warmup: positive('warmup', 0),
   idleTimeoutMs: positive('idle-timeout') * 1000,
+  platformLatencyMs: positive('platform-latency-ms', 0),
 };
 
 const runId = randomBytes(4).toString('hex');
@@ -70,7 +81,8 @@ async function startFakeSendApi(): Promise<{
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
+    req.on('end', async () => {
+      if (opts.platformLatencyMs) await new Promise((r) => setTimeout(r, opts.platformLatencyMs));
       const at = performance.now();
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       let user: string | undefined;
@@ -106,7 +118,12 @@ async function startFakeSendApi(): Promise<{
 }
 
 /** Verify, insertOne, queue.add, 200; a worker calls the Send API. */
-async function startFloor(mongoUri: string, redisUrl: string, prefix: string, graphUrl: string): Promise<{ url: string; stop(): Promise<void> }> {
+async function startFloor(
+  mongoUri: string,
+  redisUrl: string,
+  prefix: string,
+  graphUrl: string,
+): Promise<{ url: string; mongo: mongoose.mongo.MongoClient; stop(): Promise<void> }> {
   const client = new mongoose.mongo.MongoClient(mongoUri, { serverSelectionTimeoutMS: 10_000 });
   await client.connect();
   const messages = client.db().collection<{ _id: string; user: string; text: string; receivedAt: Date }>('messages');
@@ -144,6 +161,7 @@ async function startFloor(mongoUri: string, redisUrl: string, prefix: string, gr
   worker.on('error', (err) => console.error('floor worker error:', err.message));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    mongo: client,
     async stop() {
       const closed = new Promise((r) => server.close(r));
       server.closeIdleConnections();
@@ -169,7 +187,19 @@ async function startMessengerHub(mongoUri: string, redisUrl: string, prefix: str
         texts: { autoReply: 'hub reply' },
         // No User Profile look-ups: the floor makes none either, so both sides do the same work.
         channels: {
-          messenger: [{ account, pageId, pageAccessToken, appSecret, verifyToken: 'bench-verify-token', graphUrl, apiVersion: 'v21.0', fetchProfile: false }],
+          messenger: [
+            {
+              account,
+              pageId,
+              pageAccessToken,
+              appSecret,
+              verifyToken: 'bench-verify-token',
+              graphUrl,
+              apiVersion: 'v21.0',
+              fetchProfile: false,
+              rateLimit: { perSecond: 1000 },
+            },
+          ],
         },
       },
     ],
@@ -256,34 +286,45 @@ function post(agent: Agent, url: string, body: string, signature: string): Promi
   });
 }
 
-async function measure(scenario: 'floor' | 'hub', baseUrl: string, fake: Awaited<ReturnType<typeof startFakeSendApi>>) {
+async function measure(scenario: 'floor' | 'hub', baseUrl: string, fake: Awaited<ReturnType<typeof startFakeSendApi>>, counters: Counters) {
   if (opts.warmup) await runLoad(baseUrl, fake, `${runId}-${scenario}-warmup`, opts.warmup);
+  await counters.start();
   const sample = await runLoad(baseUrl, fake, `${runId}-${scenario}`, opts.messages);
+  const perMessage: PerMessage = await counters.stop(opts.messages, 250);
   const summary = summarize(scenario, sample);
   console.log(`${scenario}: ${summary.throughput.toFixed(1)} msg/s, p50 ${summary.latencyMs.p50.toFixed(1)} ms, p99 ${summary.latencyMs.p99.toFixed(1)} ms`);
-  return summary;
+  return { summary, perMessage };
 }
 
 async function main(): Promise<void> {
-  console.log(`messenger bench ${runId}: ${opts.messages} webhook events from ${opts.users} users, ${opts.concurrency} in flight, ${opts.warmup} warm-up`);
+  console.log(
+    `messenger bench ${runId}: ${opts.messages} webhook events from ${opts.users} users, ${opts.concurrency} in flight, ${opts.warmup} warm-up, platform latency ${opts.platformLatencyMs} ms`,
+  );
   const services = await startServices();
+  const dbPid = services.dbPid ? { dbPid: services.dbPid } : {};
+  const floorCounters = new Counters({ redisUrl: services.redisUrl, ...dbPid });
+  const hubCounters = new Counters({ redisUrl: services.redisUrl, ...dbPid });
   const fake = await startFakeSendApi();
   let stopFloor: (() => Promise<void>) | undefined;
   let hub: Hub | undefined;
   try {
-    const floor = await startFloor(services.mongoUri(names.floor.db), services.redisUrl, names.floor.prefix, fake.url);
+    const floor = await startFloor(monitoredUri(services.mongoUri(names.floor.db)), services.redisUrl, names.floor.prefix, fake.url);
     stopFloor = floor.stop;
-    const floorSummary = await measure('floor', floor.url, fake);
+    floorCounters.watchMongo(floor.mongo);
+    const { summary: floorSummary, perMessage: floorCounts } = await measure('floor', floor.url, fake, floorCounters);
     stopFloor = undefined;
     await floor.stop();
 
-    hub = await startMessengerHub(services.mongoUri(names.hub.db), services.redisUrl, names.hub.prefix, fake.url);
-    const hubSummary = await measure('hub', hub.url!, fake);
+    hub = await startMessengerHub(monitoredUri(services.mongoUri(names.hub.db)), services.redisUrl, names.hub.prefix, fake.url);
+    // The hub's store is mongoose's default connection (core/store/connect.ts).
+    hubCounters.watchMongo(mongoose.connection.getClient());
+    const { summary: hubSummary, perMessage: hubCounts } = await measure('hub', hub.url!, fake, hubCounters);
     await hub.stop();
     hub = undefined;
 
     console.log();
-    printTable(floorSummary, hubSummary);
+    printTable(floorSummary, hubSummary, { floor: floorCounts, hub: hubCounts });
+    console.log(countersNote('this process (hub or floor, plus the load generator and the fake Send API)'));
     if (fake.stats.refused) console.log(`fake Send API refused ${fake.stats.refused} requests`);
     const file = writeResults(
       {
@@ -297,6 +338,7 @@ async function main(): Promise<void> {
           redis: redactUrl(services.redisUrl),
         },
         results: [floorSummary, hubSummary],
+        counters: { floor: floorCounts, hub: hubCounts },
         ratio: {
           throughput: hubSummary.throughput / floorSummary.throughput,
           p50: hubSummary.latencyMs.p50 / floorSummary.latencyMs.p50,
@@ -310,6 +352,7 @@ async function main(): Promise<void> {
   } finally {
     await Promise.allSettled([stopFloor?.(), hub?.stop()]);
     await fake.close();
+    await Promise.allSettled([floorCounters.close(), hubCounters.close()]);
     await services.cleanup([names.floor.db, names.hub.db], [names.floor.prefix, names.hub.prefix]);
   }
 }

@@ -2,8 +2,15 @@
  * Hub vs floor: the real hub's end-to-end throughput and latency against the
  * least pipeline that could do the same job on the same MongoDB and Redis.
  *
- *   npx tsx bench/pipeline.ts [--messages N] [--concurrency C] [--users U] [--warmup W] [--idle-timeout S] [--shards K] [--flow | --no-flow | --flow=false]
+ *   npx tsx bench/pipeline.ts [--messages N] [--concurrency C] [--users U] [--warmup W] [--idle-timeout S] [--workers K] [--flow | --no-flow | --flow=false]
+ *                             [--platform-latency-ms L]
  *
+ * --platform-latency-ms: the business's webhook (bench/receiver.ts) answers every reply POST, the
+ *   hub's and the floor's alike, L ms after it came in (default 0); a reply counts as arrived then.
+ *   The api channel has no outbound rate limit of its own, so nothing needs raising.
+ * Per-message counters (bench/counters.ts) beside each throughput: MongoDB commands of the
+ * scenario's own client(s), Redis commands (server-wide), CPU ms of this process (which also runs
+ * the load generator and the receiver, for the floor and the hub alike) and of the embedded FerretDB.
  * --idle-timeout: fail when no reply arrives for S seconds (default 60); a slow run may take as long as it needs.
  * --flow (the default): the hub runs the example shop flow (config/flows) and every message is its
  *   user's next line of a scripted conversation (bench/flow-script.ts), which may get several
@@ -23,6 +30,8 @@ import { describeHistogram, printTable, summarize, summarizeHistogram, writeResu
 import { redactUrl, startServices } from './services.js';
 import { TimedResponder, type ResponderTimes } from './timing.js';
 import { integerFlag } from './flags.js';
+import mongoose from 'mongoose';
+import { Counters, countersNote, monitoredUri, type PerMessage } from './counters.js';
 
 /** `--flow`, `--no-flow`, `--flow=<bool>` and `--flow <bool>` all become `--flow=<bool>` for parseArgs. */
 function normalizeFlowFlag(args: readonly string[]): string[] {
@@ -46,7 +55,8 @@ const { values: flags } = parseArgs({
     users: { type: 'string', default: '200' },
     warmup: { type: 'string', default: '100' },
     'idle-timeout': { type: 'string', default: '60' },
-    shards: { type: 'string', default: '16' },
+    workers: { type: 'string' },
+    'platform-latency-ms': { type: 'string', default: '0' },
   },
   strict: true,
 });
@@ -60,7 +70,8 @@ const opts = {
   users: positive('users'),
   warmup: positive('warmup', 0),
   idleTimeoutMs: positive('idle-timeout') * 1000,
-  shards: positive('shards'),
+  workers: flags.workers === undefined ? undefined : positive('workers'),
+  platformLatencyMs: positive('platform-latency-ms', 0),
 };
 
 const runId = randomBytes(4).toString('hex');
@@ -77,8 +88,8 @@ async function measure(
   scenario: 'floor' | 'hub',
   baseUrl: string,
   receiver: Receiver,
-  options: { afterWarmup?: () => void; script?: ConversationScript } = {},
-): Promise<{ summary: Summary; sample: Sample }> {
+  options: { afterWarmup?: () => void; script?: ConversationScript; counters?: Counters } = {},
+): Promise<{ summary: Summary; sample: Sample; perMessage?: PerMessage }> {
   const load: Omit<LoadOptions, 'messages' | 'idPrefix'> = {
     url: `${baseUrl}/channels/api/${account}/messages`,
     secret,
@@ -90,10 +101,12 @@ async function measure(
   };
   if (opts.warmup) await runLoad({ ...load, messages: opts.warmup, idPrefix: `${runId}-${scenario}-warmup` }, receiver);
   options.afterWarmup?.();
+  await options.counters?.start();
   const sample = await runLoad({ ...load, messages: opts.messages, idPrefix: `${runId}-${scenario}` }, receiver);
+  const perMessage = await options.counters?.stop(opts.messages, 250);
   const summary = summarize(scenario, sample);
   console.log(`${scenario}: ${summary.throughput.toFixed(1)} msg/s, p50 ${summary.latencyMs.p50.toFixed(1)} ms, p99 ${summary.latencyMs.p99.toFixed(1)} ms`);
-  return { summary, sample };
+  return { summary, sample, ...(perMessage ? { perMessage } : {}) };
 }
 
 /** Replies per message, received and (with a script) expected. */
@@ -123,7 +136,9 @@ function engineShare(times: ResponderTimes, routing: HistogramSummary, processin
 }
 
 async function main(): Promise<void> {
-  console.log(`pipeline bench ${runId}: ${opts.messages} messages, ${opts.concurrency} in flight, ${opts.users} users, ${opts.warmup} warm-up`);
+  console.log(
+    `pipeline bench ${runId}: ${opts.messages} messages, ${opts.concurrency} in flight, ${opts.users} users, ${opts.warmup} warm-up, platform latency ${opts.platformLatencyMs} ms`,
+  );
   // Before any service starts: a script that no longer fits the flow fails here.
   const script = opts.flow ? new ConversationScript() : undefined;
   console.log(
@@ -132,13 +147,15 @@ async function main(): Promise<void> {
       : 'hub answers the auto-reply (--no-flow)',
   );
   const services = await startServices();
-  const receiver = await startReceiver(secret);
+  const receiver = await startReceiver(secret, { latencyMs: opts.platformLatencyMs });
+  const floorCounters = new Counters({ redisUrl: services.redisUrl, ...(services.dbPid ? { dbPid: services.dbPid } : {}) });
+  const hubCounters = new Counters({ redisUrl: services.redisUrl, ...(services.dbPid ? { dbPid: services.dbPid } : {}) });
   let hub: Hub | undefined;
   let timed: TimedResponder | undefined;
   let stopFloor: (() => Promise<void>) | undefined;
   try {
     const floor = await startFloor({
-      mongoUri: services.mongoUri(names.floor.db),
+      mongoUri: monitoredUri(services.mongoUri(names.floor.db)),
       redisUrl: services.redisUrl,
       prefix: names.floor.prefix,
       account,
@@ -146,26 +163,34 @@ async function main(): Promise<void> {
       webhookUrl: receiver.url,
     });
     stopFloor = floor.stop;
-    const { summary: floorSummary, sample: floorSample } = await measure('floor', floor.url, receiver);
+    floorCounters.watchMongo(floor.mongo);
+    const { summary: floorSummary, sample: floorSample, perMessage: floorCounts } = await measure('floor', floor.url, receiver, { counters: floorCounters });
     stopFloor = undefined;
     await floor.stop();
 
     hub = await startBenchHub({
-      mongoUri: services.mongoUri(names.hub.db),
+      mongoUri: monitoredUri(services.mongoUri(names.hub.db)),
       redisUrl: services.redisUrl,
       prefix: names.hub.prefix,
       workspace,
       account,
       secret,
       webhookUrl: receiver.url,
-      shards: opts.shards,
+      ...(opts.workers ? { workers: opts.workers } : {}),
       ...(opts.flow ? { flows: { path: shopFlowsDir, start: shopStart } } : {}),
       wrapResponder: (inner) => (timed = new TimedResponder(inner)),
     });
     const started = hub;
+    // The hub's store is mongoose's default connection (core/store/connect.ts).
+    hubCounters.watchMongo(mongoose.connection.getClient());
     // Only the measured messages in the hub's histograms and the responder times: reset them after the warm-up.
-    const { summary: hubSummary, sample: hubSample } = await measure('hub', started.url!, receiver, {
+    const {
+      summary: hubSummary,
+      sample: hubSample,
+      perMessage: hubCounts,
+    } = await measure('hub', started.url!, receiver, {
       ...(script ? { script } : {}),
+      counters: hubCounters,
       afterWarmup: () => {
         started.metrics.routing.reset();
         started.metrics.processing.reset();
@@ -181,7 +206,8 @@ async function main(): Promise<void> {
     await started.stop();
 
     console.log();
-    printTable(floorSummary, hubSummary);
+    printTable(floorSummary, hubSummary, { floor: floorCounts!, hub: hubCounts! });
+    console.log(countersNote('this process (hub or floor, plus the load generator and the receiver)'));
     console.log(describeHistogram('hub routing (router.handle per message)', routing));
     console.log(describeHistogram('hub processing (inbound received -> reply accepted by webhook, per reply)', processing));
     const replies = { floor: replyCounts(floorSample), hub: replyCounts(hubSample) };
@@ -221,6 +247,7 @@ async function main(): Promise<void> {
         redis: redactUrl(services.redisUrl),
       },
       results: [floorSummary, hubSummary],
+      counters: { floor: floorCounts, hub: hubCounts },
       ratio: {
         throughput: hubSummary.throughput / floorSummary.throughput,
         p50: hubSummary.latencyMs.p50 / floorSummary.latencyMs.p50,
@@ -236,6 +263,7 @@ async function main(): Promise<void> {
   } finally {
     await Promise.allSettled([stopFloor?.(), hub?.stop()]);
     await receiver.close();
+    await Promise.allSettled([floorCounters.close(), hubCounters.close()]);
     await services.cleanup([names.floor.db, names.hub.db], [names.floor.prefix, names.hub.prefix]);
   }
 }

@@ -20,22 +20,36 @@ export interface Receiver {
   waitFor(ids: readonly string[], idleMs: number, need?: readonly number[]): Promise<void>;
   /** Replies whose signature did not verify, and replies (by their `id`) received before. */
   stats: { badSignatures: number; duplicates: number; replies: number };
+  /** Every reply is answered (and counted as arrived) this many ms after its request came in; may be changed between runs. */
+  latencyMs: number;
+  /** Replies to these users hang this many ms instead (a platform call that hangs for one chat). */
+  hang: Map<string, number>;
   close(): Promise<void>;
 }
 
-export async function startReceiver(secret: string): Promise<Receiver> {
+export interface ReceiverOptions {
+  /** See {@link Receiver.latencyMs}; default 0. */
+  latencyMs?: number;
+}
+
+export async function startReceiver(secret: string, options: ReceiverOptions = {}): Promise<Receiver> {
   const arrivals = new Map<string, number>();
   const replyCounts = new Map<string, number>();
   const replyIds = new Set<string>();
   const stats = { badSignatures: 0, duplicates: 0, replies: 0 };
   let onArrival: ((id: string) => void) | undefined;
+  const hang = new Map<string, number>();
+  let latencyMs = options.latencyMs ?? 0;
 
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const at = performance.now();
+    req.on('end', () => void answer());
+    const answer = async () => {
       const body = Buffer.concat(chunks);
+      const delay = latencyMs || hang.size ? (hang.get(userOf(body)) ?? latencyMs) : 0;
+      if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+      const at = performance.now();
       const header = req.headers[signatureHeader];
       if (!verify(body, secret, typeof header === 'string' ? header : undefined)) {
         stats.badSignatures++;
@@ -63,7 +77,7 @@ export async function startReceiver(secret: string): Promise<Receiver> {
       }
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
       onArrival?.(inReplyTo);
-    });
+    };
   });
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
@@ -76,6 +90,13 @@ export async function startReceiver(secret: string): Promise<Receiver> {
     arrivals,
     replyCounts,
     stats,
+    get latencyMs() {
+      return latencyMs;
+    },
+    set latencyMs(ms: number) {
+      latencyMs = ms;
+    },
+    hang,
     waitFor(ids, idleMs, need) {
       const wanted = new Map(ids.map((id, i) => [id, need?.[i] ?? 1]));
       const done = (id: string) => (replyCounts.get(id) ?? 0) >= wanted.get(id)!;
@@ -111,4 +132,14 @@ export async function startReceiver(secret: string): Promise<Receiver> {
       await closed;
     },
   };
+}
+
+/** The `user` of a reply body, for per-user hangs ('' when unreadable). */
+function userOf(body: Buffer): string {
+  try {
+    const user = (JSON.parse(body.toString('utf8')) as { user?: unknown }).user;
+    return typeof user === 'string' ? user : '';
+  } catch {
+    return '';
+  }
 }

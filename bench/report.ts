@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Histogram } from 'prom-client';
+import { counterCells, counterHeaders, type PerMessage } from './counters.js';
 import type { Sample } from './load.js';
 
 export interface Summary {
@@ -87,16 +88,18 @@ export function describeHistogram(name: string, h: HistogramSummary): string {
   return `${name}: ${h.count} observed, mean ${h.meanMs.toFixed(1)} ms, p50 ${bound(h.p50UpToMs)}, p99 ${bound(h.p99UpToMs)}`;
 }
 
-export function printTable(floor: Summary, hub: Summary): void {
+/** Floor and hub rows; with `counters`, the per-message counters (bench/counters.ts) beside each throughput. */
+export function printTable(floor: Summary, hub: Summary, counters?: { floor?: PerMessage; hub?: PerMessage }): void {
   const rows = [
-    ['scenario', 'messages', 'msg/s', 'p50 ms', 'p99 ms', 'vs floor'],
-    ...[floor, hub].map((s) => [
+    ['scenario', 'messages', 'msg/s', 'p50 ms', 'p99 ms', 'vs floor', ...(counters ? counterHeaders : [])],
+    ...[floor, hub].map((s, i) => [
       s.scenario,
       String(s.messages),
       s.throughput.toFixed(1),
       s.latencyMs.p50.toFixed(1),
       s.latencyMs.p99.toFixed(1),
       `${(s.throughput / floor.throughput).toFixed(3)}x`,
+      ...(counters ? counterCells(i === 0 ? counters.floor : counters.hub) : []),
     ]),
   ];
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -11,6 +11,8 @@ export interface Services {
   /** Where MongoDB came from, for the report (never the URI: it may carry credentials). */
   mongoSource: 'MONGODB_URI' | 'embedded FerretDB';
   redisUrl: string;
+  /** The embedded FerretDB's pid (for its CPU time); undefined with MONGODB_URI. */
+  dbPid?: number;
   /** The MongoDB URI with its database replaced by `database`. */
   mongoUri(database: string): string;
   /** Drops the databases and deletes the Redis keys of the prefixes; then stops what was started. */
@@ -23,10 +25,12 @@ export async function startServices(): Promise<Services> {
   const fromEnv = process.env.MONGODB_URI;
   let baseUri = fromEnv;
   let stopEmbedded = async (): Promise<void> => {};
+  let dbPid: number | undefined;
   if (!baseUri) {
     const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-bench-'));
     const embedded = await startEmbeddedMongo({ dataDir });
     baseUri = embedded.uri;
+    dbPid = findListener(embedded.uri);
     stopEmbedded = async () => {
       await embedded.stop();
       rmSync(dataDir, { recursive: true, force: true });
@@ -38,6 +42,7 @@ export async function startServices(): Promise<Services> {
   return {
     mongoSource: fromEnv ? 'MONGODB_URI' : 'embedded FerretDB',
     redisUrl,
+    ...(dbPid ? { dbPid } : {}),
     mongoUri,
     async cleanup(databases, redisPrefixes) {
       const failures: string[] = [];
@@ -62,6 +67,28 @@ export async function startServices(): Promise<Services> {
       if (failures.length) throw new Error(`cleanup failed: ${failures.join('; ')}`);
     },
   };
+}
+
+/**
+ * The pid of our child process listening on the URI's port: core/embedded/ferretdb.ts does not
+ * expose it, so look for `-listen 127.0.0.1:<port>` among this process's children.
+ */
+function findListener(uri: string): number | undefined {
+  const port = /:\/\/[^/:]+:(\d+)/.exec(uri)?.[1];
+  if (!port) return undefined;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid !== process.pid) continue;
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (cmdline.includes(`127.0.0.1:${port}`)) return Number(entry);
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return undefined;
 }
 
 /** Replaces the database path of a mongodb:// or mongodb+srv:// URI (hosts may be a comma list, so no URL parsing). */

@@ -45,7 +45,6 @@ async function serve(kind: 'hub' | 'echo', env: { mongoUri: string; redisUrl: st
     const yaml = stringify({
       server: { host: '127.0.0.1', port: 0 },
       redis: { prefix: env.prefix },
-      pipeline: { shards: 16 },
       workspaces: [
         {
           id: 'bench',

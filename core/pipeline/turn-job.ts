@@ -17,7 +17,15 @@ export interface MailboxJobOptions {
   logger: Logger;
   /** True once the process is stopping: a worker hands the rest of its mailbox over. */
   stopping: () => boolean;
+  /**
+   * The conversations one workspace may have in this process's hands at once: a workspace whose
+   * flow calls a slow API cannot take every worker slot while another workspace waits.
+   */
+  workspaceSlots: { limit: number; active: Map<string, number> };
 }
+
+/** How long a conversation over its workspace's share waits before it asks for a slot again. */
+const overShareWaitMs = 100;
 
 /**
  * Runs a `turns` job: works through one conversation's inbound mailbox (messages and due idle
@@ -25,7 +33,29 @@ export interface MailboxJobOptions {
  * away (`deliverNow`), in the conversation's outbound order.
  */
 export async function runTurnsJob(
-  options: MailboxJobOptions & { turns: TurnRunner; deliverNow: (key: string, replies: TurnReply[]) => Promise<void> },
+  options: MailboxJobOptions & { turns: TurnRunner; deliverNow: (at: { key: string; workspace: string }, replies: TurnReply[]) => Promise<void> },
+  job: Job<WakeJob>,
+  token: string | undefined,
+): Promise<void> {
+  const { workspaceSlots } = options;
+  const { workspace } = job.data;
+  const busy = workspaceSlots.active.get(workspace) ?? 0;
+  if (busy >= workspaceSlots.limit && token) {
+    await job.moveToDelayed(Date.now() + overShareWaitMs, token);
+    throw new DelayedError();
+  }
+  workspaceSlots.active.set(workspace, busy + 1);
+  try {
+    await runTurns(options, job, token);
+  } finally {
+    const left = (workspaceSlots.active.get(workspace) ?? 1) - 1;
+    if (left > 0) workspaceSlots.active.set(workspace, left);
+    else workspaceSlots.active.delete(workspace);
+  }
+}
+
+async function runTurns(
+  options: MailboxJobOptions & { turns: TurnRunner; deliverNow: (at: { key: string; workspace: string }, replies: TurnReply[]) => Promise<void> },
   job: Job<WakeJob>,
   token: string | undefined,
 ): Promise<void> {
@@ -41,7 +71,7 @@ export async function runTurnsJob(
       try {
         const replies = 'm' in entry ? await turns.message(entry.m) : await turns.idle(entry.idle);
         stop();
-        if (replies.length) await options.deliverNow(key, replies);
+        if (replies.length) await options.deliverNow({ key, workspace: job.data.workspace }, replies);
         return 'done';
       } catch (err) {
         if (attempt >= turnAttempts) {
@@ -57,29 +87,29 @@ export async function runTurnsJob(
     }
   };
   const result = await drainMailbox({ mailboxes: queues.mailboxes, kind: 'in', key, leaseMs: options.leaseMs, handle, stopping: options.stopping });
-  await settle(queues, { kind: 'in', key, job, token }, result);
+  await settle(queues, { kind: 'in', key, workspace: job.data.workspace, job, token }, result);
 }
 
 /** What follows a drain: nothing, a later look at a mailbox someone else holds, a wake-up when its first entry may go. */
 export async function settle(
   queues: Queues,
-  at: { kind: 'in' | 'out'; key: string; job?: Job<WakeJob>; token?: string | undefined },
+  at: { kind: 'in' | 'out'; key: string; workspace: string; job?: Job<WakeJob>; token?: string | undefined },
   result: DrainResult,
 ): Promise<void> {
-  const { kind, key, job, token } = at;
+  const { kind, key, workspace, job, token } = at;
   switch (result.kind) {
     case 'drained':
       return;
     case 'stopped':
-      return queues.wake(kind, key);
+      return queues.wake(kind, { key, workspace });
     case 'wait':
-      return queues.wake(kind, key, result.retryInMs);
+      return queues.wake(kind, { key, workspace }, result.retryInMs);
     case 'busy':
       // The holder sees whatever was pushed before it lets go; unless it died, so look again after its lease.
       if (job?.name === 'recover' && token) {
         await job.moveToDelayed(Date.now() + result.leaseLeftMs + 20, token);
         throw new DelayedError();
       }
-      return queues.recover(kind, key, result.leaseLeftMs + 20);
+      return queues.recover(kind, { key, workspace }, result.leaseLeftMs + 20);
   }
 }

@@ -55,7 +55,17 @@ export function startWorkers(options: WorkerOptions): Workers {
     }
   }
   let stopping = false;
-  const mailboxOptions: MailboxJobOptions = { queues, leaseMs: config.pipeline.lockMs, metrics: options.metrics, logger, stopping: () => stopping };
+  const concurrency = config.pipeline.concurrency;
+  // With one workspace there is nobody to be fair to; with several, none may hold more than three quarters of the slots.
+  const workspaceSlots = { limit: config.workspaces.length > 1 ? Math.max(1, Math.ceil(concurrency * 0.75)) : concurrency, active: new Map<string, number>() };
+  const mailboxOptions: MailboxJobOptions = {
+    queues,
+    leaseMs: config.pipeline.lockMs,
+    metrics: options.metrics,
+    logger,
+    stopping: () => stopping,
+    workspaceSlots,
+  };
   const deliverOptions: DeliverOptions = {
     adapters: options.adapters,
     rates: new OutboundRateLimiter(redis, config.redis.prefix),
@@ -85,23 +95,22 @@ export function startWorkers(options: WorkerOptions): Workers {
     });
 
   // The turn's replies go out from the worker that produced them, in order after the conversation's earlier ones.
-  const deliverNow = async (key: string, replies: TurnReply[]) => {
+  const deliverNow = async ({ key, workspace }: { key: string; workspace: string }, replies: TurnReply[]) => {
     await queues.enqueueOutbound(
       replies.map((r) => r.ref),
       { wake: false },
     );
     const stored = new Map(replies.flatMap((r) => (r.stored ? [[r.ref.id, r.stored] as const] : [])));
-    await settle(queues, { kind: 'out', key }, await drainOutbound(key, stored));
+    await settle(queues, { kind: 'out', key, workspace }, await drainOutbound(key, stored));
   };
 
-  const concurrency = config.pipeline.concurrency;
   const turns = new Worker<WakeJob>(turnsQueueName, (job, token) => runTurnsJob({ ...mailboxOptions, turns: options.turns, deliverNow }, job, token), {
     ...common,
     concurrency,
   });
   const deliveries = new Worker<WakeJob>(
     deliveriesQueueName,
-    async (job, token) => settle(queues, { kind: 'out', key: job.data.key, job, token }, await drainOutbound(job.data.key)),
+    async (job, token) => settle(queues, { kind: 'out', key: job.data.key, workspace: job.data.workspace, job, token }, await drainOutbound(job.data.key)),
     {
       ...common,
       concurrency,

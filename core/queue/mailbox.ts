@@ -58,7 +58,17 @@ else
 end
 return 1`;
 
+/** KEYS: the workspace's counter of this second → how many wake-ups it asked for in it, this one included. */
+const rankScript = `
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], 1000) end
+return n`;
+
+/** BullMQ's largest priority. */
+const maxPriority = 2_097_151;
+
 interface MailboxCommands {
+  sbWakeRank(counter: string): Promise<number>;
   sbMailboxPush(list: string, lease: string, ...entries: string[]): Promise<number>;
   sbMailboxAcquire(lease: string, pause: string, token: string, ttlMs: number): Promise<number>;
   sbMailboxNext(list: string, lease: string, token: string, ttlMs: number, done: string): Promise<string[]>;
@@ -86,6 +96,7 @@ export class Mailboxes {
       ['sbMailboxAcquire', acquireScript, 2],
       ['sbMailboxNext', nextScript, 2],
       ['sbMailboxLease', leaseScript, 2],
+      ['sbWakeRank', rankScript, 1],
     ] as const) {
       if (!(name in redis)) redis.defineCommand(name, { numberOfKeys: keys, lua });
     }
@@ -136,6 +147,12 @@ export class Mailboxes {
   /** Gives the lease up and keeps every worker out for `ms`: the first entry waits (a backoff, a rate limit) and nothing overtakes it. */
   async pause(kind: MailboxKind, key: string, token: string, ms: number): Promise<void> {
     await this.redis.sbMailboxLease(this.lease(kind, key), this.pauseKey(kind, key), token, 'pause', Math.max(1, Math.ceil(ms)));
+  }
+
+  /** The workspace's count of wake-ups in the current second, as a BullMQ priority (1 = first). */
+  async rank(workspace: string): Promise<number> {
+    const n = await this.redis.sbWakeRank(`${this.prefix}:wakes:${workspace}:${Math.floor(Date.now() / 1000)}`);
+    return Math.min(n, maxPriority);
   }
 
   /** The entries waiting, oldest first (for tests and diagnostics). */

@@ -55,6 +55,8 @@ export interface OutboundRef {
  */
 export interface WakeJob {
   key: string;
+  /** The conversation's workspace: fairness between workspaces (see `wake`). */
+  workspace: string;
   idle?: IdleJob;
 }
 
@@ -109,13 +111,15 @@ export class Queues {
 
   /** Queue verified messages, each behind the earlier ones of its conversation; resolves once they are in Redis. */
   async enqueueInbound(messages: InboundMessage[]): Promise<void> {
-    const byKey = new Map<string, string[]>();
+    const byKey = new Map<string, { workspace: string; entries: string[] }>();
     for (const m of messages) {
       const key = mailboxKey(m.address);
-      byKey.set(key, [...(byKey.get(key) ?? []), JSON.stringify({ m } satisfies InboundEntry)]);
+      const box = byKey.get(key) ?? { workspace: m.address.workspace, entries: [] };
+      box.entries.push(JSON.stringify({ m } satisfies InboundEntry));
+      byKey.set(key, box);
     }
     // Duplicates of a platform id are let in: the turn finds the first one stored and answers once.
-    await Promise.all([...byKey].map(([key, entries]) => this.push('in', key, entries)));
+    await Promise.all([...byKey].map(([key, box]) => this.push('in', key, box.entries, box.workspace)));
   }
 
   /** Sets idle timers: delayed jobs (ids make setting one twice a no-op) that join the inbound mailbox when due. */
@@ -123,7 +127,11 @@ export class Queues {
     const key = mailboxKey(address);
     for (const { delayMs, ...timer } of timers) {
       const jobId = `idle_${createHash('sha256').update(`${timer.conversation}\u0000${timer.inbound}\u0000${timer.stage}`).digest('hex').slice(0, 32)}`;
-      await this.turns.add('idle', { key, idle: { address, ...timer } }, { jobId, delay: delayMs, removeOnComplete: true, removeOnFail: keepFailed });
+      await this.turns.add(
+        'idle',
+        { key, workspace: address.workspace, idle: { address, ...timer } },
+        { jobId, delay: delayMs, removeOnComplete: true, removeOnFail: keepFailed },
+      );
     }
   }
 
@@ -132,7 +140,7 @@ export class Queues {
    * caller works through the mailbox itself right after (the turn's first delivery attempt).
    */
   async enqueueOutbound(replies: OutboundRef[], options: { wake?: boolean } = {}): Promise<void> {
-    const byKey = new Map<string, string[]>();
+    const byKey = new Map<string, { workspace: string; entries: string[] }>();
     for (const { address, ...rest } of replies) {
       const key = mailboxKey(address);
       const entry: OutboundEntry = {
@@ -141,35 +149,49 @@ export class Queues {
         ...(rest.inReplyTo ? { inReplyTo: rest.inReplyTo } : {}),
         ...(rest.receivedAt ? { receivedAt: rest.receivedAt } : {}),
       };
-      byKey.set(key, [...(byKey.get(key) ?? []), JSON.stringify(entry)]);
+      const box = byKey.get(key) ?? { workspace: address.workspace, entries: [] };
+      box.entries.push(JSON.stringify(entry));
+      byKey.set(key, box);
     }
-    await Promise.all([...byKey].map(([key, entries]) => (options.wake === false ? this.mailboxes.push('out', key, entries) : this.push('out', key, entries))));
+    await Promise.all(
+      [...byKey].map(([key, box]) =>
+        options.wake === false ? this.mailboxes.push('out', key, box.entries) : this.push('out', key, box.entries, box.workspace),
+      ),
+    );
   }
 
   /** Appends to a mailbox and, when nobody holds it, wakes a worker for it. */
-  private async push(kind: MailboxKind, key: string, entries: string[]): Promise<void> {
-    if (await this.mailboxes.push(kind, key, entries)) await this.wake(kind, key);
+  private async push(kind: MailboxKind, key: string, entries: string[], workspace: string): Promise<void> {
+    if (await this.mailboxes.push(kind, key, entries)) await this.wake(kind, { key, workspace });
   }
 
-  /** Asks some worker to work through a mailbox now, or after `delayMs` (a retry's backoff, a rate limit's wait). */
-  async wake(kind: MailboxKind, key: string, delayMs = 0): Promise<void> {
-    await (kind === 'in' ? this.turns : this.deliveries).add(
-      'wake',
-      { key },
-      { ...(delayMs > 0 ? { delay: delayMs } : {}), removeOnComplete: true, removeOnFail: keepFailed },
-    );
+  /**
+   * Asks some worker to work through a mailbox now, or after `delayMs` (a retry's backoff, a rate
+   * limit's wait). A wake-up is ranked by how many its workspace asked for in the same second
+   * (BullMQ priority: lower goes first), so one workspace's flood queues behind another's first
+   * messages instead of in front of them.
+   */
+  async wake(kind: MailboxKind, at: { key: string; workspace: string }, delayMs = 0): Promise<void> {
+    const priority = await this.mailboxes.rank(at.workspace);
+    await (kind === 'in' ? this.turns : this.deliveries).add('wake', at, {
+      ...(delayMs > 0 ? { delay: delayMs } : {}),
+      priority,
+      removeOnComplete: true,
+      removeOnFail: keepFailed,
+    });
   }
 
   /**
    * Looks at a mailbox again once its holder's lease has expired: the holder may have died. One
    * such job per mailbox at a time (its id), so a busy conversation does not pile them up.
    */
-  async recover(kind: MailboxKind, key: string, delayMs: number): Promise<void> {
-    await (kind === 'in' ? this.turns : this.deliveries).add(
-      'recover',
-      { key },
-      { jobId: `recover_${key}`, delay: delayMs, removeOnComplete: true, removeOnFail: keepFailed },
-    );
+  async recover(kind: MailboxKind, at: { key: string; workspace: string }, delayMs: number): Promise<void> {
+    await (kind === 'in' ? this.turns : this.deliveries).add('recover', at, {
+      jobId: `recover_${at.key}`,
+      delay: delayMs,
+      removeOnComplete: true,
+      removeOnFail: keepFailed,
+    });
   }
 
   /** Conversations waiting for a worker, per direction (wake-ups due, not timers or retries still ahead); for /metrics. */

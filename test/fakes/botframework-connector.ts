@@ -28,6 +28,11 @@ interface Refusal {
  * refuse. It also delivers user activities to a bot, with itself as their `serviceUrl`.
  * https://learn.microsoft.com/en-us/azure/bot-service/rest-api/bot-framework-rest-connector-api-reference
  */
+export interface FakeBotConnectorOptions {
+  /** Every request is answered after this many ms (a real platform's round trip; benchmarks). Default 0. */
+  latencyMs?: number;
+}
+
 export class FakeBotConnector {
   readonly calls: ConnectorCall[] = [];
   /** Requests to routes the real service does not have. */
@@ -40,6 +45,12 @@ export class FakeBotConnector {
   private server?: Server;
   private seq = 0;
   url = '';
+  /** Every request is answered after this many ms (may be changed between runs). */
+  latencyMs: number;
+
+  constructor(options: FakeBotConnectorOptions = {}) {
+    this.latencyMs = options.latencyMs ?? 0;
+  }
 
   async start(): Promise<this> {
     this.server = createServer(
@@ -78,6 +89,7 @@ export class FakeBotConnector {
   private async handle(req: IncomingMessage): Promise<{ status: number; body: unknown; headers?: Record<string, string> }> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
+    if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
     const match = /^\/v3\/conversations\/([^/]+)\/activities(?:\/([^/]+))?$/.exec((req.url ?? '').split('?')[0]!);
     if (req.method !== 'POST' || !match) {
       this.unexpected.push(`${req.method} ${req.url}`);

@@ -29,6 +29,8 @@ export interface FakeGraphOptions {
   pageAccessToken?: string;
   /** The bearer token and phone number id the WhatsApp messages endpoint accepts. */
   whatsapp?: { accessToken: string; phoneNumberId: string };
+  /** Every request is answered after this many ms (a real platform's round trip; benchmarks). Default 0. */
+  latencyMs?: number;
 }
 
 /**
@@ -111,6 +113,7 @@ export class FakeGraph {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
+    if (this.options.latencyMs) await new Promise((r) => setTimeout(r, this.options.latencyMs));
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const query = Object.fromEntries(url.searchParams);
     const profile = /^\/v\d+\.\d+\/(\d+)$/.exec(url.pathname);

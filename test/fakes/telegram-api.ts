@@ -40,6 +40,11 @@ export const fakeBotInfo: UserFromGetMe = {
   can_manage_bots: false,
 } as UserFromGetMe;
 
+export interface FakeTelegramOptions {
+  /** Every Bot API call is answered after this many ms (a real platform's round trip; benchmarks). Default 0. */
+  latencyMs?: number;
+}
+
 export class FakeTelegram {
   readonly calls: ApiCall[] = [];
   /** Messages as sendMessage returned them (what a later callback_query carries as `message`). */
@@ -55,7 +60,15 @@ export class FakeTelegram {
   private server: Server | undefined;
   url = '';
 
-  constructor(readonly token = '7000001:AAFakeTokenForSwitchboardTests_0123') {}
+  /** Every Bot API call is answered after this many ms (may be changed between runs). */
+  latencyMs: number;
+
+  constructor(
+    readonly token = '7000001:AAFakeTokenForSwitchboardTests_0123',
+    options: FakeTelegramOptions = {},
+  ) {
+    this.latencyMs = options.latencyMs ?? 0;
+  }
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => void this.handle(req, res));
@@ -117,6 +130,7 @@ export class FakeTelegram {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
+    if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
     const match = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(new URL(req.url ?? '/', this.url).pathname);
     if (!match) return reply(res, 404, { ok: false, error_code: 404, description: 'Not Found' });
     const [, token, method] = match as unknown as [string, string, string];
