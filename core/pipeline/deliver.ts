@@ -36,10 +36,15 @@ export interface DeliverOptions {
  * are exhausted or the error is permanent. A reply that must wait (rate limit, backoff) keeps its
  * place: nothing behind it in its conversation overtakes it.
  */
-export async function deliver(options: DeliverOptions, entry: OutboundEntry, stored?: ReplyDocument): Promise<EntryOutcome> {
+export async function deliver(
+  options: DeliverOptions,
+  entry: OutboundEntry,
+  first?: { stored?: ReplyDocument; lastInboundAt?: string },
+): Promise<EntryOutcome> {
   const { adapters, metrics, logger } = options;
   const { workspace, id: messageId } = entry;
   // By `_id` alone: the one look-up FerretDB v1 answers from an index (see docs/ARCHITECTURE.md).
+  const stored = first?.stored;
   const message: ReplyDocument | null = stored ?? inWorkspace(await Message.findById(messageId).lean(), workspace);
   if (!message) {
     logger.warn({ messageId }, 'outbound message not found; dropped');
@@ -62,7 +67,7 @@ export async function deliver(options: DeliverOptions, entry: OutboundEntry, sto
   const conversation = String(message.conversation);
   // Channels with a reply window (Messenger, WhatsApp Cloud) need to know when the contact last wrote.
   const lastInboundAt = capabilities.replyWindowHours
-    ? (await Conversation.findById(message.conversation, { lastMessageAt: 1 }).lean())?.lastMessageAt?.toISOString()
+    ? (first?.lastInboundAt ?? (await Conversation.findById(message.conversation, { lastMessageAt: 1 }).lean())?.lastMessageAt?.toISOString())
     : undefined;
   // Stored as the bot meant it; sent as the channel can show it (buttons or a numbered list).
   const rendered = renderForChannel({ text: message.text ?? '', choices: message.choices?.map((c) => ({ id: c.id, label: c.label })) }, capabilities);

@@ -6,7 +6,7 @@ import type { Config } from '../config/schema.js';
 import type { Metrics } from '../metrics.js';
 import { crmQueueName, deliveriesQueueName, turnsQueueName, type CrmJob, type OutboundEntry, type Queues, type WakeJob } from '../queue/queues.js';
 import type { TurnRunner } from '../turn/runner.js';
-import type { ReplyDocument, TurnReply } from '../turn/types.js';
+import type { TurnReply } from '../turn/types.js';
 import { deliverLead } from './crm.js';
 import { deliver, type DeliverOptions } from './deliver.js';
 import { drainMailbox } from './drain.js';
@@ -78,7 +78,7 @@ export function startWorkers(options: WorkerOptions): Workers {
   };
 
   /** Works through a conversation's outbound mailbox; `stored` are replies just written, so their first attempt reads nothing. */
-  const drainOutbound = async (key: string, stored?: Map<string, ReplyDocument>) =>
+  const drainOutbound = async (key: string, known?: Map<string, Pick<TurnReply, 'stored' | 'lastInboundAt'>>) =>
     drainMailbox({
       mailboxes: queues.mailboxes,
       kind: 'out',
@@ -87,10 +87,10 @@ export function startWorkers(options: WorkerOptions): Workers {
       stopping: () => stopping,
       handle: (raw) => {
         const entry = JSON.parse(raw) as OutboundEntry;
-        // Only a reply's first attempt may skip the read (a repeat of the same id reads its status).
-        const doc = stored?.get(entry.id);
-        stored?.delete(entry.id);
-        return deliver(deliverOptions, entry, doc);
+        // Only a reply's first attempt may skip the reads (a repeat of the same id reads its status).
+        const first = known?.get(entry.id);
+        known?.delete(entry.id);
+        return deliver(deliverOptions, entry, first);
       },
     });
 
@@ -100,8 +100,10 @@ export function startWorkers(options: WorkerOptions): Workers {
       replies.map((r) => r.ref),
       { wake: false },
     );
-    const stored = new Map(replies.flatMap((r) => (r.stored ? [[r.ref.id, r.stored] as const] : [])));
-    await settle(queues, { kind: 'out', key, workspace }, await drainOutbound(key, stored));
+    const known = new Map(
+      replies.map((r) => [r.ref.id, { ...(r.stored ? { stored: r.stored } : {}), ...(r.lastInboundAt ? { lastInboundAt: r.lastInboundAt } : {}) }]),
+    );
+    await settle(queues, { kind: 'out', key, workspace }, await drainOutbound(key, known));
   };
 
   const turns = new Worker<WakeJob>(turnsQueueName, (job, token) => runTurnsJob({ ...mailboxOptions, turns: options.turns, deliverNow }, job, token), {

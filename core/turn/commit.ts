@@ -133,8 +133,10 @@ export async function commitTurn(turn: TurnContext, options: { queues: Queues; i
   if (collected.noticeVersion) await Contact.updateOne({ _id: conversation.contact }, { $set: { noticeVersion: collected.noticeVersion } });
   // Closed: the contact's next message opens a new conversation.
   if (status === 'closed') await Contact.updateOne({ _id: conversation.contact, openConversation: conversation._id }, { $unset: { openConversation: 1 } });
+  const lastInboundAt = conversation.lastMessageAt ? new Date(conversation.lastMessageAt).toISOString() : undefined;
   return replies.map((stored) => ({
     ref: { address, id: stored._id, ...(inbound ? { inReplyTo: inbound.platformId, receivedAt: inbound.receivedAt } : {}) },
     stored,
+    ...(lastInboundAt ? { lastInboundAt } : {}),
   }));
 }

@@ -95,6 +95,8 @@ export type OwnForms = Readonly<Record<string, OwnFormHandler>>;
 export interface TurnReply {
   ref: OutboundRef;
   stored?: ReplyDocument;
+  /** When the contact last wrote (ISO), for channels with a reply window; known to the turn, so delivery need not read it. */
+  lastInboundAt?: string;
 }
 
 /** A reply message as the turn stores it. */
