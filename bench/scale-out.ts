@@ -17,12 +17,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import { repoRoot } from '../core/embedded/ferretdb.js';
+import { freePort, repoRoot } from '../core/embedded/ferretdb.js';
 import { counterCells, counterHeaders, Counters, countersNote, type PerMessage } from './counters.js';
 import { integerFlag } from './flags.js';
 import { runLoad } from './load.js';
@@ -54,17 +53,6 @@ const runId = randomBytes(4).toString('hex');
 const secret = randomBytes(24).toString('hex');
 const account = 'bench-app';
 const names = (workers: number) => ({ db: `bench_${runId}_scale${workers}`, prefix: `bench-${runId}-scale${workers}` });
-
-async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => ok(port));
-    });
-  });
-}
 
 function spawnRole(configFile: string, role: 'web' | 'worker'): ChildProcess {
   return spawn(process.execPath, [join(repoRoot, 'bin/switchboard.js'), 'start', '--config', configFile, '--role', role], {

@@ -29,7 +29,8 @@ async function ensureFerretdbBinary(logger?: Logger): Promise<string> {
   return ferretdbBinary;
 }
 
-async function freePort(): Promise<number> {
+/** A TCP port on the loopback interface that nothing listens on right now. */
+export async function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
     const server = createServer();
     server.once('error', fail);
