@@ -74,6 +74,12 @@ export interface QueueOptions {
 /** BullMQ's event stream is only read by monitoring; a short one costs less on every job. */
 const eventsMaxLen = 1000;
 const keepFailed = { age: 7 * 24 * 3600 };
+/**
+ * A wake-up whose worker failed (the database down past a turn's own retries, a lost lease) is
+ * tried again with backoff: its entry is still first in the mailbox, and with no new message
+ * nothing else would wake it.
+ */
+const wakeRetries = { attempts: 10, backoff: { type: 'exponential', delay: 1000 } };
 
 /**
  * The hub's queues. Order lives in one mailbox per conversation and direction (`mailbox.ts`),
@@ -130,7 +136,7 @@ export class Queues {
       await this.turns.add(
         'idle',
         { key, workspace: address.workspace, idle: { address, ...timer } },
-        { jobId, delay: delayMs, removeOnComplete: true, removeOnFail: keepFailed },
+        { jobId, delay: delayMs, ...wakeRetries, removeOnComplete: true, removeOnFail: keepFailed },
       );
     }
   }
@@ -176,6 +182,7 @@ export class Queues {
     await (kind === 'in' ? this.turns : this.deliveries).add('wake', at, {
       ...(delayMs > 0 ? { delay: delayMs } : {}),
       priority,
+      ...wakeRetries,
       removeOnComplete: true,
       removeOnFail: keepFailed,
     });
@@ -189,6 +196,7 @@ export class Queues {
     await (kind === 'in' ? this.turns : this.deliveries).add('recover', at, {
       jobId: `recover_${at.key}`,
       delay: delayMs,
+      ...wakeRetries,
       removeOnComplete: true,
       removeOnFail: keepFailed,
     });
