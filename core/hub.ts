@@ -145,6 +145,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     });
     workers = startWorkers({ config, redis, queues, turns, adapters, metrics, logger });
     logger.info({ role, concurrency: config.pipeline.concurrency }, 'workers started');
+    if (config.pipeline.shards !== undefined)
+      logger.warn('pipeline.shards is no longer used (messages are ordered per conversation); remove it, and set pipeline.concurrency instead');
   }
 
   let stopping: Promise<void> | undefined;

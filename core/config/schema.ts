@@ -142,6 +142,8 @@ export const configSchema = z.strictObject({
        * platform or flow `http` call holds up no other.
        */
       concurrency: z.number().int().min(1).max(1000).default(64),
+      /** No longer used (order is kept per conversation now, not per shard); accepted so older configs still load, with a warning at start. */
+      shards: z.number().int().min(1).max(256).optional(),
       outboundAttempts: z.number().int().min(1).max(50).default(8),
       outboundBackoffMs: durationMs.default(1000),
       /** How long a worker's lease on a conversation (and its job's lock) lasts unrenewed: a crashed worker's conversations are taken over after about this long. */
