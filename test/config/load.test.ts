@@ -36,7 +36,7 @@ describe('config loading', () => {
     ]);
   });
 
-  it("still loads a config written for sharded queues, and handles conversations 64 at a time unless told", () => {
+  it('still loads a config written for sharded queues, and handles conversations 64 at a time unless told', () => {
     const config = parseConfig(`pipeline:\n  shards: 16\n${valid}`, 'switchboard.yaml', { channelSchemas, env: { SHOP_SECRET: 'a-secret-of-sixteen-chars' } });
     expect(config.pipeline).toMatchObject({ shards: 16, concurrency: 64 });
   });
