@@ -96,9 +96,9 @@ export function startWorkers(options: WorkerOptions): Workers {
 
   // The turn's replies go out from the worker that produced them, in order after the conversation's earlier ones.
   const deliverNow = async ({ key, workspace }: { key: string; workspace: string }, replies: TurnReply[]) => {
-    await queues.enqueueOutbound(
+    await queues.appendReplies(
+      key,
       replies.map((r) => r.ref),
-      { wake: false },
     );
     const known = new Map(
       replies.map((r) => [r.ref.id, { ...(r.stored ? { stored: r.stored } : {}), ...(r.lastInboundAt ? { lastInboundAt: r.lastInboundAt } : {}) }]),

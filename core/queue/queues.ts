@@ -142,28 +142,15 @@ export class Queues {
   }
 
   /**
-   * Queue replies for delivery after the conversation's earlier ones. With `wake: false` the
-   * caller works through the mailbox itself right after (the turn's first delivery attempt).
+   * Appends a turn's replies to its conversation's outbound mailbox, behind any earlier reply still
+   * waiting. The caller, which holds the conversation, then works through that mailbox itself:
+   * the replies' first delivery attempt is made in the turn.
    */
-  async enqueueOutbound(replies: OutboundRef[], options: { wake?: boolean } = {}): Promise<void> {
-    const byKey = new Map<string, { workspace: string; entries: string[] }>();
-    for (const { address, ...rest } of replies) {
-      const key = mailboxKey(address);
-      const entry: OutboundEntry = {
-        id: rest.id,
-        workspace: address.workspace,
-        ...(rest.inReplyTo ? { inReplyTo: rest.inReplyTo } : {}),
-        ...(rest.receivedAt ? { receivedAt: rest.receivedAt } : {}),
-      };
-      const box = byKey.get(key) ?? { workspace: address.workspace, entries: [] };
-      box.entries.push(JSON.stringify(entry));
-      byKey.set(key, box);
-    }
-    await Promise.all(
-      [...byKey].map(([key, box]) =>
-        options.wake === false ? this.mailboxes.push('out', key, box.entries) : this.push('out', key, box.entries, box.workspace),
-      ),
+  async appendReplies(key: string, replies: readonly OutboundRef[]): Promise<void> {
+    const entries = replies.map(({ address, id, inReplyTo, receivedAt }) =>
+      JSON.stringify({ id, workspace: address.workspace, ...(inReplyTo ? { inReplyTo } : {}), ...(receivedAt ? { receivedAt } : {}) } satisfies OutboundEntry),
     );
+    await this.mailboxes.push('out', key, entries);
   }
 
   /** Appends to a mailbox and, when nobody holds it, wakes a worker for it. */
