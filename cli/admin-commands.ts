@@ -6,6 +6,8 @@ import { close, handBack } from '../core/conversations.js';
 import { leadsToCsv, listLeads } from '../core/leads.js';
 import { createLogger } from '../core/logger.js';
 import { connectStore, disconnectStore } from '../core/store/connect.js';
+import { Queues } from '../core/queue/queues.js';
+import { connectRedis } from '../core/queue/redis.js';
 import { resolveServices } from './resolve.js';
 
 /** The workspace a command acts on: the one named, or the only one there is. */
@@ -20,12 +22,12 @@ function pickWorkspace(config: Config, name: string | undefined): string {
 }
 
 /** Runs `work` against the configured store (the embedded FerretDB when no MONGODB_URI is set). */
-async function withStore<T>(file: string, work: (config: Config) => Promise<T>): Promise<T> {
+async function withStore<T>(file: string, work: (config: Config, services: { redisUrl: string }) => Promise<T>): Promise<T> {
   const config = loadConfig(file, { channelSchemas: builtinRegistry().schemas() });
   const services = await resolveServices(config, createLogger({ level: 'warn' }));
   try {
     await connectStore(services.mongoUri);
-    return await work(config);
+    return await work(config, services);
   } finally {
     await disconnectStore();
     await services.stop();
@@ -63,8 +65,16 @@ export function registerAdminCommands(program: Command, defaultConfig: string): 
       .option('-c, --config <file>', 'config file', defaultConfig)
       .option('-w, --workspace <id>', 'workspace (default: the only one)')
       .action(async (id: string, opts: { config: string; workspace?: string }) => {
-        await withStore(opts.config, async (config) => {
-          await run(pickWorkspace(config, opts.workspace), id);
+        await withStore(opts.config, async (config, services) => {
+          // The conversation's running turns keep a snapshot of it in Redis: mark it stale.
+          const redis = connectRedis(services.redisUrl);
+          try {
+            const queues = new Queues({ connection: redis, prefix: config.redis.prefix, outboundAttempts: config.pipeline.outboundAttempts });
+            await run(pickWorkspace(config, opts.workspace), id, (address) => queues.staleSnapshot(address));
+            await queues.close();
+          } finally {
+            await redis.quit();
+          }
           console.log(`conversation ${id}: ${name === 'close' ? 'closed' : 'back with the bot'}`);
         });
       });

@@ -1,4 +1,5 @@
 import { Types } from 'mongoose';
+import type { Address } from './message.js';
 import { Contact } from './store/contact.js';
 import { Conversation } from './store/conversation.js';
 import { inWorkspace } from './store/in-workspace.js';
@@ -23,18 +24,33 @@ async function find(workspace: string, id: string) {
 }
 
 /**
+ * Told after a conversation or contact changed outside its turns, with the conversation's address:
+ * `Queues.staleSnapshot`, so its next turn reads the change (see core/turn/snapshot.ts).
+ */
+export type ConversationChanged = (address: Address) => Promise<void>;
+
+const addressOf = (c: { workspace: string; channel: string; account: string; user: string }): Address => ({
+  workspace: c.workspace,
+  channel: c.channel,
+  account: c.account,
+  user: c.user,
+});
+
+/**
  * Gives a handed-off conversation back to the bot, which starts its flow afresh
  * at the contact's next message.
  */
-export async function handBack(workspace: string, id: string): Promise<void> {
+export async function handBack(workspace: string, id: string, changed: ConversationChanged): Promise<void> {
   const conversation = await find(workspace, id);
   if (conversation.status === 'closed') throw new ConversationActionError(`conversation ${id} is closed`);
   await Conversation.updateOne({ _id: conversation._id }, { $set: { status: 'bot' }, $unset: { botState: 1, botPrevState: 1, botInbound: 1, team: 1 } });
+  await changed(addressOf(conversation));
 }
 
 /** Closes a conversation; the contact's next message opens a new one. */
-export async function close(workspace: string, id: string): Promise<void> {
+export async function close(workspace: string, id: string, changed: ConversationChanged): Promise<void> {
   const conversation = await find(workspace, id);
   await Conversation.updateOne({ _id: conversation._id }, { $set: { status: 'closed' } });
   await Contact.updateOne({ _id: conversation.contact, openConversation: conversation._id }, { $unset: { openConversation: 1 } });
+  await changed(addressOf(conversation));
 }

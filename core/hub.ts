@@ -69,7 +69,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         logger,
         metrics,
         bodyLimitBytes: config.server.bodyLimitBytes,
-        admin: adminRouter(config),
+        admin: adminRouter(config, { changed: (address) => queues.staleSnapshot(address) }),
         readiness: async () => {
           await pingStore();
           await redis.ping();
@@ -90,7 +90,11 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         }
       },
       statuses: recordStatuses,
-      consent: recordConsent,
+      // The consent mirrored on the contact changes what its next turn must read.
+      consent: async (input) => {
+        await recordConsent(input);
+        await queues.staleSnapshot(input.address);
+      },
       history: conversationHistory,
       conversation: openConversationOf,
       redis: () => redis.duplicate(),

@@ -67,7 +67,9 @@ export async function startEmbeddedMongo(options: { dataDir: string; database?: 
   const port = await freePort();
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
-  const child = spawn(binary, ['-listen', `127.0.0.1:${port}`, '-dir', dataDir, '-exit-on-stdin-eof'], {
+  // FERRETDB_PPROF (an address) serves the server's Go profiles, for looking into a benchmark.
+  const pprof = process.env.FERRETDB_PPROF ? ['-pprof', process.env.FERRETDB_PPROF] : [];
+  const child = spawn(binary, ['-listen', `127.0.0.1:${port}`, '-dir', dataDir, '-exit-on-stdin-eof', ...pprof], {
     stdio: ['pipe', 'ignore', 'pipe'],
   });
   let stderr = '';

@@ -1,6 +1,6 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import type { Config } from '../config/schema.js';
-import { close, ConversationActionError, handBack } from '../conversations.js';
+import { close, ConversationActionError, handBack, type ConversationChanged } from '../conversations.js';
 import { leadsToCsv, listLeads } from '../leads.js';
 import { safeEqual } from '../secure-compare.js';
 
@@ -23,7 +23,7 @@ function workspaceForKey(config: Config, header: string | undefined): string | u
  *   POST /api/conversations/:id/close      close it
  *   GET  /api/leads[?format=csv&limit=N]   the workspace's leads, newest first
  */
-export function adminRouter(config: Config): Router {
+export function adminRouter(config: Config, options: { changed: ConversationChanged }): Router {
   const router = Router();
   router.use((req: Request, res: Response, next: NextFunction) => {
     const workspace = workspaceForKey(config, req.headers.authorization);
@@ -35,9 +35,9 @@ export function adminRouter(config: Config): Router {
     next();
   });
 
-  const action = (run: (workspace: string, id: string) => Promise<void>, status: string) => async (req: Request, res: Response) => {
+  const action = (run: typeof close, status: string) => async (req: Request, res: Response) => {
     try {
-      await run(res.locals.workspace as string, String(req.params.id));
+      await run(res.locals.workspace as string, String(req.params.id), options.changed);
       res.json({ id: req.params.id, status });
     } catch (err) {
       if (!(err instanceof ConversationActionError)) throw err;

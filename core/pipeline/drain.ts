@@ -1,8 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import type { MailboxKind, Mailboxes } from '../queue/mailbox.js';
+import type { MailboxKind, Mailboxes, Snapshot, SnapshotSave } from '../queue/mailbox.js';
 
-/** What handling one entry came to: done (it is removed), or try it again after a while, keeping its place. */
-export type EntryOutcome = 'done' | { retryInMs: number };
+/**
+ * What handling one entry came to: done (it is removed); done, with the conversation's new
+ * snapshot and recent ids to store as it is removed (`value: null` forgets the snapshot); or try
+ * it again after a while, keeping its place.
+ */
+export type EntryOutcome = 'done' | { snapshot: { value: string | null; recent?: string } } | { retryInMs: number };
 
 /** How working through a mailbox ended. */
 export type DrainResult =
@@ -21,7 +25,10 @@ export interface DrainOptions {
   key: string;
   /** The lease's length; it is renewed while entries are handled, so only a dead worker's lease expires. */
   leaseMs: number;
-  handle(entry: string): Promise<EntryOutcome>;
+  /** `snapshot` is the conversation's, when `snapshots` is set (see core/turn/snapshot.ts). */
+  handle(entry: string, snapshot: Snapshot | undefined): Promise<EntryOutcome>;
+  /** Read each entry's conversation snapshot with it, and store what `handle` returns: inbound mailboxes. */
+  snapshots?: { ttlMs: number };
   /** Checked between entries: a stopping process hands the rest over. */
   stopping?: () => boolean;
 }
@@ -40,28 +47,34 @@ export async function drainMailbox(options: DrainOptions): Promise<DrainResult> 
   const renewal = setInterval(() => void mailboxes.renew(kind, key, token, leaseMs).catch(() => undefined), Math.max(100, Math.floor(leaseMs / 3)));
   renewal.unref();
   let done: string | undefined;
+  let save: SnapshotSave | undefined;
+  const readSnapshot = options.snapshots !== undefined;
   try {
     for (;;) {
       if (done !== undefined && options.stopping?.()) {
-        const next = await mailboxes.next(kind, key, token, leaseMs, done);
+        const next = await mailboxes.next(kind, key, token, leaseMs, { done, ...(save ? { save } : {}) });
         if (next.kind === 'entry') await mailboxes.release(kind, key, token);
         return next.kind === 'entry' ? { kind: 'stopped' } : { kind: 'drained' };
       }
-      const next = await mailboxes.next(kind, key, token, leaseMs, done);
+      const next = await mailboxes.next(kind, key, token, leaseMs, { ...(done !== undefined ? { done } : {}), ...(save ? { save } : {}), readSnapshot });
       if (next.kind === 'empty') return { kind: 'drained' };
       if (next.kind === 'lost') throw new Error(`lost the lease of ${kind} mailbox ${key} (held past its expiry?)`);
       let outcome: EntryOutcome;
       try {
-        outcome = await options.handle(next.entry);
+        outcome = await options.handle(next.entry, next.snapshot);
       } catch (err) {
         await mailboxes.release(kind, key, token).catch(() => undefined);
         throw err;
       }
-      if (outcome !== 'done') {
+      if (typeof outcome === 'object' && 'retryInMs' in outcome) {
         await mailboxes.pause(kind, key, token, outcome.retryInMs);
         return { kind: 'wait', retryInMs: outcome.retryInMs };
       }
       done = next.entry;
+      save =
+        typeof outcome === 'object' && options.snapshots && next.snapshot
+          ? { ...outcome.snapshot, gen: next.snapshot.gen, ttlMs: options.snapshots.ttlMs }
+          : undefined;
     }
   } finally {
     clearInterval(renewal);

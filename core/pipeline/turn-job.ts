@@ -1,7 +1,9 @@
 import { DelayedError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics.js';
+import type { Snapshot } from '../queue/mailbox.js';
 import type { InboundEntry, Queues, WakeJob } from '../queue/queues.js';
+import { snapshotTtlMs } from '../turn/snapshot.js';
 import type { TurnRunner } from '../turn/runner.js';
 import type { TurnReply } from '../turn/types.js';
 import { drainMailbox, type DrainResult, type EntryOutcome } from './drain.js';
@@ -64,29 +66,39 @@ async function runTurns(
   // A due timer joins the conversation's messages; whoever holds the mailbox (we, just below, or a worker already at it) runs it in turn.
   if (idle) await queues.mailboxes.push('in', key, [JSON.stringify({ idle } satisfies InboundEntry)]);
 
-  const handle = async (raw: string): Promise<EntryOutcome> => {
+  const handle = async (raw: string, snapshot: Snapshot | undefined): Promise<EntryOutcome> => {
     const entry = JSON.parse(raw) as InboundEntry;
     const stop = metrics.routing.startTimer();
+    const known = { ...(snapshot?.value ? { value: snapshot.value } : {}), ...(snapshot?.recent ? { recent: snapshot.recent } : {}) };
     for (let attempt = 1; ; attempt++) {
       try {
-        const replies = 'm' in entry ? await turns.message(entry.m) : await turns.idle(entry.idle);
+        const result = 'm' in entry ? await turns.message(entry.m, known) : await turns.idle(entry.idle, known);
         stop();
-        if (replies.length) await options.deliverNow({ key, workspace: job.data.workspace }, replies);
-        return 'done';
+        if (result.replies.length) await options.deliverNow({ key, workspace: job.data.workspace }, result.replies);
+        return result.snapshot ? { snapshot: result.snapshot } : 'done';
       } catch (err) {
         if (attempt >= turnAttempts) {
           // Stored with the reason, so nothing is lost and an agent can see it; the conversation goes on.
           // If even that fails (the database is down) the entry stays first and the job is retried.
           if ('m' in entry) await turns.recordFailure(entry.m, err as Error);
           logger.error({ err, attempt }, 'turn failed; message stored as failed');
-          return 'done';
+          // Storing it moved the conversation on in MongoDB: the next turn reads it from there.
+          return { snapshot: { value: null } };
         }
         logger.warn({ err, attempt }, 'turn failed; retrying');
         await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
       }
     }
   };
-  const result = await drainMailbox({ mailboxes: queues.mailboxes, kind: 'in', key, leaseMs: options.leaseMs, handle, stopping: options.stopping });
+  const result = await drainMailbox({
+    mailboxes: queues.mailboxes,
+    kind: 'in',
+    key,
+    leaseMs: options.leaseMs,
+    handle,
+    stopping: options.stopping,
+    snapshots: { ttlMs: snapshotTtlMs },
+  });
   await settle(queues, { kind: 'in', key, workspace: job.data.workspace, job, token }, result);
 }
 

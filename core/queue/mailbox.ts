@@ -4,7 +4,27 @@ import type { Redis } from 'ioredis';
 export type MailboxKind = 'in' | 'out';
 
 /** What {@link Mailboxes.next} found. */
-export type NextEntry = { kind: 'entry'; entry: string } | { kind: 'empty' } | { kind: 'lost' };
+export type NextEntry = { kind: 'entry'; entry: string; snapshot?: Snapshot } | { kind: 'empty' } | { kind: 'lost' };
+
+/**
+ * A conversation's snapshot as {@link Mailboxes.next} read it: its generation, and the snapshot
+ * if it is of that generation. Storing one passes the generation it was read at, so a snapshot
+ * made while someone marked it stale is stored stale.
+ */
+export interface Snapshot {
+  gen: string;
+  value?: string;
+  /** The conversation's recently answered inbound message ids, as last stored; kept when the snapshot goes stale. */
+  recent?: string;
+}
+
+/** What to store as an entry is popped: the conversation's snapshot (`null` forgets it) and its recent ids. */
+export interface SnapshotSave {
+  value: string | null;
+  recent?: string;
+  gen: string;
+  ttlMs: number;
+}
 
 // Each script is one round trip and atomic, which is what makes the hand-over between a worker
 // finishing a mailbox and a new entry arriving safe (see docs/ARCHITECTURE.md, "Ordering").
@@ -28,21 +48,45 @@ if left < 1 then left = 1 end
 return -left`;
 
 /**
- * KEYS: list, lease. ARGV: token, ttl, done (the entry just handled, or '').
- * Pops `done` if it is still the head, then returns the new head and extends the lease; an empty
- * mailbox releases the lease in the same step, so an entry pushed after it finds no holder and wakes
- * a worker.
+ * KEYS: list, lease, snapshot. ARGV: token, ttl, done (the entry just handled, or ''), save, gen,
+ * snapshot ttl, read, recent.
+ * Pops `done` if it is still the head, and with it stores `save` as the conversation's snapshot
+ * (made from generation `gen`; '' keeps it, '-' forgets it) and `recent` as its recently answered
+ * message ids ('' keeps them). Then returns the new head and extends the lease; an empty mailbox
+ * releases the lease in the same step, so an entry pushed after it finds no holder and wakes a
+ * worker. With `read` = '1' the head comes with the snapshot's generation, the snapshot if it was
+ * made from that generation (nobody marked it stale since) or '', and the recent ids or ''.
  */
 const nextScript = `
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then return {'lost'} end
-if ARGV[3] ~= '' and redis.call('LINDEX', KEYS[1], 0) == ARGV[3] then redis.call('LPOP', KEYS[1]) end
+if ARGV[3] ~= '' and redis.call('LINDEX', KEYS[1], 0) == ARGV[3] then
+  redis.call('LPOP', KEYS[1])
+  if ARGV[4] == '-' then
+    redis.call('HDEL', KEYS[3], 'v', 'vg')
+  elseif ARGV[4] ~= '' then
+    redis.call('HSET', KEYS[3], 'v', ARGV[4], 'vg', ARGV[5])
+  end
+  if ARGV[8] ~= '' then redis.call('HSET', KEYS[3], 'r', ARGV[8]) end
+  if ARGV[4] ~= '' or ARGV[8] ~= '' then redis.call('PEXPIRE', KEYS[3], ARGV[6]) end
+end
 local head = redis.call('LINDEX', KEYS[1], 0)
 if not head then
   redis.call('DEL', KEYS[2])
   return {'empty'}
 end
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
-return {'entry', head}`;
+if ARGV[7] ~= '1' then return {'entry', head} end
+local s = redis.call('HMGET', KEYS[3], 'gen', 'vg', 'v', 'r')
+local gen = s[1] or '0'
+local value = ''
+if s[3] and s[2] == gen then value = s[3] end
+return {'entry', head, gen, value, s[4] or ''}`;
+
+/** KEYS: snapshot. ARGV: ttl. A new generation: the snapshot made from the one before is stale, and so is any a turn in progress stores. */
+const staleScript = `
+redis.call('HINCRBY', KEYS[1], 'gen', 1)
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return 1`;
 
 /**
  * KEYS: lease, pause. ARGV: token, mode, ms. If this token holds the lease: `renew` extends it,
@@ -71,7 +115,20 @@ interface MailboxCommands {
   sbWakeRank(counter: string): Promise<number>;
   sbMailboxPush(list: string, lease: string, ...entries: string[]): Promise<number>;
   sbMailboxAcquire(lease: string, pause: string, token: string, ttlMs: number): Promise<number>;
-  sbMailboxNext(list: string, lease: string, token: string, ttlMs: number, done: string): Promise<string[]>;
+  sbMailboxNext(
+    list: string,
+    lease: string,
+    snapshot: string,
+    token: string,
+    ttlMs: number,
+    done: string,
+    save: string,
+    gen: string,
+    snapshotTtlMs: number,
+    read: '0' | '1',
+    recent: string,
+  ): Promise<string[]>;
+  sbSnapshotStale(snapshot: string, ttlMs: number): Promise<number>;
   sbMailboxLease(lease: string, pause: string, token: string, mode: 'renew' | 'release' | 'pause', ms: number): Promise<number>;
 }
 
@@ -94,7 +151,8 @@ export class Mailboxes {
     for (const [name, lua, keys] of [
       ['sbMailboxPush', pushScript, 2],
       ['sbMailboxAcquire', acquireScript, 2],
-      ['sbMailboxNext', nextScript, 2],
+      ['sbMailboxNext', nextScript, 3],
+      ['sbSnapshotStale', staleScript, 1],
       ['sbMailboxLease', leaseScript, 2],
       ['sbWakeRank', rankScript, 1],
     ] as const) {
@@ -115,6 +173,10 @@ export class Mailboxes {
     return `${this.prefix}:pause:${kind}:${key}`;
   }
 
+  private snapshotKey(key: string): string {
+    return `${this.prefix}:snap:${key}`;
+  }
+
   /** Appends entries; true when no worker holds the mailbox, so the caller must wake one. */
   async push(kind: MailboxKind, key: string, entries: readonly string[]): Promise<boolean> {
     if (!entries.length) return false;
@@ -127,11 +189,42 @@ export class Mailboxes {
     return result === 1 ? true : -result;
   }
 
-  /** Pops `done` (if given and still first), then the next entry; an empty mailbox is released. */
-  async next(kind: MailboxKind, key: string, token: string, ttlMs: number, done?: string): Promise<NextEntry> {
-    const [found, entry] = await this.redis.sbMailboxNext(this.list(kind, key), this.lease(kind, key), token, ttlMs, done ?? '');
-    if (found === 'entry') return { kind: 'entry', entry: entry! };
-    return found === 'empty' ? { kind: 'empty' } : { kind: 'lost' };
+  /**
+   * Pops `done` (if given and still first), storing `save` as the conversation's snapshot with it,
+   * then the next entry, with the snapshot when `readSnapshot`; an empty mailbox is released.
+   */
+  async next(
+    kind: MailboxKind,
+    key: string,
+    token: string,
+    ttlMs: number,
+    options: { done?: string; save?: SnapshotSave; readSnapshot?: boolean } = {},
+  ): Promise<NextEntry> {
+    const { done, save, readSnapshot } = options;
+    const [found, entry, gen, value, recent] = await this.redis.sbMailboxNext(
+      this.list(kind, key),
+      this.lease(kind, key),
+      this.snapshotKey(key),
+      token,
+      ttlMs,
+      done ?? '',
+      save ? (save.value ?? '-') : '',
+      save?.gen ?? '',
+      save?.ttlMs ?? 0,
+      readSnapshot ? '1' : '0',
+      save?.recent ?? '',
+    );
+    if (found !== 'entry') return found === 'empty' ? { kind: 'empty' } : { kind: 'lost' };
+    if (gen === undefined) return { kind: 'entry', entry: entry! };
+    return { kind: 'entry', entry: entry!, snapshot: { gen, ...(value ? { value } : {}), ...(recent ? { recent } : {}) } };
+  }
+
+  /**
+   * Marks a conversation's snapshot stale: its next turn reads MongoDB. Whoever changes a contact
+   * or conversation outside its turns calls this after writing MongoDB.
+   */
+  async staleSnapshot(key: string, ttlMs: number): Promise<void> {
+    await this.redis.sbSnapshotStale(this.snapshotKey(key), ttlMs);
   }
 
   /** Extends the lease while one entry takes long (a slow flow `http` call); false if it was lost. */

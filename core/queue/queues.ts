@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type { IdleStage } from '../responder.js';
 import type { Address, InboundMessage } from '../message.js';
 import { addressKey } from '../message.js';
+import { snapshotTtlMs } from '../turn/snapshot.js';
 import { Mailboxes, type MailboxKind } from './mailbox.js';
 
 export const turnsQueueName = 'turns';
@@ -187,6 +188,15 @@ export class Queues {
       removeOnComplete: true,
       removeOnFail: keepFailed,
     });
+  }
+
+  /**
+   * Marks the conversation's snapshot stale (see core/turn/snapshot.ts): whoever changes its
+   * contact or conversation outside its turns calls this after writing MongoDB, and its next turn
+   * reads MongoDB again.
+   */
+  async staleSnapshot(address: Address): Promise<void> {
+    await this.mailboxes.staleSnapshot(mailboxKey(address), snapshotTtlMs);
   }
 
   /** Conversations waiting for a worker, per direction (wake-ups due, not timers or retries still ahead); for /metrics. */

@@ -21,7 +21,16 @@ import type { TurnConsent, TurnContext, TurnReply } from './types.js';
  * Resolves to the turn's replies, for the caller to queue for delivery (after this, so a reply is
  * never queued before it is stored).
  */
-export async function commitTurn(turn: TurnContext, options: { queues: Queues; inboundStored?: boolean }): Promise<TurnReply[]> {
+export async function commitTurn(
+  turn: TurnContext,
+  options: {
+    queues: Queues;
+    /** The inbound message is stored already, by an attempt that failed (see TurnRunner.recordFailure). */
+    inboundStored?: boolean;
+    /** The turn took the conversation from its snapshot: its new sequence and last message time are stored here, with the bot's state. */
+    sequence?: boolean;
+  },
+): Promise<TurnReply[]> {
   const { address, conversation, collected, inbound } = turn;
   const { queues } = options;
 
@@ -89,13 +98,15 @@ export async function commitTurn(turn: TurnContext, options: { queues: Queues; i
   if (typed.length) await Contact.updateOne({ _id: conversation.contact }, { $set: collected.typed, $addToSet: { typed: { $each: typed } } });
 
   const { bot, status, team } = collected;
-  if (bot?.state !== undefined || status || team) {
+  const botChanged = bot?.state !== undefined || status || team;
+  if (botChanged || options.sequence) {
     await Conversation.updateOne(
       { _id: conversation._id },
       {
         $set: {
-          botTurn: turn.id,
-          ...(inbound ? { botInbound: turn.id } : {}),
+          ...(options.sequence ? { seq: conversation.seq, lastMessageAt: conversation.lastMessageAt } : {}),
+          ...(botChanged ? { botTurn: turn.id } : {}),
+          ...(botChanged && inbound ? { botInbound: turn.id } : {}),
           ...(bot?.state !== undefined ? { botState: bot.state, ...(bot.from !== undefined ? { botPrevState: bot.from } : {}) } : {}),
           ...(status ? { status } : {}),
           ...(team ? { team } : {}),
@@ -120,10 +131,12 @@ export async function commitTurn(turn: TurnContext, options: { queues: Queues; i
       await Message.updateOne({ _id: turn.id }, { $set: processed });
     } else {
       // Replies first: wherever the inbound message is stored, its replies are too.
-      await insertIgnoringDuplicates([
+      const stored = await insertIgnoringDuplicates([
         ...replies,
         { ...inboundDocument({ id: turn.id, inbound, conversation: conversation._id, order: turn.replyOrder - 1 }), ...processed },
       ]);
+      // A turn from the snapshot did not look: the message may be stored already, as failed.
+      if (stored && options.sequence) await Message.updateOne({ _id: turn.id, status: { $ne: 'processed' } }, { $set: processed });
     }
   } else {
     await insertIgnoringDuplicates(replies);

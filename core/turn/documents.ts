@@ -61,15 +61,16 @@ export function replyDocuments(
 /**
  * Inserts documents in order, skipping those already stored (a retry after a
  * crash part-way through): the first attempt is one ordered write, and only a
- * duplicate makes it go again unordered to store the rest.
+ * duplicate makes it go again unordered to store the rest. Resolves to whether some were stored already.
  */
 export async function insertIgnoringDuplicates(
   docs: object[],
   into: { insertMany(docs: object[], options: { ordered: boolean }): Promise<unknown> } = Message,
-): Promise<void> {
-  if (!docs.length) return;
+): Promise<boolean> {
+  if (!docs.length) return false;
   try {
     await into.insertMany(docs, { ordered: true });
+    return false;
   } catch (err) {
     if (!isDuplicate(err)) throw err;
     try {
@@ -77,6 +78,7 @@ export async function insertIgnoringDuplicates(
     } catch (again) {
       if (!isDuplicate(again)) throw again;
     }
+    return true;
   }
 }
 

@@ -12,8 +12,9 @@ import { commitTurn } from './commit.js';
 import { runSteps } from './compose.js';
 import { openConversation, profileOf } from './conversation.js';
 import { idleSlot, inboundDocument, insertIgnoringDuplicates, slotsPerTurn } from './documents.js';
+import { decodeRecent, decodeSnapshot, snapshotAfter, type SnapshotUpdate } from './snapshot.js';
 import { turnSteps } from './steps.js';
-import type { OwnForms, TurnCollection, TurnContext, TurnReply, TurnStep } from './types.js';
+import type { OwnForms, TurnCollection, TurnContact, TurnContext, TurnReply, TurnStep } from './types.js';
 
 /** What the turns need to know of the channels loaded in this process. */
 export interface TurnChannels {
@@ -33,6 +34,23 @@ export interface TurnRunnerOptions {
 }
 
 const emptyCollection = (): TurnCollection => ({ replies: [], leads: [], consents: [], typed: {}, timers: [] });
+
+/** A conversation's snapshot and recent ids as the mailbox gave them with the entry (see snapshot.ts). */
+export interface TurnSnapshot {
+  value?: string;
+  recent?: string;
+}
+
+/** What a turn came to: the replies to deliver, and what to leave for the conversation's next turn (undefined: leave it as it was). */
+export interface TurnResult {
+  replies: TurnReply[];
+  snapshot?: SnapshotUpdate;
+}
+
+/** True when the platform's profile would fill in what the contact lacks (a write the snapshot's path does not make). */
+function fillsProfile(contact: TurnContact, profile: InboundMessage['profile']): boolean {
+  return Boolean((profile?.name && !contact.profile.name) || (profile?.locale && !contact.profile.locale));
+}
 
 /**
  * Runs turns: builds the context of one inbound message or idle timer, runs it through the
@@ -54,34 +72,38 @@ export class TurnRunner {
     this.steps = options.steps ?? turnSteps({ responder: options.responder, ownForms: (channel) => options.channels.ownForms(channel) });
   }
 
-  /** One inbound message's turn. */
-  async message(inbound: InboundMessage): Promise<TurnReply[]> {
+  /**
+   * One inbound message's turn. With the conversation's fresh snapshot, and the message not among
+   * those lately answered, the turn reads nothing: it takes the contact and conversation from the
+   * snapshot and stores the conversation's new sequence with the rest. Otherwise it reads MongoDB.
+   */
+  async message(inbound: InboundMessage, snapshot: TurnSnapshot = {}): Promise<TurnResult> {
     const { address } = inbound;
     const workspace = this.workspace(address.workspace);
     const id = inboundMessageId({ ...address, platformId: inbound.platformId });
+    const recent = decodeRecent(snapshot.recent);
+    const known = recent.includes(id) ? undefined : decodeSnapshot(snapshot.value);
+    if (known && known.conversation.workspace === address.workspace && !fillsProfile(known.contact, inbound.profile)) {
+      const conversation = { ...known.conversation, seq: known.conversation.seq + 1, lastMessageAt: new Date(inbound.receivedAt) };
+      const turn = this.context({ id, address, inbound, workspace, conversation, contact: known.contact, replyOrder: conversation.seq * slotsPerTurn + 1 });
+      await runSteps(this.steps, turn);
+      const replies = await commitTurn(turn, { queues: this.options.queues, sequence: true });
+      return { replies, snapshot: snapshotAfter(turn, recent) };
+    }
+
     const existing = await Message.findById(id, { status: 1, replies: 1, order: 1, workspace: 1 }).lean();
     if (existing && existing.workspace !== address.workspace) throw new Error(`message id ${id} belongs to another workspace`);
     if (existing?.status === 'processed') {
       // A duplicate, or a retry after a crash past the commit's message write: make sure its
       // replies are queued (delivery skips any already sent).
       const cause = { inReplyTo: inbound.platformId, receivedAt: inbound.receivedAt };
-      return Array.from({ length: existing.replies ?? 0 }, (_, i) => ({ ref: { address, id: replyId(id, i), ...cause } }));
+      return { replies: Array.from({ length: existing.replies ?? 0 }, (_, i) => ({ ref: { address, id: replyId(id, i), ...cause } })) };
     }
     const { conversation, contact } = await openConversation(inbound);
-    const order = existing?.order ?? conversation.seq * slotsPerTurn;
-    const turn: TurnContext = {
-      id,
-      address,
-      workspace,
-      conversation,
-      contact,
-      capabilities: this.options.channels.capabilities(address.channel, address.account),
-      inbound,
-      replyOrder: order + 1,
-      collected: emptyCollection(),
-    };
+    const turn = this.context({ id, address, inbound, workspace, conversation, contact, replyOrder: (existing?.order ?? conversation.seq * slotsPerTurn) + 1 });
     await runSteps(this.steps, turn);
-    return commitTurn(turn, { queues: this.options.queues, inboundStored: existing !== null });
+    const replies = await commitTurn(turn, { queues: this.options.queues, inboundStored: existing !== null });
+    return { replies, snapshot: snapshotAfter(turn, recent) };
   }
 
   /**
@@ -89,34 +111,46 @@ export class TurnRunner {
    * bot's last message turn is still the one that set it) and the bot still has the
    * conversation; a retry of an idle turn whose state was stored goes on regardless.
    */
-  async idle(job: IdleJob): Promise<TurnReply[]> {
+  async idle(job: IdleJob, snapshot: TurnSnapshot = {}): Promise<TurnResult> {
     const { address } = job;
     const workspace = this.workspaces.get(address.workspace);
-    if (!workspace) return [];
-    const conversation = inWorkspace(await Conversation.findById(job.conversation).lean(), address.workspace);
-    if (!conversation) return [];
+    if (!workspace) return { replies: [] };
+    // The snapshot is of the open conversation; a timer of an older one reads its own.
+    const known = decodeSnapshot(snapshot.value);
+    const fromSnapshot = known && String(known.conversation._id) === job.conversation && known.conversation.workspace === address.workspace;
+    const conversation = fromSnapshot ? known.conversation : inWorkspace(await Conversation.findById(job.conversation).lean(), address.workspace);
+    if (!conversation) return { replies: [] };
     const id = `${job.inbound}:${job.stage}`;
     const current = conversation.status === 'bot' && conversation.botInbound === job.inbound;
-    if (!current && conversation.botTurn !== id) return [];
-    const contact = await Contact.findById(conversation.contact, { name: 1, locale: 1, stopped: 1, noticeVersion: 1 }).lean();
-    const turn: TurnContext = {
+    if (!current && conversation.botTurn !== id) return { replies: [] };
+    const contact = fromSnapshot ? known.contact : await this.contactOf(conversation.contact);
+    const turn = this.context({
       id,
       address,
       workspace,
       conversation,
-      contact: {
-        id: conversation.contact,
-        profile: profileOf(contact),
-        stopped: contact?.stopped === true,
-        ...(contact?.noticeVersion ? { noticeVersion: contact.noticeVersion } : {}),
-      },
-      capabilities: this.options.channels.capabilities(address.channel, address.account),
+      contact,
       idle: job.stage,
       replyOrder: conversation.seq * slotsPerTurn + idleSlot[job.stage],
-      collected: emptyCollection(),
-    };
+    });
     await runSteps(this.steps, turn);
-    return commitTurn(turn, { queues: this.options.queues });
+    const replies = await commitTurn(turn, { queues: this.options.queues });
+    // Only the open conversation's snapshot is kept; an older one's turn leaves it as it was.
+    return fromSnapshot ? { replies, snapshot: snapshotAfter(turn, decodeRecent(snapshot.recent)) } : { replies };
+  }
+
+  private async contactOf(id: string): Promise<TurnContact> {
+    const contact = await Contact.findById(id, { name: 1, locale: 1, stopped: 1, noticeVersion: 1 }).lean();
+    return {
+      id,
+      profile: profileOf(contact),
+      stopped: contact?.stopped === true,
+      ...(contact?.noticeVersion ? { noticeVersion: contact.noticeVersion } : {}),
+    };
+  }
+
+  private context(at: Omit<TurnContext, 'capabilities' | 'collected'>): TurnContext {
+    return { ...at, capabilities: this.options.channels.capabilities(at.address.channel, at.address.account), collected: emptyCollection() };
   }
 
   /**

@@ -9,7 +9,7 @@ import { ConsentEvent } from '../../core/store/consent.js';
 import { Conversation } from '../../core/store/conversation.js';
 import { contactId } from '../../core/store/ids.js';
 import { Message } from '../../core/store/message.js';
-import { TurnRunner } from '../../core/turn/runner.js';
+import { TurnRunner, type TurnResult, type TurnSnapshot } from '../../core/turn/runner.js';
 import type { OwnForms, TurnReply } from '../../core/turn/types.js';
 import { cleanup, testEnv, type TestEnv } from './hub.js';
 
@@ -74,6 +74,17 @@ export async function testChannel(options: TestChannelOptions) {
     channels: { capabilities: (c) => (c === channel ? capabilities : undefined), ownForms: (c) => (c === channel ? options.ownForms : undefined) },
   });
   let counter = 0;
+  // Each user's conversation snapshot, kept between turns as the inbound worker keeps it in Redis,
+  // so turns after the first take the path that reads nothing (see core/turn/snapshot.ts).
+  const snapshots = new Map<string, TurnSnapshot>();
+  const keep = (user: string, result: TurnResult): TurnReply[] => {
+    if (result.snapshot) {
+      const { value, recent } = result.snapshot;
+      const before = snapshots.get(user) ?? {};
+      snapshots.set(user, { ...(value !== null ? { value } : {}), ...((recent ?? before.recent) ? { recent: recent ?? before.recent } : {}) });
+    }
+    return result.replies;
+  };
 
   const address = (user: string): Address => ({ workspace, channel, account, user });
 
@@ -107,19 +118,24 @@ export async function testChannel(options: TestChannelOptions) {
     /** Runs the turn of one message from `user` (default `alice`); resolves to the replies it queued. */
     async send(content: string | InboundContent | InboundMessage, from: { user?: string; platformId?: string } = {}): Promise<TestReply[]> {
       const message = typeof content === 'object' && 'address' in content ? content : this.inbound(content, from);
-      return stored(await turns.message(message));
+      const user = message.address.user;
+      return stored(keep(user, await turns.message(message, snapshots.get(user))));
     },
     /** Fires the user's pending idle timer of this stage (as the inbound worker would); resolves to its replies. */
     async idle(stage: IdleJob['stage'], user = 'alice'): Promise<TestReply[]> {
       const job = await this.timer(stage, user);
       if (!job) throw new Error(`no ${stage} timer is set for ${user}`);
-      return stored(await turns.idle(job));
+      return stored(keep(user, await turns.idle(job, snapshots.get(user))));
     },
     /** The user's pending idle timer of this stage, if a turn set one. */
     async timer(stage: IdleJob['stage'], user = 'alice'): Promise<IdleJob | undefined> {
       const jobs = await queues.turns.getJobs(['delayed']);
       const found = jobs.find((j) => j.name === 'idle' && j.data.idle?.stage === stage && j.data.idle.address.user === user);
       return (found?.data as WakeJob | undefined)?.idle;
+    },
+    /** Drops the users' snapshots, as someone changing a contact or conversation outside the turns does: the next turns read MongoDB. */
+    staleSnapshots(): void {
+      for (const [user, { recent }] of snapshots) snapshots.set(user, recent ? { recent } : {});
     },
     /** The replies of a turn run directly through `turns`. */
     stored,

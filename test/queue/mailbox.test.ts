@@ -30,8 +30,8 @@ describe('Mailboxes', () => {
     const other = await mailboxes.acquire('in', k, 'w2', 5000);
     expect(other).toBeGreaterThan(4000); // busy: the holder's lease has this long to run
     expect(await mailboxes.next('in', k, 'w1', 5000)).toEqual({ kind: 'entry', entry: 'a' });
-    expect(await mailboxes.next('in', k, 'w1', 5000, 'a')).toEqual({ kind: 'entry', entry: 'b' });
-    expect(await mailboxes.next('in', k, 'w1', 5000, 'b')).toEqual({ kind: 'empty' });
+    expect(await mailboxes.next('in', k, 'w1', 5000, { done: 'a' })).toEqual({ kind: 'entry', entry: 'b' });
+    expect(await mailboxes.next('in', k, 'w1', 5000, { done: 'b' })).toEqual({ kind: 'empty' });
     // Emptied and released in one step: the next entry wakes someone.
     expect(await mailboxes.push('in', k, ['c'])).toBe(true);
   });
@@ -142,5 +142,26 @@ describe('drainMailbox', () => {
     expect(seen).toEqual(['1']);
     expect(await mailboxes.entries('in', k)).toEqual(['2', '3']);
     expect(await mailboxes.acquire('in', k, 'another', 5000)).toBe(true);
+  });
+
+  it("keeps a conversation's snapshot beside its mailbox, and hands it out only while nobody has marked it stale", async () => {
+    const k = key();
+    await mailboxes.push('in', k, ['m1', 'm2', 'm3']);
+    expect(await mailboxes.acquire('in', k, 'w', 5000)).toBe(true);
+    const first = await mailboxes.next('in', k, 'w', 5000, { readSnapshot: true });
+    expect(first).toEqual({ kind: 'entry', entry: 'm1', snapshot: { gen: '0' } }); // none yet
+    // Stored as the entry it was made by is popped, and handed out with the next one.
+    const save = { value: 'after m1', recent: '["m1"]', gen: '0', ttlMs: 60_000 };
+    const second = await mailboxes.next('in', k, 'w', 5000, { done: 'm1', save, readSnapshot: true });
+    expect(second).toEqual({ kind: 'entry', entry: 'm2', snapshot: { gen: '0', value: 'after m1', recent: '["m1"]' } });
+    // Someone changes the conversation outside the turns while m2's turn runs: what that turn stores is stale too.
+    await mailboxes.staleSnapshot(k, 60_000);
+    const third = await mailboxes.next('in', k, 'w', 5000, { done: 'm2', save: { ...save, value: 'after m2', recent: '["m2","m1"]' }, readSnapshot: true });
+    expect(third).toEqual({ kind: 'entry', entry: 'm3', snapshot: { gen: '1', recent: '["m2","m1"]' } }); // the recent ids stay
+    const fourth = await mailboxes.next('in', k, 'w', 5000, { done: 'm3', save: { ...save, value: 'after m3', gen: '1' } });
+    expect(fourth).toEqual({ kind: 'empty' });
+    await mailboxes.push('in', k, ['m4']);
+    expect(await mailboxes.acquire('in', k, 'w', 5000)).toBe(true);
+    expect(await mailboxes.next('in', k, 'w', 5000, { readSnapshot: true })).toMatchObject({ snapshot: { gen: '1', value: 'after m3' } });
   });
 });

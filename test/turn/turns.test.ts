@@ -1,3 +1,4 @@
+import { recordConsent } from '../../core/consent.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { widgetOwnForms } from '../../adapters/widget/own-form-handlers.js';
 import { AutoReplyResponder, type Responder, type Turn, type TurnOutcome } from '../../core/responder.js';
@@ -38,6 +39,30 @@ describe('a message turn', () => {
       ['out', 'auto-reply from shop'],
     ]);
     expect(stored[0]).toMatchObject({ status: 'processed', replies: 2 });
+  });
+
+  it('answers a message redelivered after later ones once, from what it stored, without running the bot again', async () => {
+    const first = chat.inbound('one', { user: 'bea' });
+    const replies = await chat.send(first);
+    await chat.send('two', { user: 'bea' });
+    await chat.send('three', { user: 'bea' });
+    const before = await chat.messages('bea');
+    expect(await chat.send(first)).toEqual(replies);
+    expect(await chat.messages('bea')).toEqual(before);
+  });
+
+  it('reads what changed outside the turns once the snapshot is marked stale', async () => {
+    await chat.send('hello', { user: 'cat' });
+    // As the widget's consent does: the ledger and the contact change, then the snapshot is marked stale.
+    await recordConsent({
+      address: chat.address('cat'),
+      purpose: 'messaging',
+      granted: false,
+      textVersion: 'v1',
+      evidence: { source: 'test', key: 'cat-stop' },
+    });
+    chat.staleSnapshots();
+    expect(await chat.send('still there?', { user: 'cat' })).toEqual([]);
   });
 
   it('STOP silences everything until START, each recorded in the ledger with the message as proof', async () => {
@@ -143,7 +168,7 @@ describe('an idle turn', () => {
     await chat.send('hi', { user: 'gus' });
     const timer = await chat.timer('remind', 'gus');
     await chat.send('4', { user: 'gus' });
-    expect(await chat.turns.idle(timer!)).toEqual([]);
+    expect((await chat.turns.idle(timer!)).replies).toEqual([]);
   });
 
   it('sends its replies once after a crash between storing its state and its messages', async () => {
@@ -153,7 +178,7 @@ describe('an idle turn', () => {
     const from = bot.states.at(-1);
     // As if the process died after the state was stored: the conversation is closed, the replies are not stored.
     await Message.deleteMany({ _id: { $in: first.map((r) => r.id) } });
-    const again = await chat.stored(await chat.turns.idle(timer));
+    const again = await chat.stored((await chat.turns.idle(timer)).replies);
     expect(bot.states.at(-1)).toBe(from); // the retry started where the first attempt did
     expect(again).toEqual(first);
   });

@@ -13,6 +13,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	_ "net/http/pprof" // served only with -pprof, for profiling the embedded default under a benchmark
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -27,7 +29,12 @@ func main() {
 	logLevel := flag.String("log-level", "warn", "debug, info, warn or error")
 	synchronous := flag.String("synchronous", "normal", "SQLite synchronous mode: normal survives a crash of this process (WAL), full also a power cut, at a cost on every write")
 	stdinParent := flag.Bool("exit-on-stdin-eof", false, "exit when standard input closes, so the server never outlives a parent that was killed")
+	pprofAddr := flag.String("pprof", "", "serve Go's pprof profiles on this loopback address (for benchmarks), e.g. 127.0.0.1:6060")
 	flag.Parse()
+
+	if *pprofAddr != "" {
+		go func() { _ = http.ListenAndServe(*pprofAddr, nil) }()
+	}
 
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
