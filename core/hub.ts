@@ -56,6 +56,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     connection: redis,
     prefix: config.redis.prefix,
     outboundAttempts: config.pipeline.outboundAttempts,
+    fairness: config.workspaces.length > 1,
   });
   const metrics = new Metrics(() => queues.depth());
   const adapters: Map<string, ChannelAdapter> = options.registry.build(config);

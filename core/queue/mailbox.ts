@@ -61,12 +61,14 @@ const nextScript = `
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then return {'lost'} end
 if ARGV[3] ~= '' and redis.call('LINDEX', KEYS[1], 0) == ARGV[3] then
   redis.call('LPOP', KEYS[1])
-  if ARGV[4] == '-' then
-    redis.call('HDEL', KEYS[3], 'v', 'vg')
-  elseif ARGV[4] ~= '' then
+  if ARGV[4] == '-' then redis.call('HDEL', KEYS[3], 'v', 'vg') end
+  if ARGV[4] ~= '' and ARGV[4] ~= '-' and ARGV[8] ~= '' then
+    redis.call('HSET', KEYS[3], 'v', ARGV[4], 'vg', ARGV[5], 'r', ARGV[8])
+  elseif ARGV[4] ~= '' and ARGV[4] ~= '-' then
     redis.call('HSET', KEYS[3], 'v', ARGV[4], 'vg', ARGV[5])
+  elseif ARGV[8] ~= '' then
+    redis.call('HSET', KEYS[3], 'r', ARGV[8])
   end
-  if ARGV[8] ~= '' then redis.call('HSET', KEYS[3], 'r', ARGV[8]) end
   if ARGV[4] ~= '' or ARGV[8] ~= '' then redis.call('PEXPIRE', KEYS[3], ARGV[6]) end
 end
 local head = redis.call('LINDEX', KEYS[1], 0)

@@ -70,6 +70,12 @@ export interface QueueOptions {
   connection: Redis;
   prefix: string;
   outboundAttempts: number;
+  /**
+   * More than one workspace shares these queues: wake-ups are ranked so that one workspace's flood
+   * waits behind another's first messages (see `wake`). With one there is nobody to be fair to,
+   * and an unranked wake-up costs Redis less.
+   */
+  fairness?: boolean;
 }
 
 /** BullMQ's event stream is only read by monitoring; a short one costs less on every job. */
@@ -166,10 +172,10 @@ export class Queues {
    * messages instead of in front of them.
    */
   async wake(kind: MailboxKind, at: { key: string; workspace: string }, delayMs = 0): Promise<void> {
-    const priority = await this.mailboxes.rank(at.workspace);
+    const priority = this.options.fairness ? await this.mailboxes.rank(at.workspace) : undefined;
     await (kind === 'in' ? this.turns : this.deliveries).add('wake', at, {
       ...(delayMs > 0 ? { delay: delayMs } : {}),
-      priority,
+      ...(priority ? { priority } : {}),
       ...wakeRetries,
       removeOnComplete: true,
       removeOnFail: keepFailed,
