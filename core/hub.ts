@@ -16,6 +16,8 @@ import { TurnRunner } from './turn/runner.js';
 import { connectStore, disconnectStore, pingStore } from './store/connect.js';
 import { startWorkers, type Workers } from './pipeline/workers.js';
 import { recordConsent } from './consent.js';
+import { databaseGate } from './turn/database-gate.js';
+
 import { conversationHistory, openConversationOf } from './history.js';
 import { recordStatuses } from './statuses.js';
 
@@ -147,6 +149,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         },
         ownForms: (channel) => options.registry.ownForms(channel),
       },
+      // With several workspaces, one's burst may not hold up another's turns at the database (see database-gate.ts).
+      ...(config.workspaces.length > 1 ? { databaseGate: databaseGate(config.pipeline.databasePerWorkspace) } : {}),
     });
     workers = startWorkers({ config, redis, queues, turns, adapters, metrics, logger });
     logger.info({ role, concurrency: config.pipeline.concurrency }, 'workers started');

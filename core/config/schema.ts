@@ -142,6 +142,12 @@ export const configSchema = z.strictObject({
        * platform or flow `http` call holds up no other.
        */
       concurrency: z.number().int().min(1).max(1000).default(64),
+      /**
+       * With several workspaces: how many turns of one workspace may be at the database at once
+       * in each process (their reads and commit, not a flow's `http` call). One workspace's burst
+       * then waits behind itself, not in front of the others.
+       */
+      databasePerWorkspace: z.number().int().min(1).max(1000).default(2),
       /** No longer used (order is kept per conversation now, not per shard); accepted so older configs still load, with a warning at start. */
       shards: z.number().int().min(1).max(256).optional(),
       outboundAttempts: z.number().int().min(1).max(50).default(8),

@@ -9,6 +9,7 @@ import { inboundMessageId, replyId } from '../store/ids.js';
 import { inWorkspace } from '../store/in-workspace.js';
 import { Message } from '../store/message.js';
 import { commitTurn } from './commit.js';
+import type { DatabaseGate } from './database-gate.js';
 import { runSteps } from './compose.js';
 import { openConversation, profileOf } from './conversation.js';
 import { idleSlot, inboundDocument, insertIgnoringDuplicates, slotsPerTurn } from './documents.js';
@@ -31,6 +32,8 @@ export interface TurnRunnerOptions {
   channels: TurnChannels;
   /** The turn's steps; default {@link turnSteps}. */
   steps?: TurnStep[];
+  /** Lines up each workspace's database work when several share the process (see database-gate.ts); none: it all goes at once. */
+  databaseGate?: DatabaseGate;
 }
 
 const emptyCollection = (): TurnCollection => ({ replies: [], leads: [], consents: [], typed: {}, timers: [] });
@@ -87,22 +90,25 @@ export class TurnRunner {
       const conversation = { ...known.conversation, seq: known.conversation.seq + 1, lastMessageAt: new Date(inbound.receivedAt) };
       const turn = this.context({ id, address, inbound, workspace, conversation, contact: known.contact, replyOrder: conversation.seq * slotsPerTurn + 1 });
       await runSteps(this.steps, turn);
-      const replies = await commitTurn(turn, { queues: this.options.queues, sequence: true });
+      const replies = await this.commit(turn, { sequence: true });
       return { replies, snapshot: snapshotAfter(turn, recent) };
     }
 
-    const existing = await Message.findById(id, { status: 1, replies: 1, order: 1, workspace: 1 }).lean();
+    const { existing, opened } = await this.gated(address.workspace, async () => {
+      const existing = await Message.findById(id, { status: 1, replies: 1, order: 1, workspace: 1 }).lean();
+      return { existing, opened: existing?.status === 'processed' ? undefined : await openConversation(inbound) };
+    });
     if (existing && existing.workspace !== address.workspace) throw new Error(`message id ${id} belongs to another workspace`);
-    if (existing?.status === 'processed') {
+    if (!opened) {
       // A duplicate, or a retry after a crash past the commit's message write: make sure its
       // replies are queued (delivery skips any already sent).
       const cause = { inReplyTo: inbound.platformId, receivedAt: inbound.receivedAt };
-      return { replies: Array.from({ length: existing.replies ?? 0 }, (_, i) => ({ ref: { address, id: replyId(id, i), ...cause } })) };
+      return { replies: Array.from({ length: existing?.replies ?? 0 }, (_, i) => ({ ref: { address, id: replyId(id, i), ...cause } })) };
     }
-    const { conversation, contact } = await openConversation(inbound);
+    const { conversation, contact } = opened;
     const turn = this.context({ id, address, inbound, workspace, conversation, contact, replyOrder: (existing?.order ?? conversation.seq * slotsPerTurn) + 1 });
     await runSteps(this.steps, turn);
-    const replies = await commitTurn(turn, { queues: this.options.queues, inboundStored: existing !== null });
+    const replies = await this.commit(turn, { inboundStored: existing !== null });
     return { replies, snapshot: snapshotAfter(turn, recent) };
   }
 
@@ -134,7 +140,7 @@ export class TurnRunner {
       replyOrder: conversation.seq * slotsPerTurn + idleSlot[job.stage],
     });
     await runSteps(this.steps, turn);
-    const replies = await commitTurn(turn, { queues: this.options.queues });
+    const replies = await this.commit(turn, {});
     // Only the open conversation's snapshot is kept; an older one's turn leaves it as it was.
     return fromSnapshot ? { replies, snapshot: snapshotAfter(turn, decodeRecent(snapshot.recent)) } : { replies };
   }
@@ -147,6 +153,14 @@ export class TurnRunner {
       stopped: contact?.stopped === true,
       ...(contact?.noticeVersion ? { noticeVersion: contact.noticeVersion } : {}),
     };
+  }
+
+  private gated<T>(workspace: string, work: () => Promise<T>): Promise<T> {
+    return this.options.databaseGate ? this.options.databaseGate(workspace, work) : work();
+  }
+
+  private commit(turn: TurnContext, options: { sequence?: boolean; inboundStored?: boolean }): Promise<TurnReply[]> {
+    return this.gated(turn.address.workspace, () => commitTurn(turn, { queues: this.options.queues, ...options }));
   }
 
   private context(at: Omit<TurnContext, 'capabilities' | 'collected'>): TurnContext {
