@@ -114,7 +114,7 @@ export interface DeliveryStatus {
   error?: { message: string; platformCode?: string };
 }
 
-/** A stable text key for an address, e.g. for sharding and logs. */
+/** A stable text key for an address (hashed into its mailbox key). */
 export function addressKey(a: Address): string {
   return [a.workspace, a.channel, a.account, a.user].map(encodeURIComponent).join('/');
 }

@@ -55,7 +55,7 @@ export async function openConversation(inbound: InboundMessage): Promise<{ conve
     );
     if (open && open.status !== 'closed') return { conversation: open, contact: state };
   }
-  // One shard processes an address at a time, so no other worker creates this conversation concurrently.
+  // One worker at a time holds the conversation's mailbox, so no other creates this conversation concurrently.
   const created = (await Conversation.create({ workspace, channel, account, user, contact: _id, status: 'bot', seq: 1, lastMessageAt: now })).toObject();
   await Contact.updateOne({ _id }, { $set: { openConversation: created._id } });
   return { conversation: created, contact: state };

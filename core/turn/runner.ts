@@ -64,7 +64,7 @@ function fillsProfile(contact: TurnContact, profile: InboundMessage['profile']):
  *
  * @example
  * const turns = new TurnRunner({ config, queues, responder: new AutoReplyResponder(), channels });
- * await turns.message(inbound); // called by the inbound shard workers, one message at a time per shard
+ * await turns.message(inbound, snapshot); // by the worker holding the conversation's inbound mailbox, one entry at a time
  */
 export class TurnRunner {
   private readonly workspaces: Map<string, WorkspaceConfig>;
