@@ -17,7 +17,6 @@ import { connectStore, disconnectStore, pingStore } from './store/connect.js';
 import { startWorkers, type Workers } from './pipeline/workers.js';
 import { recordConsent } from './consent.js';
 import { databaseGate } from './turn/database-gate.js';
-
 import { conversationHistory, openConversationOf } from './history.js';
 import { recordStatuses } from './statuses.js';
 
@@ -54,11 +53,13 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   await connectStore(options.mongoUri, options.registry.collections());
   const redis = connectRedis(options.redisUrl);
   await warnIfEvicting(redis, logger);
+  // Several workspaces in one deployment: wake-ups are ranked and database work gated per workspace, so none holds up another.
+  const sharedByWorkspaces = config.workspaces.length > 1;
   const queues = new Queues({
     connection: redis,
     prefix: config.redis.prefix,
     outboundAttempts: config.pipeline.outboundAttempts,
-    fairness: config.workspaces.length > 1,
+    fairness: sharedByWorkspaces,
   });
   const metrics = new Metrics(() => queues.depth());
   const adapters: Map<string, ChannelAdapter> = options.registry.build(config);
@@ -150,7 +151,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         ownForms: (channel) => options.registry.ownForms(channel),
       },
       // With several workspaces, one's burst may not hold up another's turns at the database (see database-gate.ts).
-      ...(config.workspaces.length > 1 ? { databaseGate: databaseGate(config.pipeline.databasePerWorkspace) } : {}),
+      ...(sharedByWorkspaces ? { databaseGate: databaseGate(config.pipeline.databasePerWorkspace) } : {}),
     });
     workers = startWorkers({ config, redis, queues, turns, adapters, metrics, logger });
     logger.info({ role, concurrency: config.pipeline.concurrency }, 'workers started');

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import type { MailboxKind, Mailboxes, Snapshot, SnapshotSave } from '../queue/mailbox.js';
+import type { MailboxKind, Mailboxes, Snapshot, SnapshotSave, SnapshotUpdate } from '../queue/mailbox.js';
 
 /**
  * What handling one entry came to: done (it is removed); done, with the conversation's new
  * snapshot and recent ids to store as it is removed (`value: null` forgets the snapshot); or try
  * it again after a while, keeping its place.
  */
-export type EntryOutcome = 'done' | { snapshot: { value: string | null; recent?: string } } | { retryInMs: number };
+export type EntryOutcome = 'done' | { snapshot: SnapshotUpdate } | { retryInMs: number };
 
 /** How working through a mailbox ended. */
 export type DrainResult =

@@ -69,10 +69,9 @@ async function runTurns(
   const handle = async (raw: string, snapshot: Snapshot | undefined): Promise<EntryOutcome> => {
     const entry = JSON.parse(raw) as InboundEntry;
     const stop = metrics.routing.startTimer();
-    const known = { ...(snapshot?.value ? { value: snapshot.value } : {}), ...(snapshot?.recent ? { recent: snapshot.recent } : {}) };
     for (let attempt = 1; ; attempt++) {
       try {
-        const result = 'm' in entry ? await turns.message(entry.m, known) : await turns.idle(entry.idle, known);
+        const result = 'm' in entry ? await turns.message(entry.m, snapshot) : await turns.idle(entry.idle, snapshot);
         stop();
         if (result.replies.length) await options.deliverNow({ key, workspace: job.data.workspace }, result.replies);
         return result.snapshot ? { snapshot: result.snapshot } : 'done';

@@ -18,10 +18,14 @@ export interface Snapshot {
   recent?: string;
 }
 
-/** What to store as an entry is popped: the conversation's snapshot (`null` forgets it) and its recent ids. */
-export interface SnapshotSave {
+/** What a turn leaves for the conversation's next one: its snapshot (`null` forgets it) and the recent ids (absent: kept as they are). */
+export interface SnapshotUpdate {
   value: string | null;
   recent?: string;
+}
+
+/** A {@link SnapshotUpdate} to store as an entry is popped, with the generation it was made from. */
+export interface SnapshotSave extends SnapshotUpdate {
   gen: string;
   ttlMs: number;
 }

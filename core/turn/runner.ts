@@ -13,7 +13,8 @@ import type { DatabaseGate } from './database-gate.js';
 import { runSteps } from './compose.js';
 import { openConversation, profileOf } from './conversation.js';
 import { idleSlot, inboundDocument, insertIgnoringDuplicates, slotsPerTurn } from './documents.js';
-import { decodeRecent, decodeSnapshot, snapshotAfter, type SnapshotUpdate } from './snapshot.js';
+import { decodeRecent, decodeSnapshot, snapshotAfter } from './snapshot.js';
+import type { Snapshot, SnapshotUpdate } from '../queue/mailbox.js';
 import { turnSteps } from './steps.js';
 import type { OwnForms, TurnCollection, TurnContact, TurnContext, TurnReply, TurnStep } from './types.js';
 
@@ -39,10 +40,7 @@ export interface TurnRunnerOptions {
 const emptyCollection = (): TurnCollection => ({ replies: [], leads: [], consents: [], typed: {}, timers: [] });
 
 /** A conversation's snapshot and recent ids as the mailbox gave them with the entry (see snapshot.ts). */
-export interface TurnSnapshot {
-  value?: string;
-  recent?: string;
-}
+export type TurnSnapshot = Pick<Snapshot, 'value' | 'recent'>;
 
 /** What a turn came to: the replies to deliver, and what to leave for the conversation's next turn (undefined: leave it as it was). */
 export interface TurnResult {

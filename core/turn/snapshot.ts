@@ -1,4 +1,5 @@
 import { Types } from 'mongoose';
+import type { SnapshotUpdate } from '../queue/mailbox.js';
 import type { ConversationDoc } from '../store/conversation.js';
 import type { TurnContact, TurnContext } from './types.js';
 
@@ -56,12 +57,6 @@ export function decodeRecent(raw: string | undefined): string[] {
   } catch {
     return [];
   }
-}
-
-/** What a committed turn leaves for the next: its snapshot (null once the conversation closed) and the recent ids. */
-export interface SnapshotUpdate {
-  value: string | null;
-  recent?: string;
 }
 
 /**

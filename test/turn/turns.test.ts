@@ -47,8 +47,10 @@ describe('a message turn', () => {
     await chat.send('two', { user: 'bea' });
     await chat.send('three', { user: 'bea' });
     const before = await chat.messages('bea');
+    const { seq } = (await chat.conversation('bea'))!;
     expect(await chat.send(first)).toEqual(replies);
     expect(await chat.messages('bea')).toEqual(before);
+    expect((await chat.conversation('bea'))!.seq).toBe(seq); // no turn ran: the conversation did not move on
   });
 
   it('reads what changed outside the turns once the snapshot is marked stale', async () => {
