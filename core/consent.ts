@@ -32,7 +32,9 @@ const duplicateKey = 11000;
 
 /**
  * Appends a consent event (idempotent by its evidence key) and mirrors the
- * messaging consent on the contact, where the router reads it every turn.
+ * messaging consent on the contact, where turns read it. Called outside a turn, the
+ * caller then marks the conversation's snapshot stale (`Queues.staleSnapshot`), as the
+ * hub does for the adapters' consent.
  */
 export async function recordConsent(input: ConsentInput): Promise<void> {
   const { address, evidence } = input;
