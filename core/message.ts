@@ -100,6 +100,11 @@ export interface OutboundMessage {
    * a tagged one, or a permanent {@link ChannelApiError}.
    */
   lastInboundAt?: string;
+  /**
+   * The conversation's status once this reply's turn is stored (`closed`: the conversation just
+   * ended), when the sender knows it; absent: adapters that show it read it.
+   */
+  conversationStatus?: 'bot' | 'waiting' | 'agent' | 'closed';
 }
 
 /** A delivery report from a platform (e.g. WhatsApp `statuses[]`) about a reply we sent. */

@@ -5,10 +5,16 @@ import type { ServerFrame } from './protocol.js';
 
 /**
  * A reply as a `msg` frame, ordered by the client by `order`; the conversation's status rides
- * along so a handoff shows the offline form at once.
+ * along so a handoff shows the offline form at once. A reply sent by its own turn carries the
+ * status; one sent later (a retry) reads it, since it may have changed meanwhile.
  */
 async function replyFrame(message: OutboundMessage, ctx: AdapterContext): Promise<ServerFrame> {
-  const open = await ctx.conversation(message.address);
+  // A closed conversation is no longer the address's open one: the widget's next message opens another.
+  const status = message.conversationStatus
+    ? message.conversationStatus === 'closed'
+      ? 'none'
+      : message.conversationStatus
+    : ((await ctx.conversation(message.address))?.status ?? 'none');
   return {
     t: 'msg',
     m: {
@@ -22,7 +28,7 @@ async function replyFrame(message: OutboundMessage, ctx: AdapterContext): Promis
       ...(message.form ? { form: message.form } : {}),
       at: message.createdAt,
     },
-    status: open?.status ?? 'none',
+    status,
   };
 }
 

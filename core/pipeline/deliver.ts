@@ -9,6 +9,7 @@ import { inWorkspace } from '../store/in-workspace.js';
 import { Message } from '../store/message.js';
 import { Conversation } from '../store/conversation.js';
 import { platformRefId } from '../store/ids.js';
+import { persistently } from '../store/persistently.js';
 import { PlatformRef } from '../store/platform-ref.js';
 import { applyPendingStatus } from '../statuses.js';
 import type { ReplyDocument } from '../turn/types.js';
@@ -30,59 +31,91 @@ export interface DeliverOptions {
   logger: Logger;
 }
 
+/** A delivery failure as stored on the reply, so an agent can see why it did not arrive (yet). */
+export interface DeliveryError {
+  message: string;
+  status?: number | undefined;
+  platformCode?: string | undefined;
+  retryable: boolean;
+  at: Date;
+}
+
+/** What one delivery attempt came to, before anything of it is stored. */
+export type Attempt =
+  | { kind: 'sent'; at: Date; platformId?: string | undefined }
+  /** Given up: a permanent error, or the last attempt. */
+  | { kind: 'failed'; error: DeliveryError }
+  /** Try again after `retryInMs`; without an error it waited for a rate limit, which is not an attempt. */
+  | { kind: 'retry'; retryInMs: number; error?: DeliveryError };
+
+/** What an attempt needs besides the reply: what it answers, and what the turn knows of its conversation. */
+export interface AttemptContext {
+  inReplyTo?: string | undefined;
+  /** When the answered message arrived (ISO), for the end-to-end latency metric. */
+  receivedAt?: string | undefined;
+  /** When the contact last wrote (ISO); read from the conversation when a channel with a reply window needs it and it is absent. */
+  lastInboundAt?: string | undefined;
+  conversationStatus?: OutboundMessage['conversationStatus'];
+}
+
 /**
  * Delivers the first reply of a conversation's outbound mailbox through its channel's adapter and
  * records the outcome on the message: `sent`, or `failed` with the platform's error once attempts
  * are exhausted or the error is permanent. A reply that must wait (rate limit, backoff) keeps its
  * place: nothing behind it in its conversation overtakes it.
  */
-export async function deliver(
-  options: DeliverOptions,
-  entry: OutboundEntry,
-  first?: { stored?: ReplyDocument; lastInboundAt?: string },
-): Promise<EntryOutcome> {
-  const { adapters, metrics, logger } = options;
+export async function deliver(options: DeliverOptions, entry: OutboundEntry): Promise<EntryOutcome> {
   const { workspace, id: messageId } = entry;
   // By `_id` alone: the one look-up FerretDB v1 answers from an index (see docs/ARCHITECTURE.md).
-  const stored = first?.stored;
-  const message: ReplyDocument | null = stored ?? inWorkspace(await Message.findById(messageId).lean(), workspace);
+  const message: ReplyDocument | null = inWorkspace(await Message.findById(messageId).lean(), workspace);
   if (!message) {
-    logger.warn({ messageId }, 'outbound message not found; dropped');
+    options.logger.warn({ messageId }, 'outbound message not found; dropped');
     return 'done';
   }
   if (message.status !== 'queued') return 'done'; // Already delivered or given up: a repeat.
+  const attempt = await attemptDelivery(options, message, entry);
+  await recordAttempt(message, attempt);
+  if (attempt.kind === 'sent') await linkPlatformId(options, message, attempt);
+  return attempt.kind === 'retry' ? { retryInMs: attempt.retryInMs } : 'done';
+}
 
+/**
+ * Makes one delivery attempt of a reply and says what came of it, storing nothing: the caller
+ * records it on the message ({@link recordAttempt}), or stores the message with it (a turn's
+ * first attempt, see first-delivery.ts).
+ */
+export async function attemptDelivery(options: DeliverOptions, message: ReplyDocument, at: AttemptContext): Promise<Attempt> {
+  const { adapters, metrics, logger } = options;
+  const { workspace } = message;
   const adapter = adapters.get(message.channel);
-  if (!adapter) {
-    await recordFailure(messageId, new ChannelApiError({ message: `no adapter for channel "${message.channel}"`, retryable: false }), true);
-    return 'done';
-  }
+  if (!adapter)
+    return { kind: 'failed', error: deliveryError(new ChannelApiError({ message: `no adapter for channel "${message.channel}"`, retryable: false })) };
   const capabilities = adapter.capabilitiesFor?.(message.account) ?? adapter.capabilities;
   // Platform limits: wait (not an attempt), first in line, so later replies keep their place.
   const limits = { ...capabilities.outboundRate, ...options.accountLimits.get(`${message.channel}/${message.account}`) };
   if (limits.perSecond || limits.perChatPerSecond || capabilities.outboundRate) {
     const waitMs = await options.rates.take({ workspace, channel: message.channel, account: message.account, chat: message.user }, limits);
-    if (waitMs > 0) return { retryInMs: waitMs };
+    if (waitMs > 0) return { kind: 'retry', retryInMs: waitMs };
   }
-  const conversation = String(message.conversation);
   // Channels with a reply window (Messenger, WhatsApp Cloud) need to know when the contact last wrote.
   const lastInboundAt = capabilities.replyWindowHours
-    ? (first?.lastInboundAt ?? (await Conversation.findById(message.conversation, { lastMessageAt: 1 }).lean())?.lastMessageAt?.toISOString())
+    ? (at.lastInboundAt ?? (await Conversation.findById(message.conversation, { lastMessageAt: 1 }).lean())?.lastMessageAt?.toISOString())
     : undefined;
   // Stored as the bot meant it; sent as the channel can show it (buttons or a numbered list).
   const rendered = renderForChannel({ text: message.text ?? '', choices: message.choices?.map((c) => ({ id: c.id, label: c.label })) }, capabilities);
   const outbound: OutboundMessage = {
     id: message._id,
-    conversationId: conversation,
+    conversationId: String(message.conversation),
     order: message.order,
     createdAt: (message.createdAt ?? new Date()).toISOString(),
     address: { workspace, channel: message.channel, account: message.account, user: message.user },
     text: rendered.text,
     choices: rendered.choices,
     ...(capabilities.forms && message.form ? { form: message.form as OutboundMessage['form'] } : {}),
-    inReplyTo: entry.inReplyTo,
+    inReplyTo: at.inReplyTo,
     sender: message.sender === 'contact' ? 'bot' : (message.sender as OutboundMessage['sender']),
     ...(lastInboundAt ? { lastInboundAt } : {}),
+    ...(at.conversationStatus ? { conversationStatus: at.conversationStatus } : {}),
   };
 
   try {
@@ -95,65 +128,81 @@ export async function deliver(
       });
     }
     const result = await adapter.send(outbound);
-    // Delivered: from here on a failure must not count as a failed send, or a retry would send it again.
-    await persistently(() =>
-      Message.updateOne(
-        { _id: messageId },
-        { $set: { status: 'sent', sentAt: new Date(), platformId: result.platformId }, $inc: { attempts: 1 }, $unset: { error: 1 } },
-      ),
-    );
-    if (result.platformId && capabilities.deliveryReports) {
-      // So the platform's delivery reports find this message (see core/statuses.ts).
-      const _id = platformRefId({ workspace, channel: message.channel, account: message.account, platformId: result.platformId });
-      const before = await persistently(() =>
-        PlatformRef.findOneAndUpdate({ _id }, { $set: { workspace, message: messageId } }, { upsert: true, returnDocument: 'before' }).lean(),
-      );
-      // A report that beat this line (WhatsApp can say "delivered" within milliseconds) was parked on the ref.
-      if (before?.pending?.status) await persistently(() => applyPendingStatus(messageId, before.pending));
-    }
     metrics.messagesOut.inc({ channel: message.channel, outcome: 'sent' });
-    if (entry.receivedAt) metrics.processing.observe({ channel: message.channel }, (Date.now() - Date.parse(entry.receivedAt)) / 1000);
-    return 'done';
+    if (at.receivedAt) metrics.processing.observe({ channel: message.channel }, (Date.now() - Date.parse(at.receivedAt)) / 1000);
+    return { kind: 'sent', at: new Date(), platformId: result.platformId };
   } catch (err) {
     const api = err instanceof ChannelApiError ? err : undefined;
     const retryable = api ? api.retryable : true;
     // "Too many requests": the whole account waits, not only this reply (the retry uses the same delay).
     if (api?.retryAfterMs) await options.rates.pause({ channel: message.channel, account: message.account }, api.retryAfterMs);
     const attempts = (message.attempts ?? 0) + 1;
-    const failed = !retryable || attempts >= options.attempts;
-    await recordFailure(messageId, err as Error, failed);
-    if (failed) {
+    const error = deliveryError(err as Error);
+    if (!retryable || attempts >= options.attempts) {
       metrics.messagesOut.inc({ channel: message.channel, outcome: 'failed' });
-      return 'done';
+      return { kind: 'failed', error };
     }
-    logger.warn({ messageId, attempts, err: (err as Error).message }, 'delivery attempt failed');
-    return { retryInMs: api?.retryAfterMs || options.backoffMs * 2 ** (attempts - 1) };
+    logger.warn({ messageId: message._id, attempts, err: (err as Error).message }, 'delivery attempt failed');
+    return { kind: 'retry', retryInMs: api?.retryAfterMs || options.backoffMs * 2 ** (attempts - 1), error };
   }
 }
 
-/** The failure is stored on the message so an agent can see why it did not arrive (yet). */
-async function recordFailure(messageId: string, err: Error, failed: boolean): Promise<void> {
-  const api = err instanceof ChannelApiError ? err : undefined;
-  await Message.updateOne(
-    { _id: messageId },
-    {
-      $set: {
-        ...(failed ? { status: 'failed' } : {}),
-        error: { message: err.message, status: api?.status, platformCode: api?.platformCode, retryable: api ? api.retryable : true, at: new Date() },
-      },
-      $inc: { attempts: 1 },
-    },
+/** An attempt as fields of a reply not stored yet (`attempts` counts this one). */
+export function attemptFields(attempt: Attempt, message: Pick<ReplyDocument, 'attempts'>): Record<string, unknown> {
+  const attempts = (message.attempts ?? 0) + 1;
+  switch (attempt.kind) {
+    case 'sent':
+      return { status: 'sent', sentAt: attempt.at, attempts, ...(attempt.platformId ? { platformId: attempt.platformId } : {}) };
+    case 'failed':
+      return { status: 'failed', error: attempt.error, attempts };
+    case 'retry':
+      return attempt.error ? { error: attempt.error, attempts } : {};
+  }
+}
+
+/** Records an attempt on a stored reply. */
+async function recordAttempt(message: ReplyDocument, attempt: Attempt): Promise<void> {
+  const _id = message._id;
+  switch (attempt.kind) {
+    case 'sent':
+      // Delivered: from here on a failure must not count as a failed send, or a retry would send it again.
+      await persistently(() =>
+        Message.updateOne(
+          { _id },
+          { $set: { status: 'sent', sentAt: attempt.at, platformId: attempt.platformId }, $inc: { attempts: 1 }, $unset: { error: 1 } },
+        ),
+      );
+      return;
+    case 'failed':
+      await Message.updateOne({ _id }, { $set: { status: 'failed', error: attempt.error }, $inc: { attempts: 1 } });
+      return;
+    case 'retry':
+      if (attempt.error) await Message.updateOne({ _id }, { $set: { error: attempt.error }, $inc: { attempts: 1 } });
+  }
+}
+
+/**
+ * Links a stored, delivered reply's platform id to it, so the platform's delivery reports find it
+ * (see core/statuses.ts); a report that beat this (WhatsApp can say "delivered" within
+ * milliseconds) was parked on the ref and is applied now.
+ */
+export async function linkPlatformId(
+  options: DeliverOptions,
+  message: Pick<ReplyDocument, '_id' | 'workspace' | 'channel' | 'account'>,
+  sent: { platformId?: string | undefined },
+): Promise<void> {
+  const adapter = options.adapters.get(message.channel);
+  const capabilities = adapter && (adapter.capabilitiesFor?.(message.account) ?? adapter.capabilities);
+  if (!sent.platformId || !capabilities?.deliveryReports) return;
+  const { workspace, channel, account } = message;
+  const _id = platformRefId({ workspace, channel, account, platformId: sent.platformId });
+  const before = await persistently(() =>
+    PlatformRef.findOneAndUpdate({ _id }, { $set: { workspace, message: message._id } }, { upsert: true, returnDocument: 'before' }).lean(),
   );
+  if (before?.pending?.status) await persistently(() => applyPendingStatus(message._id, before.pending));
 }
 
-/** Retries a store write a few times: it records something that already happened and cannot be redone. */
-async function persistently<T>(write: () => Promise<T>, attempts = 5): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await write();
-    } catch (err) {
-      if (attempt >= attempts) throw err;
-      await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
-    }
-  }
+function deliveryError(err: Error): DeliveryError {
+  const api = err instanceof ChannelApiError ? err : undefined;
+  return { message: err.message, status: api?.status, platformCode: api?.platformCode, retryable: api ? api.retryable : true, at: new Date() };
 }

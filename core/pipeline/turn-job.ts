@@ -4,8 +4,8 @@ import type { Metrics } from '../metrics.js';
 import type { Snapshot } from '../queue/mailbox.js';
 import type { InboundEntry, Queues, WakeJob } from '../queue/queues.js';
 import { snapshotTtlMs } from '../turn/snapshot.js';
-import type { TurnRunner } from '../turn/runner.js';
-import type { TurnReply } from '../turn/types.js';
+import type { TurnResult, TurnRunner } from '../turn/runner.js';
+import type { DeliverFirst } from '../turn/types.js';
 import { drainMailbox, type DrainResult, type EntryOutcome } from './drain.js';
 
 /** In-process retries of a turn before its message is stored as failed (holding the conversation's place meanwhile). */
@@ -29,16 +29,21 @@ export interface MailboxJobOptions {
 /** How long a conversation over its workspace's share waits before it asks for a slot again. */
 const overShareWaitMs = 100;
 
+/** What the turns job needs beyond any mailbox job: the turns, and how their replies go out. */
+export interface TurnsJobOptions extends MailboxJobOptions {
+  turns: TurnRunner;
+  /** Sends a turn's replies before it is stored, when nothing of the conversation waits to be delivered (see first-delivery.ts). */
+  deliverFirst: DeliverFirst;
+  /** Takes over once the turn is stored: links what it delivered, queues what it did not. */
+  afterTurn: (at: { key: string; workspace: string }, result: TurnResult) => Promise<void>;
+}
+
 /**
  * Runs a `turns` job: works through one conversation's inbound mailbox (messages and due idle
  * timers, in order), each entry one turn whose replies get their first delivery attempt right
- * away (`deliverNow`), in the conversation's outbound order.
+ * away, in the conversation's outbound order.
  */
-export async function runTurnsJob(
-  options: MailboxJobOptions & { turns: TurnRunner; deliverNow: (at: { key: string; workspace: string }, replies: TurnReply[]) => Promise<void> },
-  job: Job<WakeJob>,
-  token: string | undefined,
-): Promise<void> {
+export async function runTurnsJob(options: TurnsJobOptions, job: Job<WakeJob>, token: string | undefined): Promise<void> {
   const { workspaceSlots } = options;
   const { workspace } = job.data;
   const busy = workspaceSlots.active.get(workspace) ?? 0;
@@ -56,11 +61,7 @@ export async function runTurnsJob(
   }
 }
 
-async function runTurns(
-  options: MailboxJobOptions & { turns: TurnRunner; deliverNow: (at: { key: string; workspace: string }, replies: TurnReply[]) => Promise<void> },
-  job: Job<WakeJob>,
-  token: string | undefined,
-): Promise<void> {
+async function runTurns(options: TurnsJobOptions, job: Job<WakeJob>, token: string | undefined): Promise<void> {
   const { queues, turns, metrics, logger } = options;
   const { key, idle } = job.data;
   // A due timer joins the conversation's messages; whoever holds the mailbox (we, just below, or a worker already at it) runs it in turn.
@@ -69,11 +70,13 @@ async function runTurns(
   const handle = async (raw: string, snapshot: Snapshot | undefined): Promise<EntryOutcome> => {
     const entry = JSON.parse(raw) as InboundEntry;
     const stop = metrics.routing.startTimer();
+    // Nothing of the conversation waits to go out: this turn's replies can go before they are stored.
+    const run = snapshot?.outbound === 0 ? { deliverFirst: options.deliverFirst } : {};
     for (let attempt = 1; ; attempt++) {
       try {
-        const result = 'm' in entry ? await turns.message(entry.m, snapshot) : await turns.idle(entry.idle, snapshot);
+        const result = 'm' in entry ? await turns.message(entry.m, snapshot, run) : await turns.idle(entry.idle, snapshot, run);
         stop();
-        if (result.replies.length) await options.deliverNow({ key, workspace: job.data.workspace }, result.replies);
+        await options.afterTurn({ key, workspace: job.data.workspace }, result);
         return result.snapshot ? { snapshot: result.snapshot } : 'done';
       } catch (err) {
         if (attempt >= turnAttempts) {

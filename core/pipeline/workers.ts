@@ -5,10 +5,10 @@ import type { ChannelAdapter } from '../adapter.js';
 import type { Config } from '../config/schema.js';
 import type { Metrics } from '../metrics.js';
 import { crmQueueName, deliveriesQueueName, turnsQueueName, type CrmJob, type OutboundEntry, type Queues, type WakeJob } from '../queue/queues.js';
-import type { TurnRunner } from '../turn/runner.js';
-import type { TurnReply } from '../turn/types.js';
+import type { TurnResult, TurnRunner } from '../turn/runner.js';
 import { deliverLead } from './crm.js';
 import { deliver, type DeliverOptions } from './deliver.js';
+import { afterFirstDelivery, deliverFirst } from './first-delivery.js';
 import { drainMailbox } from './drain.js';
 import { OutboundRateLimiter, type RateLimits } from './rate.js';
 import { runTurnsJob, settle, type MailboxJobOptions } from './turn-job.js';
@@ -77,36 +77,29 @@ export function startWorkers(options: WorkerOptions): Workers {
     logger,
   };
 
-  /** Works through a conversation's outbound mailbox; `stored` are replies just written, so their first attempt reads nothing. */
-  const drainOutbound = async (key: string, known?: Map<string, Pick<TurnReply, 'stored' | 'lastInboundAt'>>) =>
+  /** Works through a conversation's outbound mailbox. */
+  const drainOutbound = async (key: string) =>
     drainMailbox({
       mailboxes: queues.mailboxes,
       kind: 'out',
       key,
       leaseMs: config.pipeline.lockMs,
       stopping: () => stopping,
-      handle: (raw) => {
-        const entry = JSON.parse(raw) as OutboundEntry;
-        // Only a reply's first attempt may skip the reads (a repeat of the same id reads its status).
-        const first = known?.get(entry.id);
-        known?.delete(entry.id);
-        return deliver(deliverOptions, entry, first);
-      },
+      handle: (raw) => deliver(deliverOptions, JSON.parse(raw) as OutboundEntry),
     });
 
-  // The turn's replies go out from the worker that produced them, in order after the conversation's earlier ones.
-  const deliverNow = async ({ key, workspace }: { key: string; workspace: string }, replies: TurnReply[]) => {
-    await queues.appendReplies(
-      key,
-      replies.map((r) => r.ref),
-    );
-    const known = new Map(
-      replies.map((r) => [r.ref.id, { ...(r.stored ? { stored: r.stored } : {}), ...(r.lastInboundAt ? { lastInboundAt: r.lastInboundAt } : {}) }]),
-    );
-    await settle(queues, { kind: 'out', key, workspace }, await drainOutbound(key, known));
+  // What a turn did not deliver itself goes out from the worker that produced it, in order after the conversation's earlier replies.
+  const afterTurn = async (at: { key: string; workspace: string }, result: TurnResult) => {
+    if (result.delivered) await afterFirstDelivery(deliverOptions, result.delivered);
+    if (!result.replies.length) return;
+    const refs = result.replies.map((r) => r.ref);
+    if (result.retryInMs !== undefined) return queues.holdReplies(at, refs, result.retryInMs);
+    await queues.appendReplies(at.key, refs);
+    await settle(queues, { kind: 'out', ...at }, await drainOutbound(at.key));
   };
 
-  const turns = new Worker<WakeJob>(turnsQueueName, (job, token) => runTurnsJob({ ...mailboxOptions, turns: options.turns, deliverNow }, job, token), {
+  const turnsOptions = { ...mailboxOptions, turns: options.turns, deliverFirst: deliverFirst(deliverOptions), afterTurn };
+  const turns = new Worker<WakeJob>(turnsQueueName, (job, token) => runTurnsJob(turnsOptions, job, token), {
     ...common,
     concurrency,
   });

@@ -16,6 +16,11 @@ export interface Snapshot {
   value?: string;
   /** The conversation's recently answered inbound message ids, as last stored; kept when the snapshot goes stale. */
   recent?: string;
+  /**
+   * How many replies waited in the conversation's outbound mailbox as the entry was read. None:
+   * the entry's replies may be sent before they are stored, since nothing of theirs is ahead.
+   */
+  outbound: number;
 }
 
 /** What a turn leaves for the conversation's next one: its snapshot (`null` forgets it) and the recent ids (absent: kept as they are). */
@@ -39,6 +44,12 @@ for i = 1, #ARGV do redis.call('RPUSH', KEYS[1], ARGV[i]) end
 if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
 return 1`;
 
+/** KEYS: list, pause. ARGV: ms, entries… Appends and keeps every worker out for ms: the first entry waits. */
+const pushPausedScript = `
+for i = 2, #ARGV do redis.call('RPUSH', KEYS[1], ARGV[i]) end
+redis.call('SET', KEYS[2], '1', 'PX', ARGV[1])
+return 1`;
+
 /**
  * KEYS: lease, pause. ARGV: token, ttl → 1 when acquired, else minus the milliseconds until the
  * current holder's lease expires, or until the mailbox's pause ends (its first entry waits).
@@ -52,14 +63,15 @@ if left < 1 then left = 1 end
 return -left`;
 
 /**
- * KEYS: list, lease, snapshot. ARGV: token, ttl, done (the entry just handled, or ''), save, gen,
+ * KEYS: list, lease, snapshot, outbound list. ARGV: token, ttl, done (the entry just handled, or ''), save, gen,
  * snapshot ttl, read, recent.
  * Pops `done` if it is still the head, and with it stores `save` as the conversation's snapshot
  * (made from generation `gen`; '' keeps it, '-' forgets it) and `recent` as its recently answered
  * message ids ('' keeps them). Then returns the new head and extends the lease; an empty mailbox
  * releases the lease in the same step, so an entry pushed after it finds no holder and wakes a
  * worker. With `read` = '1' the head comes with the snapshot's generation, the snapshot if it was
- * made from that generation (nobody marked it stale since) or '', and the recent ids or ''.
+ * made from that generation (nobody marked it stale since) or '', the recent ids or '', and the
+ * length of the conversation's outbound mailbox.
  */
 const nextScript = `
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then return {'lost'} end
@@ -86,7 +98,7 @@ local s = redis.call('HMGET', KEYS[3], 'gen', 'vg', 'v', 'r')
 local gen = s[1] or '0'
 local value = ''
 if s[3] and s[2] == gen then value = s[3] end
-return {'entry', head, gen, value, s[4] or ''}`;
+return {'entry', head, gen, value, s[4] or '', redis.call('LLEN', KEYS[4])}`;
 
 /** KEYS: snapshot. ARGV: ttl. A new generation: the snapshot made from the one before is stale, and so is any a turn in progress stores. */
 const staleScript = `
@@ -120,11 +132,13 @@ const maxPriority = 2_097_151;
 interface MailboxCommands {
   sbWakeRank(counter: string): Promise<number>;
   sbMailboxPush(list: string, lease: string, ...entries: string[]): Promise<number>;
+  sbMailboxPushPaused(list: string, pause: string, ms: number, ...entries: string[]): Promise<number>;
   sbMailboxAcquire(lease: string, pause: string, token: string, ttlMs: number): Promise<number>;
   sbMailboxNext(
     list: string,
     lease: string,
     snapshot: string,
+    outbound: string,
     token: string,
     ttlMs: number,
     done: string,
@@ -133,7 +147,7 @@ interface MailboxCommands {
     snapshotTtlMs: number,
     read: '0' | '1',
     recent: string,
-  ): Promise<string[]>;
+  ): Promise<(string | number)[]>;
   sbSnapshotStale(snapshot: string, ttlMs: number): Promise<number>;
   sbMailboxLease(lease: string, pause: string, token: string, mode: 'renew' | 'release' | 'pause', ms: number): Promise<number>;
 }
@@ -156,8 +170,9 @@ export class Mailboxes {
   ) {
     for (const [name, lua, keys] of [
       ['sbMailboxPush', pushScript, 2],
+      ['sbMailboxPushPaused', pushPausedScript, 2],
       ['sbMailboxAcquire', acquireScript, 2],
-      ['sbMailboxNext', nextScript, 3],
+      ['sbMailboxNext', nextScript, 4],
       ['sbSnapshotStale', staleScript, 1],
       ['sbMailboxLease', leaseScript, 2],
       ['sbWakeRank', rankScript, 1],
@@ -189,6 +204,15 @@ export class Mailboxes {
     return (await this.redis.sbMailboxPush(this.list(kind, key), this.lease(kind, key), ...entries)) === 1;
   }
 
+  /**
+   * Appends entries to a mailbox nobody holds and keeps every worker out of it for `ms` (the
+   * first entry waits, as after {@link pause}); the caller wakes a worker for when it ends.
+   */
+  async pushPaused(kind: MailboxKind, key: string, entries: readonly string[], ms: number): Promise<void> {
+    if (!entries.length) return;
+    await this.redis.sbMailboxPushPaused(this.list(kind, key), this.pauseKey(kind, key), Math.max(1, Math.ceil(ms)), ...entries);
+  }
+
   /** Takes the lease: true, or the milliseconds until the current holder's lease expires (or the mailbox's pause ends). */
   async acquire(kind: MailboxKind, key: string, token: string, ttlMs: number): Promise<true | number> {
     const result = await this.redis.sbMailboxAcquire(this.lease(kind, key), this.pauseKey(kind, key), token, ttlMs);
@@ -207,10 +231,11 @@ export class Mailboxes {
     options: { done?: string; save?: SnapshotSave; readSnapshot?: boolean } = {},
   ): Promise<NextEntry> {
     const { done, save, readSnapshot } = options;
-    const [found, entry, gen, value, recent] = await this.redis.sbMailboxNext(
+    const [found, entry, gen, value, recent, outbound] = (await this.redis.sbMailboxNext(
       this.list(kind, key),
       this.lease(kind, key),
       this.snapshotKey(key),
+      this.list('out', key),
       token,
       ttlMs,
       done ?? '',
@@ -219,10 +244,10 @@ export class Mailboxes {
       save?.ttlMs ?? 0,
       readSnapshot ? '1' : '0',
       save?.recent ?? '',
-    );
+    )) as [string, string?, string?, string?, string?, number?];
     if (found !== 'entry') return found === 'empty' ? { kind: 'empty' } : { kind: 'lost' };
     if (gen === undefined) return { kind: 'entry', entry: entry! };
-    return { kind: 'entry', entry: entry!, snapshot: { gen, ...(value ? { value } : {}), ...(recent ? { recent } : {}) } };
+    return { kind: 'entry', entry: entry!, snapshot: { gen, ...(value ? { value } : {}), ...(recent ? { recent } : {}), outbound: outbound ?? 0 } };
   }
 
   /**

@@ -61,6 +61,15 @@ export interface WakeJob {
   idle?: IdleJob;
 }
 
+function outboundEntry({ address, id, inReplyTo, receivedAt }: OutboundRef): string {
+  return JSON.stringify({
+    id,
+    workspace: address.workspace,
+    ...(inReplyTo ? { inReplyTo } : {}),
+    ...(receivedAt ? { receivedAt } : {}),
+  } satisfies OutboundEntry);
+}
+
 /** The conversation's mailbox key: a hash of its address, so no user id appears in Redis key names. */
 export function mailboxKey(address: Address): string {
   return createHash('sha256').update(addressKey(address)).digest('hex').slice(0, 32);
@@ -154,10 +163,17 @@ export class Queues {
    * the replies' first delivery attempt is made in the turn.
    */
   async appendReplies(key: string, replies: readonly OutboundRef[]): Promise<void> {
-    const entries = replies.map(({ address, id, inReplyTo, receivedAt }) =>
-      JSON.stringify({ id, workspace: address.workspace, ...(inReplyTo ? { inReplyTo } : {}), ...(receivedAt ? { receivedAt } : {}) } satisfies OutboundEntry),
-    );
-    await this.mailboxes.push('out', key, entries);
+    await this.mailboxes.push('out', key, replies.map(outboundEntry));
+  }
+
+  /**
+   * Puts replies a turn could not deliver yet (the first must wait `delayMs`: a backoff, a rate
+   * limit) in their conversation's empty outbound mailbox, closed to every worker until then,
+   * and wakes one for that moment.
+   */
+  async holdReplies(at: { key: string; workspace: string }, replies: readonly OutboundRef[], delayMs: number): Promise<void> {
+    await this.mailboxes.pushPaused('out', at.key, replies.map(outboundEntry), delayMs);
+    await this.wake('out', at, delayMs);
   }
 
   /** Appends to a mailbox and, when nobody holds it, wakes a worker for it. */

@@ -9,6 +9,28 @@ import { inboundDocument, insertIgnoringDuplicates, replyDocuments } from './doc
 import type { TurnConsent, TurnContext, TurnReply } from './types.js';
 
 /**
+ * The turn's replies as the commit will store them (deterministic ids, so a retried turn stores
+ * them once), with where each goes. Made before the commit, so their first delivery attempt can
+ * be made before it and stored with them (see core/pipeline/first-delivery.ts).
+ */
+export function turnReplies(turn: TurnContext): TurnReply[] {
+  const { address, conversation, inbound } = turn;
+  const documents = replyDocuments(turn.collected.replies, {
+    key: turn.id,
+    address,
+    conversation: conversation._id,
+    order: turn.replyOrder,
+    ...(inbound ? { inReplyTo: turn.id } : {}),
+  });
+  const lastInboundAt = conversation.lastMessageAt ? new Date(conversation.lastMessageAt).toISOString() : undefined;
+  return documents.map((stored) => ({
+    ref: { address, id: stored._id, ...(inbound ? { inReplyTo: inbound.platformId, receivedAt: inbound.receivedAt } : {}) },
+    stored,
+    ...(lastInboundAt ? { lastInboundAt } : {}),
+  }));
+}
+
+/**
  * Writes what a turn collected, message and idle turns alike. Every write is idempotent
  * (deterministic ids, `$set`s), and they go in an order that makes a retry after a crash at
  * any point safe:
@@ -18,21 +40,23 @@ import type { TurnConsent, TurnContext, TurnReply } from './types.js';
  *    finding it processed proves the turn is done;
  * 3. the notice version seen and the open-conversation pointer after a close.
  *
- * Resolves to the turn's replies, for the caller to queue for delivery (after this, so a reply is
- * never queued before it is stored).
+ * `replies` are {@link turnReplies}, with the outcome of any delivery attempt made already. The
+ * rest are queued for delivery after this, so a reply is never queued before it is stored.
  */
 export async function commitTurn(
   turn: TurnContext,
   options: {
     queues: Queues;
+    replies: readonly TurnReply[];
     /** The inbound message is stored already, by an attempt that failed (see TurnRunner.recordFailure). */
     inboundStored?: boolean;
     /** The turn took the conversation from its snapshot: its new sequence and last message time are stored here, with the bot's state. */
     sequence?: boolean;
   },
-): Promise<TurnReply[]> {
+): Promise<void> {
   const { address, conversation, collected, inbound } = turn;
   const { queues } = options;
+  const replies = options.replies.map((r) => r.stored!);
 
   const leads = collected.leads.map((lead, i) => ({
     _id: leadId(turn.id, i),
@@ -47,13 +71,6 @@ export async function commitTurn(
   await insertIgnoringDuplicates(leads, Lead);
   if (turn.workspace.crm && leads.length) await queues.enqueueCrm(leads.map((l) => ({ workspace: address.workspace, leadId: l._id })));
 
-  const replies = replyDocuments(collected.replies, {
-    key: turn.id,
-    address,
-    conversation: conversation._id,
-    order: turn.replyOrder,
-    ...(inbound ? { inReplyTo: turn.id } : {}),
-  });
   const consents: TurnConsent[] = [
     ...collected.consents,
     // A lead form's consent checkbox, ticked or not; the lead is the proof.
@@ -146,10 +163,4 @@ export async function commitTurn(
   if (collected.noticeVersion) await Contact.updateOne({ _id: conversation.contact }, { $set: { noticeVersion: collected.noticeVersion } });
   // Closed: the contact's next message opens a new conversation.
   if (status === 'closed') await Contact.updateOne({ _id: conversation.contact, openConversation: conversation._id }, { $unset: { openConversation: 1 } });
-  const lastInboundAt = conversation.lastMessageAt ? new Date(conversation.lastMessageAt).toISOString() : undefined;
-  return replies.map((stored) => ({
-    ref: { address, id: stored._id, ...(inbound ? { inReplyTo: inbound.platformId, receivedAt: inbound.receivedAt } : {}) },
-    stored,
-    ...(lastInboundAt ? { lastInboundAt } : {}),
-  }));
 }

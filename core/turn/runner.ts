@@ -8,7 +8,8 @@ import { Conversation } from '../store/conversation.js';
 import { inboundMessageId, replyId } from '../store/ids.js';
 import { inWorkspace } from '../store/in-workspace.js';
 import { Message } from '../store/message.js';
-import { commitTurn } from './commit.js';
+import { persistently } from '../store/persistently.js';
+import { commitTurn, turnReplies } from './commit.js';
 import type { DatabaseGate } from './database-gate.js';
 import { runSteps } from './compose.js';
 import { openConversation, profileOf } from './conversation.js';
@@ -16,7 +17,7 @@ import { idleSlot, inboundDocument, insertIgnoringDuplicates, slotsPerTurn } fro
 import { decodeRecent, decodeSnapshot, snapshotAfter } from './snapshot.js';
 import type { Snapshot, SnapshotUpdate } from '../queue/mailbox.js';
 import { turnSteps } from './steps.js';
-import type { OwnForms, TurnCollection, TurnContact, TurnContext, TurnReply, TurnStep } from './types.js';
+import type { DeliverFirst, OwnForms, TurnCollection, TurnContact, TurnContext, TurnReply, TurnStep } from './types.js';
 
 /** What the turns need to know of the channels loaded in this process. */
 export interface TurnChannels {
@@ -42,10 +43,22 @@ const emptyCollection = (): TurnCollection => ({ replies: [], leads: [], consent
 /** A conversation's snapshot and recent ids as the mailbox gave them with the entry (see snapshot.ts). */
 export type TurnSnapshot = Pick<Snapshot, 'value' | 'recent'>;
 
-/** What a turn came to: the replies to deliver, and what to leave for the conversation's next turn (undefined: leave it as it was). */
+/**
+ * What a turn came to: the replies it delivered itself (stored with their outcome), the replies
+ * still to deliver through the outbound mailbox (after `retryInMs`, when the first of them must
+ * wait), and what to leave for the conversation's next turn (undefined: leave it as it was).
+ */
 export interface TurnResult {
   replies: TurnReply[];
+  delivered?: TurnReply[];
+  retryInMs?: number;
   snapshot?: SnapshotUpdate;
+}
+
+/** How the caller wants a turn run. */
+export interface TurnRunOptions {
+  /** Send the replies before storing the turn (see core/pipeline/first-delivery.ts): given only when nothing of the conversation waits to be delivered. */
+  deliverFirst?: DeliverFirst;
 }
 
 /** True when the platform's profile would fill in what the contact lacks (a write the snapshot's path does not make). */
@@ -78,7 +91,7 @@ export class TurnRunner {
    * those lately answered, the turn reads nothing: it takes the contact and conversation from the
    * snapshot and stores the conversation's new sequence with the rest. Otherwise it reads MongoDB.
    */
-  async message(inbound: InboundMessage, snapshot: TurnSnapshot = {}): Promise<TurnResult> {
+  async message(inbound: InboundMessage, snapshot: TurnSnapshot = {}, run: TurnRunOptions = {}): Promise<TurnResult> {
     const { address } = inbound;
     const workspace = this.workspace(address.workspace);
     const id = inboundMessageId({ ...address, platformId: inbound.platformId });
@@ -88,8 +101,8 @@ export class TurnRunner {
       const conversation = { ...known.conversation, seq: known.conversation.seq + 1, lastMessageAt: new Date(inbound.receivedAt) };
       const turn = this.context({ id, address, inbound, workspace, conversation, contact: known.contact, replyOrder: conversation.seq * slotsPerTurn + 1 });
       await runSteps(this.steps, turn);
-      const replies = await this.commit(turn, { sequence: true });
-      return { replies, snapshot: snapshotAfter(turn, recent) };
+      const result = await this.commit(turn, { sequence: true }, run);
+      return { ...result, snapshot: snapshotAfter(turn, recent) };
     }
 
     const { existing, opened } = await this.gated(address.workspace, async () => {
@@ -106,8 +119,8 @@ export class TurnRunner {
     const { conversation, contact } = opened;
     const turn = this.context({ id, address, inbound, workspace, conversation, contact, replyOrder: (existing?.order ?? conversation.seq * slotsPerTurn) + 1 });
     await runSteps(this.steps, turn);
-    const replies = await this.commit(turn, { inboundStored: existing !== null });
-    return { replies, snapshot: snapshotAfter(turn, recent) };
+    const result = await this.commit(turn, { inboundStored: existing !== null }, run);
+    return { ...result, snapshot: snapshotAfter(turn, recent) };
   }
 
   /**
@@ -115,7 +128,7 @@ export class TurnRunner {
    * bot's last message turn is still the one that set it) and the bot still has the
    * conversation; a retry of an idle turn whose state was stored goes on regardless.
    */
-  async idle(job: IdleJob, snapshot: TurnSnapshot = {}): Promise<TurnResult> {
+  async idle(job: IdleJob, snapshot: TurnSnapshot = {}, run: TurnRunOptions = {}): Promise<TurnResult> {
     const { address } = job;
     const workspace = this.workspaces.get(address.workspace);
     if (!workspace) return { replies: [] };
@@ -138,9 +151,9 @@ export class TurnRunner {
       replyOrder: conversation.seq * slotsPerTurn + idleSlot[job.stage],
     });
     await runSteps(this.steps, turn);
-    const replies = await this.commit(turn, {});
+    const result = await this.commit(turn, {}, run);
     // Only the open conversation's snapshot is kept; an older one's turn leaves it as it was.
-    return fromSnapshot ? { replies, snapshot: snapshotAfter(turn, decodeRecent(snapshot.recent)) } : { replies };
+    return fromSnapshot ? { ...result, snapshot: snapshotAfter(turn, decodeRecent(snapshot.recent)) } : result;
   }
 
   private async contactOf(id: string): Promise<TurnContact> {
@@ -157,8 +170,29 @@ export class TurnRunner {
     return this.options.databaseGate ? this.options.databaseGate(workspace, work) : work();
   }
 
-  private commit(turn: TurnContext, options: { sequence?: boolean; inboundStored?: boolean }): Promise<TurnReply[]> {
-    return this.gated(turn.address.workspace, () => commitTurn(turn, { queues: this.options.queues, ...options }));
+  /**
+   * Stores the turn, with its replies' first delivery attempts when the caller makes them first:
+   * a reply the platform accepted must be recorded, so that store write is retried persistently
+   * rather than the turn (which would send it again).
+   */
+  private async commit(
+    turn: TurnContext,
+    options: { sequence?: boolean; inboundStored?: boolean },
+    run: TurnRunOptions,
+  ): Promise<Omit<TurnResult, 'snapshot'>> {
+    const replies = turnReplies(turn);
+    const conversationStatus = turn.collected.status ?? turn.conversation.status;
+    const attempts = run.deliverFirst && replies.length ? await run.deliverFirst(replies, { conversationStatus }) : [];
+    attempts.forEach((attempt, i) => Object.assign(replies[i]!.stored!, attempt.fields));
+    const write = () => commitTurn(turn, { queues: this.options.queues, replies, ...options });
+    await this.gated(turn.address.workspace, attempts.length ? () => persistently(write) : write);
+    const settled = attempts.filter((a) => a.retryInMs === undefined).length;
+    const retryInMs = attempts[settled]?.retryInMs;
+    return {
+      replies: replies.slice(settled),
+      ...(settled ? { delivered: replies.slice(0, settled) } : {}),
+      ...(retryInMs !== undefined ? { retryInMs } : {}),
+    };
   }
 
   private context(at: Omit<TurnContext, 'capabilities' | 'collected'>): TurnContext {

@@ -99,6 +99,23 @@ export interface TurnReply {
   lastInboundAt?: string;
 }
 
+/**
+ * A reply's first delivery attempt, made by the turn before it stores the reply (see
+ * core/pipeline/first-delivery.ts): what to store of it on the reply's document.
+ */
+export interface FirstAttempt {
+  /** The reply's status after the attempt (`sent`, `failed`, or still `queued`) with `sentAt`, `platformId`, `attempts`, `error`. */
+  fields: Record<string, unknown>;
+  /** Not delivered yet: try again after this long. This reply and those after it wait in the conversation's outbound mailbox. */
+  retryInMs?: number;
+}
+
+/**
+ * Sends a turn's replies, in order, before the turn is stored, stopping at the first one that must
+ * wait. Only given to a turn when nothing of its conversation waits to be delivered before them.
+ */
+export type DeliverFirst = (replies: readonly TurnReply[], after: { conversationStatus: ConversationStatus }) => Promise<FirstAttempt[]>;
+
 /** A reply message as the turn stores it. */
 export interface ReplyDocument {
   _id: string;
@@ -115,4 +132,5 @@ export interface ReplyDocument {
   status: string;
   attempts?: number | null;
   createdAt?: Date | null;
+  platformId?: string | null;
 }

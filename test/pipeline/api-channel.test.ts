@@ -65,6 +65,24 @@ describe('api channel, end to end', () => {
     expect(receiver.attemptsFor(reply!._id)).toBe(3);
   });
 
+  it("keeps a conversation's later reply behind one that waits for its retry", async () => {
+    const order: string[] = [];
+    receiver.respond = (reply, attempt) => {
+      if (reply.user !== 'erin') return 200;
+      order.push(`${reply.inReplyTo}#${attempt}`);
+      return reply.inReplyTo === 'e-1' && attempt < 3 ? 503 : 200;
+    };
+    await postApi(hub.url!, 'shop-app', { id: 'e-1', user: 'erin', text: 'first' }, { secret });
+    await eventually(async () => order.length > 0, 10_000, 'the first attempt');
+    await postApi(hub.url!, 'shop-app', { id: 'e-2', user: 'erin', text: 'second' }, { secret });
+    await eventually(async () => receiver.replies.filter((r) => r.user === 'erin').length === 2, 10_000, 'both replies');
+    // The second message's reply was not tried before the first reply got through.
+    expect(order).toEqual(['e-1#1', 'e-1#2', 'e-1#3', 'e-2#1']);
+    await eventually(async () => (await Message.countDocuments({ user: 'erin', direction: 'out', status: 'sent' })) === 2, 5000, 'the delivery records');
+    const replies = await Message.find({ workspace: 'shop', user: 'erin', direction: 'out' }).sort({ order: 1 }).lean();
+    expect(replies.map((r) => r.attempts)).toEqual([3, 1]);
+  });
+
   it('stores the failure on the message when every attempt fails', async () => {
     receiver.respond = (reply) => (reply.user === 'dave' ? 500 : 200);
     await postApi(hub.url!, 'shop-app', { id: 'f-1', user: 'dave', text: 'hi' }, { secret });

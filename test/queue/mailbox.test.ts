@@ -149,19 +149,34 @@ describe('drainMailbox', () => {
     await mailboxes.push('in', k, ['m1', 'm2', 'm3']);
     expect(await mailboxes.acquire('in', k, 'w', 5000)).toBe(true);
     const first = await mailboxes.next('in', k, 'w', 5000, { readSnapshot: true });
-    expect(first).toEqual({ kind: 'entry', entry: 'm1', snapshot: { gen: '0' } }); // none yet
+    expect(first).toEqual({ kind: 'entry', entry: 'm1', snapshot: { gen: '0', outbound: 0 } }); // none yet
     // Stored as the entry it was made by is popped, and handed out with the next one.
     const save = { value: 'after m1', recent: '["m1"]', gen: '0', ttlMs: 60_000 };
     const second = await mailboxes.next('in', k, 'w', 5000, { done: 'm1', save, readSnapshot: true });
-    expect(second).toEqual({ kind: 'entry', entry: 'm2', snapshot: { gen: '0', value: 'after m1', recent: '["m1"]' } });
+    expect(second).toEqual({ kind: 'entry', entry: 'm2', snapshot: { gen: '0', value: 'after m1', recent: '["m1"]', outbound: 0 } });
     // Someone changes the conversation outside the turns while m2's turn runs: what that turn stores is stale too.
     await mailboxes.staleSnapshot(k, 60_000);
     const third = await mailboxes.next('in', k, 'w', 5000, { done: 'm2', save: { ...save, value: 'after m2', recent: '["m2","m1"]' }, readSnapshot: true });
-    expect(third).toEqual({ kind: 'entry', entry: 'm3', snapshot: { gen: '1', recent: '["m2","m1"]' } }); // the recent ids stay
+    expect(third).toEqual({ kind: 'entry', entry: 'm3', snapshot: { gen: '1', recent: '["m2","m1"]', outbound: 0 } }); // the recent ids stay
     const fourth = await mailboxes.next('in', k, 'w', 5000, { done: 'm3', save: { ...save, value: 'after m3', gen: '1' } });
     expect(fourth).toEqual({ kind: 'empty' });
     await mailboxes.push('in', k, ['m4']);
     expect(await mailboxes.acquire('in', k, 'w', 5000)).toBe(true);
     expect(await mailboxes.next('in', k, 'w', 5000, { readSnapshot: true })).toMatchObject({ snapshot: { gen: '1', value: 'after m3' } });
+  });
+
+  it("says with each inbound entry how many replies wait in the conversation's outbound mailbox, and holds replies that must wait", async () => {
+    const k = key();
+    await mailboxes.push('in', k, ['m1']);
+    expect(await mailboxes.acquire('in', k, 'w', 5000)).toBe(true);
+    expect(await mailboxes.next('in', k, 'w', 5000, { readSnapshot: true })).toMatchObject({ snapshot: { outbound: 0 } });
+    // A reply that must wait 300 ms goes in paused: nobody takes the mailbox before then.
+    await mailboxes.pushPaused('out', k, ['r1', 'r2'], 300);
+    expect(await mailboxes.next('in', k, 'w', 5000, { readSnapshot: true })).toMatchObject({ snapshot: { outbound: 2 } });
+    const refused = await mailboxes.acquire('out', k, 'd', 5000);
+    expect(refused).toBeGreaterThan(200);
+    await new Promise((r) => setTimeout(r, 350));
+    expect(await mailboxes.acquire('out', k, 'd', 5000)).toBe(true);
+    expect(await mailboxes.entries('out', k)).toEqual(['r1', 'r2']);
   });
 });

@@ -123,6 +123,8 @@ describe('the example flow through Messenger', () => {
     await graph.waitUntil(() => sent(user).length >= 5, 20_000, 'handoff');
     expect(texts(user)[4]).toBe('I am passing you to a colleague; someone will answer here shortly.');
 
+    // A turn sends its replies first and then stores them with its message.
+    await eventually(async () => (await stored(user)).filter((m) => m.direction === 'in').length === 4, 10_000, 'messages stored');
     const messages = await stored(user);
     expect(messages.filter((m) => m.direction === 'in').map((m) => [m.text, m.choiceId])).toEqual([
       ['hello', undefined],
@@ -230,8 +232,8 @@ describe('the 24-hour window', () => {
     graph.beforeAnswer = async (r) => {
       if ((r.body.recipient as { id: string }).id !== user) return;
       graph.beforeAnswer = undefined;
-      const conversation = (await Message.findOne({ workspace, channel: 'messenger', user, direction: 'in' }).lean())!.conversation;
-      await Conversation.updateOne({ _id: conversation }, { $set: { lastMessageAt: new Date(Date.now() - 25 * 3600_000) } });
+      // The turn sends before it stores its messages; the conversation it opened is there already.
+      await Conversation.updateOne({ workspace, channel: 'messenger', user }, { $set: { lastMessageAt: new Date(Date.now() - 25 * 3600_000) } });
     };
     await post(webhookBody({ events: [textEvent({ user, id: uid('mid.'), text: 'hello' })] }));
     await eventually(async () => (await stored(user)).some((m) => m.direction === 'out' && m.status === 'failed'), 20_000, 'reply failed');

@@ -147,6 +147,8 @@ describe('the example flow through WhatsApp', () => {
       text: { body: 'Thank you and have a nice day!', preview_url: false },
     });
 
+    // A turn sends its replies first and then stores them with its message.
+    await eventually(async () => (await stored(user)).filter((m) => m.direction === 'in').length === 3, 10_000, 'messages stored');
     const inbound = (await stored(user)).filter((m) => m.direction === 'in');
     expect(inbound.map((m) => [m.platformId, m.text, m.choiceId])).toEqual([
       [first, 'hello', undefined],
@@ -254,8 +256,8 @@ describe('the 24-hour customer-service window', () => {
     graph.beforeAnswer = async (r) => {
       if (r.body.to !== user) return;
       graph.beforeAnswer = undefined;
-      const conversation = (await Message.findOne({ workspace, channel: 'whatsapp', user, direction: 'in' }).lean())!.conversation;
-      await Conversation.updateOne({ _id: conversation }, { $set: { lastMessageAt: new Date(Date.now() - 26 * 3600_000) } });
+      // The turn sends before it stores its messages; the conversation it opened is there already.
+      await Conversation.updateOne({ workspace, channel: 'whatsapp', user }, { $set: { lastMessageAt: new Date(Date.now() - 26 * 3600_000) } });
     };
     await post(webhookBody({ messages: [textMessage({ user, id: wamid(), text: 'hello' })] }));
     await eventually(async () => (await stored(user)).some((m) => m.direction === 'out' && m.status === 'failed'), 20_000, 'reply failed');

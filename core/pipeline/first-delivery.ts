@@ -1,0 +1,39 @@
+import type { DeliverFirst, FirstAttempt, TurnReply } from '../turn/types.js';
+import { attemptDelivery, attemptFields, linkPlatformId, type DeliverOptions } from './deliver.js';
+
+/**
+ * A turn's replies are sent before they are stored, and stored with the outcome: one write for
+ * the turn instead of one more per reply to record it sent. This keeps the guarantees because
+ * the turn is stored only after: a crash in between leaves the inbound message first in its
+ * mailbox, and its turn runs again and sends the same reply ids (delivery is at least once).
+ * The store write after a send is retried persistently (see TurnRunner), so a database hiccup
+ * does not send a reply twice. Turns get this only when nothing of their conversation waits in
+ * the outbound mailbox, so no reply overtakes an earlier one.
+ */
+export function deliverFirst(options: DeliverOptions): DeliverFirst {
+  return async (replies, after) => {
+    const attempts: FirstAttempt[] = [];
+    for (const reply of replies) {
+      const { stored, ref } = reply;
+      if (!stored) break;
+      // Stored with the time it was sent as, so history and the live reply agree.
+      stored.createdAt ??= new Date();
+      const attempt = await attemptDelivery(options, stored, {
+        inReplyTo: ref.inReplyTo,
+        receivedAt: ref.receivedAt,
+        lastInboundAt: reply.lastInboundAt,
+        conversationStatus: after.conversationStatus,
+      });
+      attempts.push({ fields: attemptFields(attempt, stored), ...(attempt.kind === 'retry' ? { retryInMs: attempt.retryInMs } : {}) });
+      if (attempt.kind === 'retry') break;
+    }
+    return attempts;
+  };
+}
+
+/** After the turn is stored: its delivered replies' platform ids are linked, for delivery reports. */
+export async function afterFirstDelivery(options: DeliverOptions, delivered: readonly TurnReply[]): Promise<void> {
+  for (const { stored } of delivered) {
+    if (stored?.status === 'sent') await linkPlatformId(options, stored, { platformId: stored.platformId ?? undefined });
+  }
+}
