@@ -41,7 +41,7 @@ func main() {
 		fmt.Fprintf(os.Stderr, "ferretdb: bad -log-level %q: %v\n", *logLevel, err)
 		os.Exit(2)
 	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	logger := slog.New(&lazyAttrs{base: slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})})
 
 	abs, err := filepath.Abs(*dir)
 	if err != nil {
@@ -52,10 +52,13 @@ func main() {
 	}
 
 	f, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: *listen},
-		Logger:    logger,
-		Handler:   "sqlite",
-		SQLiteURL: "file:" + abs + "/?_pragma=synchronous(" + *synchronous + ")",
+		Listener: ferretdb.ListenerConfig{TCP: *listen},
+		Logger:   logger,
+		Handler:  "sqlite",
+		// mmap_size: reads of the database file come from the page cache mapped in, not a pread
+		// each (about 7% of the server's CPU in the pipeline benchmark); writes still go through the
+		// WAL as before. 256 MiB of address space per connection, not of memory.
+		SQLiteURL: "file:" + abs + "/?_pragma=synchronous(" + *synchronous + ")&_pragma=mmap_size(268435456)",
 	})
 	if err != nil {
 		fail(err)
