@@ -1,0 +1,60 @@
+import { Types } from 'mongoose';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Responder, TurnOutcome } from '../../core/responder.js';
+import { Lead } from '../../core/store/lead.js';
+import { Message } from '../../core/store/message.js';
+import { testChannel, type TestChannel } from '../helpers/test-channel.js';
+
+// The turn inserts its messages and leads lean (cast, defaults and timestamps, but no mongoose
+// validation: see core/turn/documents.ts). These are the documents it builds, of every kind,
+// checked against the schemas as mongoose would have checked them.
+
+/** Answers with a choice, a whole form and a plain text, and captures a lead with consent. */
+class EverythingResponder implements Responder {
+  async respond(): Promise<TurnOutcome> {
+    return {
+      replies: [
+        { text: 'Pick one', choices: [{ id: 'a', label: 'A' }] },
+        { text: 'Fill this in', form: { id: 'callback', title: 'Call me', fields: [{ name: 'phone', label: 'Phone', type: 'phone', required: true }] } },
+        { text: 'Thanks', sender: 'system' },
+      ],
+      leads: [
+        { flow: 'shop', form: 'callback', fields: { phone: '+420123456789', age: 42 }, consent: { purpose: 'marketing', granted: true, text: 'Offers?' } },
+      ],
+    };
+  }
+}
+
+let chat: TestChannel;
+beforeAll(async () => {
+  chat = await testChannel({ responder: new EverythingResponder() });
+});
+afterAll(() => chat?.close());
+
+it('stores every kind of message and lead a turn builds as its schema requires: cast, with defaults and timestamps, nothing null', async () => {
+  const user = 'schema';
+  await chat.send('hello', { user });
+  await chat.send({ type: 'choice', choiceId: 'a', text: 'A' }, { user });
+  await chat.send({ type: 'media', media: { kind: 'image', ref: 'file-1', mimeType: 'image/png' }, text: 'a receipt' }, { user });
+  await chat.send({ type: 'form', form: 'callback', fields: { phone: '+420123456789' } }, { user });
+
+  const messages = await Message.find({ user }).lean();
+  expect(messages).toHaveLength(16);
+  const leads = await Lead.find({ conversation: messages[0]!.conversation }).lean();
+  expect(leads).toHaveLength(4);
+  const stored = [...messages, ...leads];
+  for (const doc of stored) {
+    const model = 'direction' in doc ? Message : Lead;
+    await expect(model.hydrate(doc).validate()).resolves.toBeUndefined();
+    expect(doc.conversation).toBeInstanceOf(Types.ObjectId);
+    expect(doc.createdAt).toBeInstanceOf(Date);
+    expect(doc.updatedAt).toBeInstanceOf(Date);
+    // Absent fields are absent, not null (the driver would store an undefined as null).
+    expect(Object.entries(doc).filter(([, v]) => v === null)).toEqual([]);
+  }
+  const replies = messages.filter((m) => m.direction === 'out');
+  expect(replies.every((m) => m.attempts === 0 && m.status === 'queued')).toBe(true);
+  expect(replies.find((m) => m.text === 'Pick one')?.choices).toEqual([{ id: 'a', label: 'A' }]);
+  const media = messages.find((m) => m.text === 'a receipt');
+  expect(media?.media).toEqual({ kind: 'image', ref: 'file-1', mimeType: 'image/png' });
+});
