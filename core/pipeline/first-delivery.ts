@@ -17,14 +17,14 @@ export function deliverFirst(options: DeliverOptions): DeliverFirst {
       const { stored, ref } = reply;
       if (!stored) break;
       // Stored with the time it was sent as, so history and the live reply agree.
-      stored.createdAt ??= new Date();
+      const createdAt = (stored.createdAt ??= new Date());
       const attempt = await attemptDelivery(options, stored, {
         inReplyTo: ref.inReplyTo,
         receivedAt: ref.receivedAt,
         lastInboundAt: reply.lastInboundAt,
         conversationStatus: after.conversationStatus,
       });
-      attempts.push({ fields: attemptFields(attempt, stored), ...(attempt.kind === 'retry' ? { retryInMs: attempt.retryInMs } : {}) });
+      attempts.push({ fields: { createdAt, ...attemptFields(attempt, stored) }, ...(attempt.kind === 'retry' ? { retryInMs: attempt.retryInMs } : {}) });
       if (attempt.kind === 'retry') break;
     }
     return attempts;

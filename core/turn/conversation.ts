@@ -1,8 +1,10 @@
 import type { InboundMessage } from '../message.js';
 import { Contact } from '../store/contact.js';
 import { Conversation, type ConversationDoc } from '../store/conversation.js';
+import { Types } from 'mongoose';
 import { contactId } from '../store/ids.js';
 import { inWorkspace } from '../store/in-workspace.js';
+import { insertIgnoringDuplicates, prepared } from './documents.js';
 import type { TurnContact } from './types.js';
 
 /** Name and locale as the contact's platform gave them (the flow uses them in texts and to pick a language). */
@@ -22,6 +24,9 @@ export async function openConversation(inbound: InboundMessage): Promise<{ conve
   const profile = inbound.profile;
   let contact = await Contact.findById(_id, fields).lean();
   if (!contact) {
+    const first = await firstContact(inbound, _id);
+    if (first) return first;
+    // Created meanwhile outside the turns (the widget's consent): upsert, as below for a contact without a conversation.
     contact = await Contact.findOneAndUpdate(
       { _id },
       {
@@ -59,4 +64,32 @@ export async function openConversation(inbound: InboundMessage): Promise<{ conve
   const created = (await Conversation.create({ workspace, channel, account, user, contact: _id, status: 'bot', seq: 1, lastMessageAt: now })).toObject();
   await Contact.updateOne({ _id }, { $set: { openConversation: created._id } });
   return { conversation: created, contact: state };
+}
+
+/**
+ * A person's first message: the contact is inserted pointing at a conversation that is inserted
+ * next (two writes, not an upsert, an insert and a pointer update). A crash between the two leaves
+ * a pointer to nothing, which the next turn finds and replaces. Undefined when the contact exists
+ * after all (created outside the turns since it was looked up).
+ */
+async function firstContact(inbound: InboundMessage, _id: string): Promise<{ conversation: ConversationDoc; contact: TurnContact } | undefined> {
+  const { workspace, channel, account, user } = inbound.address;
+  const profile = inbound.profile;
+  const conversation = prepared(
+    { _id: new Types.ObjectId(), workspace, channel, account, user, contact: _id, status: 'bot' as const, seq: 1, lastMessageAt: new Date(inbound.receivedAt) },
+    Conversation,
+  );
+  const contact = {
+    _id,
+    workspace,
+    channel,
+    account,
+    user,
+    ...(profile?.name ? { name: profile.name } : {}),
+    ...(profile?.locale ? { locale: profile.locale } : {}),
+    openConversation: conversation._id,
+  };
+  if (await insertIgnoringDuplicates([contact], Contact)) return undefined;
+  await insertIgnoringDuplicates([conversation], Conversation);
+  return { conversation: conversation as unknown as ConversationDoc, contact: { id: _id, profile: profileOf(contact), stopped: false } };
 }

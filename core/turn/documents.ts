@@ -58,8 +58,13 @@ export function replyDocuments(
   }));
 }
 
+/** A document as {@link insertIgnoringDuplicates} stores it: cast to its model's schema, with defaults and timestamps. */
+export function prepared<T extends object>(doc: T, into: Insertable): T {
+  return into.applyTimestamps(into.applyDefaults(into.castObject(doc))) as T;
+}
+
 /** A model the turn inserts into. */
-interface Insertable {
+export interface Insertable {
   insertMany(docs: object[], options: { ordered: boolean; lean: true }): Promise<unknown>;
   castObject(doc: object): object;
   applyDefaults(doc: object): object;
@@ -77,14 +82,14 @@ interface Insertable {
  */
 export async function insertIgnoringDuplicates(docs: object[], into: Insertable = Message): Promise<boolean> {
   if (!docs.length) return false;
-  const prepared = docs.map((doc) => into.applyTimestamps(into.applyDefaults(into.castObject(doc))));
+  const ready = docs.map((doc) => prepared(doc, into));
   try {
-    await into.insertMany(prepared, { ordered: true, lean: true });
+    await into.insertMany(ready, { ordered: true, lean: true });
     return false;
   } catch (err) {
     if (!isDuplicate(err)) throw err;
     try {
-      await into.insertMany(prepared, { ordered: false, lean: true });
+      await into.insertMany(ready, { ordered: false, lean: true });
     } catch (again) {
       if (!isDuplicate(again)) throw again;
     }

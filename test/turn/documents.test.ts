@@ -1,11 +1,13 @@
 import { Types } from 'mongoose';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Responder, TurnOutcome } from '../../core/responder.js';
+import { Contact } from '../../core/store/contact.js';
+import { Conversation } from '../../core/store/conversation.js';
 import { Lead } from '../../core/store/lead.js';
 import { Message } from '../../core/store/message.js';
 import { testChannel, type TestChannel } from '../helpers/test-channel.js';
 
-// The turn inserts its messages and leads lean (cast, defaults and timestamps, but no mongoose
+// The turn inserts its messages, leads and a first contact with its conversation lean (cast, defaults and timestamps, but no mongoose
 // validation: see core/turn/documents.ts). These are the documents it builds, of every kind,
 // checked against the schemas as mongoose would have checked them.
 
@@ -44,8 +46,8 @@ it('stores every kind of message and lead a turn builds as its schema requires: 
   expect(leads).toHaveLength(4);
   const stored = [...messages, ...leads];
   for (const doc of stored) {
-    const model = 'direction' in doc ? Message : Lead;
-    await expect(model.hydrate(doc).validate()).resolves.toBeUndefined();
+    const hydrated = 'direction' in doc ? Message.hydrate(doc) : Lead.hydrate(doc);
+    await expect(hydrated.validate()).resolves.toBeUndefined();
     expect(doc.conversation).toBeInstanceOf(Types.ObjectId);
     expect(doc.createdAt).toBeInstanceOf(Date);
     expect(doc.updatedAt).toBeInstanceOf(Date);
@@ -57,4 +59,19 @@ it('stores every kind of message and lead a turn builds as its schema requires: 
   expect(replies.find((m) => m.text === 'Pick one')?.choices).toEqual([{ id: 'a', label: 'A' }]);
   const media = messages.find((m) => m.text === 'a receipt');
   expect(media?.media).toEqual({ kind: 'image', ref: 'file-1', mimeType: 'image/png' });
+});
+
+it("stores a person's first contact and conversation as their schemas require, the contact pointing at the conversation", async () => {
+  const user = 'newcomer';
+  await chat.send('hello', { user });
+  const contact = (await Contact.findOne({ user }).lean())!;
+  const conversation = (await Conversation.findOne({ user }).lean())!;
+  await expect(Contact.hydrate(contact).validate()).resolves.toBeUndefined();
+  await expect(Conversation.hydrate(conversation).validate()).resolves.toBeUndefined();
+  expect(contact.openConversation).toEqual(conversation._id);
+  expect(conversation).toMatchObject({ contact: contact._id, status: 'bot', seq: 1 });
+  for (const doc of [contact, conversation]) {
+    expect(doc.createdAt).toBeInstanceOf(Date);
+    expect(Object.entries(doc).filter(([, v]) => v === null)).toEqual([]);
+  }
 });
