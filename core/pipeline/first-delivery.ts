@@ -37,3 +37,24 @@ export async function afterFirstDelivery(options: DeliverOptions, delivered: rea
     if (stored?.status === 'sent') await linkPlatformId(options, stored, { platformId: stored.platformId ?? undefined });
   }
 }
+
+/**
+ * A turn retried in place (its commit failed) sends nothing again that an earlier try of it sent
+ * or gave up on: those outcomes are kept by reply id, which a retried turn derives the same way.
+ */
+export function rememberingAttempts(deliverFirst: DeliverFirst): DeliverFirst {
+  const settled = new Map<string, FirstAttempt>();
+  return async (replies, after) => {
+    const known: FirstAttempt[] = [];
+    for (const reply of replies) {
+      const attempt = settled.get(reply.ref.id);
+      if (!attempt) break;
+      known.push(attempt);
+    }
+    const rest = await deliverFirst(replies.slice(known.length), after);
+    rest.forEach((attempt, i) => {
+      if (attempt.retryInMs === undefined) settled.set(replies[known.length + i]!.ref.id, attempt);
+    });
+    return [...known, ...rest];
+  };
+}

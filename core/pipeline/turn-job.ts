@@ -5,7 +5,8 @@ import type { Snapshot } from '../queue/mailbox.js';
 import type { InboundEntry, Queues, WakeJob } from '../queue/queues.js';
 import { snapshotTtlMs } from '../turn/snapshot.js';
 import type { TurnResult, TurnRunner } from '../turn/runner.js';
-import type { DeliverFirst, FirstAttempt } from '../turn/types.js';
+import type { DeliverFirst } from '../turn/types.js';
+import { rememberingAttempts } from './first-delivery.js';
 import { drainMailbox, type DrainResult, type EntryOutcome } from './drain.js';
 
 /** In-process retries of a turn before its message is stored as failed (holding the conversation's place meanwhile). */
@@ -71,7 +72,7 @@ async function runTurns(options: TurnsJobOptions, job: Job<WakeJob>, token: stri
     const entry = JSON.parse(raw) as InboundEntry;
     const stop = metrics.routing.startTimer();
     // Nothing of the conversation waits to go out: this turn's replies can go before they are stored.
-    const run = snapshot?.outbound === 0 ? { deliverFirst: remembering(options.deliverFirst) } : {};
+    const run = snapshot?.outbound === 0 ? { deliverFirst: rememberingAttempts(options.deliverFirst) } : {};
     for (let attempt = 1; ; attempt++) {
       try {
         const result = 'm' in entry ? await turns.message(entry.m, snapshot, run) : await turns.idle(entry.idle, snapshot, run);
@@ -126,25 +127,4 @@ export async function settle(
       }
       return queues.recover(kind, { key, workspace }, result.leaseLeftMs + 20);
   }
-}
-
-/**
- * A turn retried in place (its commit failed) sends nothing again that an earlier try of it sent
- * or gave up on: those outcomes are kept by reply id, which a retried turn derives the same way.
- */
-function remembering(deliverFirst: DeliverFirst): DeliverFirst {
-  const settled = new Map<string, FirstAttempt>();
-  return async (replies, after) => {
-    const known: FirstAttempt[] = [];
-    for (const reply of replies) {
-      const attempt = settled.get(reply.ref.id);
-      if (!attempt) break;
-      known.push(attempt);
-    }
-    const rest = await deliverFirst(replies.slice(known.length), after);
-    rest.forEach((attempt, i) => {
-      if (attempt.retryInMs === undefined) settled.set(replies[known.length + i]!.ref.id, attempt);
-    });
-    return [...known, ...rest];
-  };
 }
