@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import type { ChannelAccount, ChannelAdapter, ChannelCapabilities } from './adapter.js';
 import type { Config } from './config/schema.js';
 import type { OwnForms } from './turn/types.js';
+import type { PrivacyContract } from './privacy/contract.js';
 
 /** What a channel's CLI commands get from `switchboard` (cli/main.ts). */
 export interface ChannelCommandContext {
@@ -17,9 +18,9 @@ export interface ChannelCommandContext {
 }
 
 /**
- * What a channel keeps in MongoDB besides the core's collections: its mongoose models (their
- * indexes are created at start, with the core's) and its GridFS buckets, so privacy work can
- * enumerate every place a person's data may be.
+ * What a channel keeps besides the core's stores: its mongoose models (their indexes are created
+ * at start, with the core's), its GridFS buckets, and the privacy contracts of these and of its
+ * Redis keys, so privacy work can enumerate every place a person's data may be.
  */
 export interface ChannelCollections {
   // Any model: the registry only creates indexes and lists them, whatever their documents.
@@ -27,6 +28,8 @@ export interface ChannelCollections {
   models?: readonly Model<any>[];
   /** GridFS bucket names (`<name>.files`, `<name>.chunks`). */
   buckets?: readonly string[];
+  /** The privacy contract of each of these models and buckets, and of every Redis key the channel writes (core/privacy/contract.ts). */
+  privacy?: readonly PrivacyContract[];
 }
 
 /**

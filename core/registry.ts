@@ -63,10 +63,10 @@ export class AdapterRegistry {
     return [...this.channels].flatMap(([channel, c]) => (c.definition.commands ? [{ channel, register: c.definition.commands }] : []));
   }
 
-  /** What all channels keep in MongoDB besides the core's collections (models get their indexes at start). */
+  /** What all channels keep besides the core's stores (models get their indexes at start), with their privacy contracts. */
   collections(): Required<{ [K in keyof ChannelCollections]: NonNullable<ChannelCollections[K]> }> {
     const all = [...this.channels.values()].map((c) => c.definition.collections ?? {});
-    return { models: all.flatMap((c) => c.models ?? []), buckets: all.flatMap((c) => c.buckets ?? []) };
+    return { models: all.flatMap((c) => c.models ?? []), buckets: all.flatMap((c) => c.buckets ?? []), privacy: all.flatMap((c) => c.privacy ?? []) };
   }
 
   /** One adapter per channel that has at least one account in the config. */

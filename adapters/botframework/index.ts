@@ -9,7 +9,7 @@ import { authenticates, botFrameworkAccountSchema, isLoopbackServiceUrl, type Bo
 import { shim } from './http-shim.js';
 import { parseActivity, parseActivityBody, type ParsedActivity } from './inbound.js';
 import { sendReply } from './outbound.js';
-import { BotFrameworkReference, ReferenceStore } from './reference-store.js';
+import { BotFrameworkReference, botFrameworkReferencePrivacy, ReferenceStore } from './reference-store.js';
 
 /**
  * What Bot Framework channels show in common (README.md has the per-channel limits): text cut
@@ -128,5 +128,5 @@ export const botframework = defineChannel({
   capabilities: botFrameworkCapabilities,
   create: createBotFrameworkAdapter,
   // Conversation references, for proactive replies from workers.
-  collections: { models: [BotFrameworkReference] },
+  collections: { models: [BotFrameworkReference], privacy: [botFrameworkReferencePrivacy] },
 });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ConversationReference } from 'botbuilder';
 import { Schema, model } from 'mongoose';
+import { privacyContract } from '../../core/privacy/contract.js';
 
 /**
  * Where to send replies for one address: the conversation reference of the latest activity,
@@ -24,6 +25,16 @@ referenceSchema.index({ workspace: 1, account: 1, user: 1 });
 
 /** `botframework_references`, declared in the channel's definition so its indexes are created at start. */
 export const BotFrameworkReference = model('BotFrameworkReference', referenceSchema, 'botframework_references');
+
+/** Privacy contract (see core/privacy/contract.ts). */
+export const botFrameworkReferencePrivacy = privacyContract({
+  store: { mongodb: 'botframework_references' },
+  purpose: "where to send replies for an address: the latest activity's conversation reference",
+  personal: ['user', 'reference'],
+  findBy: '`user` (with workspace and account), or `_id` derived from them',
+  erasure: { action: 'delete' },
+  retention: 'contacts',
+});
 
 /** The `_id` of an address's reference. */
 function referenceId(a: { workspace: string; account: string; user: string }): string {

@@ -13,6 +13,7 @@ import { sendReply } from './outbound.js';
 import { TelegramPoller } from './polling.js';
 import { secretHeader, secretMatches } from './secret.js';
 import { maxMessageLength } from './split.js';
+import { telegramPrivacy } from './privacy.js';
 
 export { telegramAccountSchema };
 
@@ -140,4 +141,5 @@ export const telegram = defineChannel({
   create: createTelegramAdapter,
   // `switchboard telegram set-webhook|delete-webhook <account>`
   commands: registerTelegramCommands,
+  collections: { privacy: telegramPrivacy },
 });

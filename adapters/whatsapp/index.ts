@@ -8,6 +8,7 @@ import { registerWhatsAppCommands } from './commands.js';
 import type { WhatsAppTransport } from './transport.js';
 import type { WebAccountConfig } from './web/config.js';
 import { webTransport } from './web/index.js';
+import { whatsappPrivacy } from './privacy.js';
 import { sessionBucket } from './web/session-store.js';
 
 /** One account of the `whatsapp` channel: a Cloud API number or a WhatsApp Web session. */
@@ -73,5 +74,5 @@ export const whatsapp = defineChannel({
   // `switchboard whatsapp login <account>`: link a WhatsApp Web number by QR.
   commands: registerWhatsAppCommands,
   // WhatsApp Web sessions (RemoteAuth zips), one file per account.
-  collections: { buckets: [sessionBucket] },
+  collections: { buckets: [sessionBucket], privacy: whatsappPrivacy },
 });

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { privacyContract } from '../privacy/contract.js';
 
 /**
  * Token buckets in Redis, shared by every worker process: one per channel
@@ -77,3 +78,13 @@ export class OutboundRateLimiter {
     if (ms > 0) await this.redis.set(this.pauseKey(target.channel, target.account), '1', 'PX', Math.ceil(ms));
   }
 }
+
+/** Privacy contract of the rate limiter's buckets (see core/privacy/contract.ts). */
+export const rateLimitPrivacy = privacyContract({
+  store: { redis: 'rate:*' },
+  purpose: 'outbound token buckets per account and per chat',
+  personal: ["the chat bucket's key ends in the platform user id"],
+  findBy: 'rate:{workspace}:{channel}:{account}:{user}',
+  erasure: { action: 'expires', within: 'a few seconds' },
+  retention: { expires: 'seconds after the last reply to the chat' },
+});

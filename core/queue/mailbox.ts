@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { privacyContract } from '../privacy/contract.js';
 
 /** Inbound (messages and idle timers, in arrival order) or outbound (replies, in the order they were produced). */
 export type MailboxKind = 'in' | 'out';
@@ -284,3 +285,58 @@ export class Mailboxes {
     return this.redis.lrange(this.list(kind, key), 0, -1);
   }
 }
+
+/**
+ * Privacy contracts of the mailboxes' Redis keys (see core/privacy/contract.ts). `{hash}` is
+ * {@link mailboxKey} of the person's address, so no user id appears in key names.
+ */
+export const mailboxPrivacy = [
+  privacyContract({
+    store: { redis: 'mbox:in:*' },
+    purpose: "a conversation's inbound messages and due idle timers until their turn is stored",
+    personal: ['the normalized message: user id, text, choice, media, form fields, profile name'],
+    findBy: "mailboxKey(address) of each of the person's addresses",
+    erasure: { action: 'delete' },
+    retention: { expires: 'removed as each turn is stored; a message whose turn gave up is stored failed in MongoDB instead' },
+  }),
+  privacyContract({
+    store: { redis: 'mbox:out:*' },
+    purpose: "a conversation's replies waiting to be delivered, in order",
+    personal: ['reply ids and the answered platform message id'],
+    findBy: 'mailboxKey(address)',
+    erasure: { action: 'delete' },
+    retention: { expires: 'removed as each reply is delivered or given up' },
+  }),
+  privacyContract({
+    store: { redis: 'snap:*' },
+    purpose: "the conversation's snapshot, so a turn reads nothing from MongoDB (core/turn/snapshot.ts)",
+    personal: ["the contact's name, locale, STOP state and the bot's state (what the person answered)"],
+    findBy: 'mailboxKey(address)',
+    erasure: { action: 'delete' },
+    retention: { expires: "24h after the conversation's last turn (snapshotTtlMs); forgotten when it closes" },
+  }),
+  privacyContract({
+    store: { redis: 'lease:*' },
+    purpose: "which worker holds a conversation's mailbox",
+    personal: [],
+    findBy: 'nothing of a person (a worker token under the hashed key)',
+    erasure: { action: 'none', why: 'holds no personal data' },
+    retention: { expires: 'pipeline.lockMs' },
+  }),
+  privacyContract({
+    store: { redis: 'pause:*' },
+    purpose: 'a mailbox (or an account) waiting out a backoff or a rate limit',
+    personal: [],
+    findBy: 'nothing of a person',
+    erasure: { action: 'none', why: 'holds no personal data' },
+    retention: { expires: 'the wait' },
+  }),
+  privacyContract({
+    store: { redis: 'wakes:*' },
+    purpose: "a workspace's wake-ups this second, for fairness",
+    personal: [],
+    findBy: 'nothing of a person',
+    erasure: { action: 'none', why: 'a counter per workspace' },
+    retention: { expires: '1s' },
+  }),
+];

@@ -5,6 +5,7 @@ import type { IdleStage } from '../responder.js';
 import type { Address, InboundMessage } from '../message.js';
 import { addressKey } from '../message.js';
 import { snapshotTtlMs } from '../turn/snapshot.js';
+import { privacyContract } from '../privacy/contract.js';
 import { Mailboxes, type MailboxKind } from './mailbox.js';
 
 export const turnsQueueName = 'turns';
@@ -231,3 +232,31 @@ export class Queues {
     await Promise.all([this.turns, this.deliveries, this.crm].map((q) => q.close()));
   }
 }
+
+/** Privacy contracts of the BullMQ queues' keys (see core/privacy/contract.ts). */
+export const queuePrivacy = [
+  privacyContract({
+    store: { redis: 'turns:*' },
+    purpose: 'wake-ups of inbound mailboxes, and idle timers until they are due',
+    personal: ["an idle timer's address (the platform user id) and conversation id; a failed job's error text"],
+    findBy: "idle jobs whose `idle.address` is one of the person's addresses",
+    erasure: { action: 'delete' },
+    retention: { expires: 'done jobs at once; failed ones after 7 days (keepFailed)' },
+  }),
+  privacyContract({
+    store: { redis: 'deliveries:*' },
+    purpose: 'wake-ups of outbound mailboxes (retries, rate-limit waits)',
+    personal: ["a failed job's error text"],
+    findBy: 'mailboxKey(address) in the job data',
+    erasure: { action: 'delete' },
+    retention: { expires: 'done jobs at once; failed ones after 7 days (keepFailed)' },
+  }),
+  privacyContract({
+    store: { redis: 'crm:*' },
+    purpose: 'leads waiting to be posted to the CRM webhook',
+    personal: ["the lead id; a failed job's error text"],
+    findBy: "jobs whose `leadId` is one of the person's leads",
+    erasure: { action: 'delete' },
+    retention: { expires: 'done jobs at once; failed ones after 7 days (keepFailed)' },
+  }),
+];

@@ -1,4 +1,5 @@
 import { Schema, model } from 'mongoose';
+import { privacyContract } from '../privacy/contract.js';
 
 /**
  * The consent ledger: append-only. A change of mind is a new event, never an
@@ -40,3 +41,16 @@ const consentEventSchema = new Schema(
 consentEventSchema.index({ workspace: 1, channel: 1, account: 1, user: 1, at: -1 });
 
 export const ConsentEvent = model('ConsentEvent', consentEventSchema, 'consents');
+
+/** Privacy contract (see core/privacy/contract.ts). */
+export const consentPrivacy = privacyContract({
+  store: { mongodb: 'consents' },
+  purpose: 'the consent ledger: each grant or withdrawal with the text shown and its proof',
+  personal: ['user', 'contact', 'evidence'],
+  findBy: '`contact` (the contact id)',
+  erasure: {
+    action: 'anonymise',
+    keeps: 'purpose, granted, text version and time, under a pseudonym: the proof that consent was asked for and given (Art. 7(1))',
+  },
+  retention: 'consents',
+});

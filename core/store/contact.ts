@@ -1,4 +1,5 @@
 import { Schema, model } from 'mongoose';
+import { privacyContract } from '../privacy/contract.js';
 
 /** A person as one channel account knows them. */
 const contactSchema = new Schema(
@@ -28,3 +29,13 @@ const contactSchema = new Schema(
 contactSchema.index({ workspace: 1, channel: 1, account: 1, user: 1 }, { unique: true });
 
 export const Contact = model('Contact', contactSchema, 'contacts');
+
+/** Privacy contract (see core/privacy/contract.ts). */
+export const contactPrivacy = privacyContract({
+  store: { mongodb: 'contacts' },
+  purpose: 'one per channel identity: who wrote, what they typed about themselves, whether they said STOP',
+  personal: ['user', 'name', 'locale', 'email', 'phone', 'typed'],
+  findBy: '_id (a hash of the address), or the platform user id in `user`; `email`/`phone` for what they typed',
+  erasure: { action: 'delete' },
+  retention: 'contacts',
+});

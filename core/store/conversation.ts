@@ -1,4 +1,5 @@
 import { Schema, model, type InferSchemaType, type Types } from 'mongoose';
+import { privacyContract } from '../privacy/contract.js';
 
 const conversationStatuses = ['bot', 'waiting', 'agent', 'closed'] as const;
 export type ConversationStatus = (typeof conversationStatuses)[number];
@@ -36,3 +37,13 @@ conversationSchema.index({ workspace: 1, status: 1, lastMessageAt: -1 });
 
 export type ConversationDoc = InferSchemaType<typeof conversationSchema> & { _id: Types.ObjectId };
 export const Conversation = model('Conversation', conversationSchema, 'conversations');
+
+/** Privacy contract (see core/privacy/contract.ts). */
+export const conversationPrivacy = privacyContract({
+  store: { mongodb: 'conversations' },
+  purpose: "a contact's conversations: status, sequence, the bot's state",
+  personal: ['user', 'botState', 'botPrevState'],
+  findBy: '`contact` (the contact id), or the platform user id in `user`',
+  erasure: { action: 'delete' },
+  retention: 'conversations',
+});

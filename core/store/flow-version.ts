@@ -1,4 +1,5 @@
 import { Schema, model } from 'mongoose';
+import { privacyContract } from '../privacy/contract.js';
 
 /**
  * The source of every flow version a workspace has run, so a conversation
@@ -17,4 +18,14 @@ const flowVersionSchema = new Schema(
 );
 
 export const FlowVersion = model('FlowVersion', flowVersionSchema, 'flowversions');
+
+/** Privacy contract (see core/privacy/contract.ts). */
+export const flowVersionPrivacy = privacyContract({
+  store: { mongodb: 'flowversions' },
+  purpose: 'the source of every flow version run',
+  personal: [],
+  findBy: 'nothing of a person',
+  erasure: { action: 'none', why: 'flow sources written by the business hold no personal data' },
+  retention: { none: 'kept while any conversation may still run on the version' },
+});
 export const flowVersionId = (workspace: string, flow: string, version: string): string => `${workspace}/${flow}@${version}`;

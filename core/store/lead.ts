@@ -1,4 +1,5 @@
 import { Schema, model } from 'mongoose';
+import { privacyContract } from '../privacy/contract.js';
 
 const consentSchema = new Schema(
   {
@@ -38,3 +39,13 @@ const leadSchema = new Schema(
 leadSchema.index({ workspace: 1, createdAt: -1 });
 
 export const Lead = model('Lead', leadSchema, 'leads');
+
+/** Privacy contract (see core/privacy/contract.ts). */
+export const leadPrivacy = privacyContract({
+  store: { mongodb: 'leads' },
+  purpose: "a lead form's answers, with the consent question shown and the CRM delivery",
+  personal: ['fields', 'consent', 'crm.error'],
+  findBy: '`contact` (the contact id)',
+  erasure: { action: 'delete' },
+  retention: 'leads',
+});

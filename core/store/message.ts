@@ -1,4 +1,5 @@
 import { Schema, model } from 'mongoose';
+import { privacyContract } from '../privacy/contract.js';
 
 const messageStatuses = [
   'processed', // inbound, answered: its replies are stored
@@ -69,3 +70,13 @@ messageSchema.index({ workspace: 1, channel: 1, account: 1, platformId: 1 });
 messageSchema.index({ workspace: 1, conversation: 1, order: 1 });
 
 export const Message = model('Message', messageSchema, 'messages');
+
+/** Privacy contract (see core/privacy/contract.ts). */
+export const messagePrivacy = privacyContract({
+  store: { mongodb: 'messages' },
+  purpose: 'every message of a conversation, both ways, with its delivery state',
+  personal: ['user', 'text', 'choiceId', 'media', 'fields', 'form', 'error'],
+  findBy: "`conversation` (the contact's conversations), or the platform user id in `user`",
+  erasure: { action: 'delete' },
+  retention: 'conversations',
+});

@@ -1,4 +1,5 @@
 import { Schema, model } from 'mongoose';
+import { privacyContract } from '../privacy/contract.js';
 
 /**
  * Maps a platform's id of a reply we delivered to our message, so delivery
@@ -23,3 +24,13 @@ const platformRefSchema = new Schema(
 );
 
 export const PlatformRef = model('PlatformRef', platformRefSchema, 'platformrefs');
+
+/** Privacy contract (see core/privacy/contract.ts). */
+export const platformRefPrivacy = privacyContract({
+  store: { mongodb: 'platformrefs' },
+  purpose: 'platform ids of delivered replies, so delivery reports find them',
+  personal: ['message'],
+  findBy: "`message` (ids of the person's messages)",
+  erasure: { action: 'delete' },
+  retention: 'conversations',
+});

@@ -1,0 +1,35 @@
+import { rateLimitPrivacy } from '../pipeline/rate.js';
+import { mailboxPrivacy } from '../queue/mailbox.js';
+import { queuePrivacy } from '../queue/queues.js';
+import type { AdapterRegistry } from '../registry.js';
+import { consentPrivacy } from '../store/consent.js';
+import { contactPrivacy } from '../store/contact.js';
+import { conversationPrivacy } from '../store/conversation.js';
+import { flowVersionPrivacy } from '../store/flow-version.js';
+import { leadPrivacy } from '../store/lead.js';
+import { messagePrivacy } from '../store/message.js';
+import { platformRefPrivacy } from '../store/platform-ref.js';
+import type { PrivacyContract } from './contract.js';
+
+/** The core's stores, each contract declared beside its model or key builder. */
+export const corePrivacy: readonly PrivacyContract[] = [
+  contactPrivacy,
+  conversationPrivacy,
+  messagePrivacy,
+  leadPrivacy,
+  consentPrivacy,
+  platformRefPrivacy,
+  flowVersionPrivacy,
+  ...mailboxPrivacy,
+  ...queuePrivacy,
+  rateLimitPrivacy,
+];
+
+/**
+ * The data map: every store the hub writes, the core's and the channels', with its privacy
+ * contract. Retention, export and erasure go through it, so they reach every place a person's
+ * data lives; test/privacy/data-map.test.ts fails for a store that is missing.
+ */
+export function dataMap(registry: AdapterRegistry): PrivacyContract[] {
+  return [...corePrivacy, ...registry.collections().privacy];
+}
