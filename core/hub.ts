@@ -19,6 +19,7 @@ import { recordConsent } from './consent.js';
 import { databaseGate } from './turn/database-gate.js';
 import { conversationHistory, openConversationOf } from './history.js';
 import { recordStatuses } from './statuses.js';
+import { Redactor } from './privacy/redact.js';
 
 /** `all` runs web and workers in one process; `web` and `worker` split them for scale-out. */
 export type Role = 'all' | 'web' | 'worker';
@@ -63,6 +64,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   });
   const metrics = new Metrics(() => queues.depth());
   const adapters: Map<string, ChannelAdapter> = options.registry.build(config);
+  const redactors = new Map(config.workspaces.map((w) => [w.id, new Redactor(w.privacy.redaction.patterns)]));
 
   let server: Server | undefined;
   /** Upgraded (WebSocket) connections: `server.close` would wait for them, so stop ends them; clients reconnect elsewhere. */
@@ -85,7 +87,13 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     await adapter.start({
       logger: logger.child({ channel }),
       http: http?.router,
-      receive: async (messages) => {
+      receive: async (received) => {
+        // Before anything stores, queues, logs or shows them to a flow.
+        const messages = received.map((m) => {
+          const { message, removed } = redactors.get(m.address.workspace)?.inbound(m) ?? { message: m, removed: {} };
+          for (const [kind, n] of Object.entries(removed)) metrics.redactions.inc({ kind }, n);
+          return message;
+        });
         await queues.enqueueInbound(messages);
         for (const m of messages) {
           metrics.messagesIn.inc({ channel: m.address.channel });

@@ -74,6 +74,8 @@ export interface InboundMessage {
   profile?: Profile;
   /** Set when this is an edit of an earlier message (its platform id); stored as a new message. */
   editOf?: string;
+  /** What the hub removed from the text as it arrived (`card`, or a workspace pattern's name); never the values. */
+  redacted?: string[];
 }
 
 export type Sender = 'bot' | 'agent' | 'system';

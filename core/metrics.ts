@@ -15,6 +15,12 @@ export class Metrics {
     labelNames: ['channel', 'outcome'] as const,
     registers: [this.registry],
   });
+  readonly redactions = new Counter({
+    name: 'switchboard_redactions_total',
+    help: 'Card numbers and workspace patterns removed from inbound messages before they were stored, per kind',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
   readonly processing = new Histogram({
     name: 'switchboard_processing_seconds',
     help: 'Time from receiving an inbound message to its reply being accepted by the channel',

@@ -33,6 +33,18 @@ const keywordList = z
   .min(1);
 
 /** What the workspace tells people about their data, and how they say stop. */
+/** A redaction pattern must compile and must not match an empty text (it would insert its replacement everywhere). */
+function checkPattern(pattern: string, ctx: z.RefinementCtx): void {
+  let regex: RegExp;
+  try {
+    regex = new RegExp(pattern, 'gi');
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: `expected a regular expression: ${(err as Error).message}` });
+    return;
+  }
+  if (regex.test('')) ctx.addIssue({ code: 'custom', message: 'expected a pattern that matches something (this one matches an empty text)' });
+}
+
 const privacySchema = z.strictObject({
   /** The business's privacy policy, linked from the notice. */
   policyUrl: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
@@ -49,6 +61,26 @@ const privacySchema = z.strictObject({
     .optional(),
   /** Store the peer's IP address with consent proof (off: IP addresses are personal data). */
   storeIp: z.boolean().default(false),
+  /**
+   * Removed from what people write before anything stores, queues, logs or shows it to a flow:
+   * payment-card numbers always (Luhn-valid, 13–19 digits), and these patterns (regular
+   * expressions, case-insensitive; an IBAN, a national id), each replaced by `[name removed]`.
+   * `reply`: answered (once per message) when something was removed, e.g. asking people not to
+   * send card data here.
+   */
+  redaction: z
+    .strictObject({
+      patterns: z
+        .array(
+          z.strictObject({
+            name: z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/, 'expected a short lower-case name such as "iban"'),
+            pattern: z.string().min(1).max(500).superRefine(checkPattern),
+          }),
+        )
+        .default([]),
+      reply: z.string().min(1).max(1000).optional(),
+    })
+    .prefault({}),
   /** Whole messages (any case) that withdraw or give back consent to receive messages on the channel. */
   keywords: z
     .strictObject({

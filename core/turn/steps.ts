@@ -2,6 +2,7 @@ import type { Responder } from '../responder.js';
 import { consentKeywords } from './steps/consent-keywords.js';
 import { channelOwnForms } from './steps/own-forms.js';
 import { privacyNotice } from './steps/privacy-notice.js';
+import { redactionReply } from './steps/redaction-reply.js';
 import { respond } from './steps/respond.js';
 import type { OwnForms, TurnStep } from './types.js';
 
@@ -16,6 +17,7 @@ export function turnSteps(options: { responder: Responder; ownForms: (channel: s
   return [
     consentKeywords, // STOP / START; a contact who said STOP is answered by nobody
     privacyNotice, // the notice first, to a contact who has not seen its current version
+    redactionReply, // a card number (or a workspace pattern) was removed as the message arrived: say so
     channelOwnForms(options.ownForms), // forms the channel's own client shows (the widget's pre-chat and offline forms)
     respond(options.responder), // the bot, while it owns the conversation
   ];

@@ -127,6 +127,17 @@ workspaces:
     });
   });
 
+  it('points at a redaction pattern that does not compile, or that matches an empty text', () => {
+    const yaml = (pattern: string) => `${valid}    privacy:\n      redaction:\n        patterns:\n          - name: iban\n            pattern: '${pattern}'\n`;
+    const env = { SHOP_SECRET: 'shop-secret-0123456789' };
+    expect(issuesOf(yaml('CZ\\d{2}('), env)[0]).toMatchObject({
+      line: 14,
+      path: 'workspaces.0.privacy.redaction.patterns.0.pattern',
+      message: expect.stringMatching(/^expected a regular expression: .*Unterminated group/),
+    });
+    expect(issuesOf(yaml('\\d*'), env)[0]).toMatchObject({ line: 14, message: expect.stringMatching(/matches an empty text/) });
+  });
+
   it('requires at least one workspace', () => {
     expect(issuesOf('workspaces: []\n')[0]).toMatchObject({ line: 1, col: 13, path: 'workspaces', message: 'expected at least one workspace' });
   });
