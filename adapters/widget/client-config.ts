@@ -2,6 +2,7 @@ import type { WorkspaceConfig } from '../../core/config/schema.js';
 import type { FormSpec } from '../../core/message.js';
 import type { WidgetAccountConfig } from './config.js';
 import type { WidgetClientConfig } from './protocol.js';
+import { noticeText } from '../../core/privacy/notice.js';
 
 /** The widget's own forms as the client draws them (the marketing checkbox only when the account has one). */
 function ownForm(id: string, fields: WidgetAccountConfig['prechat']['fields'], marketing: WidgetAccountConfig['marketing']): FormSpec {
@@ -20,7 +21,8 @@ export function clientConfig(account: WidgetAccountConfig, workspace: WorkspaceC
     ...(account.greeting ? { greeting: account.greeting } : {}),
     color: account.color,
     position: account.position,
-    ...(notice ? { notice: { version: notice.version, text: notice.text, ...(policyUrl ? { policyUrl } : {}) } } : {}),
+    // The panel links `{policyUrl}` itself; the retention period is written in here.
+    ...(notice ? { notice: { version: notice.version, text: noticeText(workspace.privacy, { link: false })!, ...(policyUrl ? { policyUrl } : {}) } } : {}),
     ...(account.marketing ? { marketing: account.marketing } : {}),
     ...(account.prechat.enabled ? { prechat: ownForm('prechat', account.prechat.fields, account.marketing) } : {}),
     offline: ownForm('offline', account.offline.fields, account.marketing),
@@ -30,8 +32,5 @@ export function clientConfig(account: WidgetAccountConfig, workspace: WorkspaceC
 
 /** The notice as the visitor read it (the link written in), for the consent ledger. */
 export function noticeAsShown(workspace: WorkspaceConfig): string | undefined {
-  const { notice, policyUrl } = workspace.privacy;
-  if (!notice) return undefined;
-  const link = policyUrl ?? '';
-  return notice.text.includes('{policyUrl}') ? notice.text.replaceAll('{policyUrl}', link) : link ? `${notice.text}\n${link}` : notice.text;
+  return noticeText(workspace.privacy);
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { durationPattern } from '../privacy/duration.js';
 
 /** Ids that appear in URLs and stored documents: short, lowercase, URL-safe. */
 const idSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'expected a lowercase id of letters, digits, "-" or "_" (at most 63 characters)');
@@ -33,6 +34,33 @@ const keywordList = z
   .min(1);
 
 /** What the workspace tells people about their data, and how they say stop. */
+const retentionAfter = z.string().regex(durationPattern, 'expected a duration such as 90d, 12mo or 2y');
+/** `12mo`, or `{ after: 12mo, action: anonymise }`: what happens to data of a kind once it is that old. */
+const retentionRule = z.union([
+  retentionAfter.transform((after) => ({ after, action: 'delete' as const })),
+  z.strictObject({ after: retentionAfter, action: z.enum(['delete', 'anonymise']).default('delete') }),
+]);
+export type RetentionRule = z.output<typeof retentionRule>;
+/** The kinds a channel may keep for a different period than its workspace. */
+const channelRetention = z.strictObject({
+  conversations: retentionRule.optional(),
+  leads: retentionRule.optional(),
+  contacts: retentionRule.optional(),
+  consents: retentionRule.optional(),
+});
+/**
+ * How long each kind of data is kept, per workspace, with overrides per channel; a kind without
+ * a rule is kept until erased. `conversations` go with their messages (counted from the last
+ * one), media, platform refs, flow state and timers; `contacts` are those left without
+ * conversations; `consents` are the ledger's proof (anonymising keeps the proof, not the person).
+ */
+const retentionSchema = channelRetention.extend({
+  requests: retentionRule.optional(),
+  audit: retentionRule.optional(),
+  channels: z.record(idSchema, channelRetention).default({}),
+});
+export type RetentionConfig = z.output<typeof retentionSchema>;
+
 /** A redaction pattern must compile and must not match an empty text (it would insert its replacement everywhere). */
 function checkPattern(pattern: string, ctx: z.RefinementCtx): void {
   let regex: RegExp;
@@ -81,6 +109,7 @@ const privacySchema = z.strictObject({
       reply: z.string().min(1).max(1000).optional(),
     })
     .prefault({}),
+  retention: retentionSchema.optional(),
   /** Whole messages (any case) that withdraw or give back consent to receive messages on the channel. */
   keywords: z
     .strictObject({

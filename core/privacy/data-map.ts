@@ -9,6 +9,8 @@ import { flowVersionPrivacy } from '../store/flow-version.js';
 import { leadPrivacy } from '../store/lead.js';
 import { messagePrivacy } from '../store/message.js';
 import { platformRefPrivacy } from '../store/platform-ref.js';
+import { retentionRunPrivacy } from '../store/retention-run.js';
+import { retentionLockPrivacy } from './retention.js';
 import type { PrivacyContract } from './contract.js';
 
 /** The core's stores, each contract declared beside its model or key builder. */
@@ -20,9 +22,11 @@ export const corePrivacy: readonly PrivacyContract[] = [
   consentPrivacy,
   platformRefPrivacy,
   flowVersionPrivacy,
+  retentionRunPrivacy,
   ...mailboxPrivacy,
   ...queuePrivacy,
   rateLimitPrivacy,
+  retentionLockPrivacy,
 ];
 
 /**

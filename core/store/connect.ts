@@ -6,9 +6,10 @@ import { FlowVersion } from './flow-version.js';
 import { Lead } from './lead.js';
 import { Message } from './message.js';
 import { PlatformRef } from './platform-ref.js';
+import { RetentionRun } from './retention-run.js';
 
 /** Every model of the core; channels add their own (`AdapterRegistry.collections()`). */
-const models = [Contact, Conversation, Message, Lead, FlowVersion, ConsentEvent, PlatformRef] as const;
+const models = [Contact, Conversation, Message, Lead, FlowVersion, ConsentEvent, PlatformRef, RetentionRun] as const;
 
 export interface StoreCollections {
   /** Channels' models, created with their indexes beside the core's. */

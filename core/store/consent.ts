@@ -34,6 +34,8 @@ const consentEventSchema = new Schema(
       userAgent: { type: String },
       ip: { type: String },
     },
+    /** When retention anonymised it: the person is a pseudonym, the proof of what was asked and answered stays. */
+    anonymisedAt: { type: Date },
     at: { type: Date, required: true },
   },
   { versionKey: false },

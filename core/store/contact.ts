@@ -19,6 +19,10 @@ const contactSchema = new Schema(
     typed: { type: [String], default: undefined },
     /** The contact said STOP: nothing but the confirmation is sent until START (proof in `consents`). */
     stopped: { type: Boolean },
+    /** Kept whatever the retention policy says (a legal claim, an investigation), until released. */
+    legalHold: { type: Boolean },
+    /** When retention anonymised it (left without conversations past its policy). */
+    anonymisedAt: { type: Date },
     /** The version of the data-processing notice this contact was shown. */
     noticeVersion: { type: String },
     /** The contact's conversation that is not closed, if any: the router's way in without a query. */

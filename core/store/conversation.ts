@@ -15,6 +15,10 @@ const conversationSchema = new Schema(
     /** Bumped once per inbound message; orders messages within the conversation. */
     seq: { type: Number, default: 0, required: true },
     lastMessageAt: { type: Date },
+    /** Kept whatever the retention policy says, until released (see the contact's `legalHold`). */
+    legalHold: { type: Boolean },
+    /** When retention anonymised it (its messages' contents and the bot's state are gone). */
+    anonymisedAt: { type: Date },
     /**
      * The responder's state (the flow engine's, as JSON: a string keeps nested arrays and odd
      * keys of flow variables out of the document, which FerretDB v1 would refuse).

@@ -33,6 +33,8 @@ const leadSchema = new Schema(
       error: { type: String },
       sentAt: { type: Date },
     },
+    /** When retention anonymised it (its answers and the consent text are gone). */
+    anonymisedAt: { type: Date },
   },
   { timestamps: true, versionKey: false, minimize: false },
 );

@@ -1,4 +1,5 @@
 import type { PrivacyConfig } from '../../config/schema.js';
+import { noticeText } from '../../privacy/notice.js';
 import type { Reply } from '../../responder.js';
 import type { TurnStep } from '../types.js';
 
@@ -17,11 +18,8 @@ export const privacyNotice: TurnStep = async (turn, next) => {
   await next();
 };
 
-/** The notice's text, with `{policyUrl}` filled in (or the link on its own line), unless `seenVersion` is current. */
+/** The notice as people read it (core/privacy/notice.ts), unless `seenVersion` is current. */
 function pendingNotice(privacy: PrivacyConfig, seenVersion: string | undefined): Reply | undefined {
-  const notice = privacy.notice;
-  if (!notice || seenVersion === notice.version) return undefined;
-  const link = privacy.policyUrl ?? '';
-  const text = notice.text.includes('{policyUrl}') ? notice.text.replaceAll('{policyUrl}', link) : link ? `${notice.text}\n${link}` : notice.text;
-  return { text, sender: 'system' };
+  if (!privacy.notice || seenVersion === privacy.notice.version) return undefined;
+  return { text: noticeText(privacy)!, sender: 'system' };
 }

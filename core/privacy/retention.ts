@@ -1,0 +1,347 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Model } from 'mongoose';
+import type { Config, RetentionRule, WorkspaceConfig } from '../config/schema.js';
+import { mailboxKey, type Queues } from '../queue/queues.js';
+import { ConsentEvent } from '../store/consent.js';
+import { Contact } from '../store/contact.js';
+import { Conversation } from '../store/conversation.js';
+import { Lead } from '../store/lead.js';
+import { Message } from '../store/message.js';
+import { PlatformRef } from '../store/platform-ref.js';
+import { RetentionRun } from '../store/retention-run.js';
+import { privacyContract, type RetentionKind } from './contract.js';
+import { before, parseDuration } from './duration.js';
+
+/** The kinds a sweep removes now; `requests` and `audit` have rules but nothing is stored under them yet. */
+const sweptKinds = ['conversations', 'leads', 'contacts', 'consents'] as const satisfies readonly RetentionKind[];
+type SweptKind = (typeof sweptKinds)[number];
+
+/** One workspace channel's kind of data past its policy: how many documents, and the oldest one's date. */
+export interface RetentionRow {
+  workspace: string;
+  channel: string;
+  kind: SweptKind;
+  action: RetentionRule['action'];
+  /** The policy: kept for this long. */
+  after: string;
+  count: number;
+  oldest?: Date;
+  /** Conversations left for the next sweep because a turn of theirs was running. */
+  busy?: number;
+}
+
+export interface RetentionOptions {
+  config: Config;
+  redis: Redis;
+  queues: Queues;
+  /** "What goes on that date": the policy is applied as if it were then (default now). */
+  asOf?: Date;
+  /** Documents per step; each step is a few writes, so a crash loses nothing and a live turn waits at most one step. */
+  batchSize?: number;
+  /** The channels' own per-person models (registry.collections().models): a removed contact's entries go too. */
+  channelModels?: readonly Model<any>[]; // eslint-disable-line @typescript-eslint/no-explicit-any
+  onProgress?: (done: number) => void;
+}
+
+/** Each workspace channel's rule for each kind: the channel's override, else the workspace's. */
+function rules(workspace: WorkspaceConfig): { channel: string; kind: SweptKind; rule: RetentionRule }[] {
+  const retention = workspace.privacy.retention;
+  if (!retention) return [];
+  const channels = new Set([...Object.keys(workspace.channels), ...Object.keys(retention.channels)]);
+  return [...channels].flatMap((channel) =>
+    sweptKinds.flatMap((kind) => {
+      const rule = retention.channels[channel]?.[kind] ?? retention[kind];
+      return rule ? [{ channel, kind, rule }] : [];
+    }),
+  );
+}
+
+/** A stable pseudonym for what anonymising keeps (consent proof): the same person maps to the same one, and back to nobody. */
+function pseudonym(workspace: string, value: string): string {
+  return `anon_${createHash('sha256').update(`${workspace}\u0000${value}`).digest('hex').slice(0, 24)}`;
+}
+
+interface Selection {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  model: Model<any>;
+  filter: Record<string, unknown>;
+  dateField: string;
+}
+
+/** What of a kind is past its policy on `asOf`; contacts under a legal hold, and their data, are never selected. */
+function select(at: { workspace: string; channel: string; kind: SweptKind; rule: RetentionRule; asOf: Date; held: string[] }): Selection {
+  const { workspace, channel, kind, rule, asOf, held } = at;
+  const cutoff = before(asOf, parseDuration(rule.after)!);
+  const notAnonymised = rule.action === 'anonymise' ? { anonymisedAt: { $exists: false } } : {};
+  const notHeld = held.length ? { contact: { $nin: held } } : {};
+  switch (kind) {
+    case 'conversations':
+      return {
+        model: Conversation,
+        filter: { workspace, channel, lastMessageAt: { $lt: cutoff }, legalHold: { $ne: true }, ...notHeld, ...notAnonymised },
+        dateField: 'lastMessageAt',
+      };
+    case 'leads':
+      return { model: Lead, filter: { workspace, channel, createdAt: { $lt: cutoff }, ...notHeld, ...notAnonymised }, dateField: 'createdAt' };
+    case 'consents':
+      return { model: ConsentEvent, filter: { workspace, channel, at: { $lt: cutoff }, ...notHeld, ...notAnonymised }, dateField: 'at' };
+    case 'contacts':
+      // Contacts without an open conversation; those with older conversations left are dropped in `contactsWithout`.
+      return {
+        model: Contact,
+        filter: { workspace, channel, updatedAt: { $lt: cutoff }, openConversation: { $exists: false }, legalHold: { $ne: true }, ...notAnonymised },
+        dateField: 'updatedAt',
+      };
+  }
+}
+
+/** Of these contacts, the ones no conversation belongs to any more. */
+async function contactsWithout(ids: string[]): Promise<string[]> {
+  if (!ids.length) return [];
+  const taken = new Set((await Conversation.find({ contact: { $in: ids } }, { contact: 1 }).lean()).map((c) => c.contact));
+  return ids.filter((id) => !taken.has(id));
+}
+
+async function heldContacts(workspace: string): Promise<string[]> {
+  return (await Contact.find({ workspace, legalHold: true }, { _id: 1 }).lean()).map((c) => c._id);
+}
+
+/**
+ * A dry run: per workspace, channel and kind, how many documents are past their policy on
+ * `asOf` (default now) and the oldest one's date. Changes nothing.
+ */
+export async function planRetention(options: Pick<RetentionOptions, 'config' | 'asOf'>): Promise<RetentionRow[]> {
+  const asOf = options.asOf ?? new Date();
+  const rows: RetentionRow[] = [];
+  for (const workspace of options.config.workspaces) {
+    const held = await heldContacts(workspace.id);
+    for (const { channel, kind, rule } of rules(workspace)) {
+      const { model, filter, dateField } = select({ workspace: workspace.id, channel, kind, rule, asOf, held });
+      let count: number;
+      let oldest: Date | undefined;
+      if (kind === 'contacts') {
+        const candidates = await model.find(filter, { _id: 1, [dateField]: 1 }).lean<{ _id: string; updatedAt: Date }[]>();
+        const left = new Set(await contactsWithout(candidates.map((c) => c._id)));
+        const gone = candidates.filter((c) => left.has(c._id));
+        count = gone.length;
+        oldest = gone.reduce<Date | undefined>((min, c) => (!min || c.updatedAt < min ? c.updatedAt : min), undefined);
+      } else {
+        count = await model.countDocuments(filter);
+        const first = count
+          ? await model
+              .findOne(filter, { [dateField]: 1 })
+              .sort({ [dateField]: 1 })
+              .lean<Record<string, Date>>()
+          : null;
+        oldest = first?.[dateField];
+      }
+      rows.push({ workspace: workspace.id, channel, kind, action: rule.action, after: rule.after, count, ...(oldest ? { oldest } : {}) });
+    }
+  }
+  return rows;
+}
+
+/** Thrown when another process is sweeping: one sweep at a time across all of them. */
+export class SweepRunningError extends Error {
+  constructor() {
+    super('another retention sweep is running (one at a time across hub processes); try again when it ends');
+  }
+}
+
+const lockMs = 60_000;
+
+/**
+ * Applies the retention policy: removes (or anonymises) what is past it, in batches, and stores
+ * the run with its counts and errors. One sweep at a time across processes (a Redis lock). A
+ * crash loses nothing: the next sweep selects what is still past the policy. A conversation whose
+ * turn is running is left for the next sweep: the sweep takes the conversation's mailbox lease
+ * before touching it, so no turn runs while its conversation goes.
+ */
+export async function runRetention(
+  options: RetentionOptions & { trigger: 'schedule' | 'cli' },
+): Promise<{ runId: string; rows: RetentionRow[]; errors: string[] }> {
+  const { redis, config } = options;
+  const asOf = options.asOf ?? new Date();
+  const lockKey = `${config.redis.prefix}:retention:lock`;
+  const token = randomBytes(12).toString('base64url');
+  if ((await redis.set(lockKey, token, 'PX', lockMs, 'NX')) !== 'OK') throw new SweepRunningError();
+  const renew = setInterval(() => void redis.pexpire(lockKey, lockMs).catch(() => undefined), lockMs / 3);
+  renew.unref();
+  const run = await RetentionRun.create({ asOf, trigger: options.trigger, status: 'running', startedAt: new Date() });
+  const rows: RetentionRow[] = [];
+  const errors: string[] = [];
+  try {
+    const timers = await idleTimersByConversation(options.queues);
+    let done = 0;
+    for (const workspace of config.workspaces) {
+      const held = await heldContacts(workspace.id);
+      for (const { channel, kind, rule } of rules(workspace)) {
+        const row: RetentionRow = { workspace: workspace.id, channel, kind, action: rule.action, after: rule.after, count: 0 };
+        try {
+          await sweepKind({ ...options, asOf, held, timers, row, rule, onBatch: (n) => options.onProgress?.((done += n)) });
+        } catch (err) {
+          errors.push(`${workspace.id}/${channel}/${kind}: ${(err as Error).message}`);
+        }
+        rows.push(row);
+        await RetentionRun.updateOne({ _id: run._id }, { $set: { counts: rows, errors } });
+      }
+    }
+    await RetentionRun.updateOne({ _id: run._id }, { $set: { status: errors.length ? 'failed' : 'done', finishedAt: new Date(), counts: rows, errors } });
+    return { runId: String(run._id), rows, errors };
+  } catch (err) {
+    await RetentionRun.updateOne({ _id: run._id }, { $set: { status: 'failed', finishedAt: new Date(), errors: [...errors, (err as Error).message] } }).catch(
+      () => undefined,
+    );
+    throw err;
+  } finally {
+    clearInterval(renew);
+    await redis.eval(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`, 1, lockKey, token).catch(() => undefined);
+  }
+}
+
+type TimerJobs = Map<string, { remove(): Promise<void> }[]>;
+
+/** The idle timers waiting in the `turns` queue, by conversation, so a removed conversation's timers go with it. */
+async function idleTimersByConversation(queues: Queues): Promise<TimerJobs> {
+  const byConversation: TimerJobs = new Map();
+  for (const job of await queues.turns.getJobs(['delayed'])) {
+    const conversation = job?.data.idle?.conversation;
+    if (conversation) byConversation.set(conversation, [...(byConversation.get(conversation) ?? []), job]);
+  }
+  return byConversation;
+}
+
+async function sweepKind(
+  at: RetentionOptions & { asOf: Date; held: string[]; timers: TimerJobs; row: RetentionRow; rule: RetentionRule; onBatch: (n: number) => void },
+): Promise<void> {
+  const { row, rule, asOf, held } = at;
+  const batchSize = at.batchSize ?? 500;
+  const { model, filter, dateField } = select({ workspace: row.workspace, channel: row.channel, kind: row.kind, rule, asOf, held });
+  // Left alone this run (a running turn, a conversation still belonging to a contact): not selected again.
+  const skipped: string[] = [];
+  for (;;) {
+    const query = skipped.length ? { ...filter, _id: { $nin: skipped } } : filter;
+    const batch = await model
+      .find(query)
+      .sort({ [dateField]: 1 })
+      .limit(batchSize)
+      .lean<Record<string, unknown>[]>();
+    if (!batch.length) return;
+    if (row.oldest === undefined && batch[0]![dateField]) row.oldest = batch[0]![dateField] as Date;
+    const handled = await sweepBatch(at, batch, skipped);
+    row.count += handled;
+    at.onBatch(handled);
+  }
+}
+
+/** Removes or anonymises one batch; resolves to how many it handled, adding the ones it left alone to `skipped`. */
+async function sweepBatch(
+  at: RetentionOptions & { timers: TimerJobs; row: RetentionRow; rule: RetentionRule },
+  batch: Record<string, unknown>[],
+  skipped: string[],
+): Promise<number> {
+  const { row, rule } = at;
+  const ids = batch.map((d) => d._id as string);
+  const anonymise = rule.action === 'anonymise';
+  const now = new Date();
+  switch (row.kind) {
+    case 'conversations':
+      return sweepConversations(at, batch, skipped);
+    case 'leads':
+      if (anonymise) await Lead.updateMany({ _id: { $in: ids } }, { $set: { fields: {}, anonymisedAt: now }, $unset: { consent: 1, 'crm.error': 1 } });
+      else await Lead.deleteMany({ _id: { $in: ids } });
+      return ids.length;
+    case 'consents':
+      if (anonymise) {
+        // The proof stays (purpose, answer, the text's version, when); the person becomes a pseudonym.
+        for (const doc of batch) {
+          await ConsentEvent.updateOne(
+            { _id: String(doc._id) },
+            {
+              $set: { user: pseudonym(row.workspace, String(doc.user)), contact: pseudonym(row.workspace, String(doc.contact)), anonymisedAt: now },
+              $unset: { 'evidence.userAgent': 1, 'evidence.ip': 1 },
+            },
+          );
+        }
+      } else await ConsentEvent.deleteMany({ _id: { $in: ids } });
+      return ids.length;
+    case 'contacts': {
+      const gone = new Set(await contactsWithout(ids));
+      skipped.push(...ids.filter((id) => !gone.has(id)));
+      const contacts = batch.filter((c) => gone.has(c._id as string));
+      if (!contacts.length) return 0;
+      if (anonymise) {
+        for (const c of contacts) {
+          await Contact.updateOne(
+            { _id: String(c._id) },
+            { $set: { user: pseudonym(row.workspace, String(c.user)), anonymisedAt: now }, $unset: { name: 1, locale: 1, email: 1, phone: 1, typed: 1 } },
+          );
+        }
+      } else await Contact.deleteMany({ _id: { $in: contacts.map((c) => String(c._id)) } });
+      // The channels' own per-address entries (a Bot Framework conversation reference) go with the contact.
+      for (const model of at.channelModels ?? []) {
+        if (!model.schema.path('user') || !model.schema.path('account')) continue;
+        for (const c of contacts) await model.deleteMany({ workspace: row.workspace, account: c.account, user: c.user });
+      }
+      return contacts.length;
+    }
+  }
+}
+
+/**
+ * Conversations go with their messages, platform refs, flow state (on the conversation) and idle
+ * timers; each is taken out of its turns' way first by holding its address's inbound mailbox.
+ */
+async function sweepConversations(
+  at: RetentionOptions & { timers: TimerJobs; row: RetentionRow; rule: RetentionRule },
+  batch: Record<string, unknown>[],
+  skipped: string[],
+): Promise<number> {
+  const { queues, row, rule } = at;
+  const token = randomBytes(12).toString('base64url');
+  const held: { id: string; key: string; address: { workspace: string; channel: string; account: string; user: string } }[] = [];
+  for (const c of batch) {
+    const address = { workspace: row.workspace, channel: row.channel, account: String(c.account), user: String(c.user) };
+    const key = mailboxKey(address);
+    if ((await queues.mailboxes.acquire('in', key, token, lockMs)) === true) held.push({ id: String(c._id), key, address });
+    else {
+      skipped.push(c._id as string);
+      row.busy = (row.busy ?? 0) + 1;
+    }
+  }
+  if (!held.length) return 0;
+  try {
+    const ids = held.map((h) => h.id);
+    const messageIds = (await Message.find({ conversation: { $in: ids } }, { _id: 1 }).lean()).map((m) => m._id);
+    if (rule.action === 'anonymise') {
+      await Message.updateMany({ _id: { $in: messageIds } }, { $unset: { text: 1, choiceId: 1, media: 1, fields: 1, form: 1, error: 1 } });
+      await Conversation.updateMany({ _id: { $in: ids } }, { $unset: { botState: 1, botPrevState: 1 }, $set: { anonymisedAt: new Date() } });
+    } else {
+      await PlatformRef.deleteMany({ message: { $in: messageIds } });
+      await Message.deleteMany({ _id: { $in: messageIds } });
+      await Contact.updateMany({ openConversation: { $in: ids } }, { $unset: { openConversation: 1 } });
+      await Conversation.deleteMany({ _id: { $in: ids } });
+    }
+    for (const id of ids) for (const job of at.timers.get(id) ?? []) await job.remove().catch(() => undefined);
+    // The snapshot described the conversation that is gone (or changed): the next turn reads MongoDB.
+    for (const h of held) await queues.staleSnapshot(h.address);
+    return ids.length;
+  } finally {
+    for (const h of held) {
+      await queues.mailboxes.release('in', h.key, token).catch(() => undefined);
+      // A message that arrived meanwhile found the mailbox held and woke nobody: wake someone now.
+      if ((await queues.mailboxes.entries('in', h.key)).length) await queues.wake('in', { key: h.key, workspace: row.workspace });
+    }
+  }
+}
+
+/** Privacy contract of the sweep's lock (see core/privacy/contract.ts). */
+export const retentionLockPrivacy = privacyContract({
+  store: { redis: 'retention:lock' },
+  purpose: 'one retention sweep at a time across hub processes',
+  personal: [],
+  findBy: 'nothing of a person',
+  erasure: { action: 'none', why: 'a lock' },
+  retention: { expires: '1 minute after its holder stops renewing it' },
+});
