@@ -20,6 +20,7 @@ import { databaseGate } from './turn/database-gate.js';
 import { conversationHistory, openConversationOf } from './history.js';
 import { recordStatuses } from './statuses.js';
 import { Redactor } from './privacy/redact.js';
+import { RetentionRun } from './store/retention-run.js';
 
 /** `all` runs web and workers in one process; `web` and `worker` split them for scale-out. */
 export type Role = 'all' | 'web' | 'worker';
@@ -62,7 +63,13 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     outboundAttempts: config.pipeline.outboundAttempts,
     fairness: sharedByWorkspaces,
   });
-  const metrics = new Metrics(() => queues.depth());
+  const metrics = new Metrics(
+    () => queues.depth(),
+    () =>
+      RetentionRun.findOne({ status: { $in: ['done', 'failed'] }, finishedAt: { $exists: true } })
+        .sort({ startedAt: -1 })
+        .lean(),
+  );
   const adapters: Map<string, ChannelAdapter> = options.registry.build(config);
   const redactors = new Map(config.workspaces.map((w) => [w.id, new Redactor(w.privacy.redaction.patterns)]));
 
@@ -161,7 +168,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       // With several workspaces, one's burst may not hold up another's turns at the database (see database-gate.ts).
       ...(sharedByWorkspaces ? { databaseGate: databaseGate(config.pipeline.databasePerWorkspace) } : {}),
     });
-    workers = startWorkers({ config, redis, queues, turns, adapters, metrics, logger });
+    workers = startWorkers({ config, redis, queues, turns, adapters, metrics, logger, channelModels: options.registry.collections().models });
     logger.info({ role, concurrency: config.pipeline.concurrency }, 'workers started');
     if (config.pipeline.shards !== undefined)
       logger.warn('pipeline.shards is no longer used (messages are ordered per conversation); remove it, and set pipeline.concurrency instead');

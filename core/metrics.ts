@@ -35,7 +35,14 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor(queueDepth?: () => Promise<{ inbound: number; outbound: number }>) {
+  /**
+   * `lastRetentionRun`: the latest finished retention sweep, whichever process ran it; the
+   * retention gauges are read from it on each scrape.
+   */
+  constructor(
+    queueDepth?: () => Promise<{ inbound: number; outbound: number }>,
+    lastRetentionRun?: () => Promise<{ startedAt: Date; counts: { kind: string; count: number; oldest?: Date | null }[] } | null>,
+  ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'switchboard_' });
     new Gauge({
       name: 'switchboard_queue_depth',
@@ -49,5 +56,49 @@ export class Metrics {
         this.set({ queue: 'outbound' }, depth.outbound);
       },
     });
+    const lastRun = lastRetentionRun ? async () => lastRetentionRun().catch(() => null) : async () => null;
+    new Gauge({
+      name: 'switchboard_retention_last_run_timestamp_seconds',
+      help: 'When the latest finished retention sweep started (unix seconds)',
+      registers: [this.registry],
+      async collect() {
+        const run = await lastRun();
+        if (run) this.set(run.startedAt.getTime() / 1000);
+      },
+    });
+    new Gauge({
+      name: 'switchboard_retention_swept',
+      help: 'Documents the latest finished retention sweep removed or anonymised, per kind',
+      labelNames: ['kind'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const [kind, n] of perKind(await lastRun(), (c) => c.count)) this.set({ kind }, n);
+      },
+    });
+    new Gauge({
+      name: 'switchboard_retention_oldest_past_policy_seconds',
+      help: 'Age of the oldest document that was past its policy when the latest sweep began, per kind (0: none)',
+      labelNames: ['kind'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        const now = Date.now();
+        for (const [kind, oldest] of perKind(await lastRun(), (c) => (c.oldest ? c.oldest.getTime() : Infinity), Math.min)) {
+          this.set({ kind }, Number.isFinite(oldest) ? (now - oldest) / 1000 : 0);
+        }
+      },
+    });
   }
+}
+
+/** A run's counts folded per kind (over workspaces and channels). */
+function perKind<C extends { kind: string }>(
+  run: { counts: C[] } | null,
+  value: (c: C) => number,
+  fold = (a: number, b: number) => a + b,
+): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const c of run?.counts ?? []) out.set(c.kind, out.has(c.kind) ? fold(out.get(c.kind)!, value(c)) : value(c));
+  return out;
 }

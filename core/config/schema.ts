@@ -213,6 +213,8 @@ export const configSchema = z.strictObject({
       shards: z.number().int().min(1).max(256).optional(),
       outboundAttempts: z.number().int().min(1).max(50).default(8),
       outboundBackoffMs: durationMs.default(1000),
+      /** When worker processes apply the retention policy (a cron pattern, server time; one sweep at a time across processes). */
+      retentionSchedule: z.string().min(9).default('30 3 * * *'),
       /** How long a worker's lease on a conversation (and its job's lock) lasts unrenewed: a crashed worker's conversations are taken over after about this long. */
       lockMs: durationMs.default(10_000),
     })

@@ -1,10 +1,21 @@
 import { Worker } from 'bullmq';
+import type { Model } from 'mongoose';
+import { runRetention, SweepRunningError } from '../privacy/retention.js';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { ChannelAdapter } from '../adapter.js';
 import type { Config } from '../config/schema.js';
 import type { Metrics } from '../metrics.js';
-import { crmQueueName, deliveriesQueueName, turnsQueueName, type CrmJob, type OutboundEntry, type Queues, type WakeJob } from '../queue/queues.js';
+import {
+  crmQueueName,
+  deliveriesQueueName,
+  maintenanceQueueName,
+  turnsQueueName,
+  type CrmJob,
+  type OutboundEntry,
+  type Queues,
+  type WakeJob,
+} from '../queue/queues.js';
 import type { TurnResult, TurnRunner } from '../turn/runner.js';
 import { deliverLead } from './crm.js';
 import { deliver, type DeliverOptions } from './deliver.js';
@@ -21,6 +32,9 @@ export interface WorkerOptions {
   adapters: ReadonlyMap<string, ChannelAdapter>;
   metrics: Metrics;
   logger: Logger;
+  /** The channels' own models, for retention to remove a contact's entries in them. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  channelModels?: readonly Model<any>[];
 }
 
 export interface Workers {
@@ -117,7 +131,7 @@ export function startWorkers(options: WorkerOptions): Workers {
     concurrency: 4,
     settings: { backoffStrategy: (attemptsMade) => config.pipeline.outboundBackoffMs * 2 ** (attemptsMade - 1) },
   });
-  const all = [turns, deliveries, crm];
+  const all = [turns, deliveries, crm, ...retentionWorker(options)];
   for (const w of all) w.on('error', (err) => logger.error({ err, queue: w.name }, 'queue worker error'));
   return {
     async close() {
@@ -126,4 +140,41 @@ export function startWorkers(options: WorkerOptions): Workers {
       await Promise.all(all.map((w) => w.close()));
     },
   };
+}
+
+/**
+ * The retention sweep on its schedule (`pipeline.retentionSchedule`, a BullMQ job scheduler, so
+ * one job per tick whatever the number of processes), when any workspace has a policy. A sweep
+ * already running elsewhere (a CLI run) makes this tick skip.
+ */
+function retentionWorker(options: WorkerOptions): Worker[] {
+  const { config, redis, queues, logger } = options;
+  if (!config.workspaces.some((w) => w.privacy.retention)) return [];
+  void queues.maintenance
+    .upsertJobScheduler(
+      'retention',
+      { pattern: config.pipeline.retentionSchedule },
+      { name: 'retention', opts: { removeOnComplete: true, removeOnFail: { age: 7 * 24 * 3600 } } },
+    )
+    .catch((err: unknown) => logger.error({ err }, 'could not schedule the retention sweep'));
+  const worker = new Worker(
+    maintenanceQueueName,
+    async () => {
+      try {
+        const { rows, errors } = await runRetention({
+          config,
+          redis,
+          queues,
+          trigger: 'schedule',
+          ...(options.channelModels ? { channelModels: options.channelModels } : {}),
+        });
+        logger.info({ removed: rows.reduce((n, r) => n + r.count, 0), errors: errors.length }, 'retention sweep done');
+      } catch (err) {
+        if (err instanceof SweepRunningError) return logger.info('retention sweep skipped: another is running');
+        throw err;
+      }
+    },
+    { connection: redis, prefix: config.redis.prefix, concurrency: 1, lockDuration: 60_000 },
+  );
+  return [worker];
 }

@@ -11,6 +11,8 @@ import { Mailboxes, type MailboxKind } from './mailbox.js';
 export const turnsQueueName = 'turns';
 export const deliveriesQueueName = 'deliveries';
 export const crmQueueName = 'crm';
+/** Scheduled housekeeping: the retention sweep. */
+export const maintenanceQueueName = 'maintenance';
 
 /** A captured lead to post to its workspace's CRM webhook. */
 export interface CrmJob {
@@ -109,6 +111,7 @@ export class Queues {
   readonly turns: Queue<WakeJob>;
   readonly deliveries: Queue<WakeJob>;
   readonly crm: Queue<CrmJob>;
+  readonly maintenance: Queue;
   readonly mailboxes: Mailboxes;
 
   constructor(private readonly options: QueueOptions) {
@@ -116,6 +119,7 @@ export class Queues {
     this.turns = new Queue<WakeJob>(turnsQueueName, base);
     this.deliveries = new Queue<WakeJob>(deliveriesQueueName, base);
     this.crm = new Queue<CrmJob>(crmQueueName, base);
+    this.maintenance = new Queue(maintenanceQueueName, base);
     this.mailboxes = new Mailboxes(options.connection, options.prefix);
   }
 
@@ -229,7 +233,7 @@ export class Queues {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.turns, this.deliveries, this.crm].map((q) => q.close()));
+    await Promise.all([this.turns, this.deliveries, this.crm, this.maintenance].map((q) => q.close()));
   }
 }
 
@@ -258,5 +262,13 @@ export const queuePrivacy = [
     findBy: "jobs whose `leadId` is one of the person's leads",
     erasure: { action: 'delete' },
     retention: { expires: 'done jobs at once; failed ones after 7 days (keepFailed)' },
+  }),
+  privacyContract({
+    store: { redis: 'maintenance:*' },
+    purpose: "the retention sweep's schedule and its runs as jobs",
+    personal: [],
+    findBy: 'nothing of a person',
+    erasure: { action: 'none', why: 'jobs carry no data' },
+    retention: { expires: 'done jobs at once; failed ones after 7 days' },
   }),
 ];

@@ -44,7 +44,7 @@ export function testEnv(options: {
   privacy?: Record<string, Record<string, unknown>>;
   /** Top-level config additions (e.g. `demo: true`). */
   extra?: Record<string, unknown>;
-  pipeline?: Record<string, number>;
+  pipeline?: Record<string, number | string>;
   autoReply?: Record<string, string>;
   /** Workspace id → its flows (absolute path) and start flow. */
   flows?: Record<string, { path: string; start: string }>;

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { builtinRegistry } from '../../adapters/index.js';
 import { matchesRedisPattern, storeName, type PrivacyContract } from '../../core/privacy/contract.js';
 import { dataMap } from '../../core/privacy/data-map.js';
+import { RetentionRun } from '../../core/store/retention-run.js';
 import { chatter } from '../helpers/chat.js';
 import { cleanup, eventually, startTestHub, testEnv, type TestEnv } from '../helpers/hub.js';
 import { Receiver } from '../helpers/receiver.js';
@@ -34,7 +35,9 @@ beforeAll(async () => {
     accounts: [{ workspace: 'shop', account: 'shop-app', secret, webhookUrl: receiver.url }],
     flows: { shop: { path: dir, start: 'shop' } },
     crm: { shop: { webhookUrl: crm.url, secret: 'crm-secret-0123456789abcdef' } },
-    pipeline: { outboundAttempts: 3, outboundBackoffMs: 50 },
+    // A retention sweep every second writes its schedule, jobs, lock and run too.
+    privacy: { shop: { retention: { conversations: '12mo' } } },
+    pipeline: { outboundAttempts: 3, outboundBackoffMs: 50, retentionSchedule: '* * * * * *' },
   });
   hub = await startTestHub(env);
 });
@@ -72,7 +75,7 @@ it('declares one contract per store, and every field it names exists in the mode
 
 it('covers every collection and every Redis key a running hub wrote', async () => {
   const ada = chatter({ hubUrl: () => hub.url!, receiver, workspace: 'shop', account: 'shop-app', secret, user: 'ada' });
-  // A flow conversation with idle timers, a lead for a failing CRM, and replies that need a retry.
+  // A flow conversation with idle timers, a lead for a failing CRM, replies that need a retry, retention sweeps.
   await ada('hello');
   await ada({ choice: 'callback' });
   await ada('Ada Lovelace');
@@ -80,6 +83,7 @@ it('covers every collection and every Redis key a running hub wrote', async () =
   await ada('skip');
   await ada('no');
   await eventually(async () => Object.values(await hub.queues.crm.getJobCounts()).some((n) => n > 0), 5000, 'the CRM job');
+  await eventually(async () => (await RetentionRun.countDocuments({})) > 0, 5000, 'a retention sweep');
 
   const uncovered: string[] = [];
   const collections = await mongoose.connection.db!.listCollections().toArray();
