@@ -37,7 +37,7 @@ export interface RetentionOptions {
   queues: Queues;
   /** "What goes on that date": the policy is applied as if it were then (default now). */
   asOf?: Date;
-  /** Documents per step; each step is a few writes, so a crash loses nothing and a live turn waits at most one step. */
+  /** Documents per step (default 2000); each step is a few writes, so a crash loses nothing and a live turn waits at most one step. */
   batchSize?: number;
   /** The channels' own per-person models (registry.collections().models): a removed contact's entries go too. */
   channelModels?: readonly Model<any>[]; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -216,7 +216,7 @@ async function sweepKind(
   at: RetentionOptions & { asOf: Date; held: string[]; timers: TimerJobs; row: RetentionRow; rule: RetentionRule; onBatch: (n: number) => void },
 ): Promise<void> {
   const { row, rule, asOf, held } = at;
-  const batchSize = at.batchSize ?? 500;
+  const batchSize = at.batchSize ?? 2000;
   const { model, filter, dateField } = select({ workspace: row.workspace, channel: row.channel, kind: row.kind, rule, asOf, held });
   // Left alone this run (a running turn, a conversation still belonging to a contact): not selected again.
   const skipped: string[] = [];
@@ -300,38 +300,69 @@ async function sweepConversations(
 ): Promise<number> {
   const { queues, row, rule } = at;
   const token = randomBytes(12).toString('base64url');
-  const held: { id: string; key: string; address: { workspace: string; channel: string; account: string; user: string } }[] = [];
-  for (const c of batch) {
+  const all = batch.map((c) => {
     const address = { workspace: row.workspace, channel: row.channel, account: String(c.account), user: String(c.user) };
-    const key = mailboxKey(address);
-    if ((await queues.mailboxes.acquire('in', key, token, lockMs)) === true) held.push({ id: String(c._id), key, address });
-    else {
-      skipped.push(c._id as string);
-      row.busy = (row.busy ?? 0) + 1;
-    }
+    return { id: String(c._id), key: mailboxKey(address), address };
+  });
+  // Concurrently, so the batch's Redis round trips overlap (one connection pipelines them).
+  const acquired = await Promise.all(all.map((c) => queues.mailboxes.acquire('in', c.key, token, lockMs)));
+  const held = all.filter((_, i) => acquired[i] === true);
+  for (const c of all.filter((_, i) => acquired[i] !== true)) {
+    skipped.push(c.id);
+    row.busy = (row.busy ?? 0) + 1;
   }
   if (!held.length) return 0;
   try {
     const ids = held.map((h) => h.id);
-    const messageIds = (await Message.find({ conversation: { $in: ids } }, { _id: 1 }).lean()).map((m) => m._id);
+    const ofThem = { conversation: { $in: ids } };
     if (rule.action === 'anonymise') {
-      await Message.updateMany({ _id: { $in: messageIds } }, { $unset: { text: 1, choiceId: 1, media: 1, fields: 1, form: 1, error: 1 } });
+      await Message.updateMany(ofThem, { $unset: { text: 1, choiceId: 1, media: 1, fields: 1, form: 1, error: 1 } });
       await Conversation.updateMany({ _id: { $in: ids } }, { $unset: { botState: 1, botPrevState: 1 }, $set: { anonymisedAt: new Date() } });
     } else {
-      await PlatformRef.deleteMany({ message: { $in: messageIds } });
-      await Message.deleteMany({ _id: { $in: messageIds } });
+      // Platform refs exist only on channels with delivery reports; their message ids are looked up only then.
+      if (await PlatformRef.exists({ workspace: row.workspace })) {
+        const messageIds = (await Message.find(ofThem, { _id: 1 }).lean()).map((m) => m._id);
+        await PlatformRef.deleteMany({ message: { $in: messageIds } });
+      }
+      await deleteMessagesOf(ids);
       await Contact.updateMany({ openConversation: { $in: ids } }, { $unset: { openConversation: 1 } });
       await Conversation.deleteMany({ _id: { $in: ids } });
     }
     for (const id of ids) for (const job of at.timers.get(id) ?? []) await job.remove().catch(() => undefined);
     // The snapshot described the conversation that is gone (or changed): the next turn reads MongoDB.
-    for (const h of held) await queues.staleSnapshot(h.address);
+    await Promise.all(held.map((h) => queues.staleSnapshot(h.address)));
     return ids.length;
   } finally {
-    for (const h of held) {
-      await queues.mailboxes.release('in', h.key, token).catch(() => undefined);
-      // A message that arrived meanwhile found the mailbox held and woke nobody: wake someone now.
-      if ((await queues.mailboxes.entries('in', h.key)).length) await queues.wake('in', { key: h.key, workspace: row.workspace });
+    await Promise.all(
+      held.map(async (h) => {
+        await queues.mailboxes.release('in', h.key, token).catch(() => undefined);
+        // A message that arrived meanwhile found the mailbox held and woke nobody: wake someone now.
+        if ((await queues.mailboxes.entries('in', h.key)).length) await queues.wake('in', { key: h.key, workspace: row.workspace });
+      }),
+    );
+  }
+}
+
+/**
+ * Deletes the conversations' messages. FerretDB v1 deletes the documents a filter matched through
+ * one SQL statement with a variable per document, and SQLite refuses more than 32,766: a batch
+ * that matches more is split in halves, and one conversation that long is deleted in slices.
+ */
+async function deleteMessagesOf(conversations: string[]): Promise<void> {
+  try {
+    await Message.deleteMany({ conversation: { $in: conversations } });
+  } catch (err) {
+    if (!/too many SQL variables/.test((err as Error).message)) throw err;
+    if (conversations.length > 1) {
+      const half = Math.ceil(conversations.length / 2);
+      await deleteMessagesOf(conversations.slice(0, half));
+      await deleteMessagesOf(conversations.slice(half));
+      return;
+    }
+    for (;;) {
+      const slice = (await Message.find({ conversation: conversations[0] }, { _id: 1 }).limit(10_000).lean()).map((m) => m._id);
+      if (!slice.length) return;
+      await Message.deleteMany({ _id: { $in: slice } });
     }
   }
 }
