@@ -48,19 +48,17 @@ async function seed(workspace: string): Promise<void> {
     const address = (n: number) => ({ workspace, channel: 'api', account: 'app', user: `user-${n}` });
     const convIds = batch.map(() => new Types.ObjectId());
     await db.collection('contacts').insertMany(batch.map((n) => ({ _id: contactId(address(n)) as never, ...address(n), createdAt: aged, updatedAt: aged })));
-    await db
-      .collection('conversations')
-      .insertMany(
-        batch.map((n, i) => ({
-          _id: convIds[i],
-          ...address(n),
-          contact: contactId(address(n)),
-          status: 'bot',
-          seq: perConversation,
-          lastMessageAt: aged,
-          createdAt: aged,
-        })),
-      );
+    await db.collection('conversations').insertMany(
+      batch.map((n, i) => ({
+        _id: convIds[i],
+        ...address(n),
+        contact: contactId(address(n)),
+        status: 'bot',
+        seq: perConversation,
+        lastMessageAt: aged,
+        createdAt: aged,
+      })),
+    );
     const messages = batch.flatMap((n, i) =>
       Array.from({ length: perConversation }, (_, k) => ({
         _id: `${workspace}-${n}-${k}` as never,
