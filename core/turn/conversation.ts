@@ -26,21 +26,8 @@ export async function openConversation(inbound: InboundMessage): Promise<{ conve
   if (!contact) {
     const first = await firstContact(inbound, _id);
     if (first) return first;
-    // Created meanwhile outside the turns (the widget's consent): upsert, as below for a contact without a conversation.
-    contact = await Contact.findOneAndUpdate(
-      { _id },
-      {
-        $setOnInsert: {
-          workspace,
-          channel,
-          account,
-          user,
-          ...(profile?.name ? { name: profile.name } : {}),
-          ...(profile?.locale ? { locale: profile.locale } : {}),
-        },
-      },
-      { upsert: true, returnDocument: 'after' }, // (FerretDB v1 has no projection on findAndModify)
-    ).lean();
+    // Created meanwhile outside the turns (the widget's consent): it goes on below as a contact without a conversation.
+    contact = await Contact.findById(_id, fields).lean();
   } else if ((profile?.name && !contact.name) || (profile?.locale && !contact.locale)) {
     const fill = { ...(profile.name && !contact.name ? { name: profile.name } : {}), ...(profile.locale && !contact.locale ? { locale: profile.locale } : {}) };
     await Contact.updateOne({ _id }, { $set: fill });
@@ -79,16 +66,7 @@ async function firstContact(inbound: InboundMessage, _id: string): Promise<{ con
     { _id: new Types.ObjectId(), workspace, channel, account, user, contact: _id, status: 'bot' as const, seq: 1, lastMessageAt: new Date(inbound.receivedAt) },
     Conversation,
   );
-  const contact = {
-    _id,
-    workspace,
-    channel,
-    account,
-    user,
-    ...(profile?.name ? { name: profile.name } : {}),
-    ...(profile?.locale ? { locale: profile.locale } : {}),
-    openConversation: conversation._id,
-  };
+  const contact = { _id, ...inbound.address, ...profileOf(profile ?? null), openConversation: conversation._id };
   if (await insertIgnoringDuplicates([contact], Contact)) return undefined;
   await insertIgnoringDuplicates([conversation], Conversation);
   return { conversation: conversation as unknown as ConversationDoc, contact: { id: _id, profile: profileOf(contact), stopped: false } };
