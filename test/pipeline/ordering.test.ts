@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { Message } from '../../core/store/message.js';
-import { postApi } from '../helpers/hub.js';
+import { eventually, postApi } from '../helpers/hub.js';
 import { useSplitHub } from '../helpers/split-hub.js';
 
 const secret = 'ordering-secret-0123456';
@@ -17,6 +17,8 @@ it('stores and answers 200 messages of one conversation in order with two worker
   }
   const replies = await receiver.waitFor(200, 60_000);
   expect(replies.map((r) => r.inReplyTo)).toEqual(ids);
+  // A turn sends its replies before it stores them, so the last turn's commit can land just after its reply.
+  await eventually(async () => (await Message.countDocuments({ workspace: 'shop', direction: 'out' })) === 200, 10_000, 'the last turn stored');
 
   const inbound = await Message.find({ workspace: 'shop', direction: 'in' }).sort({ order: 1 }).lean();
   expect(inbound.map((m) => m.platformId)).toEqual(ids);
