@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { builtinRegistry } from '../adapters/index.js';
 import { planRetention, runRetention, type RetentionRow } from '../core/privacy/retention.js';
 import { RetentionRun } from '../core/store/retention-run.js';
+import { columns, day } from './table.js';
 import { withStore } from './with-store.js';
 
 /** `--as-of 2027-03-01` (a date, or a date and time): the policy applied as if it were then. */
@@ -13,11 +14,9 @@ function asOfDate(value: string | undefined): Date | undefined {
   return at;
 }
 
-const day = (d: Date | undefined) => (d ? d.toISOString().slice(0, 10) : '-');
-
 /** One line per workspace, channel and kind, in columns. */
 function table(rows: RetentionRow[], countHeading: string): string {
-  const lines = [
+  return columns([
     ['workspace', 'channel', 'kind', 'policy', countHeading, 'oldest'],
     ...rows.map((r) => [
       r.workspace,
@@ -27,16 +26,7 @@ function table(rows: RetentionRow[], countHeading: string): string {
       String(r.count) + (r.busy ? ` (${r.busy} busy, next run)` : ''),
       day(r.oldest),
     ]),
-  ];
-  const widths = lines[0]!.map((_, i) => Math.max(...lines.map((l) => l[i]!.length)));
-  return lines
-    .map((l) =>
-      l
-        .map((cell, i) => cell.padEnd(widths[i]!))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
+  ]);
 }
 
 /** `switchboard retention plan|run|runs`: the retention policy from a terminal. */

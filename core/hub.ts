@@ -16,6 +16,12 @@ import { TurnRunner } from './turn/runner.js';
 import { connectStore, disconnectStore, pingStore } from './store/connect.js';
 import { startWorkers, type Workers } from './pipeline/workers.js';
 import { recordConsent } from './consent.js';
+import { overdueCounts } from './privacy/requests.js';
+import { dataMap } from './privacy/data-map.js';
+import { PrivacyOperations } from './privacy/operations.js';
+import { auditPolicyChanges } from './privacy/policy-audit.js';
+import { followMarketingWithdrawal, marketingPurpose } from './privacy/marketing.js';
+import { contactId } from './store/ids.js';
 import { databaseGate } from './turn/database-gate.js';
 import { conversationHistory, openConversationOf } from './history.js';
 import { recordStatuses } from './statuses.js';
@@ -63,14 +69,16 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     outboundAttempts: config.pipeline.outboundAttempts,
     fairness: sharedByWorkspaces,
   });
-  const metrics = new Metrics(
-    () => queues.depth(),
-    () =>
+  const metrics = new Metrics({
+    queueDepth: () => queues.depth(),
+    lastRetentionRun: () =>
       RetentionRun.findOne({ status: { $in: ['done', 'failed'] }, finishedAt: { $exists: true } })
         .sort({ startedAt: -1 })
         .lean(),
-  );
+    overdueRequests: () => overdueCounts(),
+  });
   const adapters: Map<string, ChannelAdapter> = options.registry.build(config);
+  const privacy = new PrivacyOperations({ config, redis, queues, contracts: dataMap(options.registry), channelModels: options.registry.collections().models });
   const redactors = new Map(config.workspaces.map((w) => [w.id, new Redactor(w.privacy.redaction.patterns)]));
 
   let server: Server | undefined;
@@ -82,7 +90,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         logger,
         metrics,
         bodyLimitBytes: config.server.bodyLimitBytes,
-        admin: adminRouter(config, { changed: (address) => queues.staleSnapshot(address) }),
+        admin: adminRouter(config, { changed: (address) => queues.staleSnapshot(address), privacy }),
         readiness: async () => {
           await pingStore();
           await redis.ping();
@@ -113,6 +121,10 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       consent: async (input) => {
         await recordConsent(input);
         await queues.staleSnapshot(input.address);
+        const workspace = config.workspaces.find((w) => w.id === input.address.workspace);
+        if (workspace && input.purpose === marketingPurpose && !input.granted) {
+          await followMarketingWithdrawal({ workspace, queues, contact: contactId(input.address), eventId: input.evidence.key });
+        }
       },
       history: conversationHistory,
       conversation: openConversationOf,
@@ -170,6 +182,12 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     });
     workers = startWorkers({ config, redis, queues, turns, adapters, metrics, logger, channelModels: options.registry.collections().models });
     logger.info({ role, concurrency: config.pipeline.concurrency }, 'workers started');
+    // A changed privacy policy goes in the audit log; an erasure a crash interrupted is finished.
+    void (async () => {
+      await auditPolicyChanges(config.workspaces);
+      const resumed = await privacy.resumeErasures('resume');
+      if (resumed.length) logger.info({ requests: resumed }, 'interrupted erasures finished');
+    })().catch((err: unknown) => logger.error({ err: (err as Error).message }, 'privacy start-up tasks failed'));
     if (config.pipeline.shards !== undefined)
       logger.warn('pipeline.shards is no longer used (messages are ordered per conversation); remove it, and set pipeline.concurrency instead');
   }

@@ -36,13 +36,18 @@ export class Metrics {
   });
 
   /**
-   * `lastRetentionRun`: the latest finished retention sweep, whichever process ran it; the
-   * retention gauges are read from it on each scrape.
+   * Read on each scrape: `queueDepth`; `lastRetentionRun`, the latest finished retention sweep,
+   * whichever process ran it; `overdueRequests`, unfinished data-subject requests past their
+   * deadline per workspace.
    */
   constructor(
-    queueDepth?: () => Promise<{ inbound: number; outbound: number }>,
-    lastRetentionRun?: () => Promise<{ startedAt: Date; counts: { kind: string; count: number; oldest?: Date | null }[] } | null>,
+    sources: {
+      queueDepth?: () => Promise<{ inbound: number; outbound: number }>;
+      lastRetentionRun?: () => Promise<{ startedAt: Date; counts: { kind: string; count: number; oldest?: Date | null }[] } | null>;
+      overdueRequests?: () => Promise<Map<string, number>>;
+    } = {},
   ) {
+    const { queueDepth, lastRetentionRun, overdueRequests } = sources;
     collectDefaultMetrics({ register: this.registry, prefix: 'switchboard_' });
     new Gauge({
       name: 'switchboard_queue_depth',
@@ -57,6 +62,16 @@ export class Metrics {
       },
     });
     const lastRun = lastRetentionRun ? async () => lastRetentionRun().catch(() => null) : async () => null;
+    new Gauge({
+      name: 'switchboard_privacy_requests_overdue',
+      help: 'Data-subject requests not answered by their deadline (one month, or the extension), per workspace',
+      labelNames: ['workspace'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const [workspace, n] of (await overdueRequests?.().catch(() => undefined)) ?? []) this.set({ workspace }, n);
+      },
+    });
     new Gauge({
       name: 'switchboard_retention_last_run_timestamp_seconds',
       help: 'When the latest finished retention sweep started (unix seconds)',

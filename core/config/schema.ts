@@ -110,6 +110,13 @@ const privacySchema = z.strictObject({
     })
     .prefault({}),
   retention: retentionSchema.optional(),
+  /**
+   * Keys the pseudonyms that stand for a person in the request log, the audit log and anonymised
+   * consent proof (HMAC-SHA256), so nobody without it can test a guessed identifier against them.
+   */
+  pseudonymKey: z.string().min(16, 'expected at least 16 characters').optional(),
+  /** What erasing a person does to their consent proof: kept under a pseudonym (Art. 7(1): consent must stay provable), or deleted. */
+  erasure: z.strictObject({ consentProof: z.enum(['pseudonymise', 'delete']).default('pseudonymise') }).prefault({}),
   /** Whole messages (any case) that withdraw or give back consent to receive messages on the channel. */
   keywords: z
     .strictObject({

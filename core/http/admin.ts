@@ -1,20 +1,24 @@
+import { createHash } from 'node:crypto';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import type { Config } from '../config/schema.js';
 import { close, ConversationActionError, handBack, type ConversationChanged } from '../conversations.js';
 import { leadsToCsv, listLeads } from '../leads.js';
+import type { PrivacyOperations } from '../privacy/operations.js';
 import { safeEqual } from '../secure-compare.js';
+import { privacyRouter } from './privacy-routes.js';
 
 /**
- * The workspace whose API key is in `Authorization: Bearer <key>`, compared in
- * constant time against every configured key (see {@link safeEqual}: lengths never leak).
+ * The workspace whose API key is in `Authorization: Bearer <key>`, compared in constant time
+ * against every configured key (see {@link safeEqual}: lengths never leak), and the key's id for
+ * the audit log: `key:` and the start of its SHA-256, never the key.
  */
-function workspaceForKey(config: Config, header: string | undefined): string | undefined {
+function keyOf(config: Config, header: string | undefined): { workspace: string; actor: string } | undefined {
   const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
   if (!match) return undefined;
   const given = match[1]!;
   let found: string | undefined;
   for (const ws of config.workspaces) for (const key of ws.apiKeys) if (safeEqual(given, key)) found = ws.id;
-  return found;
+  return found ? { workspace: found, actor: `key:${createHash('sha256').update(given).digest('hex').slice(0, 12)}` } : undefined;
 }
 
 /**
@@ -22,16 +26,18 @@ function workspaceForKey(config: Config, header: string | undefined): string | u
  *   POST /api/conversations/:id/handback   give a handed-off conversation back to the bot
  *   POST /api/conversations/:id/close      close it
  *   GET  /api/leads[?format=csv&limit=N]   the workspace's leads, newest first
+ *   /api/privacy/…, /api/audit              data-subject requests and the audit log (privacy-routes.ts)
  */
-export function adminRouter(config: Config, options: { changed: ConversationChanged }): Router {
+export function adminRouter(config: Config, options: { changed: ConversationChanged; privacy: PrivacyOperations }): Router {
   const router = Router();
   router.use((req: Request, res: Response, next: NextFunction) => {
-    const workspace = workspaceForKey(config, req.headers.authorization);
-    if (!workspace) {
+    const key = keyOf(config, req.headers.authorization);
+    if (!key) {
       res.status(401).set('www-authenticate', 'Bearer').json({ error: 'unauthorized', message: 'missing or invalid API key' });
       return;
     }
-    res.locals.workspace = workspace;
+    res.locals.workspace = key.workspace;
+    res.locals.actor = key.actor;
     next();
   });
 
@@ -56,5 +62,6 @@ export function adminRouter(config: Config, options: { changed: ConversationChan
     }
     res.json({ leads });
   });
+  router.use(privacyRouter(options.privacy));
   return router;
 }

@@ -2,7 +2,8 @@ import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { ChannelApiError } from '../errors.js';
-import type { CrmJob } from '../queue/queues.js';
+import type { CrmJob, CrmNotice } from '../queue/queues.js';
+import { Contact } from '../store/contact.js';
 import { sign, signatureHeader } from '../signature.js';
 import { inWorkspace } from '../store/in-workspace.js';
 import { Lead } from '../store/lead.js';
@@ -13,10 +14,16 @@ import { Lead } from '../store/lead.js';
  * outcome is recorded on the lead.
  */
 export async function deliverLead(options: { config: Config; logger: Logger }, job: Job<CrmJob>): Promise<void> {
+  if (job.data.notice) return deliverNotice(options, job.data.workspace, job.data.notice);
   const { workspace, leadId } = job.data;
   const crm = options.config.workspaces.find((w) => w.id === workspace)?.crm;
   const lead = inWorkspace(await Lead.findById(leadId).lean(), workspace);
   if (!crm || !lead || lead.crm?.status === 'sent') return;
+  // Processing restricted (Art. 18): nothing goes to the CRM; the lead waits for the restriction to lift.
+  if (await Contact.exists({ _id: lead.contact, restricted: true })) {
+    await Lead.updateOne({ _id: leadId }, { $set: { 'crm.status': 'held' } });
+    return;
+  }
   const body = JSON.stringify({
     id: lead._id,
     workspace,
@@ -31,14 +38,7 @@ export async function deliverLead(options: { config: Config; logger: Logger }, j
   });
   const attempts = job.attemptsMade + 1;
   try {
-    const res = await fetch(crm.webhookUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', [signatureHeader]: sign(body, crm.secret) },
-      body,
-      signal: AbortSignal.timeout(10_000),
-    });
-    await res.arrayBuffer().catch(() => undefined);
-    if (!res.ok) throw new ChannelApiError({ message: `CRM webhook answered ${res.status}`, status: res.status, retryable: true });
+    await post(crm, body);
   } catch (err) {
     const last = attempts >= (job.opts.attempts ?? 1);
     await Lead.updateOne(
@@ -49,4 +49,31 @@ export async function deliverLead(options: { config: Config; logger: Logger }, j
     throw err;
   }
   await Lead.updateOne({ _id: leadId }, { $set: { 'crm.status': 'sent', 'crm.attempts': attempts, 'crm.sentAt': new Date() }, $unset: { 'crm.error': 1 } });
+}
+
+/** POSTs a signed JSON body to the CRM webhook; a non-2xx answer or a network failure throws (the queue retries). */
+async function post(crm: { webhookUrl: string; secret: string }, body: string): Promise<void> {
+  const res = await fetch(crm.webhookUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', [signatureHeader]: sign(body, crm.secret) },
+    body,
+    signal: AbortSignal.timeout(10_000),
+  });
+  await res.arrayBuffer().catch(() => undefined);
+  if (!res.ok) throw new ChannelApiError({ message: `CRM webhook answered ${res.status}`, status: res.status, retryable: true });
+}
+
+/**
+ * Tells the CRM of an erasure or a consent change about leads it received (Art. 19), signed like
+ * leads: `{"event": "erasure", "leads": [...], ...}`. The CRM finds its records by those ids.
+ */
+async function deliverNotice(options: { config: Config; logger: Logger }, workspace: string, notice: CrmNotice): Promise<void> {
+  const crm = options.config.workspaces.find((w) => w.id === workspace)?.crm;
+  if (!crm) return;
+  try {
+    await post(crm, JSON.stringify({ ...notice, workspace }));
+  } catch (err) {
+    options.logger.warn({ notice: notice.id, event: notice.event, err: (err as Error).message }, 'CRM notice failed');
+    throw err;
+  }
 }

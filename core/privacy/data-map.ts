@@ -10,6 +10,8 @@ import { leadPrivacy } from '../store/lead.js';
 import { messagePrivacy } from '../store/message.js';
 import { platformRefPrivacy } from '../store/platform-ref.js';
 import { retentionRunPrivacy } from '../store/retention-run.js';
+import { auditEntryPrivacy } from '../store/audit-entry.js';
+import { privacyRequestPrivacy } from '../store/privacy-request.js';
 import { retentionLockPrivacy } from './retention.js';
 import type { PrivacyContract } from './contract.js';
 
@@ -23,6 +25,8 @@ export const corePrivacy: readonly PrivacyContract[] = [
   platformRefPrivacy,
   flowVersionPrivacy,
   retentionRunPrivacy,
+  privacyRequestPrivacy,
+  auditEntryPrivacy,
   ...mailboxPrivacy,
   ...queuePrivacy,
   rateLimitPrivacy,

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Model } from 'mongoose';
 import type { Config, RetentionRule, WorkspaceConfig } from '../config/schema.js';
@@ -10,12 +10,18 @@ import { Lead } from '../store/lead.js';
 import { Message } from '../store/message.js';
 import { PlatformRef } from '../store/platform-ref.js';
 import { RetentionRun } from '../store/retention-run.js';
+import { AuditEntry } from '../store/audit-entry.js';
+import { PrivacyRequest } from '../store/privacy-request.js';
 import { privacyContract, type RetentionKind } from './contract.js';
+import { audit } from './audit.js';
 import { before, parseDuration } from './duration.js';
+import { pseudonym } from './pseudonym.js';
 
-/** The kinds a sweep removes now; `requests` and `audit` have rules but nothing is stored under them yet. */
+/** The kinds kept per channel (a channel may override the workspace's rule). */
 const sweptKinds = ['conversations', 'leads', 'contacts', 'consents'] as const satisfies readonly RetentionKind[];
-type SweptKind = (typeof sweptKinds)[number];
+/** The kinds kept per workspace: the request log and the audit log (their rows show channel `*`). */
+const workspaceKinds = ['requests', 'audit'] as const satisfies readonly RetentionKind[];
+type SweptKind = (typeof sweptKinds)[number] | (typeof workspaceKinds)[number];
 
 /** One workspace channel's kind of data past its policy: how many documents, and the oldest one's date. */
 export interface RetentionRow {
@@ -49,17 +55,14 @@ function rules(workspace: WorkspaceConfig): { channel: string; kind: SweptKind; 
   const retention = workspace.privacy.retention;
   if (!retention) return [];
   const channels = new Set([...Object.keys(workspace.channels), ...Object.keys(retention.channels)]);
-  return [...channels].flatMap((channel) =>
+  const perChannel = [...channels].flatMap((channel) =>
     sweptKinds.flatMap((kind) => {
       const rule = retention.channels[channel]?.[kind] ?? retention[kind];
       return rule ? [{ channel, kind, rule }] : [];
     }),
   );
-}
-
-/** A stable pseudonym for what anonymising keeps (consent proof): the same person maps to the same one, and back to nobody. */
-function pseudonym(workspace: string, value: string): string {
-  return `anon_${createHash('sha256').update(`${workspace}\u0000${value}`).digest('hex').slice(0, 24)}`;
+  const perWorkspace = workspaceKinds.flatMap((kind) => (retention[kind] ? [{ channel: '*', kind, rule: retention[kind] }] : []));
+  return [...perChannel, ...perWorkspace];
 }
 
 interface Selection {
@@ -86,6 +89,15 @@ function select(at: { workspace: string; channel: string; kind: SweptKind; rule:
       return { model: Lead, filter: { workspace, channel, createdAt: { $lt: cutoff }, ...notHeld, ...notAnonymised }, dateField: 'createdAt' };
     case 'consents':
       return { model: ConsentEvent, filter: { workspace, channel, at: { $lt: cutoff }, ...notHeld, ...notAnonymised }, dateField: 'at' };
+    case 'requests':
+      // Only answered ones: an open request is kept whatever its age, until it is handled.
+      return {
+        model: PrivacyRequest,
+        filter: { workspace, status: { $in: ['done', 'refused'] }, finishedAt: { $lt: cutoff }, ...notAnonymised },
+        dateField: 'finishedAt',
+      };
+    case 'audit':
+      return { model: AuditEntry, filter: { workspace, at: { $lt: cutoff }, ...notAnonymised }, dateField: 'at' };
     case 'contacts':
       // Contacts without an open conversation; those with older conversations left are dropped in `contactsWithout`.
       return {
@@ -142,6 +154,10 @@ export async function planRetention(options: Pick<RetentionOptions, 'config' | '
   return rows;
 }
 
+function sweptKindsOf(rows: RetentionRow[]): SweptKind[] {
+  return [...new Set(rows.map((r) => r.kind))];
+}
+
 /** Thrown when another process is sweeping: one sweep at a time across all of them. */
 export class SweepRunningError extends Error {
   constructor() {
@@ -188,6 +204,18 @@ export async function runRetention(
       }
     }
     await RetentionRun.updateOne({ _id: run._id }, { $set: { status: errors.length ? 'failed' : 'done', finishedAt: new Date(), counts: rows, errors } });
+    for (const workspace of config.workspaces) {
+      const mine = rows.filter((r) => r.workspace === workspace.id);
+      if (!mine.length) continue;
+      const removed = Object.fromEntries(sweptKindsOf(mine).map((kind) => [kind, mine.filter((r) => r.kind === kind).reduce((n, r) => n + r.count, 0)]));
+      await audit({
+        workspace: workspace.id,
+        actor: options.trigger,
+        action: 'retention.run',
+        target: String(run._id),
+        details: { asOf, removed, errors: errors.length },
+      });
+    }
     return { runId: String(run._id), rows, errors };
   } catch (err) {
     await RetentionRun.updateOne({ _id: run._id }, { $set: { status: 'failed', finishedAt: new Date(), errors: [...errors, (err as Error).message] } }).catch(
@@ -245,6 +273,7 @@ async function sweepBatch(
   const ids = batch.map((d) => d._id as string);
   const anonymise = rule.action === 'anonymise';
   const now = new Date();
+  const workspace = at.config.workspaces.find((w) => w.id === row.workspace)!;
   switch (row.kind) {
     case 'conversations':
       return sweepConversations(at, batch, skipped);
@@ -259,13 +288,22 @@ async function sweepBatch(
           await ConsentEvent.updateOne(
             { _id: String(doc._id) },
             {
-              $set: { user: pseudonym(row.workspace, String(doc.user)), contact: pseudonym(row.workspace, String(doc.contact)), anonymisedAt: now },
+              $set: { user: pseudonym(workspace, String(doc.user)), contact: pseudonym(workspace, String(doc.contact)), anonymisedAt: now },
               $unset: { 'evidence.userAgent': 1, 'evidence.ip': 1 },
             },
           );
         }
       } else await ConsentEvent.deleteMany({ _id: { $in: ids } });
       return ids.length;
+    case 'requests':
+    case 'audit': {
+      // Both hold pseudonyms and counts only; anonymising cuts the pseudonym, the record of what was done stays.
+      const model: Model<any> = row.kind === 'requests' ? PrivacyRequest : AuditEntry; // eslint-disable-line @typescript-eslint/no-explicit-any
+      if (anonymise)
+        await model.updateMany({ _id: { $in: ids } }, { $set: { anonymisedAt: now }, $unset: { [row.kind === 'requests' ? 'subject' : 'target']: 1 } });
+      else await model.deleteMany({ _id: { $in: ids } });
+      return ids.length;
+    }
     case 'contacts': {
       const gone = new Set(await contactsWithout(ids));
       skipped.push(...ids.filter((id) => !gone.has(id)));
@@ -275,7 +313,7 @@ async function sweepBatch(
         for (const c of contacts) {
           await Contact.updateOne(
             { _id: String(c._id) },
-            { $set: { user: pseudonym(row.workspace, String(c.user)), anonymisedAt: now }, $unset: { name: 1, locale: 1, email: 1, phone: 1, typed: 1 } },
+            { $set: { user: pseudonym(workspace, String(c.user)), anonymisedAt: now }, $unset: { name: 1, locale: 1, email: 1, phone: 1, typed: 1 } },
           );
         }
       } else await Contact.deleteMany({ _id: { $in: contacts.map((c) => String(c._id)) } });

@@ -326,9 +326,9 @@ export const mailboxPrivacy = [
   privacyContract({
     store: { redis: 'pause:*' },
     purpose: 'a mailbox (or an account) waiting out a backoff or a rate limit',
-    personal: [],
-    findBy: 'nothing of a person',
-    erasure: { action: 'none', why: 'holds no personal data' },
+    personal: ["a mailbox's key is a hash of the conversation's address"],
+    findBy: 'pause:{in|out}:{mailboxKey(address)}',
+    erasure: { action: 'expires', within: 'the wait (seconds to minutes); an erasure removes it at once' },
     retention: { expires: 'the wait' },
   }),
   privacyContract({

@@ -14,11 +14,26 @@ export const crmQueueName = 'crm';
 /** Scheduled housekeeping: the retention sweep. */
 export const maintenanceQueueName = 'maintenance';
 
-/** A captured lead to post to its workspace's CRM webhook. */
-export interface CrmJob {
-  workspace: string;
-  leadId: string;
+/**
+ * What the CRM is told besides leads (GDPR Art. 19: recipients learn of an erasure, and of a
+ * withdrawn consent): ids it received with the leads, never the person's identifiers.
+ */
+export interface CrmNotice {
+  /** Stable per request or consent event, so a retried notice is posted once. */
+  id: string;
+  event: 'erasure' | 'consent';
+  /** The leads (and their conversations and contacts) the event is about. */
+  leads: string[];
+  conversations?: string[];
+  contacts?: string[];
+  /** `consent`: the purpose withdrawn or given. */
+  purpose?: string;
+  granted?: boolean;
+  at: string;
 }
+
+/** A captured lead to post to its workspace's CRM webhook, or a notice about leads already posted. */
+export type CrmJob = { workspace: string; leadId: string; notice?: undefined } | { workspace: string; notice: CrmNotice; leadId?: undefined };
 
 /** An idle timer of a conversation; when due it joins the conversation's inbound mailbox, so it keeps its place among the messages. */
 export interface IdleJob {
@@ -126,8 +141,9 @@ export class Queues {
   /** Leads for the CRM webhook; the lead id is the job id, so a retried turn queues a lead once. */
   async enqueueCrm(jobs: CrmJob[]): Promise<void> {
     for (const data of jobs) {
-      await this.crm.add('lead', data, {
-        jobId: data.leadId,
+      await this.crm.add(data.notice ? data.notice.event : 'lead', data, {
+        // BullMQ refuses `:` in ids, which a notice's id (a consent event's key) may have.
+        jobId: data.notice ? `notice-${createHash('sha256').update(data.notice.id).digest('hex').slice(0, 32)}` : data.leadId,
         attempts: this.options.outboundAttempts,
         backoff: { type: 'custom' },
         removeOnComplete: true,
@@ -258,8 +274,8 @@ export const queuePrivacy = [
   privacyContract({
     store: { redis: 'crm:*' },
     purpose: 'leads waiting to be posted to the CRM webhook',
-    personal: ["the lead id; a failed job's error text"],
-    findBy: "jobs whose `leadId` is one of the person's leads",
+    personal: ["the lead id, or a notice's lead, conversation and contact ids; a failed job's error text"],
+    findBy: "jobs whose `leadId` (or notice) names one of the person's leads",
     erasure: { action: 'delete' },
     retention: { expires: 'done jobs at once; failed ones after 7 days (keepFailed)' },
   }),

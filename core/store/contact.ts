@@ -19,6 +19,13 @@ const contactSchema = new Schema(
     typed: { type: [String], default: undefined },
     /** The contact said STOP: nothing but the confirmation is sent until START (proof in `consents`). */
     stopped: { type: Boolean },
+    /**
+     * Processing restricted (GDPR Art. 18): what they write is stored, but the bot stays silent,
+     * nothing goes to the CRM, they are left out of analytics, and agents see it. Until lifted.
+     */
+    restricted: { type: Boolean },
+    /** Objected (Art. 21): no marketing and nothing resting on legitimate interest (idle reminders, analytics). */
+    objected: { type: Boolean },
     /** Kept whatever the retention policy says (a legal claim, an investigation), until released. */
     legalHold: { type: Boolean },
     /** When retention anonymised it (left without conversations past its policy). */

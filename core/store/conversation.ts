@@ -15,6 +15,8 @@ const conversationSchema = new Schema(
     /** Bumped once per inbound message; orders messages within the conversation. */
     seq: { type: Number, default: 0, required: true },
     lastMessageAt: { type: Date },
+    /** The contact's processing is restricted (Art. 18): agents see a banner; the bot stays silent. */
+    restricted: { type: Boolean },
     /** Kept whatever the retention policy says, until released (see the contact's `legalHold`). */
     legalHold: { type: Boolean },
     /** When retention anonymised it (its messages' contents and the bot's state are gone). */

@@ -7,6 +7,8 @@ const consentSchema = new Schema(
     granted: { type: Boolean, required: true },
     /** The question exactly as the contact saw it: part of the proof. */
     text: { type: String, required: true },
+    /** Withdrawn later (STOP, "Stop news and offers", an objection): the consent ledger holds the proof. */
+    withdrawnAt: { type: Date },
   },
   { _id: false },
 );
@@ -28,7 +30,7 @@ const leadSchema = new Schema(
     consent: { type: consentSchema },
     /** Delivery to the workspace's CRM webhook, when one is configured. */
     crm: {
-      status: { type: String, enum: ['queued', 'sent', 'failed'] },
+      status: { type: String, enum: ['queued', 'sent', 'failed', 'held'] },
       attempts: { type: Number },
       error: { type: String },
       sentAt: { type: Date },

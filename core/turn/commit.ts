@@ -1,4 +1,5 @@
 import { recordConsent, textVersion } from '../consent.js';
+import { followMarketingWithdrawal, marketingPurpose } from '../privacy/marketing.js';
 import type { Queues } from '../queue/queues.js';
 import { Contact } from '../store/contact.js';
 import { Conversation } from '../store/conversation.js';
@@ -109,6 +110,9 @@ export async function commitTurn(
       evidence: consent.evidence,
       ...((consent.at ?? at) ? { at: consent.at ?? at } : {}),
     });
+    if (consent.purpose === marketingPurpose && !consent.granted) {
+      await followMarketingWithdrawal({ workspace: turn.workspace, queues, contact: conversation.contact, eventId: consent.evidence.key });
+    }
   }
 
   const typed = Object.keys(collected.typed);

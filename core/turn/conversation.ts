@@ -20,7 +20,7 @@ export async function openConversation(inbound: InboundMessage): Promise<{ conve
   const { workspace, channel, account, user } = inbound.address;
   const now = new Date(inbound.receivedAt);
   const _id = contactId(inbound.address);
-  const fields = { openConversation: 1, name: 1, locale: 1, stopped: 1, noticeVersion: 1 };
+  const fields = { openConversation: 1, name: 1, locale: 1, stopped: 1, noticeVersion: 1, restricted: 1, objected: 1 };
   const profile = inbound.profile;
   let contact = await Contact.findById(_id, fields).lean();
   if (!contact) {
@@ -38,6 +38,8 @@ export async function openConversation(inbound: InboundMessage): Promise<{ conve
     profile: profileOf(contact),
     stopped: contact?.stopped === true,
     ...(contact?.noticeVersion ? { noticeVersion: contact.noticeVersion } : {}),
+    ...(contact?.restricted ? { restricted: true } : {}),
+    ...(contact?.objected ? { objected: true } : {}),
   };
   if (contact?.openConversation) {
     // By `_id` alone, the look-up FerretDB v1 answers from an index; closing a conversation clears the pointer.

@@ -4,6 +4,7 @@ import { channelOwnForms } from './steps/own-forms.js';
 import { privacyNotice } from './steps/privacy-notice.js';
 import { redactionReply } from './steps/redaction-reply.js';
 import { respond } from './steps/respond.js';
+import { restriction } from './steps/restriction.js';
 import type { OwnForms, TurnStep } from './types.js';
 
 /**
@@ -16,6 +17,7 @@ import type { OwnForms, TurnStep } from './types.js';
 export function turnSteps(options: { responder: Responder; ownForms: (channel: string) => OwnForms | undefined }): TurnStep[] {
   return [
     consentKeywords, // STOP / START; a contact who said STOP is answered by nobody
+    restriction, // processing restricted: stored, nothing more; objected: no idle reminders
     privacyNotice, // the notice first, to a contact who has not seen its current version
     redactionReply, // a card number (or a workspace pattern) was removed as the message arrived: say so
     channelOwnForms(options.ownForms), // forms the channel's own client shows (the widget's pre-chat and offline forms)

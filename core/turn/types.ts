@@ -14,6 +14,10 @@ export interface TurnContact {
   stopped: boolean;
   /** The privacy notice version this contact has seen. */
   noticeVersion?: string;
+  /** Processing restricted (Art. 18): the message is stored, nothing else happens. */
+  restricted?: boolean;
+  /** Objected (Art. 21): no idle reminders, nothing for marketing. */
+  objected?: boolean;
 }
 
 /** A consent event the turn records in the ledger at commit, with the turn's address. */

@@ -94,12 +94,19 @@ describe('runSteps', () => {
 });
 
 describe('consentKeywords', () => {
-  it('takes STOP in any case, confirms it and records a withdrawal with the message as proof, ending the turn', async () => {
+  it('takes STOP in any case, confirms it and records withdrawals of messages and marketing with the message as proof, ending the turn', async () => {
     const t = turn({ text: '  Stop ' });
     expect(await run(consentKeywords, t)).toBe(false);
     expect(t.collected.replies).toEqual([{ text: workspace.privacy.texts.stopped, sender: 'system' }]);
     expect(t.collected.consents).toEqual([
       { purpose: 'messaging', granted: false, textVersion: 'keyword', text: '  Stop ', evidence: { source: 'keyword', key: 'turn-1', messageId: 'turn-1' } },
+      {
+        purpose: 'marketing',
+        granted: false,
+        textVersion: 'keyword',
+        text: '  Stop ',
+        evidence: { source: 'keyword', key: 'turn-1:marketing', messageId: 'turn-1' },
+      },
     ]);
   });
 

@@ -1,0 +1,192 @@
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Model } from 'mongoose';
+import type { Config, WorkspaceConfig } from '../config/schema.js';
+import type { Address } from '../message.js';
+import { mailboxKey, type Queues } from '../queue/queues.js';
+import { ConsentEvent } from '../store/consent.js';
+import { Contact } from '../store/contact.js';
+import { Conversation } from '../store/conversation.js';
+import { Lead } from '../store/lead.js';
+import { Message } from '../store/message.js';
+import { PlatformRef } from '../store/platform-ref.js';
+import { PrivacyRequest } from '../store/privacy-request.js';
+import { audit, type Actor } from './audit.js';
+import type { PrivacyContract } from './contract.js';
+import { pseudonym } from './pseudonym.js';
+import { eraseFromRedis } from './redis-erasure.js';
+import { finishRequest, startRequest } from './requests.js';
+import type { Subject } from './subject.js';
+
+/** What an erasure removed, per store (`mongodb:messages`, `redis:mbox:in:*`, `crm`). */
+export type Receipt = Record<string, number | string>;
+
+/** What an erasure is erasing, stored on its request before anything goes, so a crash resumes on exactly this. */
+interface Pending {
+  contacts: string[];
+  addresses: Address[];
+  /** What they typed about themselves: searched for in Redis. */
+  typed: string[];
+}
+
+export interface EraseOptions {
+  config: Config;
+  redis: Redis;
+  queues: Queues;
+  /** The data map (core/privacy/data-map.ts): Redis stores are erased by it. */
+  contracts: readonly PrivacyContract[];
+  /** The channels' own per-person models (registry.collections().models). */
+  channelModels: readonly Model<any>[]; // eslint-disable-line @typescript-eslint/no-explicit-any
+  actor: Actor;
+  /** Tests: called after each step, to stop an erasure half-way as a crash would. */
+  afterStep?: (step: string) => void | Promise<void>;
+}
+
+const lockMs = 60_000;
+
+/** A turn of the person's is running and kept its conversation's mailbox past the wait: try again. */
+export class ErasureBusyError extends Error {}
+
+/**
+ * Erases a person everywhere (GDPR Art. 17): MongoDB (contacts, conversations, messages, leads,
+ * platform refs, the channels' own collections; consent proof pseudonymised or deleted per
+ * `privacy.erasure.consentProof`), Redis (jobs, mailboxes, snapshots, rate buckets, per-chat
+ * keys: every store the data map says to delete from), and the CRM, told by a signed `erasure`
+ * notice. Logged as a request with its receipt, and in the audit log.
+ *
+ * Idempotent and resumable: what it erases is stored on the request first; each step deletes
+ * what is still there; contacts go last, so a crash at any point is finished by
+ * {@link resumeErasures} (run by workers at start, and by `switchboard privacy erase`).
+ */
+export async function eraseSubject(options: EraseOptions, workspace: WorkspaceConfig, subject: Subject): Promise<{ request: string; receipt: Receipt }> {
+  const contacts = subject.identities.map((i) => i.contact);
+  const typed = await Contact.find({ _id: { $in: contacts } }, { email: 1, phone: 1 }).lean();
+  const pending: Pending = {
+    contacts,
+    addresses: subject.identities.map((i) => i.address),
+    typed: [...new Set(typed.flatMap((c) => [c.email, c.phone].filter((v): v is string => !!v)))],
+  };
+  const request = await startRequest({ workspace: workspace.id, kind: 'erase', subject: subject.pseudonym, actor: options.actor, pending });
+  const receipt = await runErasure(options, workspace, request, subject.pseudonym, pending);
+  return { request, receipt };
+}
+
+/** Finishes erasures a crash interrupted (requests still `in_progress` with their pending list). */
+export async function resumeErasures(options: EraseOptions): Promise<string[]> {
+  const resumed: string[] = [];
+  for (const request of await PrivacyRequest.find({ kind: 'erase', status: 'in_progress' }).lean()) {
+    const workspace = options.config.workspaces.find((w) => w.id === request.workspace);
+    if (!workspace || !request.pending) continue;
+    await runErasure(options, workspace, String(request._id), request.subject ?? '', request.pending as Pending);
+    resumed.push(String(request._id));
+  }
+  return resumed;
+}
+
+async function runErasure(options: EraseOptions, workspace: WorkspaceConfig, request: string, subject: string, pending: Pending): Promise<Receipt> {
+  const { queues } = options;
+  const ws = workspace.id;
+  const receipt: Receipt = {};
+  const count = (store: string, n: number) => {
+    if (n) receipt[store] = ((receipt[store] as number | undefined) ?? 0) + n;
+  };
+  const step = async (name: string) => options.afterStep?.(name);
+
+  // No turn of theirs runs meanwhile: hold each address's inbound mailbox (as the retention sweep does).
+  const token = randomBytes(12).toString('base64url');
+  const keys = pending.addresses.map(mailboxKey);
+  await holdAll(queues, keys, token);
+  try {
+    const conversations = (await Conversation.find({ workspace: ws, contact: { $in: pending.contacts } }, { _id: 1 }).lean()).map((c) => String(c._id));
+    const leads = (await Lead.find({ workspace: ws, contact: { $in: pending.contacts } }, { _id: 1 }).lean()).map((l) => l._id);
+    const messages = (await Message.find({ conversation: { $in: conversations } }, { _id: 1 }).lean()).map((m) => m._id);
+
+    // The CRM first, while the ids it knows are at hand (a notice queued twice is posted once: its job id is the request's).
+    if (workspace.crm && leads.length) {
+      await queues.enqueueCrm([
+        {
+          workspace: ws,
+          notice: { id: `erasure-${request}`, event: 'erasure', leads, conversations, contacts: pending.contacts, at: new Date().toISOString() },
+        },
+      ]);
+      receipt.crm = `erasure notice queued for ${leads.length} lead(s)`;
+    }
+    const redisReceipt = await eraseFromRedis({
+      redis: options.redis,
+      prefix: options.config.redis.prefix,
+      queues,
+      contracts: options.contracts,
+      traces: { addresses: pending.addresses, ids: [...pending.contacts, ...conversations, ...leads, ...messages], typed: pending.typed },
+    });
+    for (const [store, n] of Object.entries(redisReceipt)) count(store, n);
+    await step('redis');
+
+    if (messages.length) count('mongodb:platformrefs', (await PlatformRef.deleteMany({ message: { $in: messages } })).deletedCount);
+    count('mongodb:messages', (await Message.deleteMany({ conversation: { $in: conversations } })).deletedCount);
+    count('mongodb:conversations', (await Conversation.deleteMany({ _id: { $in: conversations } })).deletedCount);
+    await step('conversations');
+    count('mongodb:leads', (await Lead.deleteMany({ workspace: ws, contact: { $in: pending.contacts } })).deletedCount);
+    await eraseConsents(workspace, pending, count);
+    for (const model of options.channelModels) {
+      if (!model.schema.path('user') || !model.schema.path('account')) continue;
+      for (const a of pending.addresses)
+        count(`mongodb:${model.collection.collectionName}`, (await model.deleteMany({ workspace: ws, account: a.account, user: a.user })).deletedCount);
+    }
+    await step('leads');
+    // Last: while a contact is there, a resumed erasure still finds everything of theirs.
+    count('mongodb:contacts', (await Contact.deleteMany({ _id: { $in: pending.contacts } })).deletedCount);
+  } finally {
+    await releaseAll(queues, keys, token, ws);
+  }
+  await finishRequest(request, receipt);
+  await audit({
+    workspace: ws,
+    actor: (await PrivacyRequest.findById(request, { handledBy: 1 }).lean())?.handledBy ?? options.actor,
+    action: 'privacy.erase',
+    target: subject,
+    details: { request, receipt },
+  });
+  return receipt;
+}
+
+/** Consent proof stays provable under a pseudonym (default), or goes (`privacy.erasure.consentProof: delete`). */
+async function eraseConsents(workspace: WorkspaceConfig, pending: Pending, count: (store: string, n: number) => void): Promise<void> {
+  const filter = { workspace: workspace.id, contact: { $in: pending.contacts } };
+  if (workspace.privacy.erasure.consentProof === 'delete') {
+    count('mongodb:consents', (await ConsentEvent.deleteMany(filter)).deletedCount);
+    return;
+  }
+  for (const event of await ConsentEvent.find(filter, { user: 1, contact: 1, evidence: 1 }).lean()) {
+    await ConsentEvent.updateOne(
+      { _id: event._id },
+      {
+        $set: { user: pseudonym(workspace, event.user), contact: pseudonym(workspace, event.contact), anonymisedAt: new Date() },
+        // A keyword's text is what the person typed; a question's text is the business's and stays, as proof of what was asked.
+        $unset: { 'evidence.userAgent': 1, 'evidence.ip': 1, ...(event.evidence?.source === 'keyword' ? { text: 1 } : {}) },
+      },
+    );
+    count('mongodb:consents (pseudonymised)', 1);
+  }
+}
+
+async function holdAll(queues: Queues, keys: string[], token: string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  const held = new Set<string>();
+  while (held.size < keys.length) {
+    for (const key of keys.filter((k) => !held.has(k))) if ((await queues.mailboxes.acquire('in', key, token, lockMs)) === true) held.add(key);
+    if (held.size === keys.length) return;
+    if (Date.now() > deadline) {
+      await releaseAll(queues, [...held], token, undefined);
+      throw new ErasureBusyError("a turn of this person's is still running; nothing was erased yet, try again");
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+async function releaseAll(queues: Queues, keys: string[], token: string, workspace: string | undefined): Promise<void> {
+  for (const key of keys) {
+    await queues.mailboxes.release('in', key, token).catch(() => undefined);
+    // A message that arrived meanwhile is new: it found the mailbox held and woke nobody.
+    if (workspace && (await queues.mailboxes.entries('in', key)).length) await queues.wake('in', { key, workspace });
+  }
+}
