@@ -203,7 +203,12 @@ export async function runRetention(
         await RetentionRun.updateOne({ _id: run._id }, { $set: { counts: rows, errors } });
       }
     }
-    await RetentionRun.updateOne({ _id: run._id }, { $set: { status: errors.length ? 'failed' : 'done', finishedAt: new Date(), counts: rows, errors } });
+    // Failed jobs past their week: BullMQ itself trims them only when another job of the queue fails.
+    const failedJobs = await options.queues.cleanFailed().catch((err: unknown) => (errors.push(`failed jobs: ${(err as Error).message}`), 0));
+    await RetentionRun.updateOne(
+      { _id: run._id },
+      { $set: { status: errors.length ? 'failed' : 'done', finishedAt: new Date(), counts: rows, errors, failedJobs } },
+    );
     for (const workspace of config.workspaces) {
       const mine = rows.filter((r) => r.workspace === workspace.id);
       if (!mine.length) continue;

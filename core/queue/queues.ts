@@ -108,6 +108,8 @@ export interface QueueOptions {
 /** BullMQ's event stream is only read by monitoring; a short one costs less on every job. */
 const eventsMaxLen = 1000;
 const keepFailed = { age: 7 * 24 * 3600 };
+/** How long a failed job is kept for inspection (seconds). */
+export const keepFailedSeconds = keepFailed.age;
 /**
  * A wake-up whose worker failed (the database down past a turn's own retries, a lost lease) is
  * tried again with backoff: its entry is still first in the mailbox, and with no new message
@@ -242,6 +244,23 @@ export class Queues {
     await this.mailboxes.staleSnapshot(mailboxKey(address), snapshotTtlMs);
   }
 
+  /**
+   * Removes failed jobs older than {@link keepFailedSeconds} from every queue. BullMQ applies
+   * `removeOnFail.age` only when another job of the same queue fails, so a quiet queue would keep
+   * an old failure (and its error text) for ever; each retention sweep calls this.
+   */
+  async cleanFailed(): Promise<number> {
+    let removed = 0;
+    for (const queue of [this.turns, this.deliveries, this.crm, this.maintenance]) {
+      for (;;) {
+        const ids = await queue.clean(keepFailedSeconds * 1000, 1000, 'failed');
+        removed += ids.length;
+        if (ids.length < 1000) break;
+      }
+    }
+    return removed;
+  }
+
   /** Conversations waiting for a worker, per direction (wake-ups due, not timers or retries still ahead); for /metrics. */
   async depth(): Promise<{ inbound: number; outbound: number }> {
     const count = async (q: Queue) => Object.values(await q.getJobCounts('wait', 'prioritized')).reduce((a, b) => a + b, 0);
@@ -261,7 +280,7 @@ export const queuePrivacy = [
     personal: ["an idle timer's address (the platform user id) and conversation id; a failed job's error text"],
     findBy: "idle jobs whose `idle.address` is one of the person's addresses",
     erasure: { action: 'delete' },
-    retention: { expires: 'done jobs at once; failed ones after 7 days (keepFailed)' },
+    retention: { expires: 'done jobs at once; failed ones after 7 days (keepFailed; every retention sweep cleans them)' },
   }),
   privacyContract({
     store: { redis: 'deliveries:*' },
@@ -269,7 +288,7 @@ export const queuePrivacy = [
     personal: ["a failed job's error text"],
     findBy: 'mailboxKey(address) in the job data',
     erasure: { action: 'delete' },
-    retention: { expires: 'done jobs at once; failed ones after 7 days (keepFailed)' },
+    retention: { expires: 'done jobs at once; failed ones after 7 days (keepFailed; every retention sweep cleans them)' },
   }),
   privacyContract({
     store: { redis: 'crm:*' },
@@ -277,7 +296,7 @@ export const queuePrivacy = [
     personal: ["the lead id, or a notice's lead, conversation and contact ids; a failed job's error text"],
     findBy: "jobs whose `leadId` (or notice) names one of the person's leads",
     erasure: { action: 'delete' },
-    retention: { expires: 'done jobs at once; failed ones after 7 days (keepFailed)' },
+    retention: { expires: 'done jobs at once; failed ones after 7 days (keepFailed; every retention sweep cleans them)' },
   }),
   privacyContract({
     store: { redis: 'maintenance:*' },

@@ -31,6 +31,8 @@ const retentionRunSchema = new Schema(
     finishedAt: { type: Date },
     counts: { type: [countSchema], default: [] },
     errors: { type: [String], default: [] },
+    /** Failed queue jobs older than a week that the run removed (BullMQ trims them only when another job fails). */
+    failedJobs: { type: Number },
   },
   { versionKey: false, suppressReservedKeysWarning: true },
 );

@@ -1,3 +1,4 @@
+import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { mailboxKey, Queues } from '../../core/queue/queues.js';
@@ -9,6 +10,7 @@ import { Conversation } from '../../core/store/conversation.js';
 import { Lead } from '../../core/store/lead.js';
 import { Message } from '../../core/store/message.js';
 import { RetentionRun } from '../../core/store/retention-run.js';
+import { eventually } from '../helpers/hub.js';
 import { testChannel, type TestChannel } from '../helpers/test-channel.js';
 
 /** Answers, sets a reminder, and takes a lead from anyone who writes "lead". */
@@ -122,4 +124,28 @@ it('stores every run with its counts, and runs one sweep at a time', async () =>
   await redis.set(`${chat.env.prefix}:retention:lock`, 'someone-else', 'PX', 5000);
   await expect(runRetention({ ...options(), trigger: 'cli' })).rejects.toBeInstanceOf(SweepRunningError);
   await redis.del(`${chat.env.prefix}:retention:lock`);
+});
+
+it('removes failed jobs older than a week, which BullMQ itself keeps while their queue is quiet', async () => {
+  await queues.enqueueCrm([
+    { workspace: 'shop', leadId: 'lead_old_failure' },
+    { workspace: 'shop', leadId: 'lead_new_failure' },
+  ]);
+  const worker = new Worker(
+    'crm',
+    async () => {
+      throw new Error('CRM webhook answered 500');
+    },
+    // Its retries at once (the hub's workers back off for real).
+    { connection: redis.duplicate(), prefix: chat.env.prefix, settings: { backoffStrategy: () => 0 } },
+  );
+  await eventually(async () => (await queues.crm.getFailedCount()) === 2, 10_000, 'both jobs failed');
+  await worker.close();
+  // As if it had failed eight days ago (the failed set is scored by that time, the job records it).
+  const eightDaysAgo = Date.now() - 8 * day;
+  await redis.hset(`${chat.env.prefix}:crm:lead_old_failure`, 'finishedOn', String(eightDaysAgo));
+  await redis.zadd(`${chat.env.prefix}:crm:failed`, eightDaysAgo, 'lead_old_failure');
+  const { runId } = await runRetention({ ...options(), trigger: 'cli' });
+  expect((await queues.crm.getFailed()).map((j) => j.id)).toEqual(['lead_new_failure']);
+  expect((await RetentionRun.findById(runId).lean())?.failedJobs).toBe(1);
 });
