@@ -17,16 +17,25 @@ export function parseDuration(text: string): Duration | undefined {
  * policy of "12 months" means what a person reading the notice understands by it.
  */
 export function before(from: Date, duration: Duration): Date {
+  return shift(from, duration, -1);
+}
+
+/** The moment `duration` after `from`, by the same calendar (6mo after 2026-08-31 is 2027-02-28): when something set at `from` expires. */
+export function after(from: Date, duration: Duration): Date {
+  return shift(from, duration, 1);
+}
+
+function shift(from: Date, duration: Duration, sign: 1 | -1): Date {
   const { amount, unit } = duration;
   if (unit === 'h' || unit === 'd' || unit === 'w') {
     const hours = unit === 'h' ? amount : unit === 'd' ? amount * 24 : amount * 24 * 7;
-    return new Date(from.getTime() - hours * 3600_000);
+    return new Date(from.getTime() + sign * hours * 3600_000);
   }
   const months = unit === 'mo' ? amount : amount * 12;
   const d = new Date(from.getTime());
   const day = d.getUTCDate();
   d.setUTCDate(1);
-  d.setUTCMonth(d.getUTCMonth() - months);
+  d.setUTCMonth(d.getUTCMonth() + sign * months);
   const lastDay = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate();
   d.setUTCDate(Math.min(day, lastDay));
   return d;
