@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { channelAccountSchema } from '../../core/config/schema.js';
+import { parseDuration } from '../../core/privacy/duration.js';
 
 /** An origin exactly as browsers send it in the `Origin` header: scheme, host and port, no path. */
 const originSchema = z
@@ -47,6 +48,15 @@ export const widgetAccountSchema = channelAccountSchema
   .extend({
     /** Signs visitor ids (HMAC-SHA256): a visitor can only ever present an id this hub issued. */
     secret: z.string().min(16, 'expected a secret of at least 16 characters'),
+    /**
+     * How long a visitor id lives in the browser, counted from its first issue (not renewed by
+     * returning): then the visitor gets a new id, as on a first visit, and the old conversation is
+     * out of that browser's reach. Smartsupp's visitor cookie lives 6 months.
+     */
+    visitorTokenLifetime: z
+      .string()
+      .refine((d) => (parseDuration(d)?.amount ?? 0) > 0, 'expected a duration such as 6mo, 90d or 1y (units h, d, w, mo, y; not 0)')
+      .default('6mo'),
     /** Sites allowed to open the widget's WebSocket (checked at the handshake against the Origin header). */
     allowedOrigins: z.array(originSchema).min(1, 'expected at least one allowed origin'),
     title: z.string().min(1).max(80).default('Chat with us'),

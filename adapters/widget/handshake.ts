@@ -1,23 +1,29 @@
 /**
  * The WebSocket handshake: the account comes from `?account=`, the visitor's token from the
  * `Sec-WebSocket-Protocol` list (`visitor.{token}`, so it never lands in URLs and access logs).
- * A foreign Origin is refused before any socket exists (cross-site WebSocket hijacking).
+ * A foreign Origin is refused before any socket exists (cross-site WebSocket hijacking). A forged
+ * token is refused (401); an expired one is not: that visitor simply starts again with a new id.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
+import type { Duration } from '../../core/privacy/duration.js';
 import { verifyVisitor } from './identity.js';
 
 /** The subprotocol the client asks for and the hub answers with. */
 export const protocolName = 'switchboard.v1';
 const tokenPrefix = 'visitor.';
 
-export type Handshake = { ok: true; account: string; origin: string; visitor?: string } | { ok: false; status: 400 | 401 | 403 | 404; reason: string };
+/** `visitor`: the returning visitor a valid token proves; `expired`: a token was presented but its lifetime is over. */
+export type Handshake =
+  | { ok: true; account: string; origin: string; visitor?: { id: string; issuedAt: Date }; expired?: true }
+  | { ok: false; status: 400 | 401 | 403 | 404; reason: string };
 
 /** Checks one upgrade request against the accounts' origins and secrets. */
 export function checkHandshake(
   req: IncomingMessage,
-  accountOf: (id: string) => { workspace: string; account: string; secret: string; allowedOrigins: readonly string[] } | undefined,
+  accountOf: (id: string) => { workspace: string; account: string; secret: string; allowedOrigins: readonly string[]; lifetime: Duration } | undefined,
+  now = new Date(),
 ): Handshake {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const account = accountOf(url.searchParams.get('account') ?? '');
@@ -28,9 +34,10 @@ export function checkHandshake(
   if (!offered.includes(protocolName)) return { ok: false, status: 400, reason: `expected subprotocol ${protocolName}` };
   const token = offered.find((p) => p.startsWith(tokenPrefix))?.slice(tokenPrefix.length);
   if (token === undefined) return { ok: true, account: account.account, origin };
-  const visitor = verifyVisitor(account.secret, account, token);
-  if (!visitor) return { ok: false, status: 401, reason: 'invalid visitor token' };
-  return { ok: true, account: account.account, origin, visitor };
+  const check = verifyVisitor(account.secret, account, token, account.lifetime, now);
+  if (check.status === 'invalid') return { ok: false, status: 401, reason: 'invalid visitor token' };
+  if (check.status === 'expired') return { ok: true, account: account.account, origin, expired: true };
+  return { ok: true, account: account.account, origin, visitor: { id: check.id, issuedAt: check.issuedAt } };
 }
 
 const reasons: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found' };

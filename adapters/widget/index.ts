@@ -5,12 +5,13 @@ import type { AdapterContext, ChannelAccount, ChannelAdapter, ChannelCapabilitie
 import { defineChannel } from '../../core/channel.js';
 import type { WorkspaceConfig } from '../../core/config/schema.js';
 import type { OutboundMessage } from '../../core/message.js';
+import { parseDuration, type Duration } from '../../core/privacy/duration.js';
 import { widgetBundle } from './bundle.js';
 import { clientConfig } from './client-config.js';
 import { widgetAccountSchema, type WidgetAccountConfig } from './config.js';
 import { Fanout } from './fanout.js';
 import { checkHandshake, protocolName, refuse } from './handshake.js';
-import { issueVisitor, visitorToken } from './identity.js';
+import { issueVisitor, tokenExpiry, visitorToken } from './identity.js';
 import { pushReply } from './outbound.js';
 import { widgetOwnForms } from './own-form-handlers.js';
 import { VisitorRateLimiter } from './rate.js';
@@ -38,7 +39,8 @@ interface AccountRuntime {
   config: WidgetAccountConfig;
   wss: WebSocketServer;
   limiter: VisitorRateLimiter;
-  hello: (token: string) => string;
+  lifetime: Duration;
+  hello: (visitor: { token: string; expiresInMs: number; isNew: boolean }) => string;
 }
 
 /**
@@ -70,23 +72,34 @@ function createWidgetAdapter(accounts: ChannelAccount<WidgetAccountConfig>[]): C
       config,
       wss,
       limiter: new VisitorRateLimiter(config.inboundRate),
-      hello: (token) => `{"t":"hello","visitor":${JSON.stringify(token)},"config":${client}}`,
+      lifetime: parseDuration(config.visitorTokenLifetime)!,
+      hello: (v) => `{"t":"hello","visitor":${JSON.stringify(v.token)},"visitorExpiresInMs":${v.expiresInMs},"newVisitor":${v.isNew},"config":${client}}`,
     });
+  }
+
+  /** What the handshake checks a visitor against. */
+  function handshakeAccount(id: string) {
+    const r = runtimes.get(id);
+    return (
+      r && { workspace: r.workspace.id, account: r.config.account, secret: r.config.secret, allowedOrigins: r.config.allowedOrigins, lifetime: r.lifetime }
+    );
   }
 
   function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const c = ctx!;
-    const shake = checkHandshake(req, (id) => {
-      const r = runtimes.get(id);
-      return r && { workspace: r.workspace.id, account: r.config.account, secret: r.config.secret, allowedOrigins: r.config.allowedOrigins };
-    });
+    const now = new Date();
+    const shake = checkHandshake(req, handshakeAccount, now);
     if (!shake.ok) return refuse(socket, shake.status, shake.reason, c.logger, { origin: req.headers.origin });
     const runtime = runtimes.get(shake.account)!;
     const scope = { workspace: runtime.workspace.id, account: runtime.config.account };
-    // A first visit gets a new id; a returning one keeps the id its token proves.
+    // A first visit, or one whose token's lifetime is over, gets a new id; a returning one keeps the
+    // id its token proves and the same token back (same issue time: returning does not extend it).
     const visitor = shake.visitor
-      ? { id: shake.visitor, token: visitorToken(runtime.config.secret, scope, shake.visitor) }
-      : issueVisitor(runtime.config.secret, scope);
+      ? { id: shake.visitor.id, token: visitorToken(runtime.config.secret, scope, shake.visitor.id, shake.visitor.issuedAt), issuedAt: shake.visitor.issuedAt }
+      : issueVisitor(runtime.config.secret, scope, now);
+    if (shake.expired) c.logger.debug({ account: runtime.config.account }, 'widget visitor token expired; a new visitor id is issued');
+    // Relative, so the browser's own clock (however wrong) drops the token when the hub stops taking it.
+    const expiresInMs = Math.max(0, tokenExpiry(visitor.issuedAt, runtime.lifetime).getTime() - now.getTime());
     runtime.wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);
       alive.add(ws);
@@ -105,7 +118,7 @@ function createWidgetAdapter(accounts: ChannelAccount<WidgetAccountConfig>[]): C
         fanout: fanout!,
         logger: c.logger,
       });
-      ws.send(runtime.hello(visitor.token));
+      ws.send(runtime.hello({ token: visitor.token, expiresInMs, isNew: !shake.visitor }));
     });
   }
 

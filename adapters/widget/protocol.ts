@@ -53,7 +53,12 @@ export interface WireMessage {
 export type WireStatus = 'none' | 'bot' | 'waiting' | 'agent' | 'closed';
 
 export type ServerFrame =
-  | { t: 'hello'; visitor: string; config: WidgetClientConfig }
+  /**
+   * `visitor`: the token to keep; `visitorExpiresInMs`: how long the hub still accepts it (the browser
+   * drops it then); `newVisitor`: a new id was issued (first visit, or the old token's lifetime was
+   * over), so what the browser remembers about the previous one (notice shown, pre-chat sent) is void.
+   */
+  | { t: 'hello'; visitor: string; visitorExpiresInMs: number; newVisitor: boolean; config: WidgetClientConfig }
   /** `more`: the page was full, ask again after its last message. `conv`: the open conversation. */
   | { t: 'history'; messages: WireMessage[]; status: WireStatus; more: boolean; conv?: string }
   | { t: 'msg'; m: WireMessage; status?: WireStatus }

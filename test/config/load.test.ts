@@ -138,6 +138,27 @@ workspaces:
     expect(issuesOf(yaml('\\d*'), env)[0]).toMatchObject({ line: 14, message: expect.stringMatching(/matches an empty text/) });
   });
 
+  it("gives the widget's visitor token 6 months unless told, and points at a lifetime that is not a duration", () => {
+    const widget = (lifetime?: string) =>
+      `workspaces:\n  - id: a\n    name: A\n    channels:\n      widget:\n        - account: shop\n          secret: a-secret-of-sixteen-chars\n          allowedOrigins: [https://shop.example]\n${lifetime ? `          visitorTokenLifetime: ${lifetime}\n` : ''}`;
+    const config = parseConfig(widget(), 'switchboard.yaml', { channelSchemas, env: {} });
+    expect(config.workspaces[0]!.channels.widget![0]).toMatchObject({ visitorTokenLifetime: '6mo' });
+    expect(parseConfig(widget('30d'), 'switchboard.yaml', { channelSchemas, env: {} }).workspaces[0]!.channels.widget![0]).toMatchObject({
+      visitorTokenLifetime: '30d',
+    });
+    for (const bad of ['6 months', '0mo', '"180"']) {
+      expect(issuesOf(widget(bad))).toEqual([
+        {
+          file: 'switchboard.yaml',
+          line: 9,
+          col: 33,
+          path: 'workspaces.0.channels.widget.0.visitorTokenLifetime',
+          message: 'expected a duration such as 6mo, 90d or 1y (units h, d, w, mo, y; not 0)',
+        },
+      ]);
+    }
+  });
+
   it('requires at least one workspace', () => {
     expect(issuesOf('workspaces: []\n')[0]).toMatchObject({ line: 1, col: 13, path: 'workspaces', message: 'expected at least one workspace' });
   });

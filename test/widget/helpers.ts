@@ -82,10 +82,13 @@ export async function startWidgetHub(env: TestEnv, role: Role = 'all'): Promise<
   });
 }
 
-/** The token the hub would have issued to visitor `user` (so a test can be that visitor). */
-export function tokenFor(user: string): string {
-  return visitorToken(widgetSecret, { workspace, account }, user);
+/** The token the hub would have issued to visitor `user` at `issuedAt` (so a test can be that visitor). */
+export function tokenFor(user: string, issuedAt?: Date): string {
+  return visitorToken(widgetSecret, { workspace, account }, user, issuedAt);
 }
+
+/** The visitor id a token carries (the stored messages' `user`). */
+export const visitorIdOf = (token: string): string => token.slice(0, token.indexOf('.'));
 
 /**
  * A widget client in Node, speaking the protocol as the browser script does: it collects every

@@ -6,7 +6,7 @@ import { ConsentEvent } from '../../core/store/consent.js';
 import { Lead } from '../../core/store/lead.js';
 import { Message } from '../../core/store/message.js';
 import { cleanup, eventually, type TestEnv } from '../helpers/hub.js';
-import { freePort, handshakeStatus, startWidgetHub, tokenFor, WidgetClient, widgetEnv, workspace } from './helpers.js';
+import { freePort, handshakeStatus, startWidgetHub, tokenFor, visitorIdOf, WidgetClient, widgetEnv, workspace } from './helpers.js';
 
 let env: TestEnv;
 let hub: Hub;
@@ -24,7 +24,7 @@ afterAll(async () => {
 });
 
 const stored = (user: string) => Message.find({ workspace, channel: 'widget', user, direction: 'in' }).lean();
-const idOf = (token: string) => token.slice(0, token.lastIndexOf('.'));
+const idOf = visitorIdOf;
 
 describe('widget handshake', () => {
   it('refuses a foreign Origin, a missing one, a forged visitor token and an unknown account; accepts the site', async () => {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Hub } from '../../core/hub.js';
 import { ConsentEvent } from '../../core/store/consent.js';
 import { cleanup, type TestEnv } from '../helpers/hub.js';
-import { freePort, startWidgetHub, WidgetClient, widgetEnv, workspace } from './helpers.js';
+import { freePort, startWidgetHub, visitorIdOf, WidgetClient, widgetEnv, workspace } from './helpers.js';
 
 // The one case where an IP address is stored: the workspace switched `privacy.storeIp` on (see security.test.ts for the default).
 let env: TestEnv;
@@ -20,7 +20,7 @@ afterAll(async () => {
 
 it('with privacy.storeIp on, keeps the peer address with the consent proof', async () => {
   const client = await new WidgetClient(hub.url!).open();
-  const user = client.visitor!.slice(0, client.visitor!.lastIndexOf('.'));
+  const user = visitorIdOf(client.visitor!);
   const id = randomUUID();
   client.send({ t: 'consent', id, purpose: 'marketing', granted: true });
   await client.until(() => client.frames.some((f) => f.t === 'ack' && f.id === id), 'ack');
