@@ -9,7 +9,7 @@ import { ConsentEvent } from '../../core/store/consent.js';
 import { Lead } from '../../core/store/lead.js';
 import { Message } from '../../core/store/message.js';
 import { cleanup, eventually, type TestEnv } from '../helpers/hub.js';
-import { FlakyNetwork, freePort, startWidgetHub, widgetEnv, workspace } from './helpers.js';
+import { FlakyNetwork, freePort, startWidgetHub, tokenFor, visitorIdOf, widgetEnv, workspace } from './helpers.js';
 
 // The visitor's side in a real browser: the demo page through a network the test can cut,
 // and a plain host site on another origin (no CSP of its own, so only the widget stops XSS).
@@ -58,6 +58,24 @@ afterAll(async () => {
 
 const widget = (page: Page) => page.locator('#switchboard-widget');
 const texts = (page: Page) => widget(page).locator('.sb-msg:not(.sb-stale) .sb-text, .sb-msg.sb-stale .sb-text').allTextContents();
+
+/** The page's Web Storage, typed here (the project's tsconfig has no DOM library). */
+interface WebStorage {
+  length: number;
+  key(i: number): string | null;
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
+type StorageWindow = { localStorage: WebStorage; sessionStorage: WebStorage };
+
+/** Every value the page's origin keeps in localStorage and sessionStorage, by key. */
+const browserStorage = (page: Page) =>
+  page.evaluate(() => {
+    const w = globalThis as unknown as StorageWindow;
+    const all = (s: WebStorage) => Object.fromEntries(Array.from({ length: s.length }, (_, i) => [s.key(i)!, s.getItem(s.key(i)!)!]));
+    return { local: all(w.localStorage), session: all(w.sessionStorage) };
+  });
 
 async function waitForText(page: Page, text: string): Promise<void> {
   await widget(page).locator('.sb-text', { hasText: text }).last().waitFor({ timeout: 20_000 });
@@ -220,6 +238,48 @@ describe('the widget in Chromium', () => {
     expect(await page.evaluate(() => (globalThis as unknown as { __xss?: number }).__xss)).toBeUndefined();
     expect(await widget(page).locator('.sb-log img, .sb-log script, .sb-log svg, .sb-log iframe, .sb-log #xss').count()).toBe(0);
     await page.screenshot({ path: `${artifacts}/7-xss.png` });
+    await context.close();
+  });
+
+  it('after the visitor token expired, the widget starts as on a first visit: new id, notice and pre-chat again, no old conversation', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`http://127.0.0.1:${port}/demo`);
+    await widget(page).locator('.sb-bubble').click();
+    await widget(page).getByRole('button', { name: 'Continue' }).click();
+    await widget(page).locator('form[data-form="prechat"]').getByRole('button', { name: 'Send' }).click();
+    const input = widget(page).getByRole('textbox', { name: 'Write a message…' });
+    await input.fill('my old question');
+    await input.press('Enter');
+    await waitForText(page, "I'm the Demo Shop assistant.");
+    const first = (await browserStorage(page)).local['sb:shop:visitor']!;
+    const user = visitorIdOf(first);
+
+    const fresh = async () => {
+      await page.reload();
+      await widget(page).locator('.sb-notice').waitFor({ timeout: 20_000 });
+      const now = (await browserStorage(page)).local;
+      expect(visitorIdOf(now['sb:shop:visitor']!)).not.toBe(user);
+      expect(now['sb:shop:prechat']).toBeUndefined();
+      await new Promise((r) => setTimeout(r, 500)); // the catch-up has come by now
+      expect(await texts(page)).toEqual([]);
+    };
+    // The browser drops a token at its expiry itself...
+    await page.evaluate(() => (globalThis as unknown as StorageWindow).localStorage.setItem('sb:shop:visitorExpires', String(Date.now() - 1000)));
+    await fresh();
+    // ...and the hub gives a new id for one past its lifetime (issued 7 months ago, e.g. kept by an older script).
+    await page.evaluate(
+      (old) => {
+        const { localStorage } = globalThis as unknown as StorageWindow;
+        localStorage.setItem('sb:shop:visitor', old);
+        localStorage.removeItem('sb:shop:visitorExpires');
+      },
+      tokenFor(user, new Date(Date.now() - 213 * 24 * 3600_000)),
+    );
+    await fresh();
+    // The id it had is still the old conversation's, unreachable from this browser.
+    const old = await Message.find({ workspace, channel: 'widget', user, direction: 'in' }).lean();
+    expect(old.filter((m) => m.text).map((m) => m.text)).toEqual(['my old question']);
     await context.close();
   });
 });

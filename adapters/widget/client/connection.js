@@ -22,6 +22,10 @@ export function connect(options) {
 
   function open() {
     clearTimeout(timer);
+    // A token past its lifetime is dropped here, not just refused by the hub: the id stays no
+    // longer in the browser than it is good for, and this visit starts as a new visitor.
+    const expires = Number(storage.get('visitorExpires'));
+    if (expires && expires <= Date.now()) storage.forgetVisitor();
     const token = storage.get('visitor');
     const socket = new WebSocket(url, token ? ['switchboard.v1', `visitor.${token}`] : ['switchboard.v1']);
     ws = socket;
@@ -38,7 +42,12 @@ export function connect(options) {
       } catch {
         return;
       }
-      if (frame.t === 'hello') storage.set('visitor', frame.visitor);
+      if (frame.t === 'hello') {
+        if (frame.newVisitor) storage.forgetVisitor();
+        storage.set('visitor', frame.visitor);
+        // Counted on this browser's clock from the hub's "still valid for", so a wrong clock cannot shorten or stretch it.
+        if (typeof frame.visitorExpiresInMs === 'number') storage.set('visitorExpires', String(Date.now() + frame.visitorExpiresInMs));
+      }
       if (frame.t === 'ack') drop(frame.id);
       if (frame.t === 'error' && frame.id) {
         const pending = outbox.find((f) => f.id === frame.id);
