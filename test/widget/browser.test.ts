@@ -241,6 +241,51 @@ describe('the widget in Chromium', () => {
     await context.close();
   });
 
+  it('keeps a message in the outbox only until the hub acknowledges it: then no text of it is left in the browser', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`http://127.0.0.1:${net.port}/demo`);
+    await widget(page).locator('.sb-bubble').click();
+    await widget(page).getByRole('button', { name: 'Continue' }).click();
+    const prechat = widget(page).locator('form[data-form="prechat"]');
+    await prechat.getByLabel('Your name').fill('Grace Hopper');
+    await prechat.getByRole('button', { name: 'Send' }).click();
+    const input = widget(page).getByRole('textbox', { name: 'Write a message…' });
+    await input.fill('my parcel code is 7781');
+    await input.press('Enter');
+    await waitForText(page, "Hi Grace Hopper! I'm the Demo Shop assistant.");
+    await expect.poll(() => widget(page).locator('.sb-pending').count()).toBe(0);
+
+    // Written while offline: kept (this tab only) while the hub does not have it...
+    net.cut();
+    await expect.poll(() => widget(page).locator('.sb-status').textContent(), { timeout: 15_000 }).toBe('Reconnecting…');
+    await input.fill('call me on +420 601 123 456');
+    await input.press('Enter');
+    const offline = await browserStorage(page);
+    expect(offline.session['sb:shop:outbox']).toContain('call me on +420 601 123 456');
+    expect(JSON.stringify(offline.local)).not.toContain('+420');
+    // ...and gone the moment it is acknowledged.
+    net.restore();
+    await eventually(async () => (await texts(page)).includes('Please pick one of the options.'), 30_000, 'reply after reconnect');
+    await expect.poll(() => widget(page).locator('.sb-pending').count()).toBe(0);
+    const after = await browserStorage(page);
+    expect(Object.keys(after.session)).toEqual([]);
+    for (const secret of ['7781', '+420', 'Grace', 'Hopper']) expect(JSON.stringify(after)).not.toContain(secret);
+    // What is left is the table in README "Storage in the browser", nothing more.
+    expect(Object.keys(after.local).sort()).toEqual([
+      'sb:shop:notice',
+      'sb:shop:open',
+      'sb:shop:prechat',
+      'sb:shop:seen',
+      'sb:shop:visitor',
+      'sb:shop:visitorExpires',
+    ]);
+    // The token lives its lifetime (6 months by default) from its first issue, on this browser's clock.
+    const sixMonths = 183 * 24 * 3600_000;
+    expect(Math.abs(Number(after.local['sb:shop:visitorExpires']) - Date.now() - sixMonths)).toBeLessThan(4 * 24 * 3600_000);
+    await context.close();
+  });
+
   it('after the visitor token expired, the widget starts as on a first visit: new id, notice and pre-chat again, no old conversation', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
