@@ -68,9 +68,9 @@ const deliveryBody = `
 
 const privacyBody = `
 <h1>Privacy policy</h1>
-<p>This demo stores what you write in the chat to answer you. Your browser keeps a random visitor id so the
-conversation survives reloads. News and offers are only sent if you ticked the box, and you can stop them
-from the chat's menu at any time.</p>`;
+<p>This demo stores what you write in the chat to answer you. Your browser keeps a random visitor id for 6 months
+from your first visit so the conversation survives reloads; after that the chat starts afresh. News and offers
+are only sent if you ticked the box, and you can stop them from the chat's menu at any time.</p>`;
 
 const shopCss = `
 body { margin: 0; font-family: Georgia, serif; color: #2b2118; background: #fbf7f2; }
