@@ -45,7 +45,7 @@ export function connect(options) {
       if (frame.t === 'hello') {
         if (frame.newVisitor) storage.forgetVisitor();
         storage.set('visitor', frame.visitor);
-        // Counted on this browser's clock from the hub's "still valid for", so a wrong clock cannot shorten or stretch it.
+        // The hub says "valid for another …", counted here on this browser's clock: one set wrong does not matter.
         if (typeof frame.visitorExpiresInMs === 'number') storage.set('visitorExpires', String(Date.now() + frame.visitorExpiresInMs));
       }
       if (frame.t === 'ack') drop(frame.id);
