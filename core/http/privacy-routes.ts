@@ -46,7 +46,7 @@ export function privacyRouter(privacy: PrivacyOperations): Router {
       const actor = res.locals.actor as string;
       const identifier = typeof req.body?.identifier === 'string' ? req.body.identifier : '';
       try {
-        if (!identifier && req.method === 'POST' && !req.params.id && req.path !== '/requests') {
+        if (!identifier && req.method === 'POST' && !req.params.id) {
           throw new PrivacyInputError('expected {"identifier": "email:…" | "phone:…" | "<channel>:<account>:<user id>" | "visitor:…"}');
         }
         if (changes && req.body?.confirm !== true) {

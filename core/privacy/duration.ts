@@ -46,8 +46,3 @@ export function inWords(duration: Duration): string {
   const words = { h: 'hour', d: 'day', w: 'week', mo: 'month', y: 'year' } as const;
   return `${duration.amount} ${words[duration.unit]}${duration.amount === 1 ? '' : 's'}`;
 }
-
-/** The moment `duration` after `from`, calendar months as in {@link before} (a request received on 31 January is due on 28 or 29 February). */
-export function after(from: Date, duration: Duration): Date {
-  return before(from, { ...duration, amount: -duration.amount });
-}

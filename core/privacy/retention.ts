@@ -367,8 +367,14 @@ async function sweepConversations(
         const messageIds = (await Message.find(ofThem, { _id: 1 }).lean()).map((m) => m._id);
         await PlatformRef.deleteMany({ message: { $in: messageIds } });
       }
-      await deleteMessagesOf(ids);
-      await Contact.updateMany({ openConversation: { $in: ids } }, { $unset: { openConversation: 1 } });
+      // Concurrently: on FerretDB each is a scan before its write, and the two scans overlap (a pointer
+      // left to a deleted conversation by a crash in between is replaced by the contact's next turn).
+      // A closed conversation's contact no longer points at it (closing clears the pointer).
+      const open = held.filter((h) => batch.find((c) => String(c._id) === h.id)?.status !== 'closed').map((h) => h.id);
+      await Promise.all([
+        deleteMessagesOf(ids),
+        open.length ? Contact.updateMany({ openConversation: { $in: open } }, { $unset: { openConversation: 1 } }) : undefined,
+      ]);
       await Conversation.deleteMany({ _id: { $in: ids } });
     }
     for (const id of ids) for (const job of at.timers.get(id) ?? []) await job.remove().catch(() => undefined);

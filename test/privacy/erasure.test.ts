@@ -141,6 +141,13 @@ it('finds every identity of the person by any identifier, and asks before erasin
   expect(unknown).toMatchObject({ status: 404, body: { error: 'not_found' } });
   expect(unknown.body.message).toMatch(/nobody .* email:nobody@example.com; nothing was changed/);
   expect((await admin('/privacy/find', { identifier: 'phone:12' })).status).toBe(400);
+  expect(await admin('/privacy/find', {})).toMatchObject({ status: 400, body: { error: 'bad_request' } });
+  const anonymous = await fetch(`${hub.url}/api/privacy/find`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{"identifier":"email:ada@example.com"}',
+  });
+  expect(anonymous.status).toBe(401);
 
   const unconfirmed = await admin('/privacy/erase', { identifier: 'email:ada@example.com' });
   expect(unconfirmed.status).toBe(409);
