@@ -9,6 +9,7 @@ import { createFlowResponder } from '../flows/setup.js';
 import { registerAdminCommands } from './admin-commands.js';
 import { apiSend } from './api-send.js';
 import { registerFlowCommands } from './flows-commands.js';
+import { registerAgentCommands } from './agents-commands.js';
 import { registerPrivacyCommands } from './privacy-commands.js';
 import { registerRetentionCommands } from './retention-commands.js';
 import { demoRoutes } from './demo-routes.js';
@@ -99,6 +100,7 @@ program
 registerAdminCommands(program, defaultConfig);
 registerRetentionCommands(program, defaultConfig);
 registerPrivacyCommands(program, defaultConfig);
+registerAgentCommands(program, defaultConfig);
 // Each channel's own commands (`switchboard telegram …`, `switchboard whatsapp …`), from its definition.
 const channels = builtinRegistry();
 for (const { register } of channels.commands()) {

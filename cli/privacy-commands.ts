@@ -1,5 +1,4 @@
 import { writeFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { builtinRegistry } from '../adapters/index.js';
@@ -7,17 +6,11 @@ import type { Config } from '../core/config/schema.js';
 import { dataMap } from '../core/privacy/data-map.js';
 import { PrivacyOperations, type SubjectSummary } from '../core/privacy/operations.js';
 import { requestKinds, type RequestKind } from '../core/store/privacy-request.js';
+import { cliActor } from './actor.js';
 import { columns, day } from './table.js';
 import { pickWorkspace, withStore } from './with-store.js';
 
-/** Who handled it, for the request and audit logs: the CLI and the operating-system user. */
-function actor(): string {
-  try {
-    return `cli:${userInfo().username}`;
-  } catch {
-    return 'cli';
-  }
-}
+const actor = cliActor;
 
 interface Common {
   config: string;

@@ -5,6 +5,8 @@ import type { Logger } from 'pino';
 import type { ChannelAdapter } from './adapter.js';
 import type { Config } from './config/schema.js';
 import { adminRouter } from './http/admin.js';
+import { consoleAuthRouter } from './http/console-auth.js';
+import { SignIn } from './agents/sign-in.js';
 import { createApp } from './http/app.js';
 import { Metrics } from './metrics.js';
 import { Queues } from './queue/queues.js';
@@ -78,6 +80,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     overdueRequests: () => overdueCounts(),
   });
   const adapters: Map<string, ChannelAdapter> = options.registry.build(config);
+  const signIn = new SignIn(config, redis);
   const privacy = new PrivacyOperations({ config, redis, queues, contracts: dataMap(options.registry), channelModels: options.registry.collections().models });
   const redactors = new Map(config.workspaces.map((w) => [w.id, new Redactor(w.privacy.redaction.patterns)]));
 
@@ -90,7 +93,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         logger,
         metrics,
         bodyLimitBytes: config.server.bodyLimitBytes,
-        admin: adminRouter(config, { changed: (address) => queues.staleSnapshot(address), privacy }),
+        admin: adminRouter(config, { changed: (address) => queues.staleSnapshot(address), privacy, signIn }),
+        console: consoleAuthRouter(config, signIn),
         readiness: async () => {
           await pingStore();
           await redis.ping();

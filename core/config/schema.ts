@@ -185,6 +185,34 @@ export const configSchema = z.strictObject({
         .default(64 * 1024),
     })
     .prefault({}),
+  /** Agents' sign-in to the console and the admin API (core/agents/). */
+  console: z
+    .strictObject({
+      /** A session ends after this many minutes without a request. */
+      sessionIdleMinutes: z
+        .number()
+        .int()
+        .min(1)
+        .max(24 * 60)
+        .default(30),
+      /** Wrong passwords in a row that lock an account, and for how long. */
+      lockout: z
+        .strictObject({
+          failures: z.number().int().min(3).max(100).default(10),
+          minutes: z
+            .number()
+            .int()
+            .min(1)
+            .max(24 * 60)
+            .default(15),
+        })
+        .prefault({}),
+      /** Sign-in attempts per client address per 15 minutes, whatever the account (guessing across accounts). */
+      attemptsPerAddress: z.number().int().min(5).max(10_000).default(50),
+      /** Send the session cookie over HTTPS only (`Secure`); on by default, off for a plain-HTTP local hub. */
+      secureCookie: z.boolean().optional(),
+    })
+    .prefault({}),
   mongodb: z
     .strictObject({
       /** Leave empty to use $MONGODB_URI, or the embedded FerretDB when that is unset too. */

@@ -6,6 +6,8 @@ import { leadsToCsv, listLeads } from '../leads.js';
 import type { PrivacyOperations } from '../privacy/operations.js';
 import { safeEqual } from '../secure-compare.js';
 import { privacyRouter } from './privacy-routes.js';
+import { sameOrigin, sessionToken } from './console-auth.js';
+import type { SignIn } from '../agents/sign-in.js';
 
 /**
  * The workspace whose API key is in `Authorization: Bearer <key>`, compared in constant time
@@ -22,23 +24,32 @@ function keyOf(config: Config, header: string | undefined): { workspace: string;
 }
 
 /**
- * `/api/…`: the admin API, each request scoped to the workspace of its key.
+ * `/api/…`: the admin API, each request scoped to the workspace of its key, or of the agent whose
+ * console session cookie it carries (role `agent` may not use the privacy routes).
  *   POST /api/conversations/:id/handback   give a handed-off conversation back to the bot
  *   POST /api/conversations/:id/close      close it
  *   GET  /api/leads[?format=csv&limit=N]   the workspace's leads, newest first
  *   /api/privacy/…, /api/audit              data-subject requests and the audit log (privacy-routes.ts)
  */
-export function adminRouter(config: Config, options: { changed: ConversationChanged; privacy: PrivacyOperations }): Router {
+export function adminRouter(config: Config, options: { changed: ConversationChanged; privacy: PrivacyOperations; signIn: SignIn }): Router {
   const router = Router();
-  router.use((req: Request, res: Response, next: NextFunction) => {
-    const key = keyOf(config, req.headers.authorization);
-    if (!key) {
-      res.status(401).set('www-authenticate', 'Bearer').json({ error: 'unauthorized', message: 'missing or invalid API key' });
-      return;
+  router.use(async (req: Request, res: Response, next: NextFunction) => {
+    const key = req.headers.authorization ? keyOf(config, req.headers.authorization) : undefined;
+    if (key) {
+      Object.assign(res.locals, { workspace: key.workspace, actor: key.actor, role: 'owner' });
+      return next();
     }
-    res.locals.workspace = key.workspace;
-    res.locals.actor = key.actor;
-    next();
+    // An agent's console session: the cookie rides along with any page's request, so changes must come from the hub's own pages.
+    const session = req.headers.authorization ? undefined : await options.signIn.session(sessionToken(req));
+    if (session) {
+      if (!['GET', 'HEAD'].includes(req.method) && !sameOrigin(req)) {
+        res.status(403).json({ error: 'forbidden', message: 'cross-origin request refused' });
+        return;
+      }
+      Object.assign(res.locals, { workspace: session.workspace, actor: `agent:${session.agent}`, role: session.role });
+      return next();
+    }
+    res.status(401).set('www-authenticate', 'Bearer').json({ error: 'unauthorized', message: 'missing or invalid API key or session' });
   });
 
   const action = (run: typeof close, status: string) => async (req: Request, res: Response) => {
@@ -61,6 +72,14 @@ export function adminRouter(config: Config, options: { changed: ConversationChan
       return;
     }
     res.json({ leads });
+  });
+  // Data-subject requests and the audit log: admins and owners (and API keys), not agents.
+  router.use(['/privacy', '/audit'], (_req: Request, res: Response, next: NextFunction) => {
+    if (res.locals.role === 'agent') {
+      res.status(403).json({ error: 'forbidden', message: 'this needs the admin role' });
+      return;
+    }
+    next();
   });
   router.use(privacyRouter(options.privacy));
   return router;

@@ -9,6 +9,8 @@ export interface AppOptions {
   logger: Logger;
   /** Mounted at `/api` with its own authentication (see admin.ts). */
   admin?: express.Router;
+  /** Agents' sign-in, mounted at `/console/api` (see console-auth.ts). */
+  console?: express.Router;
   metrics: Metrics;
   bodyLimitBytes: number;
   /** Resolves when MongoDB and Redis answer; throws otherwise. */
@@ -38,6 +40,7 @@ export function createApp(options: AppOptions): { app: Express; router: HttpRout
   });
 
   if (options.admin) app.use('/api', options.admin);
+  if (options.console) app.use('/console/api', options.console);
 
   // Raw bytes, because webhook signatures are computed over the exact body.
   const raw = express.raw({ type: () => true, limit: options.bodyLimitBytes });

@@ -12,6 +12,9 @@ import { platformRefPrivacy } from '../store/platform-ref.js';
 import { retentionRunPrivacy } from '../store/retention-run.js';
 import { auditEntryPrivacy } from '../store/audit-entry.js';
 import { privacyRequestPrivacy } from '../store/privacy-request.js';
+import { agentPrivacy } from '../store/agent.js';
+import { sessionPrivacy } from '../agents/sessions.js';
+import { signInLimitPrivacy } from '../agents/sign-in.js';
 import { retentionLockPrivacy } from './retention.js';
 import type { PrivacyContract } from './contract.js';
 
@@ -27,6 +30,9 @@ export const corePrivacy: readonly PrivacyContract[] = [
   retentionRunPrivacy,
   privacyRequestPrivacy,
   auditEntryPrivacy,
+  agentPrivacy,
+  sessionPrivacy,
+  signInLimitPrivacy,
   ...mailboxPrivacy,
   ...queuePrivacy,
   rateLimitPrivacy,

@@ -1,0 +1,87 @@
+import { parse as parseCookies } from 'cookie';
+import express, { Router, type Request, type Response } from 'express';
+import type { Config } from '../config/schema.js';
+import { sessionCookie, type Session } from '../agents/sessions.js';
+import type { SignIn } from '../agents/sign-in.js';
+
+/** The session cookie's token of a request, if any. */
+export function sessionToken(req: Request): string | undefined {
+  return parseCookies(req.headers.cookie ?? '')[sessionCookie];
+}
+
+/**
+ * Cross-site request forgery: a cookie rides along with any request a page makes, so a request
+ * that changes something and is authenticated by the cookie must come from the hub's own pages.
+ * Browsers send `Origin` with every such request; it must be the hub's own origin.
+ */
+export function sameOrigin(req: Request): boolean {
+  const origin = req.headers.origin;
+  return origin !== undefined && origin === `${req.protocol}://${req.get('host')}`;
+}
+
+const changes = (req: Request) => !['GET', 'HEAD', 'OPTIONS'].includes(req.method);
+
+/**
+ * `/console/api/…`: agents sign in and out.
+ *   POST /console/api/sign-in   {email, password, workspace?}  sets the session cookie
+ *   POST /console/api/sign-out
+ *   GET  /console/api/me        the signed-in agent
+ * The cookie is httpOnly and SameSite=Strict, `Secure` over HTTPS (or when `console.secureCookie`
+ * says so), and the session ends after `console.sessionIdleMinutes` without a request.
+ */
+export function consoleAuthRouter(config: Config, signIn: SignIn): Router {
+  const router = Router();
+  router.use(express.json({ limit: '8kb' }));
+  router.use((req, res, next) => {
+    if (changes(req) && !sameOrigin(req)) {
+      res.status(403).json({ error: 'forbidden', message: 'cross-origin request refused' });
+      return;
+    }
+    next();
+  });
+  const cookieOptions = (req: Request) => ({
+    httpOnly: true,
+    sameSite: 'strict' as const,
+    secure: config.console.secureCookie ?? req.secure,
+    path: '/',
+  });
+
+  router.post('/sign-in', async (req: Request, res: Response) => {
+    const { email, password } = (req.body ?? {}) as { email?: unknown; password?: unknown };
+    const workspace = typeof req.body?.workspace === 'string' ? req.body.workspace : config.workspaces.length === 1 ? config.workspaces[0]!.id : undefined;
+    if (typeof email !== 'string' || typeof password !== 'string' || !workspace) {
+      res.status(400).json({ error: 'bad_request', message: 'expected {"email", "password"} (and "workspace" when the hub has several)' });
+      return;
+    }
+    const result = await signIn.signIn({ workspace, email, password, address: req.ip ?? 'unknown' });
+    if (!result.ok) {
+      const [status, message] =
+        result.reason === 'locked'
+          ? [423, 'too many wrong passwords: this account is locked for a while']
+          : result.reason === 'limited'
+            ? [429, 'too many sign-in attempts from this address; try again later']
+            : [401, 'wrong e-mail or password'];
+      if (result.retryAfterSeconds) res.set('retry-after', String(result.retryAfterSeconds));
+      res.status(status).json({ error: result.reason === 'wrong' ? 'unauthorized' : result.reason, message });
+      return;
+    }
+    res.cookie(sessionCookie, result.token, cookieOptions(req));
+    res.json({ agent: { id: result.session.agent, workspace: result.session.workspace, role: result.session.role, displayName: result.displayName } });
+  });
+
+  router.post('/sign-out', async (req: Request, res: Response) => {
+    await signIn.sessions.end(sessionToken(req));
+    res.clearCookie(sessionCookie, cookieOptions(req));
+    res.json({ signedOut: true });
+  });
+
+  router.get('/me', async (req: Request, res: Response) => {
+    const session = await signIn.session(sessionToken(req));
+    if (!session) {
+      res.status(401).json({ error: 'unauthorized', message: 'not signed in' });
+      return;
+    }
+    res.json({ agent: session satisfies Session });
+  });
+  return router;
+}
