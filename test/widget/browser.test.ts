@@ -89,7 +89,12 @@ describe('the widget in Chromium', () => {
     page.on('pageerror', (err) => problems.push(err.message));
     page.on('console', (msg) => void (msg.type() === 'error' && problems.push(msg.text())));
     await page.goto(`http://127.0.0.1:${net.port}/demo`);
-    await widget(page).locator('.sb-bubble').click();
+    // The bubble's icon is drawn (SVG), not a glyph that needs an emoji font.
+    const bubble = widget(page).locator('.sb-bubble');
+    expect(await bubble.textContent()).not.toMatch(/\p{Extended_Pictographic}/u);
+    const drawn = await bubble.locator('svg path').boundingBox();
+    expect(drawn!.width).toBeGreaterThan(15);
+    await bubble.click();
 
     // First open: the notice with the policy link; recorded as shown.
     const notice = widget(page).locator('.sb-notice');

@@ -21,3 +21,28 @@ export function h(tag, attrs = {}, children = []) {
   for (const child of children) if (child) el.append(child);
   return el;
 }
+
+/**
+ * An icon as inline SVG in the text colour: glyphs such as emoji draw as an empty box where the
+ * visitor's system has no font for them.
+ * @param {string} d the path, on a 24×24 grid
+ * @returns {SVGSVGElement}
+ */
+export function icon(d) {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  for (const [name, value] of Object.entries({
+    viewBox: '0 0 24 24',
+    width: '28',
+    height: '28',
+    fill: 'currentColor',
+    'aria-hidden': 'true',
+    focusable: 'false',
+  })) {
+    svg.setAttribute(name, value);
+  }
+  const path = document.createElementNS(ns, 'path');
+  path.setAttribute('d', d);
+  svg.append(path);
+  return svg;
+}

@@ -11,7 +11,7 @@ export const css = `
 .sb-root[data-position="left"] { right: auto; left: 20px; }
 button { font: inherit; cursor: pointer; }
 button:focus-visible, input:focus-visible, select:focus-visible, a:focus-visible { outline: 3px solid #ffbf47; outline-offset: 2px; }
-.sb-bubble { width: 60px; height: 60px; border-radius: 50%; border: 0; background: var(--sb-color, #0b6bcb); color: #fff; font-size: 26px; box-shadow: 0 4px 14px rgba(0,0,0,.25); position: relative; }
+.sb-bubble { width: 60px; height: 60px; border-radius: 50%; border: 0; background: var(--sb-color, #0b6bcb); color: #fff; box-shadow: 0 4px 14px rgba(0,0,0,.25); position: relative; display: inline-flex; align-items: center; justify-content: center; }
 .sb-badge { position: absolute; top: -4px; right: -4px; min-width: 22px; height: 22px; padding: 0 6px; border-radius: 11px; background: #d4351c; color: #fff; font-size: 13px; line-height: 22px; font-weight: 700; }
 .sb-panel { position: absolute; bottom: 76px; right: 0; width: 370px; height: min(600px, calc(100vh - 110px)); display: flex; flex-direction: column; background: #fff; border-radius: 14px; box-shadow: 0 8px 30px rgba(0,0,0,.25); overflow: hidden; }
 .sb-root[data-position="left"] .sb-panel { right: auto; left: 0; }

@@ -5,10 +5,13 @@
  * the visitor moves through the notice, the pre-chat form and the chat, and sees the offline
  * form when the conversation is handed off with nobody online.
  */
-import { h } from './dom.js';
+import { h, icon } from './dom.js';
 import { renderForm } from './forms.js';
 import { beep } from './sound.js';
 import { css } from './styles.js';
+
+/** A speech bubble (Material Design's `chat`, Apache 2.0). */
+const chatIcon = 'M20 2H4c-1.1 0-2 .9-2 2v18l4-4h14c1.1 0 2-.9 2-2V4c0-1.1-.9-2-2-2zM6 9h12v2H6V9zm8 5H6v-2h8v2zm4-6H6V6h12v2z';
 
 /** @param {string | null} value @returns {{ order: number, conv?: string }} */
 function parseSeen(value) {
@@ -40,7 +43,7 @@ export function createView(options) {
 
   const badge = h('span', { class: 'sb-badge', hidden: true, 'aria-hidden': 'true' });
   const bubble = h('button', { class: 'sb-bubble', type: 'button', 'aria-label': config.title, 'aria-expanded': 'false', 'aria-controls': 'sb-panel' }, [
-    '💬',
+    icon(chatIcon),
     badge,
   ]);
   const status = h('span', { class: 'sb-status', 'aria-live': 'polite' });
