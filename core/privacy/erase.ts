@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Model } from 'mongoose';
 import type { Config, WorkspaceConfig } from '../config/schema.js';
 import type { Address } from '../message.js';
+import { MailboxBusyError, withMailboxesHeld } from '../queue/hold.js';
 import { mailboxKey, type Queues } from '../queue/queues.js';
 import { ConsentEvent } from '../store/consent.js';
 import { Contact } from '../store/contact.js';
@@ -42,10 +42,8 @@ export interface EraseOptions {
   afterStep?: (step: string) => void | Promise<void>;
 }
 
-const lockMs = 60_000;
-
 /** A turn of the person's is running and kept its conversation's mailbox past the wait: try again. */
-export class ErasureBusyError extends Error {}
+export const ErasureBusyError = MailboxBusyError;
 
 /**
  * Erases a person everywhere (GDPR Art. 17): MongoDB (contacts, conversations, messages, leads,
@@ -93,24 +91,13 @@ async function runErasure(options: EraseOptions, workspace: WorkspaceConfig, req
   const step = async (name: string) => options.afterStep?.(name);
 
   // No turn of theirs runs meanwhile: hold each address's inbound mailbox (as the retention sweep does).
-  const token = randomBytes(12).toString('base64url');
-  const keys = pending.addresses.map(mailboxKey);
-  await holdAll(queues, keys, token);
-  try {
+  const mailboxes = pending.addresses.map((a) => ({ kind: 'in' as const, key: mailboxKey(a) }));
+  const busy = "a turn of this person's is still running; nothing was erased yet, try again";
+  await withMailboxesHeld(queues, { workspace: ws, mailboxes, busy }, async () => {
     const conversations = (await Conversation.find({ workspace: ws, contact: { $in: pending.contacts } }, { _id: 1 }).lean()).map((c) => String(c._id));
     const leads = (await Lead.find({ workspace: ws, contact: { $in: pending.contacts } }, { _id: 1 }).lean()).map((l) => l._id);
     const messages = (await Message.find({ conversation: { $in: conversations } }, { _id: 1 }).lean()).map((m) => m._id);
 
-    // The CRM first, while the ids it knows are at hand (a notice queued twice is posted once: its job id is the request's).
-    if (workspace.crm && leads.length) {
-      await queues.enqueueCrm([
-        {
-          workspace: ws,
-          notice: { id: `erasure-${request}`, event: 'erasure', leads, conversations, contacts: pending.contacts, at: new Date().toISOString() },
-        },
-      ]);
-      receipt.crm = `erasure notice queued for ${leads.length} lead(s)`;
-    }
     const redisReceipt = await eraseFromRedis({
       redis: options.redis,
       prefix: options.config.redis.prefix,
@@ -120,6 +107,18 @@ async function runErasure(options: EraseOptions, workspace: WorkspaceConfig, req
     });
     for (const [store, n] of Object.entries(redisReceipt)) count(store, n);
     await step('redis');
+
+    // The CRM is told after Redis is clean, or the notice's own job (it names their leads) would go with the rest.
+    // A resumed erasure queues it again; its job id is the request's, so a notice still waiting is not doubled.
+    if (workspace.crm && leads.length) {
+      await queues.enqueueCrm([
+        {
+          workspace: ws,
+          notice: { id: `erasure-${request}`, event: 'erasure', leads, conversations, contacts: pending.contacts, at: new Date().toISOString() },
+        },
+      ]);
+      receipt.crm = `erasure notice queued for ${leads.length} lead(s)`;
+    }
 
     if (messages.length) count('mongodb:platformrefs', (await PlatformRef.deleteMany({ message: { $in: messages } })).deletedCount);
     count('mongodb:messages', (await Message.deleteMany({ conversation: { $in: conversations } })).deletedCount);
@@ -135,9 +134,7 @@ async function runErasure(options: EraseOptions, workspace: WorkspaceConfig, req
     await step('leads');
     // Last: while a contact is there, a resumed erasure still finds everything of theirs.
     count('mongodb:contacts', (await Contact.deleteMany({ _id: { $in: pending.contacts } })).deletedCount);
-  } finally {
-    await releaseAll(queues, keys, token, ws);
-  }
+  });
   await finishRequest(request, receipt);
   await audit({
     workspace: ws,
@@ -166,27 +163,5 @@ async function eraseConsents(workspace: WorkspaceConfig, pending: Pending, count
       },
     );
     count('mongodb:consents (pseudonymised)', 1);
-  }
-}
-
-async function holdAll(queues: Queues, keys: string[], token: string): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  const held = new Set<string>();
-  while (held.size < keys.length) {
-    for (const key of keys.filter((k) => !held.has(k))) if ((await queues.mailboxes.acquire('in', key, token, lockMs)) === true) held.add(key);
-    if (held.size === keys.length) return;
-    if (Date.now() > deadline) {
-      await releaseAll(queues, [...held], token, undefined);
-      throw new ErasureBusyError("a turn of this person's is still running; nothing was erased yet, try again");
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
-async function releaseAll(queues: Queues, keys: string[], token: string, workspace: string | undefined): Promise<void> {
-  for (const key of keys) {
-    await queues.mailboxes.release('in', key, token).catch(() => undefined);
-    // A message that arrived meanwhile is new: it found the mailbox held and woke nobody.
-    if (workspace && (await queues.mailboxes.entries('in', key)).length) await queues.wake('in', { key, workspace });
   }
 }
