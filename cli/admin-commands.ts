@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { close, handBack } from '../core/conversations.js';
+import { cliActor } from './actor.js';
 import { leadsToCsv, listLeads } from '../core/leads.js';
 import { pickWorkspace, withStore } from './with-store.js';
 
@@ -36,7 +37,7 @@ export function registerAdminCommands(program: Command, defaultConfig: string): 
       .action(async (id: string, opts: { config: string; workspace?: string }) => {
         await withStore(opts.config, async (config, { queues }) => {
           // The conversation's running turns keep a snapshot of it in Redis: mark it stale.
-          await run(pickWorkspace(config, opts.workspace), id, (address) => queues.staleSnapshot(address));
+          await run({ workspace: pickWorkspace(config, opts.workspace), id, changed: (address) => queues.staleSnapshot(address), actor: cliActor() });
           console.log(`conversation ${id}: ${name === 'close' ? 'closed' : 'back with the bot'}`);
         });
       });

@@ -1,5 +1,9 @@
 import { createHash } from 'node:crypto';
-import { Router, type NextFunction, type Request, type Response } from 'express';
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import { agentReply, takeConversation } from '../agents/takeover.js';
+import type { Session } from '../agents/sessions.js';
+import { MailboxBusyError } from '../queue/hold.js';
+import type { Queues } from '../queue/queues.js';
 import type { Config } from '../config/schema.js';
 import { close, ConversationActionError, handBack, type ConversationChanged } from '../conversations.js';
 import { leadsToCsv, listLeads } from '../leads.js';
@@ -26,12 +30,14 @@ function keyOf(config: Config, header: string | undefined): { workspace: string;
 /**
  * `/api/…`: the admin API, each request scoped to the workspace of its key, or of the agent whose
  * console session cookie it carries (role `agent` may not use the privacy routes).
+ *   POST /api/conversations/:id/take       an agent takes it: the bot falls silent, its undelivered replies are dropped
+ *   POST /api/conversations/:id/messages   {text, id?} the agent who took it answers
  *   POST /api/conversations/:id/handback   give a handed-off conversation back to the bot
  *   POST /api/conversations/:id/close      close it
  *   GET  /api/leads[?format=csv&limit=N]   the workspace's leads, newest first
  *   /api/privacy/…, /api/audit              data-subject requests and the audit log (privacy-routes.ts)
  */
-export function adminRouter(config: Config, options: { changed: ConversationChanged; privacy: PrivacyOperations; signIn: SignIn }): Router {
+export function adminRouter(config: Config, options: { changed: ConversationChanged; privacy: PrivacyOperations; signIn: SignIn; queues: Queues }): Router {
   const router = Router();
   router.use(async (req: Request, res: Response, next: NextFunction) => {
     const key = req.headers.authorization ? keyOf(config, req.headers.authorization) : undefined;
@@ -46,7 +52,7 @@ export function adminRouter(config: Config, options: { changed: ConversationChan
         res.status(403).json({ error: 'forbidden', message: 'cross-origin request refused' });
         return;
       }
-      Object.assign(res.locals, { workspace: session.workspace, actor: `agent:${session.agent}`, role: session.role });
+      Object.assign(res.locals, { workspace: session.workspace, actor: `agent:${session.agent}`, role: session.role, session });
       return next();
     }
     res.status(401).set('www-authenticate', 'Bearer').json({ error: 'unauthorized', message: 'missing or invalid API key or session' });
@@ -54,13 +60,42 @@ export function adminRouter(config: Config, options: { changed: ConversationChan
 
   const action = (run: typeof close, status: string) => async (req: Request, res: Response) => {
     try {
-      await run(res.locals.workspace as string, String(req.params.id), options.changed);
+      await run({ workspace: res.locals.workspace as string, id: String(req.params.id), changed: options.changed, actor: res.locals.actor as string });
       res.json({ id: req.params.id, status });
     } catch (err) {
       if (!(err instanceof ConversationActionError)) throw err;
       res.status(err.notFound ? 404 : 409).json({ error: err.notFound ? 'not_found' : 'conflict', message: err.message });
     }
   };
+  // An agent's own actions: they need an agent's session (a key is nobody to assign a conversation to).
+  const asAgent = (run: (session: Session, req: Request) => Promise<unknown>) => async (req: Request, res: Response) => {
+    const session = res.locals.session as Session | undefined;
+    if (!session) {
+      res.status(403).json({ error: 'forbidden', message: 'sign in as an agent (POST /console/api/sign-in): an API key cannot take or answer conversations' });
+      return;
+    }
+    try {
+      res.json(await run(session, req));
+    } catch (err) {
+      if (err instanceof MailboxBusyError) return void res.status(409).json({ error: 'busy', message: err.message });
+      if (!(err instanceof ConversationActionError)) throw err;
+      res.status(err.notFound ? 404 : 409).json({ error: err.notFound ? 'not_found' : 'conflict', message: err.message });
+    }
+  };
+  router.post(
+    '/conversations/:id/take',
+    asAgent((session, req) => takeConversation(options.queues, { agent: session, id: String(req.params.id) })),
+  );
+  router.post(
+    '/conversations/:id/messages',
+    express.json({ limit: '16kb' }),
+    asAgent((session, req) => {
+      const text = typeof req.body?.text === 'string' ? req.body.text.trim() : '';
+      if (!text || text.length > 4096) throw new ConversationActionError('expected {"text": "…"} of 1 to 4096 characters');
+      const clientId = typeof req.body?.id === 'string' ? req.body.id.slice(0, 100) : undefined;
+      return agentReply(options.queues, { agent: session, id: String(req.params.id), text, ...(clientId ? { clientId } : {}) });
+    }),
+  );
   router.post('/conversations/:id/handback', action(handBack, 'bot'));
   router.post('/conversations/:id/close', action(close, 'closed'));
 

@@ -7,6 +7,7 @@ import { mailboxKey, type Queues } from '../queue/queues.js';
 import { ConsentEvent } from '../store/consent.js';
 import { Contact } from '../store/contact.js';
 import { Conversation } from '../store/conversation.js';
+import { ConversationEvent } from '../store/conversation-event.js';
 import { Lead } from '../store/lead.js';
 import { Message } from '../store/message.js';
 import { PlatformRef } from '../store/platform-ref.js';
@@ -122,6 +123,7 @@ async function runErasure(options: EraseOptions, workspace: WorkspaceConfig, req
 
     if (messages.length) count('mongodb:platformrefs', (await PlatformRef.deleteMany({ message: { $in: messages } })).deletedCount);
     count('mongodb:messages', (await Message.deleteMany({ conversation: { $in: conversations } })).deletedCount);
+    count('mongodb:conversation_events', (await ConversationEvent.deleteMany({ conversation: { $in: conversations } })).deletedCount);
     count('mongodb:conversations', (await Conversation.deleteMany({ _id: { $in: conversations } })).deletedCount);
     await step('conversations');
     count('mongodb:leads', (await Lead.deleteMany({ workspace: ws, contact: { $in: pending.contacts } })).deletedCount);

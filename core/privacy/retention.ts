@@ -6,6 +6,7 @@ import { mailboxKey, type Queues } from '../queue/queues.js';
 import { ConsentEvent } from '../store/consent.js';
 import { Contact } from '../store/contact.js';
 import { Conversation } from '../store/conversation.js';
+import { ConversationEvent } from '../store/conversation-event.js';
 import { Lead } from '../store/lead.js';
 import { Message } from '../store/message.js';
 import { PlatformRef } from '../store/platform-ref.js';
@@ -375,6 +376,7 @@ async function sweepConversations(
         deleteMessagesOf(ids),
         open.length ? Contact.updateMany({ openConversation: { $in: open } }, { $unset: { openConversation: 1 } }) : undefined,
       ]);
+      await ConversationEvent.deleteMany({ conversation: { $in: ids } });
       await Conversation.deleteMany({ _id: { $in: ids } });
     }
     for (const id of ids) for (const job of at.timers.get(id) ?? []) await job.remove().catch(() => undefined);

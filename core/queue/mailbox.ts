@@ -280,6 +280,11 @@ export class Mailboxes {
     return Math.min(n, maxPriority);
   }
 
+  /** Whether a worker holds the mailbox now. */
+  async held(kind: MailboxKind, key: string): Promise<boolean> {
+    return (await this.redis.exists(this.lease(kind, key))) === 1;
+  }
+
   /** The entries waiting, oldest first (for tests and diagnostics). */
   async entries(kind: MailboxKind, key: string): Promise<string[]> {
     return this.redis.lrange(this.list(kind, key), 0, -1);

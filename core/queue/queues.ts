@@ -189,6 +189,11 @@ export class Queues {
     await this.mailboxes.push('out', key, replies.map(outboundEntry));
   }
 
+  /** Replies made outside a worker (an agent's): appended to their conversation's outbound mailbox, and a worker woken if none holds it. */
+  async queueReplies(at: { key: string; workspace: string }, replies: readonly OutboundRef[]): Promise<void> {
+    if (await this.mailboxes.push('out', at.key, replies.map(outboundEntry))) await this.wake('out', at);
+  }
+
   /**
    * Puts replies a turn could not deliver yet (the first must wait `delayMs`: a backoff, a rate
    * limit) in their conversation's empty outbound mailbox, closed to every worker until then,

@@ -34,6 +34,8 @@ const conversationSchema = new Schema(
     botInbound: { type: String },
     /** Team a handoff asked for. */
     team: { type: String },
+    /** The agent who took it (`status: agent`): only they answer it until they hand it back or close it. */
+    assignee: { type: String },
   },
   { timestamps: true, versionKey: false },
 );

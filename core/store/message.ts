@@ -8,6 +8,7 @@ const messageStatuses = [
   'sent', // outbound, the platform accepted it
   'delivered', // outbound, the platform reported it reached the device
   'read', // outbound, the platform reported it was read
+  'dropped', // outbound, a bot reply not yet delivered when an agent took the conversation: never sent (see `error`)
 ] as const;
 
 const choiceSchema = new Schema({ id: { type: String, required: true }, label: { type: String, required: true } }, { _id: false });

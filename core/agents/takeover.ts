@@ -1,0 +1,133 @@
+import { createHash } from 'node:crypto';
+import { Types } from 'mongoose';
+import { ConversationActionError } from '../conversations.js';
+import type { Address } from '../message.js';
+import { withMailboxesHeld } from '../queue/hold.js';
+import { mailboxKey, type OutboundEntry, type Queues } from '../queue/queues.js';
+import { Conversation } from '../store/conversation.js';
+import { ConversationEvent } from '../store/conversation-event.js';
+import { inWorkspace } from '../store/in-workspace.js';
+import { Message } from '../store/message.js';
+import type { Session } from './sessions.js';
+
+const addressOf = (c: { workspace: string; channel: string; account: string; user: string }): Address => ({
+  workspace: c.workspace,
+  channel: c.channel,
+  account: c.account,
+  user: c.user,
+});
+
+async function find(workspace: string, id: string) {
+  if (!Types.ObjectId.isValid(id)) throw new ConversationActionError(`no conversation ${id}`, true);
+  const conversation = inWorkspace(await Conversation.findById(id).lean(), workspace);
+  if (!conversation) throw new ConversationActionError(`no conversation ${id}`, true);
+  return conversation;
+}
+
+/**
+ * An agent takes a conversation: from then on it is theirs and the bot is silent, on every
+ * channel, enforced here rather than in a screen. The takeover holds the conversation's inbound
+ * mailbox, so a bot turn in flight finishes first (with the deliveries it makes itself) and none
+ * starts meanwhile; it stores the new owner, and marks the bot's replies still waiting to go out
+ * `dropped` (never sent: the deliverer skips any reply no longer `queued`). Then it waits until no
+ * delivery of the conversation is in flight, so when it returns no bot reply can still leave.
+ * Later turns see `status: agent` and leave the bot out (core/turn/steps/respond.ts); the bot's
+ * idle timers fire into the same silence.
+ */
+export async function takeConversation(queues: Queues, at: { agent: Session; id: string }): Promise<{ dropped: number }> {
+  const conversation = await find(at.agent.workspace, at.id);
+  if (conversation.status === 'closed') throw new ConversationActionError(`conversation ${at.id} is closed`);
+  const address = addressOf(conversation);
+  const key = mailboxKey(address);
+  const busy = 'the conversation is busy; try again';
+  const dropped = await withMailboxesHeld(queues, { workspace: address.workspace, mailboxes: [{ kind: 'in', key }], busy }, async () => {
+    await Conversation.updateOne({ _id: conversation._id }, { $set: { status: 'agent', assignee: at.agent.agent } });
+    await queues.staleSnapshot(address);
+    // By `_id`, the look-up FerretDB answers from an index: the replies waiting are few.
+    let count = 0;
+    for (const raw of await queues.mailboxes.entries('out', key)) {
+      const id = (JSON.parse(raw) as OutboundEntry).id;
+      const reply = await Message.findById(id, { sender: 1, status: 1 }).lean();
+      if (reply?.sender !== 'bot' || reply.status !== 'queued') continue;
+      await Message.updateOne(
+        { _id: id },
+        { $set: { status: 'dropped', error: { message: 'an agent took the conversation before it was delivered', at: new Date() } } },
+      );
+      count++;
+    }
+    return count;
+  });
+  // A delivery that read a reply before it was marked finishes before the takeover returns.
+  const deadline = Date.now() + 15_000;
+  while (await queues.mailboxes.held('out', key)) {
+    if (Date.now() > deadline) break; // a deliverer this slow is stuck on its platform call; what it reads next is dropped
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  await ConversationEvent.create({
+    workspace: address.workspace,
+    conversation: conversation._id,
+    kind: 'taken',
+    actor: `agent:${at.agent.agent}`,
+    at: new Date(),
+    details: { dropped },
+  });
+  return { dropped };
+}
+
+/**
+ * An agent's reply, in the conversation's order: stored after everything the conversation has so
+ * far (its sequence is bumped while no turn runs), then queued behind any reply still waiting.
+ * `clientId` makes a retried request store it once. Only the agent who took the conversation
+ * may answer it.
+ */
+export async function agentReply(queues: Queues, at: { agent: Session; id: string; text: string; clientId?: string }): Promise<{ id: string }> {
+  const conversation = await find(at.agent.workspace, at.id);
+  if (conversation.status !== 'agent' || conversation.assignee !== at.agent.agent) {
+    throw new ConversationActionError(
+      `take conversation ${at.id} first: it is ${conversation.status === 'agent' ? "another agent's" : `with the ${conversation.status === 'bot' ? 'bot' : conversation.status}`}`,
+    );
+  }
+  const address = addressOf(conversation);
+  const key = mailboxKey(address);
+  const id = `out_${createHash('sha256')
+    .update(`${String(conversation._id)}\u0000agent\u0000${at.clientId ?? new Types.ObjectId().toHexString()}`)
+    .digest('hex')
+    .slice(0, 32)}`;
+  return withMailboxesHeld(
+    queues,
+    { workspace: address.workspace, mailboxes: [{ kind: 'in', key }], busy: 'the conversation is busy; try again' },
+    async () => {
+      if (await Message.exists({ _id: id })) return { id };
+      const now = new Date();
+      const bumped = await Conversation.findByIdAndUpdate(
+        conversation._id,
+        { $inc: { seq: 1 }, $set: { lastMessageAt: now } },
+        { returnDocument: 'after' },
+      ).lean();
+      await Message.create({
+        _id: id,
+        workspace: address.workspace,
+        conversation: conversation._id,
+        channel: address.channel,
+        account: address.account,
+        user: address.user,
+        direction: 'out',
+        sender: 'agent',
+        order: bumped!.seq * 1000,
+        text: at.text,
+        status: 'queued',
+      });
+      await ConversationEvent.create({
+        workspace: address.workspace,
+        conversation: conversation._id,
+        kind: 'agent_reply',
+        actor: `agent:${at.agent.agent}`,
+        at: now,
+        details: { message: id },
+      });
+      await queues.staleSnapshot(address);
+      await queues.queueReplies({ key, workspace: address.workspace }, [{ address, id }]);
+      return { id };
+    },
+  );
+}

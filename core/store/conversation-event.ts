@@ -1,0 +1,34 @@
+import { Schema, model } from 'mongoose';
+import { privacyContract } from '../privacy/contract.js';
+
+export const conversationEventKinds = ['taken', 'agent_reply', 'handed_back', 'closed'] as const;
+
+/**
+ * What people did in a conversation, in order: taken by an agent, an agent's reply, handed back
+ * to the bot, closed. The console's history shows them beside the messages.
+ */
+const conversationEventSchema = new Schema(
+  {
+    workspace: { type: String, required: true },
+    conversation: { type: Schema.Types.ObjectId, required: true, ref: 'Conversation' },
+    kind: { type: String, enum: conversationEventKinds, required: true },
+    /** `agent:<agent id>`, or an API key's id. */
+    actor: { type: String, required: true },
+    at: { type: Date, required: true },
+    /** Ids and counts (the reply's message id, bot replies dropped at a takeover). */
+    details: { type: Schema.Types.Mixed },
+  },
+  { versionKey: false },
+);
+
+export const ConversationEvent = model('ConversationEvent', conversationEventSchema, 'conversation_events');
+
+/** Privacy contract (see core/privacy/contract.ts). */
+export const conversationEventPrivacy = privacyContract({
+  store: { mongodb: 'conversation_events' },
+  purpose: 'what agents did in a conversation (took it, replied, handed it back, closed it)',
+  personal: ['actor'],
+  findBy: '`conversation` (the person’s conversations)',
+  erasure: { action: 'delete' },
+  retention: 'conversations',
+});
