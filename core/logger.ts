@@ -20,7 +20,8 @@ export function createLogger(options: { level?: string; name?: string; destinati
   const settings = {
     name: options.name ?? 'switchboard',
     level: options.level ?? process.env.LOG_LEVEL ?? 'info',
-    redact: { paths: ['secret', '*.secret', 'text', '*.text', 'headers.authorization', 'headers["x-switchboard-signature"]'], censor: '[redacted]' },
+    redact: { paths: redactedPaths, censor: '[redacted]' },
+    serializers: { err: safeError },
   };
   const format = options.format ?? (options.destination ? 'json' : formatFromEnv());
   if (format === 'pretty') {
@@ -31,4 +32,51 @@ export function createLogger(options: { level?: string; name?: string; destinati
     );
   }
   return options.destination ? pino(settings, options.destination) : pino(settings);
+}
+
+/**
+ * Fields that hold bodies, secrets or a person's identifiers wherever a log call names them. On
+ * WhatsApp `user` and `platformId` carry the phone number.
+ */
+const redactedPaths = [
+  'secret',
+  '*.secret',
+  'text',
+  '*.text',
+  'user',
+  '*.user',
+  'platformId',
+  '*.platformId',
+  'email',
+  '*.email',
+  'phone',
+  '*.phone',
+  'headers.authorization',
+  'headers.cookie',
+  'headers["x-switchboard-signature"]',
+];
+
+/** E-mail addresses, and runs of 6 or more digits (phone numbers, chat and user ids), in free text. */
+const identifiers = [/[^\s@"'<>()]+@[^\s@"'<>()]+\.[A-Za-z]{2,}/g, /\+?\d(?:[\d -]{4,}\d)/g];
+
+/** A text with e-mail addresses and long numbers replaced: an error message may quote what caused it. */
+export function withoutIdentifiers(text: string): string {
+  return identifiers.reduce((out, pattern) => out.replace(pattern, (m) => (m.includes('@') ? '[email]' : '[number]')), text);
+}
+
+/**
+ * An error as logs show it: its type, code, status and stack, with identifiers removed from the
+ * message and stack, and nothing else. Platform errors carry what was sent as properties (grammY's
+ * `payload` holds the chat id and the text), which pino's standard serializer would log whole.
+ */
+export function safeError(err: unknown): unknown {
+  if (!(err instanceof Error)) return typeof err === 'string' ? withoutIdentifiers(err) : err;
+  const { code, status } = err as { code?: unknown; status?: unknown };
+  return {
+    type: err.name,
+    message: withoutIdentifiers(err.message),
+    ...(typeof code === 'string' || typeof code === 'number' ? { code } : {}),
+    ...(typeof status === 'number' ? { status } : {}),
+    ...(err.stack ? { stack: withoutIdentifiers(err.stack) } : {}),
+  };
 }

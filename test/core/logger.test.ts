@@ -36,3 +36,22 @@ describe('logs', () => {
     expect(() => JSON.parse(out)).toThrow();
   });
 });
+
+describe('identifiers in logs', () => {
+  it('never shows a person’s identifiers: named fields are redacted, and an error keeps only its type, code, status and a scrubbed message', () => {
+    const { lines, logger } = capture();
+    // As grammY's GrammyError does: what was sent rides along on the error.
+    const err = Object.assign(new Error('Call to sendMessage failed for chat 777000123 (ada@example.com)'), {
+      payload: { chat_id: 777000123, text: 'your order 42 is ready, Ada' },
+      status: 400,
+    });
+    logger.warn({ err, user: '420601123456@c.us', platformId: 'false_420601123456@c.us_3EB0', messageId: 'out_1' }, 'delivery failed');
+    logger.error({ err: 'webhook answered 500 for +420 601 123 456' }, 'plain text error');
+    const out = lines.join('');
+    for (const leaked of ['777000123', 'ada@example.com', 'Ada', 'your order', '420601123456', '601 123 456']) expect(out).not.toContain(leaked);
+    const entry = JSON.parse(lines[0]!) as { err: Record<string, unknown>; messageId: string };
+    expect(entry.err).toMatchObject({ type: 'Error', status: 400, message: 'Call to sendMessage failed for chat [number] ([email])' });
+    expect(entry.err).not.toHaveProperty('payload');
+    expect(entry.messageId).toBe('out_1');
+  });
+});

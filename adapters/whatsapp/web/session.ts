@@ -130,7 +130,7 @@ export class WebSession {
     });
     client.on('message_ack', (raw, ack) => {
       const status = current() ? parseAck(raw, ack, this.o) : undefined;
-      if (status) this.o.statuses([status]).catch((err: unknown) => this.log.warn({ err, platformId: status.platformId }, 'delivery report not recorded'));
+      if (status) this.o.statuses([status]).catch((err: unknown) => this.log.warn({ err }, 'delivery report not recorded'));
     });
     client.on('remote_session_saved', () => current() && this.log.info('WhatsApp Web session saved to MongoDB'));
     try {
@@ -151,7 +151,7 @@ export class WebSession {
       try {
         return await this.o.receive(event.message);
       } catch (err) {
-        if (attempt >= 3) return void this.log.error({ err, platformId: event.message.platformId }, 'WhatsApp Web message could not be queued; lost');
+        if (attempt >= 3) return void this.log.error({ err, account: this.o.account }, 'WhatsApp Web message could not be queued; lost');
         await new Promise((r) => setTimeout(r, 500 * attempt));
       }
     }
