@@ -1,22 +1,14 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import mongoose from 'mongoose';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { verifyPassword } from '../../core/agents/passwords.js';
 import { Agent, agentId } from '../../core/store/agent.js';
+import { runCli } from '../helpers/cli.js';
 import { cleanup, testEnv, type TestEnv } from '../helpers/hub.js';
 
 let env: TestEnv;
 
-const run = async (...args: string[]) => {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['bin/switchboard.js', ...args, '--config', env.configFile]);
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-};
+/** The CLI against this test's config. */
+const run = (...args: string[]) => runCli(...args, '--config', env.configFile);
 
 beforeAll(async () => {
   env = testEnv({ accounts: [{ workspace: 'shop', account: 'shop-app', secret: 'cli-secret-0123456789', webhookUrl: 'http://127.0.0.1:9/x' }] });

@@ -1,26 +1,17 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import mongoose from 'mongoose';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { contactId } from '../../core/store/ids.js';
 import { Contact } from '../../core/store/contact.js';
 import { Conversation } from '../../core/store/conversation.js';
 import { Message } from '../../core/store/message.js';
+import { runCli } from '../helpers/cli.js';
 import { cleanup, testEnv, type TestEnv } from '../helpers/hub.js';
 
 let env: TestEnv;
 const address = { workspace: 'shop', channel: 'api', account: 'shop-app', user: 'cli-person-7' };
 
-/** Runs the CLI as a script would: no terminal on standard input. */
-const run = async (...args: string[]) => {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['bin/switchboard.js', ...args, '--config', env.configFile]);
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-};
+/** The CLI against this test's config, as a script runs it (no terminal on standard input). */
+const run = (...args: string[]) => runCli(...args, '--config', env.configFile);
 
 beforeAll(async () => {
   env = testEnv({ accounts: [{ workspace: 'shop', account: 'shop-app', secret: 'cli-secret-0123456789', webhookUrl: 'http://127.0.0.1:9/x' }] });
