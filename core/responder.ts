@@ -22,7 +22,8 @@ export interface CapturedLead {
 }
 
 /** A timer the responder asked for has fired: the contact stayed quiet (see {@link TurnOutcome.timers}). */
-export type IdleStage = 'remind' | 'close';
+/** `remind`, `close`: the contact went quiet; `resume`: an agent handed the conversation back for the bot to pick up where it handed off. */
+export type IdleStage = 'remind' | 'close' | 'resume';
 
 export interface Turn {
   workspace: WorkspaceConfig;

@@ -27,14 +27,28 @@ function waitingIdle(flow: Flow, state: FlowState): Idle | undefined {
   return node.idle ?? flow.idle;
 }
 
-/** A reminder leaves the flow where it is; closing ends it. */
+/** A reminder leaves the flow where it is; closing ends it; a resume picks up after the handoff. */
 function idle(flow: Flow, state: FlowState, stage: IdleStage, ctx: StepContext): StepResult {
+  if (stage === 'resume') return resume(flow, state, ctx);
   const config = waitingIdle(flow, state);
   if (stage === 'remind') return { actions: config?.remind ? [reply(config.remind.text, flow, state.vars, ctx)] : [], state };
   if (!config?.close) return { actions: [], state };
   const actions: FlowAction[] = config.close.text ? [reply(config.close.text, flow, state.vars, ctx)] : [];
   actions.push({ type: 'close' });
   return { actions, state: { ...state, status: 'ended', retries: 0 } };
+}
+
+/**
+ * An agent handed the conversation back with `resume`: the flow goes on at the handoff node's
+ * `next`, right away (its say or question goes out without the contact writing first). Without a
+ * `next`, or when the flow was not at a handoff, it ends: the contact's next message starts it
+ * afresh, keeping what it had learnt.
+ */
+function resume(flow: Flow, state: FlowState, ctx: StepContext): StepResult {
+  const node = flow.nodes.get(state.node);
+  const next = state.status === 'handoff' && node?.kind === 'handoff' ? node.handoff.next : undefined;
+  if (!next) return { actions: [], state: { ...state, status: 'ended', retries: 0 } };
+  return run(flow, { ...state, status: 'waiting', retries: 0 }, next, [], ctx);
 }
 
 /** More node visits than this in one step means a loop without a question in it. */

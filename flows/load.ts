@@ -160,6 +160,8 @@ export function parseFlow(text: string, file: string, options: LoadFlowsOptions 
         else result.jumps.push({ flow: node.goto.flow, node: node.goto.node, at: atPath([...p, 'goto', 'flow'], '') });
         break;
       case 'handoff':
+        if (node.handoff.next) out.push([node.handoff.next, [...p, 'handoff', 'next']]);
+        break;
       case 'end':
         break;
     }

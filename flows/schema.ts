@@ -168,7 +168,12 @@ export const nodeSchemas = {
     next: nodeId,
   }),
   handoff: z.strictObject({
-    handoff: z.strictObject({ team: z.string().min(1).max(64).optional(), message: textSchema }),
+    handoff: z.strictObject({
+      team: z.string().min(1).max(64).optional(),
+      message: textSchema,
+      /** Where the bot picks up when an agent hands the conversation back with `resume`; without it, the next message starts the flow afresh. */
+      next: nodeId.optional(),
+    }),
   }),
   goto: z.strictObject({
     goto: z.union([nodeId, z.strictObject({ flow: z.string().min(1), node: nodeId.optional() })]),

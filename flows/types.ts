@@ -54,7 +54,7 @@ export type FlowInput =
   /** The contact has been quiet for one of the times {@link idleTimers} gave (the caller's timer fired). */
   | { type: 'idle'; stage: IdleStage };
 
-export type IdleStage = 'remind' | 'close';
+export type IdleStage = 'remind' | 'close' | 'resume';
 
 export type FlowAction =
   /** `form`: shown whole by channels with forms (the text introduces it). */

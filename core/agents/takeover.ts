@@ -3,7 +3,7 @@ import { Types } from 'mongoose';
 import { ConversationActionError } from '../conversations.js';
 import type { Address } from '../message.js';
 import { withMailboxesHeld } from '../queue/hold.js';
-import { mailboxKey, type OutboundEntry, type Queues } from '../queue/queues.js';
+import { mailboxKey, type InboundEntry, type OutboundEntry, type Queues } from '../queue/queues.js';
 import { Conversation } from '../store/conversation.js';
 import { ConversationEvent } from '../store/conversation-event.js';
 import { inWorkspace } from '../store/in-workspace.js';
@@ -130,4 +130,37 @@ export async function agentReply(queues: Queues, at: { agent: Session; id: strin
       return { id };
     },
   );
+}
+
+/**
+ * Hands a conversation back to the bot to pick up where it handed off: the bot's state is kept,
+ * and a `resume` turn is queued in the conversation's order (an entry of its inbound mailbox,
+ * as a due idle timer is), so the flow goes on at the handoff node's `next` right away. Written
+ * while no turn runs; the conversation gets a new slot after everything said so far.
+ */
+export async function resumeBot(queues: Queues, at: { workspace: string; id: string; actor: string }): Promise<void> {
+  const conversation = await find(at.workspace, at.id);
+  if (conversation.status === 'closed') throw new ConversationActionError(`conversation ${at.id} is closed`);
+  if (conversation.status === 'bot') throw new ConversationActionError(`conversation ${at.id} is with the bot already`);
+  const address = addressOf(conversation);
+  const key = mailboxKey(address);
+  await withMailboxesHeld(queues, { workspace: address.workspace, mailboxes: [{ kind: 'in', key }], busy: 'the conversation is busy; try again' }, async () => {
+    // A marker of its own, so this resume turn is the current one (an idle timer set before the handoff stays moot).
+    const marker = `resume_${new Types.ObjectId().toHexString()}`;
+    await Conversation.updateOne(
+      { _id: conversation._id },
+      { $set: { status: 'bot', botInbound: marker }, $inc: { seq: 1 }, $unset: { assignee: 1, team: 1 } },
+    );
+    await ConversationEvent.create({
+      workspace: address.workspace,
+      conversation: conversation._id,
+      kind: 'handed_back',
+      actor: at.actor,
+      at: new Date(),
+      details: { mode: 'resume' },
+    });
+    await queues.staleSnapshot(address);
+    const entry: InboundEntry = { idle: { address, conversation: String(conversation._id), inbound: marker, stage: 'resume' } };
+    await queues.mailboxes.push('in', key, [JSON.stringify(entry)]);
+  });
 }

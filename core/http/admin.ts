@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
-import { agentReply, takeConversation } from '../agents/takeover.js';
+import { agentReply, resumeBot, takeConversation } from '../agents/takeover.js';
 import type { Session } from '../agents/sessions.js';
 import { MailboxBusyError } from '../queue/hold.js';
 import type { Queues } from '../queue/queues.js';
@@ -32,7 +32,7 @@ function keyOf(config: Config, header: string | undefined): { workspace: string;
  * console session cookie it carries (role `agent` may not use the privacy routes).
  *   POST /api/conversations/:id/take       an agent takes it: the bot falls silent, its undelivered replies are dropped
  *   POST /api/conversations/:id/messages   {text, id?} the agent who took it answers
- *   POST /api/conversations/:id/handback   give a handed-off conversation back to the bot
+ *   POST /api/conversations/:id/handback   give a handed-off conversation back to the bot ({mode: resume} picks up where it handed off)
  *   POST /api/conversations/:id/close      close it
  *   GET  /api/leads[?format=csv&limit=N]   the workspace's leads, newest first
  *   /api/privacy/…, /api/audit              data-subject requests and the audit log (privacy-routes.ts)
@@ -96,7 +96,18 @@ export function adminRouter(config: Config, options: { changed: ConversationChan
       return agentReply(options.queues, { agent: session, id: String(req.params.id), text, ...(clientId ? { clientId } : {}) });
     }),
   );
-  router.post('/conversations/:id/handback', action(handBack, 'bot'));
+  // `{"mode": "resume"}`: the bot picks up where it handed off; otherwise (`restart`) its flow starts afresh at the next message.
+  router.post('/conversations/:id/handback', express.json({ limit: '1kb' }), async (req: Request, res: Response, next: NextFunction) => {
+    if (req.body?.mode !== 'resume') return action(handBack, 'bot')(req, res);
+    try {
+      await resumeBot(options.queues, { workspace: res.locals.workspace as string, id: String(req.params.id), actor: res.locals.actor as string });
+      res.json({ id: req.params.id, status: 'bot', mode: 'resume' });
+    } catch (err) {
+      if (err instanceof MailboxBusyError) return void res.status(409).json({ error: 'busy', message: err.message });
+      if (!(err instanceof ConversationActionError)) return next(err);
+      res.status(err.notFound ? 404 : 409).json({ error: err.notFound ? 'not_found' : 'conflict', message: err.message });
+    }
+  });
   router.post('/conversations/:id/close', action(close, 'closed'));
 
   router.get('/leads', async (req: Request, res: Response) => {

@@ -9,7 +9,7 @@ const duplicateKey = 11000;
 /** Replies per inbound message are ordered after it within this many slots (see Message.order). */
 export const slotsPerTurn = 1000;
 /** Where an idle turn's replies go within its slot: after the turn's own replies (+1…), before the next turn's. */
-export const idleSlot = { remind: 800, close: 900 } as const;
+export const idleSlot = { resume: 100, remind: 800, close: 900 } as const;
 
 /** The contact's message as stored; `order` is its place in the conversation. */
 export function inboundDocument(options: { id: string; inbound: InboundMessage; conversation: ConversationDoc['_id']; order: number }) {

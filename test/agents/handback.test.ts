@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { addAgent } from '../../core/agents/accounts.js';
+import { Conversation } from '../../core/store/conversation.js';
+import { ConversationEvent } from '../../core/store/conversation-event.js';
+import { Message } from '../../core/store/message.js';
+import { cleanup, eventually, postApi, startTestHub, testEnv, type TestEnv } from '../helpers/hub.js';
+import { Receiver } from '../helpers/receiver.js';
+
+const secret = 'handback-api-secret-0123';
+const password = 'correct horse battery staple';
+let env: TestEnv;
+let hub: Awaited<ReturnType<typeof startTestHub>>;
+let receiver: Receiver;
+let cookie: string;
+
+const api = async (path: string, body: unknown = {}) => {
+  const res = await fetch(`${hub.url}/api${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: hub.url!, cookie },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+};
+const write = (user: string, text: string) => postApi(hub.url!, 'shop-app', { id: randomUUID(), user, text }, { secret });
+const received = (user: string) => receiver.replies.filter((r) => r.user === user).map((r) => r.text);
+const until = (user: string, count: number) => eventually(async () => received(user).length >= count, 10_000, `${count} replies to ${user}`);
+
+beforeAll(async () => {
+  receiver = await new Receiver(secret).start();
+  env = testEnv({
+    accounts: [{ workspace: 'shop', account: 'shop-app', secret, webhookUrl: receiver.url }],
+    flows: { shop: { path: join(import.meta.dirname, 'flows'), start: 'support' } },
+    extra: { console: { secureCookie: false } },
+  });
+  hub = await startTestHub(env);
+  await addAgent({ workspace: 'shop', email: 'anna@shop.example', displayName: 'Anna', role: 'agent', password, actor: 'test' });
+  const res = await fetch(`${hub.url}/console/api/sign-in`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: hub.url! },
+    body: JSON.stringify({ email: 'anna@shop.example', password }),
+  });
+  cookie = res.headers.get('set-cookie')!.split(';')[0]!;
+});
+afterAll(async () => {
+  await hub?.stop();
+  await receiver?.stop();
+  if (env) await cleanup(env);
+});
+
+/** The contact's conversation handed off to a person, taken by Anna, answered by her. */
+async function handedOff(user: string): Promise<string> {
+  await write(user, 'hello');
+  await until(user, 1);
+  await write(user, 'my refund');
+  await until(user, 2);
+  expect(received(user)).toEqual(['What is it about?', 'Passing you to a colleague.']);
+  const id = String((await Conversation.findOne({ user }).lean())!._id);
+  expect((await Conversation.findById(id).lean())?.status).toBe('waiting');
+  expect((await api(`/conversations/${id}/take`)).status).toBe(200);
+  expect((await api(`/conversations/${id}/messages`, { text: 'Your refund is on its way.' })).status).toBe(200);
+  await until(user, 3);
+  return id;
+}
+
+it('hands back with resume: the bot picks up at the node after the handoff, at once, remembering what it learnt', async () => {
+  const id = await handedOff('rosa');
+  expect(await api(`/conversations/${id}/handback`, { mode: 'resume' })).toMatchObject({ status: 200, body: { mode: 'resume' } });
+  await until('rosa', 4);
+  expect(received('rosa').at(-1)).toBe('Welcome back! Anything else about my refund?');
+  // The flow goes on from there: the contact's choice is answered by the node's choices.
+  await write('rosa', 'No');
+  await until('rosa', 5);
+  expect(received('rosa').at(-1)).toBe('Bye!');
+  const history = await Message.find({ user: 'rosa' }).sort({ order: 1 }).lean();
+  expect(history.map((m) => m.sender)).toEqual(['contact', 'bot', 'contact', 'bot', 'agent', 'bot', 'contact', 'bot']);
+  expect((await ConversationEvent.find({ conversation: id }).sort({ at: 1 }).lean()).map((e) => [e.kind, e.details?.mode])).toEqual([
+    ['taken', undefined],
+    ['agent_reply', undefined],
+    ['handed_back', 'resume'],
+  ]);
+});
+
+it('hands back with restart: the flow starts afresh at the contact’s next message', async () => {
+  const id = await handedOff('sven');
+  expect((await api(`/conversations/${id}/handback`)).status).toBe(200);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  expect(received('sven')).toHaveLength(3); // nothing until they write
+  await write('sven', 'hi again');
+  await until('sven', 4);
+  expect(received('sven').at(-1)).toBe('What is it about?');
+  expect(await api(`/conversations/${id}/handback`, { mode: 'resume' })).toMatchObject({ status: 409 }); // with the bot already
+});
