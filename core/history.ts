@@ -12,6 +12,8 @@ export interface HistoryEntry {
   order: number;
   direction: 'in' | 'out';
   sender: 'contact' | 'bot' | 'agent' | 'system';
+  /** An agent's display name. */
+  senderName?: string;
   /** The inbound message's platform id (the client's own id for what it sent). */
   platformId?: string;
   text?: string;
@@ -26,7 +28,7 @@ export async function conversationHistory(address: Address, options: { after?: n
   if (!contact?.openConversation) return [];
   const messages = await Message.find(
     { workspace: address.workspace, conversation: contact.openConversation, order: { $gt: options.after ?? -1 } },
-    { direction: 1, sender: 1, platformId: 1, text: 1, choices: 1, form: 1, order: 1, createdAt: 1, status: 1 },
+    { direction: 1, sender: 1, senderName: 1, platformId: 1, text: 1, choices: 1, form: 1, order: 1, createdAt: 1, status: 1 },
   )
     .sort({ order: 1 })
     .limit(options.limit ?? 200)
@@ -36,6 +38,7 @@ export async function conversationHistory(address: Address, options: { after?: n
     order: m.order,
     direction: m.direction,
     sender: m.sender,
+    ...(m.senderName ? { senderName: m.senderName } : {}),
     ...(m.direction === 'in' && m.platformId ? { platformId: m.platformId } : {}),
     ...(m.text ? { text: m.text } : {}),
     ...(m.choices?.length ? { choices: m.choices.map((c) => ({ id: c.id, label: c.label })) } : {}),

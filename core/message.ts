@@ -96,6 +96,8 @@ export interface OutboundMessage {
   /** Platform id of the inbound message this answers, if any. */
   inReplyTo?: string;
   sender: Sender;
+  /** An agent's display name, for channels that show who wrote (the widget). */
+  senderName?: string;
   /**
    * When the contact last wrote (ISO), for channels with a reply window
    * (capabilities.replyWindowHours): the adapter decides between a normal reply,

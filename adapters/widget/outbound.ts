@@ -23,6 +23,7 @@ async function replyFrame(message: OutboundMessage, ctx: AdapterContext): Promis
       conv: message.conversationId,
       dir: 'out',
       sender: message.sender,
+      ...(message.senderName ? { name: message.senderName } : {}),
       text: message.text,
       ...(message.choices?.length ? { choices: message.choices } : {}),
       ...(message.form ? { form: message.form } : {}),

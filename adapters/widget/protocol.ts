@@ -41,6 +41,8 @@ export interface WireMessage {
   conv?: string;
   dir: 'in' | 'out';
   sender: 'contact' | 'bot' | 'agent' | 'system';
+  /** An agent's display name (shown above their messages). */
+  name?: string;
   /** For the visitor's own messages: the client id it was sent with. */
   cid?: string;
   text?: string;

@@ -41,6 +41,7 @@ function toWire(e: HistoryEntry, conv?: string): WireMessage {
     ...(conv ? { conv } : {}),
     dir: e.direction,
     sender: e.sender,
+    ...(e.senderName ? { name: e.senderName } : {}),
     ...(e.platformId ? { cid: e.platformId } : {}),
     ...(e.text !== undefined ? { text: e.text } : {}),
     ...(e.choices ? { choices: e.choices } : {}),

@@ -8,6 +8,8 @@ import { Conversation } from '../store/conversation.js';
 import { ConversationEvent } from '../store/conversation-event.js';
 import { inWorkspace } from '../store/in-workspace.js';
 import { Message } from '../store/message.js';
+import { Agent } from '../store/agent.js';
+import type { WorkspaceConfig } from '../config/schema.js';
 import type { Session } from './sessions.js';
 
 const addressOf = (c: { workspace: string; channel: string; account: string; user: string }): Address => ({
@@ -25,6 +27,50 @@ async function find(workspace: string, id: string) {
 }
 
 /**
+ * Stores a message made outside the turns (an agent's reply, the "joined" line) after everything
+ * the conversation has so far, and queues it behind any reply still waiting. The caller holds the
+ * conversation's inbound mailbox, so no turn bumps the sequence meanwhile.
+ */
+async function storeOutOfTurn(
+  queues: Queues,
+  at: { conversation: { _id: Types.ObjectId }; address: Address; id: string; sender: 'agent' | 'system'; text: string; senderName?: string },
+): Promise<void> {
+  const now = new Date();
+  const bumped = await Conversation.findByIdAndUpdate(
+    at.conversation._id,
+    { $inc: { seq: 1 }, $set: { lastMessageAt: now } },
+    { returnDocument: 'after' },
+  ).lean();
+  await Message.create({
+    _id: at.id,
+    workspace: at.address.workspace,
+    conversation: at.conversation._id,
+    channel: at.address.channel,
+    account: at.address.account,
+    user: at.address.user,
+    direction: 'out',
+    sender: at.sender,
+    ...(at.senderName ? { senderName: at.senderName } : {}),
+    order: bumped!.seq * 1000,
+    text: at.text,
+    status: 'queued',
+  });
+  await queues.staleSnapshot(at.address);
+  await queues.queueReplies({ key: mailboxKey(at.address), workspace: at.address.workspace }, [{ address: at.address, id: at.id }]);
+}
+
+/** The name contacts see for an agent. */
+async function displayName(agent: Session): Promise<string> {
+  return (await Agent.findById(agent.agent, { displayName: 1 }).lean())?.displayName ?? 'An agent';
+}
+
+const outOfTurnId = (conversation: Types.ObjectId, kind: string, key: string) =>
+  `out_${createHash('sha256')
+    .update(`${String(conversation)}\u0000${kind}\u0000${key}`)
+    .digest('hex')
+    .slice(0, 32)}`;
+
+/**
  * An agent takes a conversation: from then on it is theirs and the bot is silent, on every
  * channel, enforced here rather than in a screen. The takeover holds the conversation's inbound
  * mailbox, so a bot turn in flight finishes first (with the deliveries it makes itself) and none
@@ -34,7 +80,8 @@ async function find(workspace: string, id: string) {
  * Later turns see `status: agent` and leave the bot out (core/turn/steps/respond.ts); the bot's
  * idle timers fire into the same silence.
  */
-export async function takeConversation(queues: Queues, at: { agent: Session; id: string }): Promise<{ dropped: number }> {
+export async function takeConversation(queues: Queues, at: { agent: Session; id: string; workspace: WorkspaceConfig }): Promise<{ dropped: number }> {
+  const { workspace } = at;
   const conversation = await find(at.agent.workspace, at.id);
   if (conversation.status === 'closed') throw new ConversationActionError(`conversation ${at.id} is closed`);
   const address = addressOf(conversation);
@@ -55,6 +102,16 @@ export async function takeConversation(queues: Queues, at: { agent: Session; id:
       );
       count++;
     }
+    // The contact sees who took over, on every channel.
+    const name = await displayName(at.agent);
+    const joined = workspace.texts.agentJoined.replaceAll('{name}', name);
+    await storeOutOfTurn(queues, {
+      conversation,
+      address,
+      id: outOfTurnId(conversation._id, 'joined', new Types.ObjectId().toHexString()),
+      sender: 'system',
+      text: joined,
+    });
     return count;
   });
   // A delivery that read a reply before it was marked finishes before the takeover returns.
@@ -88,48 +145,21 @@ export async function agentReply(queues: Queues, at: { agent: Session; id: strin
     );
   }
   const address = addressOf(conversation);
-  const key = mailboxKey(address);
-  const id = `out_${createHash('sha256')
-    .update(`${String(conversation._id)}\u0000agent\u0000${at.clientId ?? new Types.ObjectId().toHexString()}`)
-    .digest('hex')
-    .slice(0, 32)}`;
-  return withMailboxesHeld(
-    queues,
-    { workspace: address.workspace, mailboxes: [{ kind: 'in', key }], busy: 'the conversation is busy; try again' },
-    async () => {
-      if (await Message.exists({ _id: id })) return { id };
-      const now = new Date();
-      const bumped = await Conversation.findByIdAndUpdate(
-        conversation._id,
-        { $inc: { seq: 1 }, $set: { lastMessageAt: now } },
-        { returnDocument: 'after' },
-      ).lean();
-      await Message.create({
-        _id: id,
-        workspace: address.workspace,
-        conversation: conversation._id,
-        channel: address.channel,
-        account: address.account,
-        user: address.user,
-        direction: 'out',
-        sender: 'agent',
-        order: bumped!.seq * 1000,
-        text: at.text,
-        status: 'queued',
-      });
-      await ConversationEvent.create({
-        workspace: address.workspace,
-        conversation: conversation._id,
-        kind: 'agent_reply',
-        actor: `agent:${at.agent.agent}`,
-        at: now,
-        details: { message: id },
-      });
-      await queues.staleSnapshot(address);
-      await queues.queueReplies({ key, workspace: address.workspace }, [{ address, id }]);
-      return { id };
-    },
-  );
+  const id = outOfTurnId(conversation._id, 'agent', at.clientId ?? new Types.ObjectId().toHexString());
+  const mailboxes = [{ kind: 'in' as const, key: mailboxKey(address) }];
+  return withMailboxesHeld(queues, { workspace: address.workspace, mailboxes, busy: 'the conversation is busy; try again' }, async () => {
+    if (await Message.exists({ _id: id })) return { id };
+    await storeOutOfTurn(queues, { conversation, address, id, sender: 'agent', text: at.text, senderName: await displayName(at.agent) });
+    await ConversationEvent.create({
+      workspace: address.workspace,
+      conversation: conversation._id,
+      kind: 'agent_reply',
+      actor: `agent:${at.agent.agent}`,
+      at: new Date(),
+      details: { message: id },
+    });
+    return { id };
+  });
 }
 
 /**

@@ -21,6 +21,8 @@ const textsSchema = z.strictObject({
   autoReply: z.string().min(1).max(4096).default('Thanks for your message! We will get back to you shortly.'),
   /** Answered when someone leaves their details in the offline form (no agent online). */
   offlineReceived: z.string().min(1).max(1000).default('Thank you! We will get back to you as soon as we can.'),
+  /** Sent on every channel when an agent takes the conversation; `{name}` is the agent's display name (never their e-mail). */
+  agentJoined: z.string().min(1).max(1000).default('{name} joined the chat.'),
 });
 
 const keywordList = z
@@ -209,7 +211,7 @@ export const configSchema = z.strictObject({
         .prefault({}),
       /** Sign-in attempts per client address per 15 minutes, whatever the account (guessing across accounts). */
       attemptsPerAddress: z.number().int().min(5).max(10_000).default(50),
-      /** Send the session cookie over HTTPS only (`Secure`); on by default, off for a plain-HTTP local hub. */
+      /** Send the session cookie over HTTPS only (`Secure`). Default: when the request came over HTTPS; set true behind a TLS-terminating proxy. */
       secureCookie: z.boolean().optional(),
     })
     .prefault({}),

@@ -84,7 +84,9 @@ export function adminRouter(config: Config, options: { changed: ConversationChan
   };
   router.post(
     '/conversations/:id/take',
-    asAgent((session, req) => takeConversation(options.queues, { agent: session, id: String(req.params.id) })),
+    asAgent((session, req) =>
+      takeConversation(options.queues, { agent: session, id: String(req.params.id), workspace: config.workspaces.find((w) => w.id === session.workspace)! }),
+    ),
   );
   router.post(
     '/conversations/:id/messages',

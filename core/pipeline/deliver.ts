@@ -114,6 +114,7 @@ export async function attemptDelivery(options: DeliverOptions, message: ReplyDoc
     ...(capabilities.forms && message.form ? { form: message.form as OutboundMessage['form'] } : {}),
     inReplyTo: at.inReplyTo,
     sender: message.sender === 'contact' ? 'bot' : (message.sender as OutboundMessage['sender']),
+    ...(message.senderName ? { senderName: message.senderName } : {}),
     ...(lastInboundAt ? { lastInboundAt } : {}),
     ...(at.conversationStatus ? { conversationStatus: at.conversationStatus } : {}),
   };

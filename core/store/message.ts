@@ -48,6 +48,8 @@ const messageSchema = new Schema(
     form: { type: Schema.Types.Mixed },
     /** Inbound: the platform id of the message this one edits. */
     editOf: { type: String },
+    /** Outbound from an agent: their display name, as contacts see it (never their e-mail). */
+    senderName: { type: String },
     /** Outbound: the inbound message id that caused it. */
     inReplyTo: { type: String },
     status: { type: String, enum: messageStatuses, required: true },
@@ -76,7 +78,7 @@ export const Message = model('Message', messageSchema, 'messages');
 export const messagePrivacy = privacyContract({
   store: { mongodb: 'messages' },
   purpose: 'every message of a conversation, both ways, with its delivery state',
-  personal: ['user', 'text', 'choiceId', 'media', 'fields', 'form', 'error'],
+  personal: ['user', 'text', 'choiceId', 'media', 'fields', 'form', 'error', 'senderName'],
   findBy: "`conversation` (the contact's conversations), or the platform user id in `user`",
   erasure: { action: 'delete' },
   retention: 'conversations',

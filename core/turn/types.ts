@@ -129,6 +129,8 @@ export interface ReplyDocument {
   account: string;
   user: string;
   sender: string;
+  /** An agent's display name (agents' replies are stored outside the turns, core/agents/takeover.ts). */
+  senderName?: string | null;
   order: number;
   text?: string | null;
   choices?: { id: string; label: string }[] | null;

@@ -60,21 +60,22 @@ async function handedOff(user: string): Promise<string> {
   expect((await Conversation.findById(id).lean())?.status).toBe('waiting');
   expect((await api(`/conversations/${id}/take`)).status).toBe(200);
   expect((await api(`/conversations/${id}/messages`, { text: 'Your refund is on its way.' })).status).toBe(200);
-  await until(user, 3);
+  await until(user, 4);
+  expect(received(user).slice(2)).toEqual(['Anna joined the chat.', 'Your refund is on its way.']);
   return id;
 }
 
 it('hands back with resume: the bot picks up at the node after the handoff, at once, remembering what it learnt', async () => {
   const id = await handedOff('rosa');
   expect(await api(`/conversations/${id}/handback`, { mode: 'resume' })).toMatchObject({ status: 200, body: { mode: 'resume' } });
-  await until('rosa', 4);
+  await until('rosa', 5);
   expect(received('rosa').at(-1)).toBe('Welcome back! Anything else about my refund?');
   // The flow goes on from there: the contact's choice is answered by the node's choices.
   await write('rosa', 'No');
-  await until('rosa', 5);
+  await until('rosa', 6);
   expect(received('rosa').at(-1)).toBe('Bye!');
   const history = await Message.find({ user: 'rosa' }).sort({ order: 1 }).lean();
-  expect(history.map((m) => m.sender)).toEqual(['contact', 'bot', 'contact', 'bot', 'agent', 'bot', 'contact', 'bot']);
+  expect(history.map((m) => m.sender)).toEqual(['contact', 'bot', 'contact', 'bot', 'system', 'agent', 'bot', 'contact', 'bot']);
   expect((await ConversationEvent.find({ conversation: id }).sort({ at: 1 }).lean()).map((e) => [e.kind, e.details?.mode])).toEqual([
     ['taken', undefined],
     ['agent_reply', undefined],
@@ -86,9 +87,9 @@ it('hands back with restart: the flow starts afresh at the contact’s next mess
   const id = await handedOff('sven');
   expect((await api(`/conversations/${id}/handback`)).status).toBe(200);
   await new Promise((resolve) => setTimeout(resolve, 300));
-  expect(received('sven')).toHaveLength(3); // nothing until they write
+  expect(received('sven')).toHaveLength(4); // nothing until they write
   await write('sven', 'hi again');
-  await until('sven', 4);
+  await until('sven', 5);
   expect(received('sven').at(-1)).toBe('What is it about?');
   expect(await api(`/conversations/${id}/handback`, { mode: 'resume' })).toMatchObject({ status: 409 }); // with the bot already
 });

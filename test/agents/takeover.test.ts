@@ -69,16 +69,19 @@ it('an agent takes a conversation: the bot falls silent, and the agent answers i
   expect(reply.status).toBe(200);
   // The same request again (a retry) is stored once.
   expect((await api(`/conversations/${id}/messages`, { as: 'anna', body: { text: 'Hi, Anna here.', id: 'c1' } })).body.id).toBe(reply.body.id);
-  await eventually(async () => received('olivia').length === 2, 10_000, 'the agent’s reply');
-  expect(received('olivia')).toEqual([autoReply, 'Hi, Anna here.']);
+  await eventually(async () => received('olivia').length === 3, 10_000, 'the agent’s reply');
+  // The contact is told who took over (by display name, never e-mail), then hears from them.
+  expect(received('olivia')).toEqual([autoReply, 'anna joined the chat.', 'Hi, Anna here.']);
 
   const history = await Message.find({ user: 'olivia' }).sort({ order: 1 }).lean();
   expect(history.map((m) => [m.sender, m.text])).toEqual([
     ['contact', 'hi'],
     ['bot', autoReply],
+    ['system', 'anna joined the chat.'],
     ['contact', 'is anyone there?'],
     ['agent', 'Hi, Anna here.'],
   ]);
+  expect(history.at(-1)?.senderName).toBe('anna');
   expect((await ConversationEvent.find({ conversation: id }).sort({ at: 1 }).lean()).map((e) => e.kind)).toEqual(['taken', 'agent_reply']);
 });
 
@@ -92,10 +95,10 @@ it('drops the bot’s replies still waiting to go out at a takeover; none is del
   expect(taken).toMatchObject({ status: 200, body: { dropped: 2 } });
   receiver.respond = () => 200;
 
-  // Past the retry: nothing of the bot reaches Peter.
+  // Past the retry: nothing of the bot reaches Peter, only the line saying who took over.
   await new Promise((resolve) => setTimeout(resolve, 3500));
-  expect(received('peter')).toEqual([]);
-  const replies = await Message.find({ user: 'peter', direction: 'out' }).lean();
+  expect(received('peter')).toEqual(['anna joined the chat.']);
+  const replies = await Message.find({ user: 'peter', direction: 'out', sender: 'bot' }).lean();
   expect(replies.map((m) => m.status)).toEqual(['dropped', 'dropped']);
   expect(replies[0]!.error?.message).toBe('an agent took the conversation before it was delivered');
 });

@@ -6,7 +6,7 @@
  */
 
 /**
- * @typedef {{ id: string, order?: number, conv?: string, dir: 'in' | 'out', sender: string, cid?: string, text?: string,
+ * @typedef {{ id: string, order?: number, conv?: string, dir: 'in' | 'out', sender: string, name?: string, cid?: string, text?: string,
  *   choices?: Array<{ id: string, label: string }>, form?: FormSpec, at?: string, pending?: boolean, failed?: boolean, pos?: number }} WireMessage
  * @typedef {{ id: string, title?: string, fields: Array<{ name: string, label: string, type: string, required: boolean,
  *   options?: Array<{ id: string, label: string }> }>, consent?: { purpose: string, text: string } }} FormSpec

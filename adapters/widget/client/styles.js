@@ -33,6 +33,7 @@ button:focus-visible, input:focus-visible, select:focus-visible, a:focus-visible
 .sb-pending .sb-text { opacity: .6; }
 .sb-failed .sb-text { outline: 2px solid #d4351c; }
 .sb-system .sb-text { background: #eef1f5; border: 0; font-size: 13px; }
+.sb-name { font-size: 12px; color: #5b6673; }
 .sb-choices { display: flex; flex-wrap: wrap; gap: 6px; }
 .sb-choices button { border: 1px solid var(--sb-color, #0b6bcb); color: var(--sb-color, #0b6bcb); background: #fff; border-radius: 16px; padding: 5px 12px; }
 .sb-stale .sb-choices, .sb-stale .sb-form { display: none; }

@@ -191,6 +191,8 @@ export function createView(options) {
     if (own && m.form?.id === 'prechat') return undefined; // about the visitor, not part of the chat
     const text = m.text ?? (own && m.form ? '✓' : undefined);
     const el = h('div', { class: `sb-msg ${own ? 'sb-in' : 'sb-out'}${m.sender === 'system' ? ' sb-system' : ''}`, 'data-id': m.id }, [
+      // Who answers, once people do: the agent's display name above their message.
+      !own && m.sender === 'agent' && m.name && h('span', { class: 'sb-name', text: m.name }),
       text !== undefined && h('p', { class: 'sb-text', text }),
     ]);
     if (!own && m.choices?.length) {
