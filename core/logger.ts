@@ -21,7 +21,8 @@ export function createLogger(options: { level?: string; name?: string; destinati
     name: options.name ?? 'switchboard',
     level: options.level ?? process.env.LOG_LEVEL ?? 'info',
     redact: { paths: redactedPaths, censor: '[redacted]' },
-    serializers: { err: safeError },
+    // Free-text reasons quote what caused them: scrubbed like error messages.
+    serializers: { err: safeError, error: safeError, reason: safeError },
   };
   const format = options.format ?? (options.destination ? 'json' : formatFromEnv());
   if (format === 'pretty') {

@@ -47,6 +47,7 @@ describe('identifiers in logs', () => {
     });
     logger.warn({ err, user: '420601123456@c.us', platformId: 'false_420601123456@c.us_3EB0', messageId: 'out_1' }, 'delivery failed');
     logger.error({ err: 'webhook answered 500 for +420 601 123 456' }, 'plain text error');
+    logger.info({ error: 'HTTP 404 from https://shop.example/orders?email=ada@example.com', reason: 'chat 777000123 not found' }, 'flow http call failed');
     const out = lines.join('');
     for (const leaked of ['777000123', 'ada@example.com', 'Ada', 'your order', '420601123456', '601 123 456']) expect(out).not.toContain(leaked);
     const entry = JSON.parse(lines[0]!) as { err: Record<string, unknown>; messageId: string };
