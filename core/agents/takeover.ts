@@ -84,6 +84,7 @@ export async function takeConversation(queues: Queues, at: { agent: Session; id:
   const { workspace } = at;
   const conversation = await find(at.agent.workspace, at.id);
   if (conversation.status === 'closed') throw new ConversationActionError(`conversation ${at.id} is closed`);
+  if (conversation.status === 'agent' && conversation.assignee === at.agent.agent) return { dropped: 0 }; // theirs already: nothing to say again
   const address = addressOf(conversation);
   const key = mailboxKey(address);
   const busy = 'the conversation is busy; try again';

@@ -61,6 +61,7 @@ it('an agent takes a conversation: the bot falls silent, and the agent answers i
   expect(await api(`/conversations/${id}/take`, { key: apiKey })).toMatchObject({ status: 403 });
   expect(await api(`/conversations/${id}/take`, { as: 'anna' })).toMatchObject({ status: 200, body: { dropped: 0 } });
   expect(await Conversation.findById(id).lean()).toMatchObject({ status: 'agent', assignee: expect.stringMatching(/^ag_/) });
+  expect(await api(`/conversations/${id}/take`, { as: 'anna' })).toMatchObject({ status: 200, body: { dropped: 0 } }); // again: no second "joined" line
 
   await write('olivia', 'is anyone there?');
   await eventually(async () => (await Message.countDocuments({ user: 'olivia', direction: 'in' })) === 2, 10_000, 'the message stored');
