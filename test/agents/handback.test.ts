@@ -5,6 +5,7 @@ import { addAgent } from '../../core/agents/accounts.js';
 import { Conversation } from '../../core/store/conversation.js';
 import { ConversationEvent } from '../../core/store/conversation-event.js';
 import { Message } from '../../core/store/message.js';
+import { signInAgent } from '../helpers/agent.js';
 import { cleanup, eventually, postApi, startTestHub, testEnv, type TestEnv } from '../helpers/hub.js';
 import { Receiver } from '../helpers/receiver.js';
 
@@ -36,12 +37,7 @@ beforeAll(async () => {
   });
   hub = await startTestHub(env);
   await addAgent({ workspace: 'shop', email: 'anna@shop.example', displayName: 'Anna', role: 'agent', password, actor: 'test' });
-  const res = await fetch(`${hub.url}/console/api/sign-in`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: hub.url! },
-    body: JSON.stringify({ email: 'anna@shop.example', password }),
-  });
-  cookie = res.headers.get('set-cookie')!.split(';')[0]!;
+  cookie = await signInAgent(hub.url!, 'anna@shop.example', password);
 });
 afterAll(async () => {
   await hub?.stop();

@@ -4,6 +4,7 @@ import { addAgent } from '../../core/agents/accounts.js';
 import { Conversation } from '../../core/store/conversation.js';
 import { ConversationEvent } from '../../core/store/conversation-event.js';
 import { Message } from '../../core/store/message.js';
+import { signInAgent } from '../helpers/agent.js';
 import { cleanup, eventually, postApi, startTestHub, testEnv, type TestEnv } from '../helpers/hub.js';
 import { Receiver } from '../helpers/receiver.js';
 
@@ -39,12 +40,7 @@ beforeAll(async () => {
   hub = await startTestHub(env);
   for (const email of ['anna@shop.example', 'bob@shop.example']) {
     await addAgent({ workspace: 'shop', email, displayName: email.split('@')[0]!, role: 'agent', password, actor: 'test' });
-    const res = await fetch(`${hub.url}/console/api/sign-in`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', origin: hub.url! },
-      body: JSON.stringify({ email, password }),
-    });
-    cookies[email.split('@')[0]!] = res.headers.get('set-cookie')!.split(';')[0]!;
+    cookies[email.split('@')[0]!] = await signInAgent(hub.url!, email, password);
   }
 });
 afterAll(async () => {

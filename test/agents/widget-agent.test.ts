@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { addAgent } from '../../core/agents/accounts.js';
 import { Conversation } from '../../core/store/conversation.js';
+import { signInAgent } from '../helpers/agent.js';
 import { cleanup, type TestEnv } from '../helpers/hub.js';
 import { freePort, startWidgetHub, WidgetClient, widgetEnv } from '../widget/helpers.js';
 
@@ -27,12 +28,7 @@ it('the visitor sees who took over, by display name (never e-mail), and the agen
   await visitor.until(() => visitor.replies().some((m) => m.text === 'The bot here.'), 'the bot');
   const id = String((await Conversation.findOne({ workspace: 'shop' }).lean())!._id);
 
-  const signIn = await fetch(`${hub.url}/console/api/sign-in`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: hub.url! },
-    body: JSON.stringify({ email: 'anna.k@shop.example', password }),
-  });
-  const cookie = signIn.headers.get('set-cookie')!.split(';')[0]!;
+  const cookie = await signInAgent(hub.url!, 'anna.k@shop.example', password);
   const post = (path: string, body: unknown = {}) =>
     fetch(`${hub.url}/api${path}`, { method: 'POST', headers: { 'content-type': 'application/json', origin: hub.url!, cookie }, body: JSON.stringify(body) });
   expect((await post(`/conversations/${id}/take`)).status).toBe(200);

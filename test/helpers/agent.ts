@@ -1,0 +1,10 @@
+/** Signs an agent in as the console page does (same origin); resolves to their session cookie (`name=value`). */
+export async function signInAgent(hubUrl: string, email: string, password: string): Promise<string> {
+  const res = await fetch(`${hubUrl}/console/api/sign-in`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: hubUrl },
+    body: JSON.stringify({ email, password }),
+  });
+  if (res.status !== 200) throw new Error(`sign-in of ${email} answered ${res.status}`);
+  return res.headers.get('set-cookie')!.split(';')[0]!;
+}
