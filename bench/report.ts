@@ -18,7 +18,7 @@ export interface Summary {
 
 export function summarize(scenario: string, sample: Sample): Summary {
   const latencies = sample.arrivedAt.map((at, i) => at - sample.sentAt[i]!).sort((a, b) => a - b);
-  const wallMs = Math.max(...sample.arrivedAt) - Math.min(...sample.sentAt);
+  const wallMs = largest(sample.arrivedAt) - smallest(sample.sentAt);
   const mean = latencies.reduce((a, b) => a + b, 0) / latencies.length;
   return {
     scenario,
@@ -32,7 +32,7 @@ export function summarize(scenario: string, sample: Sample): Summary {
 
 function decileRates(sample: Sample): number[] {
   const arrivals = [...sample.arrivedAt].sort((a, b) => a - b);
-  let start = Math.min(...sample.sentAt);
+  let start = smallest(sample.sentAt);
   const rates: number[] = [];
   for (let d = 1; d <= 10; d++) {
     const from = Math.floor(((d - 1) * arrivals.length) / 10);
@@ -43,6 +43,10 @@ function decileRates(sample: Sample): number[] {
   }
   return rates;
 }
+
+/** Math.min/max without spreading: a long run's samples outgrow the call stack. */
+const smallest = (values: number[]) => values.reduce((a, b) => Math.min(a, b), Infinity);
+const largest = (values: number[]) => values.reduce((a, b) => Math.max(a, b), -Infinity);
 
 /** Nearest-rank percentile of sorted values. */
 export function percentile(sorted: number[], p: number): number {

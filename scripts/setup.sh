@@ -32,8 +32,7 @@ if [ -z "${MONGODB_URI:-}" ]; then
   bin=.cache/bin/ferretdb
   if [ ! -x "$bin" ] || [ -n "$(find tools/ferretdb -newer "$bin" -type f 2>/dev/null | head -1)" ]; then
     echo "setup: building FerretDB (tools/ferretdb; the first build downloads modules and takes about a minute)"
-    mkdir -p .cache/bin
-    (cd tools/ferretdb && CGO_ENABLED=0 go build -o "../../$bin.tmp" . && mv "../../$bin.tmp" "../../$bin")
+    tools/ferretdb/build.sh "$bin"
   fi
 fi
 

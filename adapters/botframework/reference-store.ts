@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ConversationReference } from 'botbuilder';
 import { Schema, model } from 'mongoose';
 import { privacyContract } from '../../core/privacy/contract.js';
+import { scalarFieldFilters } from '../../core/store/scalar-filters.js';
 
 /**
  * Where to send replies for one address: the conversation reference of the latest activity,
@@ -24,6 +25,7 @@ const referenceSchema = new Schema(
 referenceSchema.index({ workspace: 1, account: 1, user: 1 });
 
 /** `botframework_references`, declared in the channel's definition so its indexes are created at start. */
+referenceSchema.plugin(scalarFieldFilters);
 export const BotFrameworkReference = model('BotFrameworkReference', referenceSchema, 'botframework_references');
 
 /** Privacy contract (see core/privacy/contract.ts). */

@@ -1,5 +1,5 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,16 +16,12 @@ export interface EmbeddedMongo {
   stop(): Promise<void>;
 }
 
-/** Builds the FerretDB tool unless a build newer than its sources exists. */
+/** Builds the FerretDB tool (tools/ferretdb/build.sh) unless a build newer than its sources exists. */
 async function ensureFerretdbBinary(logger?: Logger): Promise<string> {
-  const sources = readdirSync(toolDir).map((f) => statSync(join(toolDir, f)).mtimeMs);
+  const sources = readdirSync(toolDir, { recursive: true, encoding: 'utf8' }).map((f) => statSync(join(toolDir, f)).mtimeMs);
   if (existsSync(ferretdbBinary) && statSync(ferretdbBinary).mtimeMs >= Math.max(...sources)) return ferretdbBinary;
   logger?.info('building the embedded FerretDB server (tools/ferretdb; the first build takes about a minute)');
-  mkdirSync(dirname(ferretdbBinary), { recursive: true });
-  // Build beside the target and rename: a concurrent start never runs a half-written binary.
-  const partial = `${ferretdbBinary}.${process.pid}.tmp`;
-  await promisify(execFile)('go', ['build', '-o', partial, '.'], { cwd: toolDir, env: { ...process.env, CGO_ENABLED: '0' } });
-  renameSync(partial, ferretdbBinary);
+  await promisify(execFile)(join(toolDir, 'build.sh'), [ferretdbBinary], { cwd: toolDir });
   return ferretdbBinary;
 }
 

@@ -70,6 +70,7 @@ async function runTurns(options: TurnsJobOptions, job: Job<WakeJob>, token: stri
 
   const handle = async (raw: string, snapshot: Snapshot | undefined): Promise<EntryOutcome> => {
     const entry = JSON.parse(raw) as InboundEntry;
+    const live = queues.mailboxes.turnRunning();
     const stop = metrics.routing.startTimer();
     // Nothing of the conversation waits to go out: this turn's replies can go before they are stored.
     const run = snapshot?.outbound === 0 ? { deliverFirst: rememberingAttempts(options.deliverFirst) } : {};
@@ -78,9 +79,11 @@ async function runTurns(options: TurnsJobOptions, job: Job<WakeJob>, token: stri
         const result = 'm' in entry ? await turns.message(entry.m, snapshot, run) : await turns.idle(entry.idle, snapshot, run);
         stop();
         await options.afterTurn({ key, workspace: job.data.workspace }, result);
+        live.end();
         return result.snapshot ? { snapshot: result.snapshot } : 'done';
       } catch (err) {
         if (attempt >= turnAttempts) {
+          live.end();
           // Stored with the reason, so nothing is lost and an agent can see it; the conversation goes on.
           // If even that fails (the database is down) the entry stays first and the job is retried.
           if ('m' in entry) await turns.recordFailure(entry.m, err as Error);

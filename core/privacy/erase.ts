@@ -97,7 +97,7 @@ async function runErasure(options: EraseOptions, workspace: WorkspaceConfig, req
   await withMailboxesHeld(queues, { workspace: ws, mailboxes, busy }, async () => {
     const conversations = (await Conversation.find({ workspace: ws, contact: { $in: pending.contacts } }, { _id: 1 }).lean()).map((c) => String(c._id));
     const leads = (await Lead.find({ workspace: ws, contact: { $in: pending.contacts } }, { _id: 1 }).lean()).map((l) => l._id);
-    const messages = (await Message.find({ conversation: { $in: conversations } }, { _id: 1 }).lean()).map((m) => m._id);
+    const messages = (await Message.find({ workspace: ws, conversation: { $in: conversations } }, { _id: 1 }).lean()).map((m) => m._id);
 
     const redisReceipt = await eraseFromRedis({
       redis: options.redis,
@@ -121,9 +121,9 @@ async function runErasure(options: EraseOptions, workspace: WorkspaceConfig, req
       receipt.crm = `erasure notice queued for ${leads.length} lead(s)`;
     }
 
-    if (messages.length) count('mongodb:platformrefs', (await PlatformRef.deleteMany({ message: { $in: messages } })).deletedCount);
-    count('mongodb:messages', (await Message.deleteMany({ conversation: { $in: conversations } })).deletedCount);
-    count('mongodb:conversation_events', (await ConversationEvent.deleteMany({ conversation: { $in: conversations } })).deletedCount);
+    if (messages.length) count('mongodb:platformrefs', (await PlatformRef.deleteMany({ workspace: ws, message: { $in: messages } })).deletedCount);
+    count('mongodb:messages', (await Message.deleteMany({ workspace: ws, conversation: { $in: conversations } })).deletedCount);
+    count('mongodb:conversation_events', (await ConversationEvent.deleteMany({ workspace: ws, conversation: { $in: conversations } })).deletedCount);
     count('mongodb:conversations', (await Conversation.deleteMany({ _id: { $in: conversations } })).deletedCount);
     await step('conversations');
     count('mongodb:leads', (await Lead.deleteMany({ workspace: ws, contact: { $in: pending.contacts } })).deletedCount);

@@ -44,7 +44,7 @@ export interface RetentionOptions {
   queues: Queues;
   /** "What goes on that date": the policy is applied as if it were then (default now). */
   asOf?: Date;
-  /** Documents per step (default 2000); each step is a few writes, so a crash loses nothing and a live turn waits at most one step. */
+  /** Documents per step (default 200); each step is a few writes, so a crash loses nothing and a live turn waits at most one step. */
   batchSize?: number;
   /** The channels' own per-person models (registry.collections().models): a removed contact's entries go too. */
   channelModels?: readonly Model<any>[]; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -110,9 +110,9 @@ function select(at: { workspace: string; channel: string; kind: SweptKind; rule:
 }
 
 /** Of these contacts, the ones no conversation belongs to any more. */
-async function contactsWithout(ids: string[]): Promise<string[]> {
+async function contactsWithout(workspace: string, ids: string[]): Promise<string[]> {
   if (!ids.length) return [];
-  const taken = new Set((await Conversation.find({ contact: { $in: ids } }, { contact: 1 }).lean()).map((c) => c.contact));
+  const taken = new Set((await Conversation.find({ workspace, contact: { $in: ids } }, { contact: 1 }).lean()).map((c) => c.contact));
   return ids.filter((id) => !taken.has(id));
 }
 
@@ -135,7 +135,12 @@ export async function planRetention(options: Pick<RetentionOptions, 'config' | '
       let oldest: Date | undefined;
       if (kind === 'contacts') {
         const candidates = await model.find(filter, { _id: 1, [dateField]: 1 }).lean<{ _id: string; updatedAt: Date }[]>();
-        const left = new Set(await contactsWithout(candidates.map((c) => c._id)));
+        const left = new Set(
+          await contactsWithout(
+            workspace.id,
+            candidates.map((c) => c._id),
+          ),
+        );
         const gone = candidates.filter((c) => left.has(c._id));
         count = gone.length;
         oldest = gone.reduce<Date | undefined>((min, c) => (!min || c.updatedAt < min ? c.updatedAt : min), undefined);
@@ -250,24 +255,52 @@ async function sweepKind(
   at: RetentionOptions & { asOf: Date; held: string[]; timers: TimerJobs; row: RetentionRow; rule: RetentionRule; onBatch: (n: number) => void },
 ): Promise<void> {
   const { row, rule, asOf, held } = at;
-  const batchSize = at.batchSize ?? 2000;
+  const batchSize = at.batchSize ?? defaultBatchSize;
   const { model, filter, dateField } = select({ workspace: row.workspace, channel: row.channel, kind: row.kind, rule, asOf, held });
   // Left alone this run (a running turn, a conversation still belonging to a contact): not selected again.
   const skipped: string[] = [];
   for (;;) {
+    // A page of ids for many batches pays for the selection once; each batch is read back by _id.
     const query = skipped.length ? { ...filter, _id: { $nin: skipped } } : filter;
-    const batch = await model
-      .find(query)
+    const page = await model
+      .find(query, { _id: 1, [dateField]: 1 })
       .sort({ [dateField]: 1 })
-      .limit(batchSize)
+      .limit(batchSize * batchesPerPage)
       .lean<Record<string, unknown>[]>();
-    if (!batch.length) return;
-    if (row.oldest === undefined && batch[0]![dateField]) row.oldest = batch[0]![dateField] as Date;
-    const handled = await sweepBatch(at, batch, skipped);
-    row.count += handled;
-    at.onBatch(handled);
+    if (!page.length) return;
+    if (row.oldest === undefined && page[0]![dateField]) row.oldest = page[0]![dateField] as Date;
+    for (let i = 0; i < page.length;) {
+      // While turns run, small batches with pauses between them (see yieldFactor); flat out otherwise.
+      const live = await at.queues.mailboxes.live();
+      const size = live ? Math.min(batchSize, liveBatchSize) : batchSize;
+      const started = performance.now();
+      // Read again with the filter: one that changed since the page was read (a new message, a hold) is left.
+      const ids = page.slice(i, (i += size)).map((d) => d._id);
+      const batch = await model
+        .find({ ...filter, _id: { $in: ids } })
+        .sort({ [dateField]: 1 })
+        .lean<Record<string, unknown>[]>();
+      if (batch.length) {
+        const handled = await sweepBatch(at, batch, skipped);
+        row.count += handled;
+        at.onBatch(handled);
+      }
+      if (live) await new Promise((resolve) => setTimeout(resolve, (performance.now() - started) * yieldFactor));
+    }
   }
 }
+
+/** Conversations (or other documents) a batch handles: a few writes, so a crash loses little. */
+const defaultBatchSize = 200;
+/**
+ * While turns run, a batch is this small, so a turn's write waits behind little (SQLite has one
+ * writer at a time), and the sweep pauses `yieldFactor` times as long as the batch took, so it
+ * takes at most a quarter of the database's time.
+ */
+const liveBatchSize = 20;
+const yieldFactor = 3;
+/** Ids read per selection: its date filter and sort are FerretDB's work in Go over every candidate. */
+const batchesPerPage = 25;
 
 /** Removes or anonymises one batch; resolves to how many it handled, adding the ones it left alone to `skipped`. */
 async function sweepBatch(
@@ -311,7 +344,7 @@ async function sweepBatch(
       return ids.length;
     }
     case 'contacts': {
-      const gone = new Set(await contactsWithout(ids));
+      const gone = new Set(await contactsWithout(row.workspace, ids));
       skipped.push(...ids.filter((id) => !gone.has(id)));
       const contacts = batch.filter((c) => gone.has(c._id as string));
       if (!contacts.length) return 0;
@@ -358,7 +391,8 @@ async function sweepConversations(
   if (!held.length) return 0;
   try {
     const ids = held.map((h) => h.id);
-    const ofThem = { conversation: { $in: ids } };
+    // With the workspace, so the filters match the indexes' leading field (and FerretDB answers them from it).
+    const ofThem = { workspace: row.workspace, conversation: { $in: ids } };
     if (rule.action === 'anonymise') {
       await Message.updateMany(ofThem, { $unset: { text: 1, choiceId: 1, media: 1, fields: 1, form: 1, error: 1 } });
       await Conversation.updateMany({ _id: { $in: ids } }, { $unset: { botState: 1, botPrevState: 1 }, $set: { anonymisedAt: new Date() } });
@@ -366,17 +400,22 @@ async function sweepConversations(
       // Platform refs exist only on channels with delivery reports; their message ids are looked up only then.
       if (await PlatformRef.exists({ workspace: row.workspace })) {
         const messageIds = (await Message.find(ofThem, { _id: 1 }).lean()).map((m) => m._id);
-        await PlatformRef.deleteMany({ message: { $in: messageIds } });
+        await PlatformRef.deleteMany({ workspace: row.workspace, message: { $in: messageIds } });
       }
-      // Concurrently: on FerretDB each is a scan before its write, and the two scans overlap (a pointer
-      // left to a deleted conversation by a crash in between is replaced by the contact's next turn).
-      // A closed conversation's contact no longer points at it (closing clears the pointer).
-      const open = held.filter((h) => batch.find((c) => String(c._id) === h.id)?.status !== 'closed').map((h) => h.id);
+      // Concurrently, as they are independent (a pointer left to a deleted conversation by a crash in
+      // between is replaced by the contact's next turn). A closed conversation's contact no longer
+      // points at it (closing clears the pointer).
+      const open = batch.filter((c) => c.status !== 'closed' && ids.includes(String(c._id)));
       await Promise.all([
-        deleteMessagesOf(ids),
-        open.length ? Contact.updateMany({ openConversation: { $in: open } }, { $unset: { openConversation: 1 } }) : undefined,
+        deleteMessagesOf(row.workspace, ids),
+        open.length
+          ? Contact.updateMany(
+              { _id: { $in: open.map((c) => String(c.contact)) }, openConversation: { $in: open.map((c) => String(c._id)) } },
+              { $unset: { openConversation: 1 } },
+            )
+          : undefined,
       ]);
-      await ConversationEvent.deleteMany({ conversation: { $in: ids } });
+      await ConversationEvent.deleteMany({ workspace: row.workspace, conversation: { $in: ids } });
       await Conversation.deleteMany({ _id: { $in: ids } });
     }
     for (const id of ids) for (const job of at.timers.get(id) ?? []) await job.remove().catch(() => undefined);
@@ -399,19 +438,19 @@ async function sweepConversations(
  * one SQL statement with a variable per document, and SQLite refuses more than 32,766: a batch
  * that matches more is split in halves, and one conversation that long is deleted in slices.
  */
-async function deleteMessagesOf(conversations: string[]): Promise<void> {
+async function deleteMessagesOf(workspace: string, conversations: string[]): Promise<void> {
   try {
-    await Message.deleteMany({ conversation: { $in: conversations } });
+    await Message.deleteMany({ workspace, conversation: { $in: conversations } });
   } catch (err) {
     if (!/too many SQL variables/.test((err as Error).message)) throw err;
     if (conversations.length > 1) {
       const half = Math.ceil(conversations.length / 2);
-      await deleteMessagesOf(conversations.slice(0, half));
-      await deleteMessagesOf(conversations.slice(half));
+      await deleteMessagesOf(workspace, conversations.slice(0, half));
+      await deleteMessagesOf(workspace, conversations.slice(half));
       return;
     }
     for (;;) {
-      const slice = (await Message.find({ conversation: conversations[0] }, { _id: 1 }).limit(10_000).lean()).map((m) => m._id);
+      const slice = (await Message.find({ workspace, conversation: conversations[0] }, { _id: 1 }).limit(10_000).lean()).map((m) => m._id);
       if (!slice.length) return;
       await Message.deleteMany({ _id: { $in: slice } });
     }

@@ -129,6 +129,9 @@ return n`;
 
 /** BullMQ's largest priority. */
 const maxPriority = 2_097_151;
+/** See {@link Mailboxes.markLive}. */
+const liveMarkEveryMs = 250;
+const liveForMs = 1000;
 
 interface MailboxCommands {
   sbWakeRank(counter: string): Promise<number>;
@@ -164,6 +167,8 @@ interface MailboxCommands {
  */
 export class Mailboxes {
   private readonly redis: Redis & MailboxCommands;
+  private turnsRunning = 0;
+  private liveTimer?: NodeJS.Timeout;
 
   constructor(
     redis: Redis,
@@ -280,6 +285,34 @@ export class Mailboxes {
     return Math.min(n, maxPriority);
   }
 
+  /**
+   * Notes a turn running in this process until `end()`: while any is, a Redis flag stays set
+   * (renewed every quarter second, gone a second after the last one ends), so background work in
+   * any process, such as the retention sweep, gives way to live turns, also to ones held up in
+   * the database.
+   */
+  turnRunning(): { end(): void } {
+    if (this.turnsRunning++ === 0) {
+      const mark = () => void this.redis.set(`${this.prefix}:live`, '1', 'PX', liveForMs).catch(() => undefined);
+      mark();
+      this.liveTimer = setInterval(mark, liveMarkEveryMs);
+      this.liveTimer.unref();
+    }
+    let ended = false;
+    return {
+      end: () => {
+        if (ended) return;
+        ended = true;
+        if (--this.turnsRunning === 0) clearInterval(this.liveTimer);
+      },
+    };
+  }
+
+  /** Whether a turn is running in any process (or ended within about the last second). */
+  async live(): Promise<boolean> {
+    return (await this.redis.exists(`${this.prefix}:live`)) === 1;
+  }
+
   /** Whether a worker holds the mailbox now. */
   async held(kind: MailboxKind, key: string): Promise<boolean> {
     return (await this.redis.exists(this.lease(kind, key))) === 1;
@@ -335,6 +368,14 @@ export const mailboxPrivacy = [
     findBy: 'pause:{in|out}:{mailboxKey(address)}',
     erasure: { action: 'expires', within: 'the wait (seconds to minutes); an erasure removes it at once' },
     retention: { expires: 'the wait' },
+  }),
+  privacyContract({
+    store: { redis: 'live' },
+    purpose: 'turns ran within the last second (the retention sweep gives way)',
+    personal: [],
+    findBy: 'nothing of a person',
+    erasure: { action: 'none', why: 'one flag for the deployment' },
+    retention: { expires: '1s' },
   }),
   privacyContract({
     store: { redis: 'wakes:*' },

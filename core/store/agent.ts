@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Schema, model } from 'mongoose';
 import { privacyContract } from '../privacy/contract.js';
+import { scalarFieldFilters } from './scalar-filters.js';
 
 export const agentRoles = ['owner', 'admin', 'agent'] as const;
 export type AgentRole = (typeof agentRoles)[number];
@@ -30,6 +31,7 @@ const agentSchema = new Schema(
   { timestamps: true, versionKey: false },
 );
 
+agentSchema.plugin(scalarFieldFilters);
 export const Agent = model('Agent', agentSchema, 'agents');
 
 /** Privacy contract (see core/privacy/contract.ts). */

@@ -1,5 +1,6 @@
 import { Schema, model } from 'mongoose';
 import { privacyContract } from '../privacy/contract.js';
+import { scalarFieldFilters } from './scalar-filters.js';
 
 /**
  * The audit log: an append-only record of privacy actions (requests, exports, erasures,
@@ -25,6 +26,7 @@ const auditEntrySchema = new Schema(
   { versionKey: false },
 );
 
+auditEntrySchema.plugin(scalarFieldFilters);
 export const AuditEntry = model('AuditEntry', auditEntrySchema, 'audit');
 
 /** Privacy contract (see core/privacy/contract.ts). */

@@ -1,15 +1,35 @@
 import mongoose, { type Connection, type Model } from 'mongoose';
+import { Agent } from './agent.js';
+import { AuditEntry } from './audit-entry.js';
 import { ConsentEvent } from './consent.js';
 import { Contact } from './contact.js';
+import { ConversationEvent } from './conversation-event.js';
 import { Conversation } from './conversation.js';
 import { FlowVersion } from './flow-version.js';
 import { Lead } from './lead.js';
 import { Message } from './message.js';
 import { PlatformRef } from './platform-ref.js';
+import { PrivacyRequest } from './privacy-request.js';
 import { RetentionRun } from './retention-run.js';
 
 /** Every model of the core; channels add their own (`AdapterRegistry.collections()`). */
-const models = [Contact, Conversation, Message, Lead, FlowVersion, ConsentEvent, PlatformRef, RetentionRun] as const;
+const models = [
+  Contact,
+  Conversation,
+  ConversationEvent,
+  Message,
+  Lead,
+  FlowVersion,
+  ConsentEvent,
+  PlatformRef,
+  RetentionRun,
+  PrivacyRequest,
+  AuditEntry,
+  Agent,
+] as const;
+
+/** The core's models (for tests that check every one of them). */
+export const coreModels: readonly Model<any>[] = models; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export interface StoreCollections {
   /** Channels' models, created with their indexes beside the core's. */

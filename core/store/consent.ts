@@ -1,5 +1,6 @@
 import { Schema, model } from 'mongoose';
 import { privacyContract } from '../privacy/contract.js';
+import { scalarFieldFilters } from './scalar-filters.js';
 
 /**
  * The consent ledger: append-only. A change of mind is a new event, never an
@@ -42,6 +43,7 @@ const consentEventSchema = new Schema(
 );
 consentEventSchema.index({ workspace: 1, channel: 1, account: 1, user: 1, at: -1 });
 
+consentEventSchema.plugin(scalarFieldFilters);
 export const ConsentEvent = model('ConsentEvent', consentEventSchema, 'consents');
 
 /** Privacy contract (see core/privacy/contract.ts). */

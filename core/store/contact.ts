@@ -1,5 +1,6 @@
 import { Schema, model } from 'mongoose';
 import { privacyContract } from '../privacy/contract.js';
+import { scalarFieldFilters } from './scalar-filters.js';
 
 /** A person as one channel account knows them. */
 const contactSchema = new Schema(
@@ -39,6 +40,7 @@ const contactSchema = new Schema(
 );
 contactSchema.index({ workspace: 1, channel: 1, account: 1, user: 1 }, { unique: true });
 
+contactSchema.plugin(scalarFieldFilters);
 export const Contact = model('Contact', contactSchema, 'contacts');
 
 /** Privacy contract (see core/privacy/contract.ts). */

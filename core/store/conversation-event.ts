@@ -1,5 +1,6 @@
 import { Schema, model } from 'mongoose';
 import { privacyContract } from '../privacy/contract.js';
+import { scalarFieldFilters } from './scalar-filters.js';
 
 export const conversationEventKinds = ['taken', 'agent_reply', 'handed_back', 'closed'] as const;
 
@@ -21,6 +22,9 @@ const conversationEventSchema = new Schema(
   { versionKey: false },
 );
 
+// A conversation's events in order (its timeline; retention and erasure remove them with it).
+conversationEventSchema.index({ workspace: 1, conversation: 1, at: 1 });
+conversationEventSchema.plugin(scalarFieldFilters);
 export const ConversationEvent = model('ConversationEvent', conversationEventSchema, 'conversation_events');
 
 /** Privacy contract (see core/privacy/contract.ts). */

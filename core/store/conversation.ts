@@ -1,5 +1,6 @@
 import { Schema, model, type InferSchemaType, type Types } from 'mongoose';
 import { privacyContract } from '../privacy/contract.js';
+import { scalarFieldFilters } from './scalar-filters.js';
 
 const conversationStatuses = ['bot', 'waiting', 'agent', 'closed'] as const;
 export type ConversationStatus = (typeof conversationStatuses)[number];
@@ -44,6 +45,7 @@ conversationSchema.index({ workspace: 1, channel: 1, account: 1, user: 1, status
 conversationSchema.index({ workspace: 1, status: 1, lastMessageAt: -1 });
 
 export type ConversationDoc = InferSchemaType<typeof conversationSchema> & { _id: Types.ObjectId };
+conversationSchema.plugin(scalarFieldFilters);
 export const Conversation = model('Conversation', conversationSchema, 'conversations');
 
 /** Privacy contract (see core/privacy/contract.ts). */

@@ -1,5 +1,6 @@
 import { Schema, model } from 'mongoose';
 import { privacyContract } from '../privacy/contract.js';
+import { scalarFieldFilters } from './scalar-filters.js';
 
 /**
  * The source of every flow version a workspace has run, so a conversation
@@ -17,6 +18,7 @@ const flowVersionSchema = new Schema(
   { timestamps: true, versionKey: false },
 );
 
+flowVersionSchema.plugin(scalarFieldFilters);
 export const FlowVersion = model('FlowVersion', flowVersionSchema, 'flowversions');
 
 /** Privacy contract (see core/privacy/contract.ts). */

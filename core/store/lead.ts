@@ -1,5 +1,6 @@
 import { Schema, model } from 'mongoose';
 import { privacyContract } from '../privacy/contract.js';
+import { scalarFieldFilters } from './scalar-filters.js';
 
 const consentSchema = new Schema(
   {
@@ -42,6 +43,7 @@ const leadSchema = new Schema(
 );
 leadSchema.index({ workspace: 1, createdAt: -1 });
 
+leadSchema.plugin(scalarFieldFilters);
 export const Lead = model('Lead', leadSchema, 'leads');
 
 /** Privacy contract (see core/privacy/contract.ts). */

@@ -1,5 +1,6 @@
 import { Schema, model } from 'mongoose';
 import { privacyContract } from '../privacy/contract.js';
+import { scalarFieldFilters } from './scalar-filters.js';
 
 const messageStatuses = [
   'processed', // inbound, answered: its replies are stored
@@ -72,6 +73,7 @@ const messageSchema = new Schema(
 messageSchema.index({ workspace: 1, channel: 1, account: 1, platformId: 1 });
 messageSchema.index({ workspace: 1, conversation: 1, order: 1 });
 
+messageSchema.plugin(scalarFieldFilters);
 export const Message = model('Message', messageSchema, 'messages');
 
 /** Privacy contract (see core/privacy/contract.ts). */

@@ -1,5 +1,6 @@
 import { Schema, model } from 'mongoose';
 import { privacyContract } from '../privacy/contract.js';
+import { scalarFieldFilters } from './scalar-filters.js';
 
 /**
  * Maps a platform's id of a reply we delivered to our message, so delivery
@@ -23,6 +24,9 @@ const platformRefSchema = new Schema(
   { versionKey: false, timestamps: { createdAt: true, updatedAt: false } },
 );
 
+// A message's refs, for removing them with it (retention, erasure).
+platformRefSchema.index({ workspace: 1, message: 1 });
+platformRefSchema.plugin(scalarFieldFilters);
 export const PlatformRef = model('PlatformRef', platformRefSchema, 'platformrefs');
 
 /** Privacy contract (see core/privacy/contract.ts). */

@@ -1,5 +1,6 @@
 import { Schema, model } from 'mongoose';
 import { privacyContract } from '../privacy/contract.js';
+import { scalarFieldFilters } from './scalar-filters.js';
 
 /** The data-subject rights a request can exercise (GDPR Art. 15–21). */
 export const requestKinds = ['access', 'export', 'erase', 'restrict', 'unrestrict', 'object', 'rectify'] as const;
@@ -39,6 +40,7 @@ const privacyRequestSchema = new Schema(
   { versionKey: false, minimize: false },
 );
 
+privacyRequestSchema.plugin(scalarFieldFilters);
 export const PrivacyRequest = model('PrivacyRequest', privacyRequestSchema, 'privacy_requests');
 
 /** Privacy contract (see core/privacy/contract.ts). */

@@ -1,5 +1,6 @@
 import { Schema, model } from 'mongoose';
 import { privacyContract } from '../privacy/contract.js';
+import { scalarFieldFilters } from './scalar-filters.js';
 
 /** What one retention sweep did (or, as a plan, would do) to one kind of data of one workspace's channel. */
 const countSchema = new Schema(
@@ -37,6 +38,7 @@ const retentionRunSchema = new Schema(
   { versionKey: false, suppressReservedKeysWarning: true },
 );
 
+retentionRunSchema.plugin(scalarFieldFilters);
 export const RetentionRun = model('RetentionRun', retentionRunSchema, 'retentionruns');
 
 /** Privacy contract (see core/privacy/contract.ts). */

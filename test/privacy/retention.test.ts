@@ -149,3 +149,35 @@ it('removes failed jobs older than a week, which BullMQ itself keeps while their
   expect((await queues.crm.getFailed()).map((j) => j.id)).toEqual(['lead_new_failure']);
   expect((await RetentionRun.findById(runId).lean())?.failedJobs).toBe(1);
 });
+
+it('gives way to live turns: while one runs in any process it sweeps in small steps, and flat out once none does', async () => {
+  const quiet = () => eventually(async () => !(await queues.mailboxes.live()), 5000, 'the live flag to lapse');
+  const sweepSteps = async (users: string[], during?: () => { end(): void }) => {
+    for (const user of users) await chat.send('hello', { user });
+    await quiet(); // the sends' own turns
+    const turn = during?.();
+    const steps: number[] = [];
+    let last = 0;
+    const { rows } = await runRetention({
+      ...options(),
+      batchSize: 100,
+      asOf: inDays(100),
+      trigger: 'cli',
+      onProgress: (done) => {
+        steps.push(done - last);
+        last = done;
+      },
+    });
+    turn?.end();
+    expect(row(rows, 'conversations')!.count).toBe(users.length);
+    return steps.filter((n) => n > 0);
+  };
+  const users = (from: string) => Array.from({ length: 25 }, (_, i) => `${from}${i}`);
+
+  // A turn running in another process: the flag is the deployment's, in Redis.
+  const otherProcess = new Queues({ connection: redis, prefix: chat.env.prefix, outboundAttempts: 3 });
+  expect(await sweepSteps(users('busy-'), () => otherProcess.mailboxes.turnRunning())).toEqual([20, 5]);
+  await quiet();
+  expect(await sweepSteps(users('quiet-'))).toEqual([25]);
+  await otherProcess.close();
+});

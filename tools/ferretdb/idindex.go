@@ -25,7 +25,6 @@ func indexIDPaths(ctx context.Context, dir string, logger *slog.Logger) {
 	type open struct {
 		db   *sql.DB
 		info os.FileInfo
-		done map[string]bool // tables already indexed
 	}
 	dbs := map[string]*open{}
 	defer func() {
@@ -56,10 +55,10 @@ func indexIDPaths(ctx context.Context, dir string, logger *slog.Logger) {
 					continue
 				}
 				db.SetMaxOpenConns(1)
-				o = &open{db: db, info: info, done: map[string]bool{}}
+				o = &open{db: db, info: info}
 				dbs[file] = o
 			}
-			if err := indexTables(ctx, o.db, o.done); err != nil {
+			if err := indexTables(ctx, o.db); err != nil {
 				logger.Debug("indexing _id paths", "file", file, "err", err)
 			}
 		}
@@ -72,8 +71,11 @@ func indexIDPaths(ctx context.Context, dir string, logger *slog.Logger) {
 	}
 }
 
-func indexTables(ctx context.Context, db *sql.DB, done map[string]bool) error {
-	rows, err := db.QueryContext(ctx, `SELECT table_name FROM _ferretdb_collections`)
+// indexTables indexes the tables that lack the index. It asks SQLite each time rather than
+// remembering what it did: a collection dropped and created again gets the same table name.
+func indexTables(ctx context.Context, db *sql.DB) error {
+	rows, err := db.QueryContext(ctx, `SELECT table_name FROM _ferretdb_collections c WHERE NOT EXISTS
+		(SELECT 1 FROM sqlite_master m WHERE m.type = 'index' AND m.name = c.table_name || '__id_lookup')`)
 	if err != nil {
 		return err // not created yet
 	}
@@ -89,14 +91,10 @@ func indexTables(ctx context.Context, db *sql.DB, done map[string]bool) error {
 	rows.Close()
 
 	for _, t := range tables {
-		if done[t] {
-			continue
-		}
 		q := fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %q ON %q (_ferretdb_sjson->'$._id')`, t+"__id_lookup", t)
 		if _, err := db.ExecContext(ctx, q); err != nil {
 			return err // e.g. the table was just dropped
 		}
-		done[t] = true
 	}
 	return nil
 }
