@@ -80,7 +80,10 @@ const outOfTurnId = (conversation: Types.ObjectId, kind: string, key: string) =>
  * Later turns see `status: agent` and leave the bot out (core/turn/steps/respond.ts); the bot's
  * idle timers fire into the same silence.
  */
-export async function takeConversation(queues: Queues, at: { agent: Session; id: string; workspace: WorkspaceConfig }): Promise<{ dropped: number }> {
+export async function takeConversation(
+  queues: Queues,
+  at: { agent: Session; id: string; workspace: WorkspaceConfig },
+): Promise<{ dropped: number; /** The "joined" line's message id, unless it was theirs already. */ joined?: string }> {
   const { workspace } = at;
   const conversation = await find(at.agent.workspace, at.id);
   if (conversation.status === 'closed') throw new ConversationActionError(`conversation ${at.id} is closed`);
@@ -88,6 +91,7 @@ export async function takeConversation(queues: Queues, at: { agent: Session; id:
   const address = addressOf(conversation);
   const key = mailboxKey(address);
   const busy = 'the conversation is busy; try again';
+  const joinedId = outOfTurnId(conversation._id, 'joined', new Types.ObjectId().toHexString());
   const dropped = await withMailboxesHeld(queues, { workspace: address.workspace, mailboxes: [{ kind: 'in', key }], busy }, async () => {
     await Conversation.updateOne({ _id: conversation._id }, { $set: { status: 'agent', assignee: at.agent.agent } });
     await queues.staleSnapshot(address);
@@ -109,7 +113,7 @@ export async function takeConversation(queues: Queues, at: { agent: Session; id:
     await storeOutOfTurn(queues, {
       conversation,
       address,
-      id: outOfTurnId(conversation._id, 'joined', new Types.ObjectId().toHexString()),
+      id: joinedId,
       sender: 'system',
       text: joined,
     });
@@ -129,7 +133,7 @@ export async function takeConversation(queues: Queues, at: { agent: Session; id:
     at: new Date(),
     details: { dropped },
   });
-  return { dropped };
+  return { dropped, joined: joinedId };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { eventTypes } from '../event-types.js';
 import { durationPattern } from '../privacy/duration.js';
 
 /** Ids that appear in URLs and stored documents: short, lowercase, URL-safe. */
@@ -160,6 +161,21 @@ export const workspaceSchema = z.strictObject({
     .strictObject({
       webhookUrl: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }),
       secret: z.string().min(16, 'expected a secret of at least 16 characters'),
+    })
+    .optional(),
+  /**
+   * Where conversation events are POSTed (JSON, signed like the CRM webhook), retried through the
+   * queue: `conversation.created`, `message.created`, `conversation.handoff`, `conversation.assigned`,
+   * `conversation.closed` (all of them unless `types` names some).
+   */
+  events: z
+    .strictObject({
+      webhookUrl: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }),
+      secret: z.string().min(16, 'expected a secret of at least 16 characters'),
+      types: z
+        .array(z.enum(eventTypes))
+        .min(1)
+        .default([...eventTypes]),
     })
     .optional(),
   /** Channel id → its accounts. Each adapter validates its own account fields. */

@@ -9,6 +9,7 @@ import { close, ConversationActionError, handBack, type ConversationChanged } fr
 import { leadsToCsv, listLeads } from '../leads.js';
 import type { PrivacyOperations } from '../privacy/operations.js';
 import { safeEqual } from '../secure-compare.js';
+import { emitEvents } from '../pipeline/event-webhook.js';
 import { privacyRouter } from './privacy-routes.js';
 import { sameOrigin, sessionToken } from './console-auth.js';
 import type { SignIn } from '../agents/sign-in.js';
@@ -60,7 +61,12 @@ export function adminRouter(config: Config, options: { changed: ConversationChan
 
   const action = (run: typeof close, status: string) => async (req: Request, res: Response) => {
     try {
-      await run({ workspace: res.locals.workspace as string, id: String(req.params.id), changed: options.changed, actor: res.locals.actor as string });
+      const at = { workspace: res.locals.workspace as string, id: String(req.params.id), changed: options.changed, actor: res.locals.actor as string };
+      await run(at);
+      if (status === 'closed')
+        await emitEvents(options.queues, workspaceOf(at.workspace), [
+          { type: 'conversation.closed', conversation: at.id, actor: at.actor, key: String(Date.now()) },
+        ]);
       res.json({ id: req.params.id, status });
     } catch (err) {
       if (!(err instanceof ConversationActionError)) throw err;
@@ -82,20 +88,30 @@ export function adminRouter(config: Config, options: { changed: ConversationChan
       res.status(err.notFound ? 404 : 409).json({ error: err.notFound ? 'not_found' : 'conflict', message: err.message });
     }
   };
+  const workspaceOf = (id: string) => config.workspaces.find((w) => w.id === id)!;
   router.post(
     '/conversations/:id/take',
-    asAgent((session, req) =>
-      takeConversation(options.queues, { agent: session, id: String(req.params.id), workspace: config.workspaces.find((w) => w.id === session.workspace)! }),
-    ),
+    asAgent(async (session, req) => {
+      const id = String(req.params.id);
+      const taken = await takeConversation(options.queues, { agent: session, id, workspace: workspaceOf(session.workspace) });
+      await emitEvents(options.queues, workspaceOf(session.workspace), [
+        { type: 'conversation.assigned', conversation: id, actor: `agent:${session.agent}`, key: session.agent },
+        ...(taken.joined ? [{ type: 'message.created' as const, conversation: id, message: taken.joined }] : []),
+      ]);
+      return { dropped: taken.dropped };
+    }),
   );
   router.post(
     '/conversations/:id/messages',
     express.json({ limit: '16kb' }),
-    asAgent((session, req) => {
+    asAgent(async (session, req) => {
       const text = typeof req.body?.text === 'string' ? req.body.text.trim() : '';
       if (!text || text.length > 4096) throw new ConversationActionError('expected {"text": "…"} of 1 to 4096 characters');
       const clientId = typeof req.body?.id === 'string' ? req.body.id.slice(0, 100) : undefined;
-      return agentReply(options.queues, { agent: session, id: String(req.params.id), text, ...(clientId ? { clientId } : {}) });
+      const id = String(req.params.id);
+      const reply = await agentReply(options.queues, { agent: session, id, text, ...(clientId ? { clientId } : {}) });
+      await emitEvents(options.queues, workspaceOf(session.workspace), [{ type: 'message.created', conversation: id, message: reply.id }]);
+      return reply;
     }),
   );
   // `{"mode": "resume"}`: the bot picks up where it handed off; otherwise (`restart`) its flow starts afresh at the next message.

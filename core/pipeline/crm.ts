@@ -1,12 +1,12 @@
 import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
-import { ChannelApiError } from '../errors.js';
 import type { CrmJob, CrmNotice } from '../queue/queues.js';
 import { Contact } from '../store/contact.js';
-import { sign, signatureHeader } from '../signature.js';
 import { inWorkspace } from '../store/in-workspace.js';
 import { Lead } from '../store/lead.js';
+import { postSigned } from './signed-post.js';
+import { deliverEvent } from './event-webhook.js';
 
 /**
  * POSTs one lead to its workspace's CRM webhook, signed like the api channel.
@@ -15,6 +15,7 @@ import { Lead } from '../store/lead.js';
  */
 export async function deliverLead(options: { config: Config; logger: Logger }, job: Job<CrmJob>): Promise<void> {
   if (job.data.notice) return deliverNotice(options, job.data.workspace, job.data.notice);
+  if (job.data.event) return deliverEvent(options, job.data.workspace, job.data.event);
   const { workspace, leadId } = job.data;
   const crm = options.config.workspaces.find((w) => w.id === workspace)?.crm;
   const lead = inWorkspace(await Lead.findById(leadId).lean(), workspace);
@@ -38,7 +39,7 @@ export async function deliverLead(options: { config: Config; logger: Logger }, j
   });
   const attempts = job.attemptsMade + 1;
   try {
-    await post(crm, body);
+    await postSigned(crm, body, 'CRM webhook');
   } catch (err) {
     const last = attempts >= (job.opts.attempts ?? 1);
     await Lead.updateOne(
@@ -51,18 +52,6 @@ export async function deliverLead(options: { config: Config; logger: Logger }, j
   await Lead.updateOne({ _id: leadId }, { $set: { 'crm.status': 'sent', 'crm.attempts': attempts, 'crm.sentAt': new Date() }, $unset: { 'crm.error': 1 } });
 }
 
-/** POSTs a signed JSON body to the CRM webhook; a non-2xx answer or a network failure throws (the queue retries). */
-async function post(crm: { webhookUrl: string; secret: string }, body: string): Promise<void> {
-  const res = await fetch(crm.webhookUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', [signatureHeader]: sign(body, crm.secret) },
-    body,
-    signal: AbortSignal.timeout(10_000),
-  });
-  await res.arrayBuffer().catch(() => undefined);
-  if (!res.ok) throw new ChannelApiError({ message: `CRM webhook answered ${res.status}`, status: res.status, retryable: true });
-}
-
 /**
  * Tells the CRM of an erasure or a consent change about leads it received (Art. 19), signed like
  * leads: `{"event": "erasure", "leads": [...], ...}`. The CRM finds its records by those ids.
@@ -71,7 +60,7 @@ async function deliverNotice(options: { config: Config; logger: Logger }, worksp
   const crm = options.config.workspaces.find((w) => w.id === workspace)?.crm;
   if (!crm) return;
   try {
-    await post(crm, JSON.stringify({ ...notice, workspace }));
+    await postSigned(crm, JSON.stringify({ ...notice, workspace }), 'CRM webhook');
   } catch (err) {
     options.logger.warn({ notice: notice.id, event: notice.event, err: (err as Error).message }, 'CRM notice failed');
     throw err;

@@ -295,10 +295,10 @@ const defaultBatchSize = 200;
 /**
  * While turns run, a batch is this small, so a turn's write waits behind little (SQLite has one
  * writer at a time), and the sweep pauses `yieldFactor` times as long as the batch took, so it
- * takes at most a quarter of the database's time.
+ * takes at most a fifth of the database's time.
  */
-const liveBatchSize = 20;
-const yieldFactor = 3;
+const liveBatchSize = 10;
+const yieldFactor = 4;
 /** Ids read per selection: its date filter and sort are FerretDB's work in Go over every candidate. */
 const batchesPerPage = 25;
 

@@ -6,6 +6,7 @@ import type { Address, InboundMessage } from '../message.js';
 import { addressKey } from '../message.js';
 import { snapshotTtlMs } from '../turn/snapshot.js';
 import { privacyContract } from '../privacy/contract.js';
+import type { EventJob } from '../pipeline/event-webhook.js';
 import { Mailboxes, type MailboxKind } from './mailbox.js';
 
 export const turnsQueueName = 'turns';
@@ -32,8 +33,14 @@ export interface CrmNotice {
   at: string;
 }
 
-/** A captured lead to post to its workspace's CRM webhook, or a notice about leads already posted. */
-export type CrmJob = { workspace: string; leadId: string; notice?: undefined } | { workspace: string; notice: CrmNotice; leadId?: undefined };
+/**
+ * One of the business's webhooks to call: a captured lead for its CRM, a notice about leads
+ * already posted, or an event for its event webhook (ids only; the payload is read when it is sent).
+ */
+export type CrmJob =
+  | { workspace: string; leadId: string; notice?: undefined; event?: undefined }
+  | { workspace: string; notice: CrmNotice; leadId?: undefined; event?: undefined }
+  | { workspace: string; event: EventJob; leadId?: undefined; notice?: undefined };
 
 /** An idle timer of a conversation; when due it joins the conversation's inbound mailbox, so it keeps its place among the messages. */
 export interface IdleJob {
@@ -140,12 +147,13 @@ export class Queues {
     this.mailboxes = new Mailboxes(options.connection, options.prefix);
   }
 
-  /** Leads for the CRM webhook; the lead id is the job id, so a retried turn queues a lead once. */
+  /** Leads, notices and events for the business's webhooks; each job's id is stable, so a retried turn queues it once. */
   async enqueueCrm(jobs: CrmJob[]): Promise<void> {
+    // BullMQ refuses `:` in ids, which a notice's id (a consent event's key) may have.
+    const hashed = (kind: string, id: string) => `${kind}-${createHash('sha256').update(id).digest('hex').slice(0, 32)}`;
     for (const data of jobs) {
-      await this.crm.add(data.notice ? data.notice.event : 'lead', data, {
-        // BullMQ refuses `:` in ids, which a notice's id (a consent event's key) may have.
-        jobId: data.notice ? `notice-${createHash('sha256').update(data.notice.id).digest('hex').slice(0, 32)}` : data.leadId,
+      await this.crm.add(data.notice ? data.notice.event : data.event ? data.event.type : 'lead', data, {
+        jobId: data.notice ? hashed('notice', data.notice.id) : data.event ? hashed('event', data.event.id) : data.leadId,
         attempts: this.options.outboundAttempts,
         backoff: { type: 'custom' },
         removeOnComplete: true,
@@ -297,9 +305,9 @@ export const queuePrivacy = [
   }),
   privacyContract({
     store: { redis: 'crm:*' },
-    purpose: 'leads waiting to be posted to the CRM webhook',
-    personal: ["the lead id, or a notice's lead, conversation and contact ids; a failed job's error text"],
-    findBy: "jobs whose `leadId` (or notice) names one of the person's leads",
+    purpose: "leads, notices and events waiting to be posted to the business's webhooks (CRM, events)",
+    personal: ["the lead id, a notice's lead, conversation and contact ids, or an event's conversation and message ids; a failed job's error text"],
+    findBy: "jobs whose data names one of the person's leads, conversations or messages",
     erasure: { action: 'delete' },
     retention: { expires: 'done jobs at once; failed ones after 7 days (keepFailed; every retention sweep cleans them)' },
   }),

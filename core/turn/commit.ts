@@ -1,4 +1,5 @@
 import { recordConsent, textVersion } from '../consent.js';
+import { emitEvents, type NewEvent } from '../pipeline/event-webhook.js';
 import { followMarketingWithdrawal, marketingPurpose } from '../privacy/marketing.js';
 import type { Queues } from '../queue/queues.js';
 import { Contact } from '../store/contact.js';
@@ -167,4 +168,19 @@ export async function commitTurn(
   if (collected.noticeVersion) await Contact.updateOne({ _id: conversation.contact }, { $set: { noticeVersion: collected.noticeVersion } });
   // Closed: the contact's next message opens a new conversation.
   if (status === 'closed') await Contact.updateOne({ _id: conversation.contact, openConversation: conversation._id }, { $unset: { openConversation: 1 } });
+  if (turn.workspace.events) await emitEvents(queues, turn.workspace, turnEvents(turn, replies));
+}
+
+/** What the turn tells the workspace's event webhook, once it is stored. */
+function turnEvents(turn: TurnContext, replies: readonly { _id: string }[]): NewEvent[] {
+  const { conversation, inbound, collected } = turn;
+  const id = String(conversation._id);
+  return [
+    // A conversation's first message is sequence 1.
+    ...(inbound && conversation.seq === 1 ? [{ type: 'conversation.created' as const, conversation: id }] : []),
+    ...(inbound ? [{ type: 'message.created' as const, conversation: id, message: turn.id }] : []),
+    ...replies.map((r) => ({ type: 'message.created' as const, conversation: id, message: r._id })),
+    ...(collected.status === 'waiting' ? [{ type: 'conversation.handoff' as const, conversation: id, key: turn.id }] : []),
+    ...(collected.status === 'closed' ? [{ type: 'conversation.closed' as const, conversation: id, actor: 'bot', key: turn.id }] : []),
+  ];
 }

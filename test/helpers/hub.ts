@@ -54,6 +54,8 @@ export function testEnv(options: {
   secrets?: Record<string, Record<string, string>>;
   /** Workspace id → CRM webhook for leads. */
   crm?: Record<string, { webhookUrl: string; secret: string }>;
+  /** Workspace id → event webhook. */
+  events?: Record<string, { webhookUrl: string; secret: string; types?: string[] }>;
 }): TestEnv {
   const id = randomBytes(4).toString('hex');
   const mongoUri = `${inject('mongoBase')}sbtest_${id}`;
@@ -65,6 +67,7 @@ export function testEnv(options: {
     ...(options.flows?.[ws] ? { flows: options.flows[ws] } : {}),
     ...(options.apiKeys?.[ws] ? { apiKeys: options.apiKeys[ws] } : {}),
     ...(options.crm?.[ws] ? { crm: options.crm[ws] } : {}),
+    ...(options.events?.[ws] ? { events: options.events[ws] } : {}),
     ...(options.secrets?.[ws] ? { secrets: options.secrets[ws] } : {}),
     ...(options.privacy?.[ws] ? { privacy: options.privacy[ws] } : {}),
     channels: {
