@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { agentReply, resumeBot, takeConversation } from '../agents/takeover.js';
 import type { Session } from '../agents/sessions.js';
@@ -10,6 +11,7 @@ import { leadsToCsv, listLeads } from '../leads.js';
 import type { PrivacyOperations } from '../privacy/operations.js';
 import { safeEqual } from '../secure-compare.js';
 import { emitEvents } from '../pipeline/event-webhook.js';
+import { audit } from '../privacy/audit.js';
 import { privacyRouter } from './privacy-routes.js';
 import { sameOrigin, sessionToken } from './console-auth.js';
 import type { SignIn } from '../agents/sign-in.js';
@@ -38,7 +40,10 @@ function keyOf(config: Config, header: string | undefined): { workspace: string;
  *   GET  /api/leads[?format=csv&limit=N]   the workspace's leads, newest first
  *   /api/privacy/…, /api/audit              data-subject requests and the audit log (privacy-routes.ts)
  */
-export function adminRouter(config: Config, options: { changed: ConversationChanged; privacy: PrivacyOperations; signIn: SignIn; queues: Queues }): Router {
+export function adminRouter(
+  config: Config,
+  options: { changed: ConversationChanged; privacy: PrivacyOperations; signIn: SignIn; queues: Queues; logger?: Logger },
+): Router {
   const router = Router();
   router.use(async (req: Request, res: Response, next: NextFunction) => {
     const key = req.headers.authorization ? keyOf(config, req.headers.authorization) : undefined;
@@ -57,6 +62,20 @@ export function adminRouter(config: Config, options: { changed: ConversationChan
       return next();
     }
     res.status(401).set('www-authenticate', 'Bearer').json({ error: 'unauthorized', message: 'missing or invalid API key or session' });
+  });
+
+  // Every action on a conversation lands in the audit log once it succeeded: who, which, when (never the text).
+  router.post('/conversations/:id/:action', (req: Request, res: Response, next: NextFunction) => {
+    // Read now: later routes replace req.params.
+    const action = `conversation.${req.params.action}`;
+    const target = String(req.params.id);
+    res.on('finish', () => {
+      if (res.statusCode >= 300) return;
+      audit({ workspace: res.locals.workspace as string, actor: res.locals.actor as string, action, target }).catch((err: Error) =>
+        options.logger?.warn({ err, action }, 'audit entry not stored'),
+      );
+    });
+    next();
   });
 
   const action = (run: typeof close, status: string) => async (req: Request, res: Response) => {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { addAgent } from '../../core/agents/accounts.js';
+import { listAudit } from '../../core/privacy/audit.js';
 import { Conversation } from '../../core/store/conversation.js';
 import { signInAgent } from '../helpers/agent.js';
 import { cleanup, eventually, postApi, startTestHub, testEnv, type TestEnv } from '../helpers/hub.js';
@@ -56,7 +57,7 @@ afterAll(async () => {
   if (env) await cleanup(env);
 });
 
-it('posts a conversation from its first message through handoff, takeover and close, signed, each event once', async () => {
+it('posts a conversation from its first message through handoff, takeover and close, signed, each event once; the actions are audited', async () => {
   await write('olga', 'hello');
   await write('olga', 'my refund');
   await eventually(async () => posted().some((e) => e.type === 'conversation.handoff'), 15_000, 'the handoff event');
@@ -89,4 +90,8 @@ it('posts a conversation from its first message through handoff, takeover and cl
   expect(all.find((e) => e.type === 'conversation.closed')!.conversation.status).toBe('closed');
   // Agents appear by name, never by e-mail.
   expect(JSON.stringify(all)).not.toContain('anna@shop.example');
+  // And every action is in the audit log, under the agent, with the conversation and no text.
+  const audit = await listAudit('shop');
+  expect(audit.filter((e) => e.target === id).map((e) => e.action)).toEqual(['conversation.close', 'conversation.messages', 'conversation.take']);
+  expect(JSON.stringify(audit)).not.toContain('refund');
 });
