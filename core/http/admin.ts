@@ -13,6 +13,9 @@ import { safeEqual } from '../secure-compare.js';
 import { emitEvents } from '../pipeline/event-webhook.js';
 import { audit } from '../privacy/audit.js';
 import { privacyRouter } from './privacy-routes.js';
+import { openApiDocument } from './api/describe.js';
+import { api, routes } from './api/routes.js';
+import { hubVersion } from '../version.js';
 import { sameOrigin, sessionToken } from './console-auth.js';
 import type { SignIn } from '../agents/sign-in.js';
 
@@ -45,6 +48,9 @@ export function adminRouter(
   options: { changed: ConversationChanged; privacy: PrivacyOperations; signIn: SignIn; queues: Queues; logger?: Logger },
 ): Router {
   const router = Router();
+  // The description itself needs no key: it holds nothing of any workspace.
+  const description = openApiDocument(api, { version: hubVersion });
+  router.get('/openapi.json', routes.openapi, (_req: Request, res: Response) => void res.json(description));
   router.use(async (req: Request, res: Response, next: NextFunction) => {
     const key = req.headers.authorization ? keyOf(config, req.headers.authorization) : undefined;
     if (key) {
@@ -110,6 +116,7 @@ export function adminRouter(
   const workspaceOf = (id: string) => config.workspaces.find((w) => w.id === id)!;
   router.post(
     '/conversations/:id/take',
+    routes.take,
     asAgent(async (session, req) => {
       const id = String(req.params.id);
       const taken = await takeConversation(options.queues, { agent: session, id, workspace: workspaceOf(session.workspace) });
@@ -123,10 +130,9 @@ export function adminRouter(
   router.post(
     '/conversations/:id/messages',
     express.json({ limit: '16kb' }),
+    routes.reply,
     asAgent(async (session, req) => {
-      const text = typeof req.body?.text === 'string' ? req.body.text.trim() : '';
-      if (!text || text.length > 4096) throw new ConversationActionError('expected {"text": "…"} of 1 to 4096 characters');
-      const clientId = typeof req.body?.id === 'string' ? req.body.id.slice(0, 100) : undefined;
+      const { text, id: clientId } = req.body as { text: string; id?: string };
       const id = String(req.params.id);
       const reply = await agentReply(options.queues, { agent: session, id, text, ...(clientId ? { clientId } : {}) });
       await emitEvents(options.queues, workspaceOf(session.workspace), [{ type: 'message.created', conversation: id, message: reply.id }]);
@@ -134,7 +140,7 @@ export function adminRouter(
     }),
   );
   // `{"mode": "resume"}`: the bot picks up where it handed off; otherwise (`restart`) its flow starts afresh at the next message.
-  router.post('/conversations/:id/handback', express.json({ limit: '1kb' }), async (req: Request, res: Response, next: NextFunction) => {
+  router.post('/conversations/:id/handback', express.json({ limit: '1kb' }), routes.handBack, async (req: Request, res: Response, next: NextFunction) => {
     if (req.body?.mode !== 'resume') return action(handBack, 'bot')(req, res);
     try {
       await resumeBot(options.queues, { workspace: res.locals.workspace as string, id: String(req.params.id), actor: res.locals.actor as string });
@@ -145,9 +151,9 @@ export function adminRouter(
       res.status(err.notFound ? 404 : 409).json({ error: err.notFound ? 'not_found' : 'conflict', message: err.message });
     }
   });
-  router.post('/conversations/:id/close', action(close, 'closed'));
+  router.post('/conversations/:id/close', routes.close, action(close, 'closed'));
 
-  router.get('/leads', async (req: Request, res: Response) => {
+  router.get('/leads', routes.leads, async (req: Request, res: Response) => {
     const limit = Math.min(Math.max(Number(req.query.limit) || 1000, 1), 10_000);
     const leads = await listLeads(res.locals.workspace as string, { limit });
     if (req.query.format === 'csv') {

@@ -1,4 +1,5 @@
 import { parse as parseCookies } from 'cookie';
+import { routes } from './api/routes.js';
 import express, { Router, type Request, type Response } from 'express';
 import type { Config } from '../config/schema.js';
 import { sessionCookie, type Session } from '../agents/sessions.js';
@@ -46,7 +47,7 @@ export function consoleAuthRouter(config: Config, signIn: SignIn): Router {
     path: '/',
   });
 
-  router.post('/sign-in', async (req: Request, res: Response) => {
+  router.post('/sign-in', routes.signIn, async (req: Request, res: Response) => {
     const { email, password } = (req.body ?? {}) as { email?: unknown; password?: unknown };
     const workspace = typeof req.body?.workspace === 'string' ? req.body.workspace : config.workspaces.length === 1 ? config.workspaces[0]!.id : undefined;
     if (typeof email !== 'string' || typeof password !== 'string' || !workspace) {
@@ -69,13 +70,13 @@ export function consoleAuthRouter(config: Config, signIn: SignIn): Router {
     res.json({ agent: { id: result.session.agent, workspace: result.session.workspace, role: result.session.role, displayName: result.displayName } });
   });
 
-  router.post('/sign-out', async (req: Request, res: Response) => {
+  router.post('/sign-out', routes.signOut, async (req: Request, res: Response) => {
     await signIn.sessions.end(sessionToken(req));
     res.clearCookie(sessionCookie, cookieOptions(req));
     res.json({ signedOut: true });
   });
 
-  router.get('/me', async (req: Request, res: Response) => {
+  router.get('/me', routes.me, async (req: Request, res: Response) => {
     const session = await signIn.session(sessionToken(req));
     if (!session) {
       res.status(401).json({ error: 'unauthorized', message: 'not signed in' });

@@ -5,6 +5,7 @@ import { PrivacyInputError, type PrivacyOperations } from '../privacy/operations
 import { RequestError } from '../privacy/requests.js';
 import { SubjectNotFoundError } from '../privacy/subject.js';
 import { requestKinds, type RequestKind } from '../store/privacy-request.js';
+import { routes } from './api/routes.js';
 
 type Handler = (req: Request, res: Response, ctx: { workspace: string; actor: string; identifier: string }) => Promise<unknown>;
 
@@ -66,10 +67,12 @@ export function privacyRouter(privacy: PrivacyOperations): Router {
 
   router.post(
     '/privacy/find',
+    routes.find,
     route(async (_req, _res, { workspace, actor, identifier }) => ({ identities: await privacy.summarise(await privacy.find(workspace, identifier, actor)) })),
   );
   router.post(
     '/privacy/export',
+    routes.export,
     route(async (_req, res, { workspace, actor, identifier }) => {
       res.attachment('export.json');
       return privacy.export(workspace, identifier, actor);
@@ -77,26 +80,32 @@ export function privacyRouter(privacy: PrivacyOperations): Router {
   );
   router.post(
     '/privacy/consents',
+    routes.consents,
     route(async (_req, _res, { workspace, actor, identifier }) => ({ identities: await privacy.consents(workspace, identifier, actor) })),
   );
   router.post(
     '/privacy/erase',
+    routes.erase,
     route((_req, _res, { workspace, actor, identifier }) => privacy.erase(workspace, identifier, actor), true),
   );
   router.post(
     '/privacy/restrict',
+    routes.restrict,
     route((_req, _res, { workspace, actor, identifier }) => privacy.restrict(workspace, identifier, actor, true), true),
   );
   router.post(
     '/privacy/unrestrict',
+    routes.unrestrict,
     route((_req, _res, { workspace, actor, identifier }) => privacy.restrict(workspace, identifier, actor, false), true),
   );
   router.post(
     '/privacy/object',
+    routes.object,
     route((_req, _res, { workspace, actor, identifier }) => privacy.object(workspace, identifier, actor), true),
   );
   router.post(
     '/privacy/rectify',
+    routes.rectify,
     route(async (req, _res, { workspace, actor, identifier }) => {
       const set = req.body?.set;
       if (!set || typeof set !== 'object' || Object.values(set).some((v) => typeof v !== 'string')) {
@@ -107,12 +116,14 @@ export function privacyRouter(privacy: PrivacyOperations): Router {
   );
   router.get(
     '/privacy/requests',
+    routes.requests,
     route(async (req, _res, { workspace }) => ({
       requests: await privacy.requests(workspace, { overdue: req.query.overdue === '1' || req.query.overdue === 'true' }),
     })),
   );
   router.post(
     '/privacy/requests',
+    routes.logRequest,
     route(async (req, _res, { workspace, actor, identifier }) => {
       const kind = req.body?.kind as RequestKind;
       if (!requestKinds.includes(kind)) throw new PrivacyInputError(`"kind": expected one of ${requestKinds.join(', ')}`);
@@ -123,12 +134,14 @@ export function privacyRouter(privacy: PrivacyOperations): Router {
   );
   router.post(
     '/privacy/requests/:id/extend',
+    routes.extend,
     route(async (req, _res, { workspace, actor }) => ({
       until: await privacy.extend(workspace, String(req.params.id), typeof req.body?.reason === 'string' ? req.body.reason : '', actor),
     })),
   );
   router.get(
     '/audit',
+    routes.audit,
     route(async (req, _res, { workspace }) => {
       const since = req.query.since ? new Date(String(req.query.since)) : undefined;
       if (since && Number.isNaN(since.getTime())) throw new PrivacyInputError('"since": expected a date such as 2027-03-01');

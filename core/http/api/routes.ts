@@ -1,0 +1,249 @@
+import { z } from 'zod';
+import { requestKinds } from '../../store/privacy-request.js';
+import { ApiDescription } from './describe.js';
+
+/**
+ * Every route of the admin API and the console's sign-in, described once: each entry is the
+ * middleware that checks the route's input against its schema, and /api/openapi.json is built
+ * from the same entries (core/http/api/describe.ts). test/core/openapi.test.ts fails for a route
+ * the routers serve without an entry here.
+ */
+export const api = new ApiDescription();
+
+const date = z.string().meta({ format: 'date-time' });
+const identifier = z
+  .string({ error: 'expected {"identifier": "email:…" | "phone:…" | "<channel>:<account>:<user id>" | "visitor:…"}' })
+  .min(1, 'expected {"identifier": "email:…" | "phone:…" | "<channel>:<account>:<user id>" | "visitor:…"}');
+const identity = z.object({
+  identity: z.string(),
+  linkedBy: z.string(),
+  conversations: z.number(),
+  messages: z.number(),
+  leads: z.number(),
+  consents: z.number(),
+  flags: z.array(z.string()),
+});
+const confirmation = { 409: 'it changes data: the same request with "confirm": true does it (the answer lists what it would touch)', 404: 'nobody found' };
+const changing = z.object({ identifier, confirm: z.boolean().optional() });
+const receipt = z.record(z.string(), z.unknown()).describe('what was done, per store');
+
+export const agentBody = z.object({ id: z.string(), workspace: z.string(), role: z.enum(['owner', 'admin', 'agent']), displayName: z.string().optional() });
+
+export const routes = {
+  openapi: api.route({
+    method: 'get',
+    path: '/api/openapi.json',
+    summary: 'This description',
+    audience: 'public',
+    response: z.record(z.string(), z.unknown()),
+  }),
+
+  signIn: api.route({
+    method: 'post',
+    path: '/console/api/sign-in',
+    summary: 'Sign an agent in: sets the session cookie (httpOnly, SameSite=Strict)',
+    audience: 'public',
+    body: z.object({
+      email: z.string({ error: 'expected {"email", "password"} (and "workspace" when the hub has several)' }),
+      password: z.string({ error: 'expected {"email", "password"} (and "workspace" when the hub has several)' }),
+      workspace: z.string().optional(),
+    }),
+    response: z.object({ agent: agentBody }),
+    errors: { 401: 'wrong e-mail or password', 423: 'locked after too many wrong passwords', 429: 'too many attempts from this address' },
+  }),
+  signOut: api.route({
+    method: 'post',
+    path: '/console/api/sign-out',
+    summary: 'End the session',
+    audience: 'any',
+    response: z.object({ signedOut: z.literal(true) }),
+  }),
+  me: api.route({
+    method: 'get',
+    path: '/console/api/me',
+    summary: 'The signed-in agent',
+    audience: 'any',
+    response: z.object({ agent: z.object({ agent: z.string(), workspace: z.string(), role: z.string() }).loose() }),
+  }),
+
+  take: api.route({
+    method: 'post',
+    path: '/api/conversations/:id/take',
+    summary: "Take a conversation: it is the agent's, the bot falls silent and its undelivered replies are dropped",
+    audience: 'agent',
+    response: z.object({ dropped: z.number().describe('bot replies that were never sent') }),
+    errors: { 404: 'no such conversation in this workspace', 409: 'closed, or busy: try again' },
+  }),
+  reply: api.route({
+    method: 'post',
+    path: '/api/conversations/:id/messages',
+    summary: 'The agent who took it answers; `id` makes a retried request store it once',
+    audience: 'agent',
+    body: z.object({
+      text: z
+        .string({ error: 'expected {"text": "…"} of 1 to 4096 characters' })
+        .trim()
+        .min(1, 'expected {"text": "…"} of 1 to 4096 characters')
+        .max(4096, 'expected {"text": "…"} of 1 to 4096 characters'),
+      id: z.string().max(100).optional(),
+    }),
+    response: z.object({ id: z.string() }),
+    errors: { 404: 'no such conversation in this workspace', 409: 'not taken by this agent' },
+  }),
+  handBack: api.route({
+    method: 'post',
+    path: '/api/conversations/:id/handback',
+    summary: 'Give it back to the bot: `resume` picks up at the node that handed off, `restart` starts the flow afresh',
+    audience: 'agent',
+    body: z.object({ mode: z.enum(['resume', 'restart']).optional() }),
+    response: z.object({ id: z.string(), status: z.literal('bot'), mode: z.literal('resume').optional() }),
+    errors: { 404: 'no such conversation in this workspace', 409: 'closed, or busy' },
+  }),
+  close: api.route({
+    method: 'post',
+    path: '/api/conversations/:id/close',
+    summary: "Close it; the contact's next message opens a new one",
+    audience: 'agent',
+    response: z.object({ id: z.string(), status: z.literal('closed') }),
+    errors: { 404: 'no such conversation in this workspace' },
+  }),
+  leads: api.route({
+    method: 'get',
+    path: '/api/leads',
+    summary: "The workspace's leads, newest first",
+    audience: 'any',
+    query: z.object({ format: z.enum(['json', 'csv']).optional(), limit: z.string().regex(/^\d+$/, 'expected a number').optional() }),
+    response: z.object({
+      leads: z.array(
+        z.object({
+          id: z.string(),
+          createdAt: date,
+          channel: z.string(),
+          account: z.string(),
+          flow: z.string(),
+          form: z.string(),
+          conversation: z.string(),
+          fields: z.record(z.string(), z.unknown()),
+          consent: z.unknown(),
+        }),
+      ),
+    }),
+    csv: true,
+  }),
+
+  find: api.route({
+    method: 'post',
+    path: '/api/privacy/find',
+    summary: 'Find a person by any identifier: every identity of theirs and what each holds',
+    audience: 'admin',
+    body: z.object({ identifier }),
+    response: z.object({ identities: z.array(identity) }),
+    errors: { 404: 'nobody found' },
+  }),
+  export: api.route({
+    method: 'post',
+    path: '/api/privacy/export',
+    summary: 'Everything held about the person, as one JSON document (docs/privacy-export.md)',
+    audience: 'admin',
+    body: z.object({ identifier }),
+    response: z.record(z.string(), z.unknown()),
+    errors: { 404: 'nobody found' },
+  }),
+  consents: api.route({
+    method: 'post',
+    path: '/api/privacy/consents',
+    summary: "The person's consent state and history",
+    audience: 'admin',
+    body: z.object({ identifier }),
+    response: z.object({ identities: z.array(z.unknown()) }),
+    errors: { 404: 'nobody found' },
+  }),
+  erase: api.route({
+    method: 'post',
+    path: '/api/privacy/erase',
+    summary: 'Erase the person everywhere',
+    audience: 'admin',
+    body: changing,
+    response: receipt,
+    errors: confirmation,
+  }),
+  restrict: api.route({
+    method: 'post',
+    path: '/api/privacy/restrict',
+    summary: 'Restrict processing (Art. 18): the bot and the CRM leave them alone',
+    audience: 'admin',
+    body: changing,
+    response: receipt,
+    errors: confirmation,
+  }),
+  unrestrict: api.route({
+    method: 'post',
+    path: '/api/privacy/unrestrict',
+    summary: 'Lift a restriction',
+    audience: 'admin',
+    body: changing,
+    response: receipt,
+    errors: confirmation,
+  }),
+  object: api.route({
+    method: 'post',
+    path: '/api/privacy/object',
+    summary: 'Record an objection (Art. 21): marketing and legitimate-interest processing stop',
+    audience: 'admin',
+    body: changing,
+    response: receipt,
+    errors: confirmation,
+  }),
+  rectify: api.route({
+    method: 'post',
+    path: '/api/privacy/rectify',
+    summary: 'Correct what is held (name, email, phone, locale, lead.<field>)',
+    audience: 'admin',
+    body: changing.extend({
+      set: z.record(z.string(), z.string(), { error: 'expected "set": {"name": "…", "email": "…", "lead.<field>": "…"} with text values' }),
+    }),
+    response: receipt,
+    errors: confirmation,
+  }),
+  requests: api.route({
+    method: 'get',
+    path: '/api/privacy/requests',
+    summary: 'The request log with deadlines',
+    audience: 'admin',
+    query: z.object({ overdue: z.enum(['1', 'true', '0', 'false']).optional() }),
+    response: z.object({ requests: z.array(z.record(z.string(), z.unknown())) }),
+  }),
+  logRequest: api.route({
+    method: 'post',
+    path: '/api/privacy/requests',
+    summary: 'Log a request received (it starts its one-month deadline)',
+    audience: 'admin',
+    body: z.object({
+      kind: z.enum(requestKinds, { error: `"kind": expected one of ${requestKinds.join(', ')}` }),
+      identifier,
+      receivedAt: z.string().optional(),
+    }),
+    response: z.object({ id: z.string() }),
+  }),
+  extend: api.route({
+    method: 'post',
+    path: '/api/privacy/requests/:id/extend',
+    summary: 'Extend a deadline by two months (Art. 12(3)), with the reason',
+    audience: 'admin',
+    body: z.object({ reason: z.string().optional() }),
+    response: z.object({ until: date }),
+    errors: { 404: 'no such request' },
+  }),
+  audit: api.route({
+    method: 'get',
+    path: '/api/audit',
+    summary: 'The audit log, newest first (actors, actions, pseudonymised targets; never content)',
+    audience: 'admin',
+    query: z.object({ since: z.string().optional(), limit: z.string().regex(/^\d+$/, 'expected a number').optional() }),
+    response: z.object({
+      entries: z.array(
+        z.object({ id: z.string(), at: date, actor: z.string(), action: z.string(), target: z.string().optional(), details: z.unknown().optional() }),
+      ),
+    }),
+  }),
+};
