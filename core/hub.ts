@@ -1,13 +1,15 @@
+import { Router } from 'express';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { ChannelAdapter } from './adapter.js';
 import type { Config } from './config/schema.js';
-import { adminRouter } from './http/admin.js';
+import { adminRouter, authenticate } from './http/admin.js';
 import { consoleAuthRouter } from './http/console-auth.js';
 import { SignIn } from './agents/sign-in.js';
 import { createApp } from './http/app.js';
+import { queueBoard } from './http/queue-board.js';
 import { Metrics } from './metrics.js';
 import { Queues } from './queue/queues.js';
 import { connectRedis, warnIfEvicting } from './queue/redis.js';
@@ -93,7 +95,9 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         logger,
         metrics,
         bodyLimitBytes: config.server.bodyLimitBytes,
-        admin: adminRouter(config, { changed: (address) => queues.staleSnapshot(address), privacy, signIn, queues, logger }),
+        admin: Router()
+          .use(queueBoard(config, queues, authenticate(config, signIn)))
+          .use(adminRouter(config, { changed: (address) => queues.staleSnapshot(address), privacy, signIn, queues, logger })),
         console: consoleAuthRouter(config, signIn),
         readiness: async () => {
           await pingStore();

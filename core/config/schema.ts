@@ -229,6 +229,11 @@ export const configSchema = z.strictObject({
       attemptsPerAddress: z.number().int().min(5).max(10_000).default(50),
       /** Send the session cookie over HTTPS only (`Secure`). Default: when the request came over HTTPS; set true behind a TLS-terminating proxy. */
       secureCookie: z.boolean().optional(),
+      /**
+       * Whose admins may open the queue board (`/api/queues`): it shows every workspace's jobs, so by
+       * default only a hub with one workspace has it; name the operator's own workspace to allow it.
+       */
+      queueBoardWorkspace: idSchema.optional(),
     })
     .prefault({}),
   mongodb: z

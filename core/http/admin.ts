@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { agentReply, resumeBot, takeConversation } from '../agents/takeover.js';
 import type { Session } from '../agents/sessions.js';
 import { MailboxBusyError } from '../queue/hold.js';
@@ -34,6 +34,41 @@ function keyOf(config: Config, header: string | undefined): { workspace: string;
 }
 
 /**
+ * Who is calling: a workspace's API key (role `owner`) or an agent's console session, whose
+ * state changes must come from the hub's own origin. Sets `res.locals` workspace, actor, role
+ * (and session), or answers 401.
+ */
+export function authenticate(config: Config, signIn: SignIn): RequestHandler {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const key = req.headers.authorization ? keyOf(config, req.headers.authorization) : undefined;
+    if (key) {
+      Object.assign(res.locals, { workspace: key.workspace, actor: key.actor, role: 'owner' });
+      return next();
+    }
+    // An agent's console session: the cookie rides along with any page's request, so changes must come from the hub's own pages.
+    const session = req.headers.authorization ? undefined : await signIn.session(sessionToken(req));
+    if (session) {
+      if (!['GET', 'HEAD'].includes(req.method) && !sameOrigin(req)) {
+        res.status(403).json({ error: 'forbidden', message: 'cross-origin request refused' });
+        return;
+      }
+      Object.assign(res.locals, { workspace: session.workspace, actor: `agent:${session.agent}`, role: session.role, session });
+      return next();
+    }
+    res.status(401).set('www-authenticate', 'Bearer').json({ error: 'unauthorized', message: 'missing or invalid API key or session' });
+  };
+}
+
+/** Lets admins and owners (and API keys) through; agents get 403. */
+export const requireAdmin: RequestHandler = (_req: Request, res: Response, next: NextFunction) => {
+  if (res.locals.role === 'agent') {
+    res.status(403).json({ error: 'forbidden', message: 'this needs the admin role' });
+    return;
+  }
+  next();
+};
+
+/**
  * `/api/…`: the admin API, each request scoped to the workspace of its key, or of the agent whose
  * console session cookie it carries (role `agent` may not use the privacy routes).
  *   POST /api/conversations/:id/take       an agent takes it: the bot falls silent, its undelivered replies are dropped
@@ -51,24 +86,7 @@ export function adminRouter(
   // The description itself needs no key: it holds nothing of any workspace.
   const description = openApiDocument(api, { version: hubVersion });
   router.get('/openapi.json', routes.openapi, (_req: Request, res: Response) => void res.json(description));
-  router.use(async (req: Request, res: Response, next: NextFunction) => {
-    const key = req.headers.authorization ? keyOf(config, req.headers.authorization) : undefined;
-    if (key) {
-      Object.assign(res.locals, { workspace: key.workspace, actor: key.actor, role: 'owner' });
-      return next();
-    }
-    // An agent's console session: the cookie rides along with any page's request, so changes must come from the hub's own pages.
-    const session = req.headers.authorization ? undefined : await options.signIn.session(sessionToken(req));
-    if (session) {
-      if (!['GET', 'HEAD'].includes(req.method) && !sameOrigin(req)) {
-        res.status(403).json({ error: 'forbidden', message: 'cross-origin request refused' });
-        return;
-      }
-      Object.assign(res.locals, { workspace: session.workspace, actor: `agent:${session.agent}`, role: session.role, session });
-      return next();
-    }
-    res.status(401).set('www-authenticate', 'Bearer').json({ error: 'unauthorized', message: 'missing or invalid API key or session' });
-  });
+  router.use(authenticate(config, options.signIn));
 
   // Every action on a conversation lands in the audit log once it succeeded: who, which, when (never the text).
   router.post('/conversations/:id/:action', (req: Request, res: Response, next: NextFunction) => {
@@ -163,13 +181,7 @@ export function adminRouter(
     res.json({ leads });
   });
   // Data-subject requests and the audit log: admins and owners (and API keys), not agents.
-  router.use(['/privacy', '/audit'], (_req: Request, res: Response, next: NextFunction) => {
-    if (res.locals.role === 'agent') {
-      res.status(403).json({ error: 'forbidden', message: 'this needs the admin role' });
-      return;
-    }
-    next();
-  });
+  router.use(['/privacy', '/audit'], requireAdmin);
   router.use(privacyRouter(options.privacy));
   return router;
 }
