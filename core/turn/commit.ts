@@ -1,12 +1,14 @@
+import { dropUndeliveredBotReplies } from '../agents/takeover.js';
 import { recordConsent, textVersion } from '../consent.js';
 import { followMarketingWithdrawal, marketingPurpose } from '../privacy/marketing.js';
-import type { Queues } from '../queue/queues.js';
+import { mailboxKey, type Queues } from '../queue/queues.js';
+import { ConversationEvent } from '../store/conversation-event.js';
 import { Contact } from '../store/contact.js';
 import { Conversation } from '../store/conversation.js';
 import { leadId } from '../store/ids.js';
 import { Lead } from '../store/lead.js';
 import { Message } from '../store/message.js';
-import { inboundDocument, insertIgnoringDuplicates, replyDocuments } from './documents.js';
+import { inboundDocument, insertIgnoringDuplicates, replyDocuments, takeoverEvent } from './documents.js';
 import type { TurnConsent, TurnContext, TurnReply } from './types.js';
 
 /**
@@ -23,7 +25,9 @@ export function turnReplies(turn: TurnContext): TurnReply[] {
     order: turn.replyOrder,
     ...(inbound ? { inReplyTo: turn.id } : {}),
   });
-  const lastInboundAt = conversation.lastMessageAt ? new Date(conversation.lastMessageAt).toISOString() : undefined;
+  // Conversations stored before `lastInboundAt` existed have only the last message's time.
+  const contactWrote = conversation.lastInboundAt ?? conversation.lastMessageAt;
+  const lastInboundAt = contactWrote ? new Date(contactWrote).toISOString() : undefined;
   return documents.map((stored) => ({
     ref: { address, id: stored._id, ...(inbound ? { inReplyTo: inbound.platformId, receivedAt: inbound.receivedAt } : {}) },
     stored,
@@ -125,7 +129,13 @@ export async function commitTurn(
       { _id: conversation._id },
       {
         $set: {
-          ...(options.sequence ? { seq: conversation.seq, lastMessageAt: conversation.lastMessageAt } : {}),
+          ...(options.sequence
+            ? {
+                seq: conversation.seq,
+                lastMessageAt: conversation.lastMessageAt,
+                ...(conversation.lastInboundAt ? { lastInboundAt: conversation.lastInboundAt } : {}),
+              }
+            : {}),
           ...(botChanged ? { botTurn: turn.id } : {}),
           ...(botChanged && inbound ? { botInbound: turn.id } : {}),
           ...(bot?.state !== undefined ? { botState: bot.state, ...(bot.from !== undefined ? { botPrevState: bot.from } : {}) } : {}),
@@ -136,6 +146,8 @@ export async function commitTurn(
       },
     );
   }
+  // After the new status is stored: a reply the deliverer reads from now on is dropped or skipped.
+  if (collected.takeover) await recordTakeover(turn, { queues, actor: collected.takeover.actor });
   if (collected.timers.length) {
     // Timers name the turn that set them: a later message makes them moot.
     await queues.scheduleIdle(
@@ -167,4 +179,18 @@ export async function commitTurn(
   if (collected.noticeVersion) await Contact.updateOne({ _id: conversation.contact }, { $set: { noticeVersion: collected.noticeVersion } });
   // Closed: the contact's next message opens a new conversation.
   if (status === 'closed') await Contact.updateOne({ _id: conversation.contact, openConversation: conversation._id }, { $unset: { openConversation: 1 } });
+}
+
+/**
+ * People took the conversation in this turn (a business echo): the bot's replies still waiting to
+ * go out are dropped, and the takeover joins the conversation's events. The event's id derives
+ * from the turn, so a retried turn records it once.
+ */
+async function recordTakeover(turn: TurnContext, at: { queues: Queues; actor: string }): Promise<void> {
+  const reason = 'the business answered from its own device before it was delivered';
+  const dropped = await dropUndeliveredBotReplies(at.queues, { key: mailboxKey(turn.address), reason });
+  await insertIgnoringDuplicates(
+    [takeoverEvent({ turn: turn.id, address: turn.address, conversation: turn.conversation._id, actor: at.actor, dropped })],
+    ConversationEvent,
+  );
 }

@@ -233,7 +233,7 @@ describe('the 24-hour window', () => {
       if ((r.body.recipient as { id: string }).id !== user) return;
       graph.beforeAnswer = undefined;
       // The turn sends before it stores its messages; the conversation it opened is there already.
-      await Conversation.updateOne({ workspace, channel: 'messenger', user }, { $set: { lastMessageAt: new Date(Date.now() - 25 * 3600_000) } });
+      await Conversation.updateOne({ workspace, channel: 'messenger', user }, { $set: { lastInboundAt: new Date(Date.now() - 25 * 3600_000) } });
     };
     await post(webhookBody({ events: [textEvent({ user, id: uid('mid.'), text: 'hello' })] }));
     await eventually(async () => (await stored(user)).some((m) => m.direction === 'out' && m.status === 'failed'), 20_000, 'reply failed');
