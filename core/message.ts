@@ -76,6 +76,12 @@ export interface InboundMessage {
   editOf?: string;
   /** What the hub removed from the text as it arrived (`card`, or a workspace pattern's name); never the values. */
   redacted?: string[];
+  /**
+   * Written by the business to the contact (`address.user`) from its own device or inbox, not
+   * through the hub: a platform's echo (a Messenger echo of another app, a WhatsApp Web `fromMe`
+   * the hub did not send). People have the conversation from then on; see core/turn/steps/business-echo.ts.
+   */
+  fromBusiness?: true;
 }
 
 export type Sender = 'bot' | 'agent' | 'system';

@@ -22,6 +22,8 @@ const eventSchema = z.looseObject({
       mid: z.string().min(1),
       text: z.string().optional(),
       is_echo: z.boolean().optional(),
+      /** On echoes: the app that sent the message (a number in Meta's payloads). */
+      app_id: z.union([z.number(), z.string()]).optional(),
       quick_reply: z.looseObject({ payload: z.string() }).optional(),
       attachments: z.array(attachmentSchema).optional(),
       sticker_id: z.number().optional(),
@@ -61,15 +63,30 @@ export function parseBatch(json: unknown): ParsedBatch {
   return batch;
 }
 
+/** Where an event's messages belong: the account, and our app's id when it is configured (see config.ts). */
+export interface EventAccount {
+  workspace: string;
+  account: string;
+  appId?: string | undefined;
+}
+
 /**
  * The normalized messages of one event: none for echoes of our own sends, deliveries, reads and
- * other event kinds; one per attachment (ids `mid`, `mid:1`, … so redeliveries dedupe).
+ * other event kinds; one per attachment (ids `mid`, `mid:1`, … so redeliveries dedupe). An echo
+ * sent by another app than ours (the Page's inbox, a person on their phone) is the business
+ * writing to the contact, its recipient: `fromBusiness`. Without our app id, no echo can be told apart.
  */
-export function toInbound(event: MessengerEvent, address: { workspace: string; account: string }, receivedAt = new Date().toISOString()): InboundMessage[] {
-  const base = { address: { workspace: address.workspace, channel: 'messenger', account: address.account, user: event.sender.id }, receivedAt };
+export function toInbound(event: MessengerEvent, account: EventAccount, receivedAt = new Date().toISOString()): InboundMessage[] {
   const message = event.message;
+  const echo = message?.is_echo === true;
+  if (echo && (account.appId === undefined || String(message.app_id) === account.appId)) return [];
+  const user = echo ? event.recipient.id : event.sender.id;
+  const base = {
+    address: { workspace: account.workspace, channel: 'messenger', account: account.account, user },
+    receivedAt,
+    ...(echo ? { fromBusiness: true as const } : {}),
+  };
   if (message) {
-    if (message.is_echo) return [];
     if (message.quick_reply)
       return [{ ...base, platformId: message.mid, content: { type: 'choice', choiceId: message.quick_reply.payload, text: message.text } }];
     const media = (message.attachments ?? []).map((a) => mediaOf(a, message.sticker_id)).filter((m): m is MediaRef => m !== undefined);

@@ -43,6 +43,13 @@ export function createMessengerAdapter(accounts: ChannelAccount<MessengerAccount
 
     async start(ctx: AdapterContext) {
       if (!ctx.http) return;
+      for (const { config } of byAccount.values()) {
+        if (config.appId !== undefined) continue;
+        ctx.logger.warn(
+          { channel: 'messenger', account: config.account },
+          'messenger account has no appId: replies sent from the Page inbox cannot be told from the hub’s own echoes, so they do not take conversations over',
+        );
+      }
       const profiles = new MessengerProfiles(ctx.logger);
       mountMetaWebhook(ctx.http, {
         path: '/channels/messenger/:account/webhook',
@@ -68,7 +75,7 @@ export function createMessengerAdapter(accounts: ChannelAccount<MessengerAccount
               );
               continue;
             }
-            const address = { workspace: owner.workspace, account: owner.config.account };
+            const address = { workspace: owner.workspace, account: owner.config.account, appId: owner.config.appId };
             for (const message of toInbound(event, address)) messages.push({ message, account: owner.config });
             statuses.push(...toStatuses(event, address));
           }

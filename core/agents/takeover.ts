@@ -71,6 +71,25 @@ const outOfTurnId = (conversation: Types.ObjectId, kind: string, key: string) =>
     .slice(0, 32)}`;
 
 /**
+ * Marks the bot's replies still waiting in a conversation's outbound mailbox `dropped`, with why:
+ * the deliverer skips anything no longer `queued`, so they are never sent. People took the
+ * conversation (an agent here, or the business from its own device, core/turn/commit.ts); the
+ * caller has stored the new status first. Resolves to how many it dropped.
+ */
+export async function dropUndeliveredBotReplies(queues: Queues, at: { key: string; reason: string }): Promise<number> {
+  // By `_id`, the look-up FerretDB answers from an index: the replies waiting are few.
+  let count = 0;
+  for (const raw of await queues.mailboxes.entries('out', at.key)) {
+    const id = (JSON.parse(raw) as OutboundEntry).id;
+    const reply = await Message.findById(id, { sender: 1, status: 1 }).lean();
+    if (reply?.sender !== 'bot' || reply.status !== 'queued') continue;
+    await Message.updateOne({ _id: id, status: 'queued' }, { $set: { status: 'dropped', error: { message: at.reason, at: new Date() } } });
+    count++;
+  }
+  return count;
+}
+
+/**
  * An agent takes a conversation: from then on it is theirs and the bot is silent, on every
  * channel, enforced here rather than in a screen. The takeover holds the conversation's inbound
  * mailbox, so a bot turn in flight finishes first (with the deliveries it makes itself) and none
@@ -95,18 +114,7 @@ export async function takeConversation(
   const dropped = await withMailboxesHeld(queues, { workspace: address.workspace, mailboxes: [{ kind: 'in', key }], busy }, async () => {
     await Conversation.updateOne({ _id: conversation._id }, { $set: { status: 'agent', assignee: at.agent.agent } });
     await queues.staleSnapshot(address);
-    // By `_id`, the look-up FerretDB answers from an index: the replies waiting are few.
-    let count = 0;
-    for (const raw of await queues.mailboxes.entries('out', key)) {
-      const id = (JSON.parse(raw) as OutboundEntry).id;
-      const reply = await Message.findById(id, { sender: 1, status: 1 }).lean();
-      if (reply?.sender !== 'bot' || reply.status !== 'queued') continue;
-      await Message.updateOne(
-        { _id: id },
-        { $set: { status: 'dropped', error: { message: 'an agent took the conversation before it was delivered', at: new Date() } } },
-      );
-      count++;
-    }
+    const count = await dropUndeliveredBotReplies(queues, { key, reason: 'an agent took the conversation before it was delivered' });
     // The contact sees who took over, on every channel.
     const name = await displayName(at.agent);
     const joined = workspace.texts.agentJoined.replaceAll('{name}', name);

@@ -58,6 +58,12 @@ export interface AttemptContext {
   conversationStatus?: OutboundMessage['conversationStatus'];
 }
 
+/** When the contact last wrote (ISO); conversations stored before `lastInboundAt` existed have only their last message's time. */
+async function contactLastWrote(conversation: unknown): Promise<string | undefined> {
+  const times = await Conversation.findById(conversation, { lastInboundAt: 1, lastMessageAt: 1 }).lean();
+  return (times?.lastInboundAt ?? times?.lastMessageAt)?.toISOString();
+}
+
 /**
  * Delivers the first reply of a conversation's outbound mailbox through its channel's adapter and
  * records the outcome on the message: `sent`, or `failed` with the platform's error once attempts
@@ -98,9 +104,7 @@ export async function attemptDelivery(options: DeliverOptions, message: ReplyDoc
     if (waitMs > 0) return { kind: 'retry', retryInMs: waitMs };
   }
   // Channels with a reply window (Messenger, WhatsApp Cloud) need to know when the contact last wrote.
-  const lastInboundAt = capabilities.replyWindowHours
-    ? (at.lastInboundAt ?? (await Conversation.findById(message.conversation, { lastMessageAt: 1 }).lean())?.lastMessageAt?.toISOString())
-    : undefined;
+  const lastInboundAt = capabilities.replyWindowHours ? (at.lastInboundAt ?? (await contactLastWrote(message.conversation))) : undefined;
   // Stored as the bot meant it; sent as the channel can show it (buttons or a numbered list).
   const rendered = renderForChannel({ text: message.text ?? '', choices: message.choices?.map((c) => ({ id: c.id, label: c.label })) }, capabilities);
   const outbound: OutboundMessage = {

@@ -15,7 +15,13 @@ const conversationSchema = new Schema(
     status: { type: String, enum: conversationStatuses, default: 'bot', required: true },
     /** Bumped once per inbound message; orders messages within the conversation. */
     seq: { type: Number, default: 0, required: true },
+    /** The last message of either side (lists, retention). */
     lastMessageAt: { type: Date },
+    /**
+     * When the contact last wrote: platforms' reply windows (Messenger's 24 hours) count from it,
+     * and neither an agent's reply nor the business writing from its own device moves it.
+     */
+    lastInboundAt: { type: Date },
     /** The contact's processing is restricted (Art. 18): agents see a banner; the bot stays silent. */
     restricted: { type: Boolean },
     /** Kept whatever the retention policy says, until released (see the contact's `legalHold`). */

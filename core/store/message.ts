@@ -3,7 +3,7 @@ import { privacyContract } from '../privacy/contract.js';
 import { scalarFieldFilters } from './scalar-filters.js';
 
 const messageStatuses = [
-  'processed', // inbound, answered: its replies are stored
+  'processed', // inbound, answered: its replies are stored (also what the business wrote from its own device, stored as `out` by `agent`)
   'failed', // inbound: the router gave up (see `error`); outbound: delivery gave up
   'queued', // outbound, waiting for delivery
   'sent', // outbound, the platform accepted it

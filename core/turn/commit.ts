@@ -1,13 +1,15 @@
+import { dropUndeliveredBotReplies } from '../agents/takeover.js';
 import { recordConsent, textVersion } from '../consent.js';
 import { emitEvents, type NewEvent } from '../pipeline/event-webhook.js';
 import { followMarketingWithdrawal, marketingPurpose } from '../privacy/marketing.js';
-import type { Queues } from '../queue/queues.js';
+import { mailboxKey, type Queues } from '../queue/queues.js';
+import { ConversationEvent } from '../store/conversation-event.js';
 import { Contact } from '../store/contact.js';
 import { Conversation } from '../store/conversation.js';
 import { leadId } from '../store/ids.js';
 import { Lead } from '../store/lead.js';
 import { Message } from '../store/message.js';
-import { inboundDocument, insertIgnoringDuplicates, replyDocuments } from './documents.js';
+import { inboundDocument, insertIgnoringDuplicates, replyDocuments, takeoverEvent } from './documents.js';
 import type { TurnConsent, TurnContext, TurnReply } from './types.js';
 
 /**
@@ -24,7 +26,9 @@ export function turnReplies(turn: TurnContext): TurnReply[] {
     order: turn.replyOrder,
     ...(inbound ? { inReplyTo: turn.id } : {}),
   });
-  const lastInboundAt = conversation.lastMessageAt ? new Date(conversation.lastMessageAt).toISOString() : undefined;
+  // Conversations stored before `lastInboundAt` existed have only the last message's time.
+  const contactWrote = conversation.lastInboundAt ?? conversation.lastMessageAt;
+  const lastInboundAt = contactWrote ? new Date(contactWrote).toISOString() : undefined;
   return documents.map((stored) => ({
     ref: { address, id: stored._id, ...(inbound ? { inReplyTo: inbound.platformId, receivedAt: inbound.receivedAt } : {}) },
     stored,
@@ -126,7 +130,13 @@ export async function commitTurn(
       { _id: conversation._id },
       {
         $set: {
-          ...(options.sequence ? { seq: conversation.seq, lastMessageAt: conversation.lastMessageAt } : {}),
+          ...(options.sequence
+            ? {
+                seq: conversation.seq,
+                lastMessageAt: conversation.lastMessageAt,
+                ...(conversation.lastInboundAt ? { lastInboundAt: conversation.lastInboundAt } : {}),
+              }
+            : {}),
           ...(botChanged ? { botTurn: turn.id } : {}),
           ...(botChanged && inbound ? { botInbound: turn.id } : {}),
           ...(bot?.state !== undefined ? { botState: bot.state, ...(bot.from !== undefined ? { botPrevState: bot.from } : {}) } : {}),
@@ -137,6 +147,8 @@ export async function commitTurn(
       },
     );
   }
+  // After the new status is stored: a reply the deliverer reads from now on is dropped or skipped.
+  if (collected.takeover) await recordTakeover(turn, { queues, actor: collected.takeover.actor });
   if (collected.timers.length) {
     // Timers name the turn that set them: a later message makes them moot.
     await queues.scheduleIdle(
@@ -183,4 +195,18 @@ function turnEvents(turn: TurnContext, replies: readonly { _id: string }[]): New
     ...(collected.status === 'waiting' ? [{ type: 'conversation.handoff' as const, conversation: id, key: turn.id }] : []),
     ...(collected.status === 'closed' ? [{ type: 'conversation.closed' as const, conversation: id, actor: 'bot', key: turn.id }] : []),
   ];
+}
+
+/**
+ * People took the conversation in this turn (a business echo): the bot's replies still waiting to
+ * go out are dropped, and the takeover joins the conversation's events. The event's id derives
+ * from the turn, so a retried turn records it once.
+ */
+async function recordTakeover(turn: TurnContext, at: { queues: Queues; actor: string }): Promise<void> {
+  const reason = 'the business answered from its own device before it was delivered';
+  const dropped = await dropUndeliveredBotReplies(at.queues, { key: mailboxKey(turn.address), reason });
+  await insertIgnoringDuplicates(
+    [takeoverEvent({ turn: turn.id, address: turn.address, conversation: turn.conversation._id, actor: at.actor, dropped })],
+    ConversationEvent,
+  );
 }

@@ -12,13 +12,19 @@ export function profileOf(contact: { name?: string | null; locale?: string | nul
   return { ...(contact?.name ? { name: contact.name } : {}), ...(contact?.locale ? { locale: contact.locale } : {}) };
 }
 
+/** What a message moves on its conversation: the last message time, and the contact's last inbound time unless the business wrote it. */
+export function messageTimes(inbound: InboundMessage): { lastMessageAt: Date; lastInboundAt?: Date } {
+  const at = new Date(inbound.receivedAt);
+  return { lastMessageAt: at, ...(inbound.fromBusiness ? {} : { lastInboundAt: at }) };
+}
+
 /**
  * The address's open conversation, created with its contact on first contact; bumps its sequence.
  * The platform's profile (name, locale) fills what the contact lacks and never overwrites it.
  */
 export async function openConversation(inbound: InboundMessage): Promise<{ conversation: ConversationDoc; contact: TurnContact }> {
   const { workspace, channel, account, user } = inbound.address;
-  const now = new Date(inbound.receivedAt);
+  const times = messageTimes(inbound);
   const _id = contactId(inbound.address);
   const fields = { openConversation: 1, name: 1, locale: 1, stopped: 1, noticeVersion: 1, restricted: 1, objected: 1 };
   const profile = inbound.profile;
@@ -44,13 +50,13 @@ export async function openConversation(inbound: InboundMessage): Promise<{ conve
   if (contact?.openConversation) {
     // By `_id` alone, the look-up FerretDB v1 answers from an index; closing a conversation clears the pointer.
     const open = inWorkspace(
-      await Conversation.findByIdAndUpdate(contact.openConversation, { $inc: { seq: 1 }, $set: { lastMessageAt: now } }, { returnDocument: 'after' }).lean(),
+      await Conversation.findByIdAndUpdate(contact.openConversation, { $inc: { seq: 1 }, $set: times }, { returnDocument: 'after' }).lean(),
       workspace,
     );
     if (open && open.status !== 'closed') return { conversation: open, contact: state };
   }
   // One worker at a time holds the conversation's mailbox, so no other creates this conversation concurrently.
-  const created = (await Conversation.create({ workspace, channel, account, user, contact: _id, status: 'bot', seq: 1, lastMessageAt: now })).toObject();
+  const created = (await Conversation.create({ workspace, channel, account, user, contact: _id, status: 'bot', seq: 1, ...times })).toObject();
   await Contact.updateOne({ _id }, { $set: { openConversation: created._id } });
   return { conversation: created, contact: state };
 }
@@ -65,7 +71,7 @@ async function firstContact(inbound: InboundMessage, _id: string): Promise<{ con
   const { workspace, channel, account, user } = inbound.address;
   const profile = inbound.profile;
   const conversation = prepared(
-    { _id: new Types.ObjectId(), workspace, channel, account, user, contact: _id, status: 'bot' as const, seq: 1, lastMessageAt: new Date(inbound.receivedAt) },
+    { _id: new Types.ObjectId(), workspace, channel, account, user, contact: _id, status: 'bot' as const, seq: 1, ...messageTimes(inbound) },
     Conversation,
   );
   const contact = { _id, ...inbound.address, ...profileOf(profile ?? null), openConversation: conversation._id };

@@ -1,7 +1,7 @@
 import type { Address, InboundMessage } from '../message.js';
 import type { Reply } from '../responder.js';
 import type { ConversationDoc } from '../store/conversation.js';
-import { replyId } from '../store/ids.js';
+import { replyId, turnEventId } from '../store/ids.js';
 import { Message } from '../store/message.js';
 
 const duplicateKey = 11000;
@@ -11,7 +11,13 @@ export const slotsPerTurn = 1000;
 /** Where an idle turn's replies go within its slot: after the turn's own replies (+1…), before the next turn's. */
 export const idleSlot = { resume: 100, remind: 800, close: 900 } as const;
 
-/** The contact's message as stored; `order` is its place in the conversation. */
+/** Who the contact sees as the writer of what the business sent from its own device or inbox. */
+export const businessDeviceName = 'Business device';
+
+/**
+ * The contact's message as stored; `order` is its place in the conversation. What the business
+ * wrote from its own device (`fromBusiness`) is stored as an agent's message to the contact.
+ */
 export function inboundDocument(options: { id: string; inbound: InboundMessage; conversation: ConversationDoc['_id']; order: number }) {
   const { id, inbound, conversation, order } = options;
   const { address, content } = inbound;
@@ -22,8 +28,9 @@ export function inboundDocument(options: { id: string; inbound: InboundMessage; 
     channel: address.channel,
     account: address.account,
     user: address.user,
-    direction: 'in' as const,
-    sender: 'contact' as const,
+    ...(inbound.fromBusiness
+      ? { direction: 'out' as const, sender: 'agent' as const, senderName: businessDeviceName }
+      : { direction: 'in' as const, sender: 'contact' as const }),
     platformId: inbound.platformId,
     order,
     text: content.type === 'form' ? undefined : content.text,
@@ -56,6 +63,19 @@ export function replyDocuments(
     ...(at.inReplyTo ? { inReplyTo: at.inReplyTo } : {}),
     status: 'queued' as const,
   }));
+}
+
+/** A takeover by people outside the console (a business echo) as a conversation event; its id derives from the turn's. */
+export function takeoverEvent(at: { turn: string; address: Address; conversation: ConversationDoc['_id']; actor: string; dropped: number }) {
+  return {
+    _id: turnEventId(at.turn, 'taken'),
+    workspace: at.address.workspace,
+    conversation: at.conversation,
+    kind: 'taken' as const,
+    actor: at.actor,
+    at: new Date(),
+    details: { dropped: at.dropped },
+  };
 }
 
 /** A document as {@link insertIgnoringDuplicates} stores it: cast to its model's schema, with defaults and timestamps. */

@@ -12,7 +12,7 @@ import { persistently } from '../store/persistently.js';
 import { commitTurn, turnReplies } from './commit.js';
 import type { DatabaseGate } from './database-gate.js';
 import { runSteps } from './compose.js';
-import { openConversation, profileOf } from './conversation.js';
+import { messageTimes, openConversation, profileOf } from './conversation.js';
 import { idleSlot, inboundDocument, insertIgnoringDuplicates, slotsPerTurn } from './documents.js';
 import { decodeRecent, decodeSnapshot, snapshotAfter } from './snapshot.js';
 import type { Snapshot, SnapshotUpdate } from '../queue/mailbox.js';
@@ -98,7 +98,7 @@ export class TurnRunner {
     const recent = decodeRecent(snapshot.recent);
     const known = recent.includes(id) ? undefined : decodeSnapshot(snapshot.value);
     if (known && known.conversation.workspace === address.workspace && !fillsProfile(known.contact, inbound.profile)) {
-      const conversation = { ...known.conversation, seq: known.conversation.seq + 1, lastMessageAt: new Date(inbound.receivedAt) };
+      const conversation = { ...known.conversation, seq: known.conversation.seq + 1, ...messageTimes(inbound) };
       const turn = this.context({ id, address, inbound, workspace, conversation, contact: known.contact, replyOrder: conversation.seq * slotsPerTurn + 1 });
       await runSteps(this.steps, turn);
       const result = await this.commit(turn, { sequence: true }, run);

@@ -32,7 +32,7 @@ export const recentIds = 64;
 /** How long a conversation's snapshot outlives its last turn; after that the next turn reads MongoDB. */
 export const snapshotTtlMs = 24 * 3600 * 1000;
 
-const dateFields = ['lastMessageAt', 'createdAt', 'updatedAt'] as const;
+const dateFields = ['lastMessageAt', 'lastInboundAt', 'createdAt', 'updatedAt'] as const;
 
 /** The snapshot's contact and conversation, with the conversation's id and dates as the driver gives them; undefined if there is none or it cannot be read. */
 export function decodeSnapshot(raw: string | undefined): { contact: TurnContact; conversation: ConversationDoc } | undefined {

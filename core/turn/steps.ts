@@ -1,4 +1,5 @@
 import type { Responder } from '../responder.js';
+import { businessEcho } from './steps/business-echo.js';
 import { consentKeywords } from './steps/consent-keywords.js';
 import { channelOwnForms } from './steps/own-forms.js';
 import { privacyNotice } from './steps/privacy-notice.js';
@@ -16,6 +17,7 @@ import type { OwnForms, TurnStep } from './types.js';
  */
 export function turnSteps(options: { responder: Responder; ownForms: (channel: string) => OwnForms | undefined }): TurnStep[] {
   return [
+    businessEcho, // the business wrote from its own device: people have the conversation, nothing else runs
     consentKeywords, // STOP / START; a contact who said STOP is answered by nobody
     restriction, // processing restricted: stored, nothing more; objected: no idle reminders
     privacyNotice, // the notice first, to a contact who has not seen its current version

@@ -49,6 +49,11 @@ export interface TurnCollection {
   bot?: { state?: string; from?: string };
   status?: ConversationStatus;
   team?: string;
+  /**
+   * People took the conversation outside the console (the business wrote from its own device):
+   * the commit drops the bot's replies not delivered yet and records the takeover by `actor`.
+   */
+  takeover?: { actor: string };
   timers: { stage: IdleStage; afterMs: number }[];
 }
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Responder, TurnOutcome } from '../../core/responder.js';
 import { Contact } from '../../core/store/contact.js';
 import { Conversation } from '../../core/store/conversation.js';
+import { ConversationEvent } from '../../core/store/conversation-event.js';
 import { Lead } from '../../core/store/lead.js';
 import { Message } from '../../core/store/message.js';
 import { testChannel, type TestChannel } from '../helpers/test-channel.js';
@@ -74,4 +75,16 @@ it("stores a person's first contact and conversation as their schemas require, t
     expect(doc.createdAt).toBeInstanceOf(Date);
     expect(Object.entries(doc).filter(([, v]) => v === null)).toEqual([]);
   }
+});
+
+it('stores what the business wrote from its own device, and the takeover event, as their schemas require', async () => {
+  const user = 'echoed';
+  await chat.send({ ...chat.inbound('We are on it', { user }), fromBusiness: true });
+  const [message] = await Message.find({ user }).lean();
+  expect(message).toMatchObject({ direction: 'out', sender: 'agent', senderName: 'Business device', status: 'processed', replies: 0 });
+  const [event] = await ConversationEvent.find({ conversation: message!.conversation }).lean();
+  await expect(Message.hydrate(message).validate()).resolves.toBeUndefined();
+  await expect(ConversationEvent.hydrate(event).validate()).resolves.toBeUndefined();
+  for (const doc of [message!, event!]) expect(Object.entries(doc).filter(([, v]) => v === null)).toEqual([]);
+  expect(event).toMatchObject({ kind: 'taken', actor: 'echo:test', details: { dropped: 0 } });
 });

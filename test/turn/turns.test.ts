@@ -2,6 +2,7 @@ import { recordConsent } from '../../core/consent.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { widgetOwnForms } from '../../adapters/widget/own-form-handlers.js';
 import { AutoReplyResponder, type Responder, type Turn, type TurnOutcome } from '../../core/responder.js';
+import { ConversationEvent } from '../../core/store/conversation-event.js';
 import { Lead } from '../../core/store/lead.js';
 import { Message } from '../../core/store/message.js';
 import { testChannel, type TestChannel } from '../helpers/test-channel.js';
@@ -65,6 +66,28 @@ describe('a message turn', () => {
     });
     chat.staleSnapshots();
     expect(await chat.send('still there?', { user: 'cat' })).toEqual([]);
+  });
+
+  it('hands the conversation to people when the business writes from its own device, once however often it is delivered', async () => {
+    await chat.send('hello', { user: 'dan' });
+    const echo = { ...chat.inbound('STOP, we are on it', { user: 'dan' }), fromBusiness: true as const };
+    expect(await chat.send(echo)).toEqual([]); // the business's words are no keyword of the contact's
+    chat.staleSnapshots(); // the redelivery reads MongoDB: it finds the echo handled
+    expect(await chat.send(echo)).toEqual([]);
+    const conversation = (await chat.conversation('dan'))!;
+    expect(conversation.status).toBe('agent');
+    expect(await ConversationEvent.find({ conversation: conversation._id }, { _id: 0, kind: 1, actor: 1 }).lean()).toEqual([
+      { kind: 'taken', actor: 'echo:test' },
+    ]);
+    expect(await chat.send('anyone?', { user: 'dan' })).toEqual([]);
+    expect((await chat.messages('dan')).map((m) => [m.direction, m.sender, m.text])).toEqual([
+      ['in', 'contact', 'hello'],
+      ['out', 'system', 'We keep what you write for 12 months. https://shop.example/privacy'],
+      ['out', 'bot', 'auto-reply from shop'],
+      ['out', 'agent', 'STOP, we are on it'],
+      ['in', 'contact', 'anyone?'],
+    ]);
+    expect((await chat.contact('dan'))?.stopped).not.toBe(true);
   });
 
   it('STOP silences everything until START, each recorded in the ledger with the message as proof', async () => {

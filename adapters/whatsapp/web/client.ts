@@ -10,7 +10,10 @@ export interface WebClientEvents {
   qr: [qr: string];
   authenticated: [];
   ready: [];
+  /** A message from a contact. */
   message: [message: unknown];
+  /** Any new message, also those this number sends (`fromMe`: the hub's replies and what people type on the phone). */
+  message_create: [message: unknown];
   /** A sent message's acknowledgement changed (1 server, 2 device, 3 read, -1 error). */
   message_ack: [message: unknown, ack: number];
   /** A WAState (`CONFLICT`, `UNPAIRED`, ...) or `LOGOUT`. */

@@ -5,6 +5,8 @@ import type { DeliveryStatus, InboundMessage, MediaRef } from '../../../core/mes
 const messageSchema = z.looseObject({
   id: z.looseObject({ _serialized: z.string().min(1) }),
   from: z.string().min(1),
+  /** The chat a message of this number went to (`from` is then this number). */
+  to: z.string().optional(),
   fromMe: z.boolean().optional(),
   body: z.string().optional(),
   type: z.string().min(1),
@@ -26,7 +28,7 @@ const textKinds = new Set(['chat', 'buttons_response', 'list_response', 'templat
 
 export type ParsedEvent =
   | { kind: 'message'; message: InboundMessage }
-  /** Something the hub does not answer: our own messages, groups, status updates, notifications. */
+  /** Something the hub does not answer: groups, status updates, notes to self, notifications. */
   | { kind: 'skipped'; reason: string }
   /** The event lacks fields every message has: logged, never queued. */
   | { kind: 'invalid'; reason: string };
@@ -34,11 +36,18 @@ export type ParsedEvent =
 /** Chats the hub does not answer: groups, status updates and broadcast lists, channels. */
 const notOneToOne = /@(g\.us|broadcast|newsletter)$/;
 
+/** True for a message this number sent (`fromMe`), read before the event is validated. */
+export function sentByThisNumber(raw: unknown): boolean {
+  return typeof raw === 'object' && raw !== null && (raw as { fromMe?: unknown }).fromMe === true;
+}
+
 /**
- * One `message` event of the client → a normalized message. Only one-to-one chats are answered
+ * One message event of the client → a normalized message. Only one-to-one chats are answered
  * (`<number>@c.us`, or a privacy id `<id>@lid`); groups (`@g.us`), status updates
  * (`status@broadcast`), broadcast lists and channels (`@newsletter`) are skipped. A deny list,
- * so a new kind of personal id is still answered.
+ * so a new kind of personal id is still answered. A message this number sent (`fromMe`) is the
+ * business writing to the contact in `to` (`fromBusiness`); whether the hub sent it is for the
+ * session to say (own-sends.ts).
  */
 export function parseMessageEvent(raw: unknown, address: { workspace: string; account: string }): ParsedEvent {
   const parsed = messageSchema.safeParse(raw);
@@ -47,9 +56,11 @@ export function parseMessageEvent(raw: unknown, address: { workspace: string; ac
     return { kind: 'invalid', reason: `${first.path.join('.') || 'message'}: ${first.message}` };
   }
   const m = parsed.data;
-  if (m.fromMe) return { kind: 'skipped', reason: 'sent by this number' };
-  if (m.isStatus || m.broadcast || m.from === 'status@broadcast') return { kind: 'skipped', reason: 'status or broadcast' };
-  if (notOneToOne.test(m.from)) return { kind: 'skipped', reason: 'not a one-to-one chat' };
+  const chat = m.fromMe ? m.to : m.from;
+  if (!chat) return { kind: 'invalid', reason: 'to: expected the chat a message of this number went to' };
+  if (m.isStatus || m.broadcast || chat === 'status@broadcast') return { kind: 'skipped', reason: 'status or broadcast' };
+  if (notOneToOne.test(chat)) return { kind: 'skipped', reason: 'not a one-to-one chat' };
+  if (m.fromMe && chat === m.from) return { kind: 'skipped', reason: 'a note to self' };
 
   const text = m.body?.trim() ? m.body : undefined;
   const mediaKind = mediaKinds[m.type] ?? (m.hasMedia ? 'other' : undefined);
@@ -63,15 +74,17 @@ export function parseMessageEvent(raw: unknown, address: { workspace: string; ac
   } else {
     return { kind: 'skipped', reason: `no typed text in a "${m.type}" message` };
   }
-  const name = m._data?.notifyName ?? m.notifyName;
+  // The name on a message of this number is the business's own.
+  const name = m.fromMe ? undefined : (m._data?.notifyName ?? m.notifyName);
   return {
     kind: 'message',
     message: {
       platformId: m.id._serialized,
-      address: { workspace: address.workspace, channel: 'whatsapp', account: address.account, user: m.from },
+      address: { workspace: address.workspace, channel: 'whatsapp', account: address.account, user: chat },
       receivedAt: new Date().toISOString(),
       content,
       ...(name?.trim() ? { profile: { name: name.trim() } } : {}),
+      ...(m.fromMe ? { fromBusiness: true as const } : {}),
     },
   };
 }

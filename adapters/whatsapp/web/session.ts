@@ -3,7 +3,8 @@ import { ChannelApiError } from '../../../core/errors.js';
 import type { DeliveryStatus, InboundMessage } from '../../../core/message.js';
 import type { WebClient, WebClientFactory } from './client.js';
 import type { WebAccountConfig } from './config.js';
-import { parseAck, parseMessageEvent } from './inbound.js';
+import { parseAck, parseMessageEvent, sentByThisNumber } from './inbound.js';
+import { OwnSends } from './own-sends.js';
 import type { GridFsSessionStore } from './session-store.js';
 
 export interface WebSessionOptions {
@@ -36,6 +37,8 @@ export class WebSession {
   private attempt = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly sent = new Map<string, string>();
+  /** What this session sent, so a `fromMe` message it did not send is known for the business's own. */
+  private readonly own = new OwnSends();
   private readonly log: Logger;
   private closed = false;
 
@@ -61,7 +64,7 @@ export class WebSession {
     }
     let platformId: string;
     try {
-      platformId = (await client.sendMessage(chatId, text)).id._serialized;
+      platformId = await this.own.track(() => client.sendMessage(chatId, text));
     } catch (err) {
       const message = (err as Error).message ?? String(err);
       // whatsapp-web.js rejects a malformed chat id with "wid error: invalid wid"; no retry fixes that.
@@ -125,8 +128,12 @@ export class WebSession {
         void this.reconnect();
       }
     });
+    // A contact's message comes as `message` (and `message_create`); one of this number's only as `message_create`.
     client.on('message', (raw) => {
-      if (current()) void this.inbound(raw);
+      if (current() && !sentByThisNumber(raw)) void this.inbound(raw);
+    });
+    client.on('message_create', (raw) => {
+      if (current() && sentByThisNumber(raw)) void this.inbound(raw);
     });
     client.on('message_ack', (raw, ack) => {
       const status = current() ? parseAck(raw, ack, this.o) : undefined;
@@ -146,6 +153,8 @@ export class WebSession {
     const event = parseMessageEvent(raw, this.o);
     if (event.kind === 'invalid') return void this.log.warn({ reason: event.reason }, 'WhatsApp Web message event without the expected fields; skipped');
     if (event.kind === 'skipped') return void this.log.debug({ reason: event.reason }, 'WhatsApp Web message skipped');
+    // The hub's own reply; any other message of this number is someone at the business writing from the phone.
+    if (event.message.fromBusiness && (await this.own.sentHere(event.message.platformId))) return;
     // WhatsApp Web does not deliver an event twice: retry queueing a little before giving up on it.
     for (let attempt = 1; ; attempt++) {
       try {

@@ -24,12 +24,17 @@ export const postbackEvent = (m: { user: string; id: string; payload: string; ti
   postback: { mid: m.id, title: m.title, payload: m.payload },
 });
 
-/** Our own send, echoed back to the Page's webhook (sender is the Page). */
-export const echoEvent = (m: { user: string; id: string; text: string }): Event => ({
+/** The hub's Meta app, whose sends echo back with its id. */
+export const ourAppId = 1517776481860111;
+/** Meta's Page inbox (Business Suite), whose messages echo with its own app id. */
+export const pageInboxAppId = 263902037430900;
+
+/** A message the Page sent, echoed back to its webhook (sender is the Page); by default our own send. */
+export const echoEvent = (m: { user: string; id: string; text: string; appId?: number }): Event => ({
   sender: { id: pageId },
   recipient: { id: m.user },
   timestamp: Date.now(),
-  message: { mid: m.id, text: m.text, is_echo: true, app_id: 1517776481860111 },
+  message: { mid: m.id, text: m.text, is_echo: true, app_id: m.appId ?? ourAppId },
 });
 
 export const imageEvent = (m: { user: string; id: string; url: string }): Event => ({

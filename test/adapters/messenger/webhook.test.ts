@@ -8,7 +8,7 @@ import { contactId } from '../../../core/store/ids.js';
 import { Message } from '../../../core/store/message.js';
 import { FakeGraph, postWebhook } from '../../fakes/meta-graph.js';
 import { cleanup, eventually, startTestHub, testEnv, type TestEnv } from '../../helpers/hub.js';
-import { deliveryEvent, echoEvent, imageEvent, pageId, postbackEvent, quickReplyEvent, textEvent, webhookBody } from './events.js';
+import { deliveryEvent, echoEvent, imageEvent, pageId, pageInboxAppId, postbackEvent, quickReplyEvent, textEvent, webhookBody } from './events.js';
 
 // The Messenger channel end to end: Meta's webhook in (signed), the example flow, the fake Send API out.
 const appSecret = 'messenger-test-app-secret-0123';
@@ -176,17 +176,24 @@ describe('messenger webhook POST', () => {
     expect(logs.some((l) => l.includes('still here'))).toBe(false);
   });
 
-  it('ignores echoes of our own sends and stores an image as media', async () => {
+  it('ignores every echo of an account without an appId (saying why at start), and stores an image as media', async () => {
+    expect(logs.some((l) => l.includes('"account":"shop-page"') && l.includes('has no appId'))).toBe(true);
     const user = uid('echo');
     const image = uid('mid.');
     await post(
       webhookBody({
-        events: [echoEvent({ user, id: uid('mid.'), text: 'an echo' }), imageEvent({ user, id: image, url: 'https://scontent.example/photo.jpg' })],
+        events: [
+          echoEvent({ user, id: uid('mid.'), text: 'an echo' }),
+          echoEvent({ user, id: uid('mid.'), text: 'from the Page inbox', appId: pageInboxAppId }),
+          imageEvent({ user, id: image, url: 'https://scontent.example/photo.jpg' }),
+        ],
       }),
     );
     await eventually(async () => (await stored(user)).some((m) => m.direction === 'in'), 20_000, 'image stored');
     const inbound = (await stored(user)).filter((m) => m.direction === 'in');
     expect(inbound.map((m) => [m.platformId, m.media?.kind, m.media?.ref])).toEqual([[image, 'image', 'https://scontent.example/photo.jpg']]);
+    // Queued before the image, had it been taken for the business writing.
+    expect((await stored(user)).filter((m) => m.sender === 'agent')).toEqual([]);
   });
 
   it("fills a new contact's name from the User Profile API, once per person, and goes on without one when Graph has none", async () => {
@@ -233,7 +240,7 @@ describe('the 24-hour window', () => {
       if ((r.body.recipient as { id: string }).id !== user) return;
       graph.beforeAnswer = undefined;
       // The turn sends before it stores its messages; the conversation it opened is there already.
-      await Conversation.updateOne({ workspace, channel: 'messenger', user }, { $set: { lastMessageAt: new Date(Date.now() - 25 * 3600_000) } });
+      await Conversation.updateOne({ workspace, channel: 'messenger', user }, { $set: { lastInboundAt: new Date(Date.now() - 25 * 3600_000) } });
     };
     await post(webhookBody({ events: [textEvent({ user, id: uid('mid.'), text: 'hello' })] }));
     await eventually(async () => (await stored(user)).some((m) => m.direction === 'out' && m.status === 'failed'), 20_000, 'reply failed');

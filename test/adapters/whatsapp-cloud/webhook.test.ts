@@ -257,7 +257,7 @@ describe('the 24-hour customer-service window', () => {
       if (r.body.to !== user) return;
       graph.beforeAnswer = undefined;
       // The turn sends before it stores its messages; the conversation it opened is there already.
-      await Conversation.updateOne({ workspace, channel: 'whatsapp', user }, { $set: { lastMessageAt: new Date(Date.now() - 26 * 3600_000) } });
+      await Conversation.updateOne({ workspace, channel: 'whatsapp', user }, { $set: { lastInboundAt: new Date(Date.now() - 26 * 3600_000) } });
     };
     await post(webhookBody({ messages: [textMessage({ user, id: wamid(), text: 'hello' })] }));
     await eventually(async () => (await stored(user)).some((m) => m.direction === 'out' && m.status === 'failed'), 20_000, 'reply failed');

@@ -38,20 +38,46 @@ export class FakeWhatsApp {
     return this.clients.filter((c) => c.account === account && !c.destroyed).at(-1);
   }
 
-  /** A one-to-one text from `from`, as whatsapp-web.js's `message` event carries it. */
+  /** A one-to-one text from `from`, as whatsapp-web.js reports it: `message_create`, then `message`. */
   incoming(account: string, m: { from: string; id: string; text: string; name?: string }): void {
+    const client = this.ready(account);
+    const event = messageEvent(m);
+    client.emit('message_create', event);
+    client.emit('message', event);
+  }
+
+  /** Someone at the business types to `to` on the phone: reported as `message_create` only, `fromMe`. */
+  fromPhone(account: string, m: { to: string; id: string; text: string }): void {
+    this.ready(account).emit('message_create', messageEvent({ ...m, from: fakeNumber, fromMe: true }));
+  }
+
+  private ready(account: string): FakeClient {
     const client = this.live(account);
     if (!client?.ready) throw new Error(`no ready fake WhatsApp client for "${account}"`);
-    client.emit('message', messageEvent(m));
+    return client;
   }
 }
 
-export function messageEvent(m: { from: string; id: string; text: string; name?: string; type?: string; fromMe?: boolean }): Record<string, unknown> {
+/** The linked number of every fake client. */
+export const fakeNumber = '420777000111@c.us';
+
+/** A whatsapp-web.js `Message`; one of this number's (`fromMe`) goes to `to`, and its id names that chat. */
+export function messageEvent(m: {
+  from: string;
+  to?: string;
+  id: string;
+  text: string;
+  name?: string;
+  type?: string;
+  fromMe?: boolean;
+}): Record<string, unknown> {
   const fromMe = m.fromMe ?? false;
+  const to = m.to ?? fakeNumber;
+  const remote = fromMe ? to : m.from;
   return {
-    id: { fromMe, remote: m.from, id: m.id, _serialized: `${fromMe}_${m.from}_${m.id}` },
+    id: { fromMe, remote, id: m.id, _serialized: `${fromMe}_${remote}_${m.id}` },
     from: m.from,
-    to: '420777000111@c.us',
+    to,
     body: m.text,
     type: m.type ?? 'chat',
     timestamp: Math.floor(Date.now() / 1000),
@@ -106,8 +132,11 @@ export class FakeClient extends EventEmitter implements WebClient {
 
   async sendMessage(chatId: string, text: string): Promise<{ id: { _serialized: string } }> {
     if (this.destroyed || !this.ready) throw new Error('Session closed. Most likely the page has been closed.');
-    const id = `true_${chatId}_3EB0${randomBytes(8).toString('hex').toUpperCase()}`;
+    const message = messageEvent({ from: fakeNumber, to: chatId, id: `3EB0${randomBytes(8).toString('hex').toUpperCase()}`, text, fromMe: true });
+    const id = (message.id as { _serialized: string })._serialized;
     this.fake.sent.push({ account: this.account, chatId, text, id });
+    // whatsapp-web.js may report the new message before sendMessage resolves with it.
+    this.emit('message_create', message);
     return { id: { _serialized: id } };
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseAck, parseMessageEvent } from '../../../adapters/whatsapp/web/inbound.js';
-import { messageEvent } from './fake-whatsapp.js';
+import { fakeNumber, messageEvent } from './fake-whatsapp.js';
 
 const address = { workspace: 'shop', account: 'shop-wa' };
 
@@ -33,12 +33,29 @@ describe('whatsapp web: message events', () => {
     expect(parseMessageEvent(voice, address)).not.toHaveProperty('message.content.text');
   });
 
-  it('skips groups, status updates, channels, its own messages and empty notifications', () => {
+  it('skips groups, status updates, channels, notes to self and empty notifications', () => {
     for (const from of ['120363025555555555@g.us', 'status@broadcast', '120363111111111111@newsletter']) {
       expect(parseMessageEvent(messageEvent({ from, id: 'X', text: 'hello' }), address).kind).toBe('skipped');
+      expect(parseMessageEvent(messageEvent({ from: fakeNumber, to: from, id: 'X', text: 'hello', fromMe: true }), address).kind).toBe('skipped');
     }
-    expect(parseMessageEvent(messageEvent({ from: '420601123456@c.us', id: 'X', text: 'hi', fromMe: true }), address).kind).toBe('skipped');
+    expect(parseMessageEvent(messageEvent({ from: fakeNumber, to: fakeNumber, id: 'X', text: 'hi', fromMe: true }), address).kind).toBe('skipped');
     expect(parseMessageEvent(messageEvent({ from: '420601123456@c.us', id: 'X', text: '', type: 'e2e_notification' }), address).kind).toBe('skipped');
+  });
+
+  it("maps a message this number sent to the contact's chat it went to, as the business's, without the business's name", () => {
+    const typed = messageEvent({ from: fakeNumber, to: '420601123456@c.us', id: '3EB0P1', text: 'Jana here', name: 'Demo Shop', fromMe: true });
+    const parsed = parseMessageEvent(typed, address);
+    expect(parsed).toMatchObject({
+      kind: 'message',
+      message: {
+        platformId: 'true_420601123456@c.us_3EB0P1',
+        address: { user: '420601123456@c.us' },
+        content: { type: 'text', text: 'Jana here' },
+        fromBusiness: true,
+      },
+    });
+    expect(parsed).not.toHaveProperty('message.profile');
+    expect(parseMessageEvent(messageEvent({ from: '420601123456@c.us', id: 'X', text: 'hi' }), address)).not.toHaveProperty('message.fromBusiness');
   });
 
   it('does not take a shared location or contact card for typed text (their body is a thumbnail or a vCard)', () => {

@@ -5,9 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setWebClientFactory } from '../../../adapters/whatsapp/web/index.js';
 import { GridFsSessionStore, sessionName } from '../../../adapters/whatsapp/web/session-store.js';
 import { Contact } from '../../../core/store/contact.js';
+import { Conversation } from '../../../core/store/conversation.js';
+import { ConversationEvent } from '../../../core/store/conversation-event.js';
 import { Message } from '../../../core/store/message.js';
 import { cleanup, eventually, startTestHub, testEnv, type TestEnv } from '../../helpers/hub.js';
-import { FakeWhatsApp, messageEvent } from './fake-whatsapp.js';
+import { fakeNumber, FakeWhatsApp, messageEvent } from './fake-whatsapp.js';
 
 const account = 'shop-wa';
 const fake = new FakeWhatsApp();
@@ -20,6 +22,7 @@ let n = 0;
 const user = () => `42060${Date.now() % 1_000_000}${n++}@c.us`;
 const sentTo = (chatId: string) => fake.sent.filter((s) => s.chatId === chatId).map((s) => s.text);
 const logged = (text: string) => logs.some((l) => l.includes(text));
+const stored = (from: string) => Message.find({ workspace: 'shop', channel: 'whatsapp', user: from }).sort({ order: 1 }).lean();
 /** Sends `text` from `from` through the live client and waits for the auto-reply. */
 async function roundTrip(from: string, text: string): Promise<void> {
   await eventually(async () => fake.live(account)?.ready === true, 10_000, 'a ready client');
@@ -88,6 +91,44 @@ describe('whatsapp web: the client behind the transport', () => {
         user: { $in: [from, 'status@broadcast', '120363025555555555@g.us'] },
       }).lean(),
     ).toHaveLength(1);
+  });
+
+  it("changes nothing for the hub's own replies, which WhatsApp reports back as this number's messages", async () => {
+    const from = user();
+    // The fake reports each reply as `fromMe` before sendMessage resolves, as whatsapp-web.js may.
+    await roundTrip(from, 'one');
+    await eventually(async () => (await stored(from)).some((m) => m.sender === 'bot' && m.status === 'sent'), 5_000, 'the reply recorded');
+    await roundTrip(from, 'two');
+    expect(sentTo(from)).toEqual(['Thanks, we read you.', 'Thanks, we read you.']);
+    expect((await Conversation.findOne({ workspace: 'shop', user: from }).lean())?.status).toBe('bot');
+    expect((await stored(from)).map((m) => m.sender)).toEqual(['contact', 'bot', 'contact', 'bot']);
+  });
+
+  it('hands the conversation to people when someone types to the contact on the phone; the bot stays silent after', async () => {
+    const from = user();
+    await roundTrip(from, 'hello');
+    await eventually(async () => (await stored(from)).some((m) => m.sender === 'bot' && m.status === 'sent'), 5_000, 'the reply recorded');
+    // A late report of the hub's own reply, then a message typed on the phone.
+    const reply = fake.sent.find((s) => s.chatId === from)!;
+    fake
+      .live(account)!
+      .emit('message_create', { ...messageEvent({ from: fakeNumber, to: from, id: 'X', text: reply.text, fromMe: true }), id: { _serialized: reply.id } });
+    fake.fromPhone(account, { to: from, id: '3EB0PHONE', text: 'Hi, Jana from the shop here.' });
+    await eventually(async () => (await stored(from)).length === 3, 10_000, 'the phone’s message stored');
+    expect((await stored(from)).map((m) => [m.direction, m.sender, m.text])).toEqual([
+      ['in', 'contact', 'hello'],
+      ['out', 'bot', 'Thanks, we read you.'],
+      ['out', 'agent', 'Hi, Jana from the shop here.'],
+    ]);
+    expect((await stored(from))[2]).toMatchObject({ senderName: 'Business device', platformId: `true_${from}_3EB0PHONE` });
+    const conversation = (await Conversation.findOne({ workspace: 'shop', user: from }).lean())!;
+    expect(conversation.status).toBe('agent');
+    expect((await ConversationEvent.find({ conversation: conversation._id }).lean()).map((e) => [e.kind, e.actor])).toEqual([['taken', 'echo:whatsapp']]);
+
+    fake.incoming(account, { from, id: '3EB0AFTER', text: 'thank you' });
+    await eventually(async () => (await stored(from)).some((m) => m.text === 'thank you' && m.status === 'processed'), 10_000, 'the next message handled');
+    expect((await stored(from)).find((m) => m.text === 'thank you')?.replies).toBe(0);
+    expect(sentTo(from)).toEqual(['Thanks, we read you.']);
   });
 
   it('re-initializes after `disconnected`, and a reply sent meanwhile fails as retryable and arrives once ready', async () => {
