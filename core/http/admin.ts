@@ -12,6 +12,8 @@ import type { PrivacyOperations } from '../privacy/operations.js';
 import { safeEqual } from '../secure-compare.js';
 import { emitEvents } from '../pipeline/event-webhook.js';
 import { audit } from '../privacy/audit.js';
+import { listCannedReplies, removeCannedReply, saveCannedReply } from '../agents/canned-replies.js';
+import { cannedShortcut } from '../store/canned-reply.js';
 import { privacyRouter } from './privacy-routes.js';
 import { openApiDocument } from './api/describe.js';
 import { api, routes } from './api/routes.js';
@@ -180,6 +182,30 @@ export function adminRouter(
     }
     res.json({ leads });
   });
+  router.get('/canned-replies', routes.cannedReplies, async (_req: Request, res: Response) => {
+    res.json({ replies: await listCannedReplies(res.locals.workspace as string) });
+  });
+  router.put('/canned-replies/:shortcut', requireAdmin, express.json({ limit: '16kb' }), routes.saveCannedReply, async (req: Request, res: Response) => {
+    const shortcut = String(req.params.shortcut);
+    if (!cannedShortcut.test(shortcut)) {
+      res.status(400).json({ error: 'bad_request', message: 'a shortcut is 1 to 32 lowercase letters, digits, "-" or "_"' });
+      return;
+    }
+    const { text } = req.body as { text: string };
+    await saveCannedReply({ workspace: res.locals.workspace as string, shortcut, text, actor: res.locals.actor as string });
+    await audit({ workspace: res.locals.workspace as string, actor: res.locals.actor as string, action: 'canned_reply.saved', target: shortcut });
+    res.json({ shortcut, text });
+  });
+  router.delete('/canned-replies/:shortcut', requireAdmin, routes.removeCannedReply, async (req: Request, res: Response) => {
+    const shortcut = String(req.params.shortcut);
+    if (!(await removeCannedReply(res.locals.workspace as string, shortcut))) {
+      res.status(404).json({ error: 'not_found', message: `no canned reply /${shortcut}` });
+      return;
+    }
+    await audit({ workspace: res.locals.workspace as string, actor: res.locals.actor as string, action: 'canned_reply.removed', target: shortcut });
+    res.json({ removed: true });
+  });
+
   // Data-subject requests and the audit log: admins and owners (and API keys), not agents.
   router.use(['/privacy', '/audit'], requireAdmin);
   router.use(privacyRouter(options.privacy));

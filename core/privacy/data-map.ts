@@ -13,6 +13,7 @@ import { retentionRunPrivacy } from '../store/retention-run.js';
 import { auditEntryPrivacy } from '../store/audit-entry.js';
 import { privacyRequestPrivacy } from '../store/privacy-request.js';
 import { agentPrivacy } from '../store/agent.js';
+import { cannedReplyPrivacy } from '../store/canned-reply.js';
 import { conversationEventPrivacy } from '../store/conversation-event.js';
 import { sessionPrivacy } from '../agents/sessions.js';
 import { signInLimitPrivacy } from '../agents/sign-in.js';
@@ -33,6 +34,7 @@ export const corePrivacy: readonly PrivacyContract[] = [
   auditEntryPrivacy,
   agentPrivacy,
   conversationEventPrivacy,
+  cannedReplyPrivacy,
   sessionPrivacy,
   signInLimitPrivacy,
   ...mailboxPrivacy,

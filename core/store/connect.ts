@@ -1,6 +1,7 @@
 import mongoose, { type Connection, type Model } from 'mongoose';
 import { Agent } from './agent.js';
 import { AuditEntry } from './audit-entry.js';
+import { CannedReply } from './canned-reply.js';
 import { ConsentEvent } from './consent.js';
 import { Contact } from './contact.js';
 import { ConversationEvent } from './conversation-event.js';
@@ -26,6 +27,7 @@ const models = [
   PrivacyRequest,
   AuditEntry,
   Agent,
+  CannedReply,
 ] as const;
 
 /** The core's models (for tests that check every one of them). */

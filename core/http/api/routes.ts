@@ -131,6 +131,36 @@ export const routes = {
     csv: true,
   }),
 
+  cannedReplies: api.route({
+    method: 'get',
+    path: '/api/canned-replies',
+    summary: "The workspace's canned replies: what `/shortcut` expands to in the composer",
+    audience: 'any',
+    response: z.object({ replies: z.array(z.object({ shortcut: z.string(), text: z.string(), updatedAt: date })) }),
+  }),
+  saveCannedReply: api.route({
+    method: 'put',
+    path: '/api/canned-replies/:shortcut',
+    summary: 'Create or replace a canned reply (shortcut: lowercase letters, digits, - and _, at most 32)',
+    audience: 'admin',
+    body: z.object({
+      text: z
+        .string({ error: 'expected {"text": "…"} of 1 to 4096 characters' })
+        .trim()
+        .min(1, 'expected {"text": "…"} of 1 to 4096 characters')
+        .max(4096, 'expected {"text": "…"} of 1 to 4096 characters'),
+    }),
+    response: z.object({ shortcut: z.string(), text: z.string() }),
+  }),
+  removeCannedReply: api.route({
+    method: 'delete',
+    path: '/api/canned-replies/:shortcut',
+    summary: 'Remove a canned reply',
+    audience: 'admin',
+    response: z.object({ removed: z.literal(true) }),
+    errors: { 404: 'no such shortcut' },
+  }),
+
   find: api.route({
     method: 'post',
     path: '/api/privacy/find',
