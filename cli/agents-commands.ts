@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { addAgent, disableAgent, listAgents, resetPassword } from '../core/agents/accounts.js';
+import { setSecondFactor, addAgent, disableAgent, listAgents, resetPassword } from '../core/agents/accounts.js';
 import { agentRoles, type AgentRole } from '../core/store/agent.js';
 import { cliActor } from './actor.js';
 import { columns, day } from './table.js';
@@ -57,12 +57,13 @@ export function registerAgentCommands(program: Command, defaultConfig: string): 
       if (!rows.length) return console.log('no agents yet: add one with `switchboard agents add <email> --name <name>`');
       console.log(
         columns([
-          ['email', 'name', 'role', 'state', 'last sign-in'],
+          ['email', 'name', 'role', 'state', 'second factor', 'last sign-in'],
           ...rows.map((a) => [
             a.email,
             a.displayName,
             a.role,
             a.disabled ? 'disabled' : a.lockedUntil ? `locked until ${a.lockedUntil.toISOString()}` : 'active',
+            a.secondFactor ? 'code' : '-',
             day(a.lastSignInAt),
           ]),
         ]),
@@ -75,6 +76,18 @@ export function registerAgentCommands(program: Command, defaultConfig: string): 
       console.log(`disabled ${email}`);
     }),
   );
+  command('second-factor <email>', 'require a one-time code from an authenticator app at sign-in (prints the otpauth:// URI once); --off removes it')
+    .option('--off', 'sign in with the password alone again')
+    .action(async (email: string, opts: Common & { off?: boolean }) =>
+      withStore(opts.config, async (config) => {
+        const enrolled = await setSecondFactor({ workspace: pickWorkspace(config, opts.workspace), email, on: !opts.off, actor: actor() });
+        console.log(
+          enrolled
+            ? `second factor on for ${email}: add this to their authenticator app (QR code or typed), shown once:\n${enrolled.uri}\nsecret: ${enrolled.secret}`
+            : `second factor off for ${email}`,
+        );
+      }),
+    );
   command('reset-password <email>', 'set a new password (generated and printed once, unless --password-stdin) and lift a lockout')
     .option('--password-stdin', 'read the password from standard input')
     .action(async (email: string, opts: Common & { passwordStdin?: boolean }) => {

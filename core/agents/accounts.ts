@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { audit, type Actor } from '../privacy/audit.js';
+import { disableTotp, enableTotp } from './totp.js';
 import { Agent, agentId, type AgentRole } from '../store/agent.js';
 import { normaliseEmail } from '../validate/contact-fields.js';
 import { hashPassword } from './passwords.js';
@@ -15,6 +16,8 @@ export interface AgentRow {
   disabled: boolean;
   lockedUntil?: Date;
   lastSignInAt?: Date;
+  /** Whether sign-in needs a one-time code too. */
+  secondFactor: boolean;
 }
 
 /** A password to hand over once: 20 random characters, URL-safe. */
@@ -68,6 +71,7 @@ export async function listAgents(workspace: string): Promise<AgentRow[]> {
     disabled: a.disabled === true,
     ...(a.lockedUntil && a.lockedUntil > new Date() ? { lockedUntil: a.lockedUntil } : {}),
     ...(a.lastSignInAt ? { lastSignInAt: a.lastSignInAt } : {}),
+    secondFactor: Boolean(a.totpSecret),
   }));
 }
 
@@ -76,6 +80,22 @@ export async function disableAgent(at: { workspace: string; email: string; actor
   const agent = await existing(at.workspace, at.email);
   await Agent.updateOne({ _id: agent._id }, { $set: { disabled: true } });
   await audit({ workspace: at.workspace, actor: at.actor, action: 'agent.disabled', target: agent._id });
+}
+
+/**
+ * Turns an agent's second factor on (resolves to the `otpauth://` URI and secret to show once) or
+ * off (resolves to undefined).
+ */
+export async function setSecondFactor(at: {
+  workspace: string;
+  email: string;
+  on: boolean;
+  actor: Actor;
+}): Promise<{ uri: string; secret: string } | undefined> {
+  const agent = await existing(at.workspace, at.email);
+  if (at.on) return enableTotp({ agentId: agent._id, workspace: at.workspace, email: agent.email, actor: at.actor });
+  await disableTotp({ agentId: agent._id, workspace: at.workspace, actor: at.actor });
+  return undefined;
 }
 
 /** Sets a new password (given, or generated and resolved to hand over once), and lifts a lockout. */

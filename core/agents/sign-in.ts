@@ -5,12 +5,17 @@ import { audit } from '../privacy/audit.js';
 import { privacyContract } from '../privacy/contract.js';
 import { Agent, agentId } from '../store/agent.js';
 import { verifyPassword } from './passwords.js';
+import { totpMatches } from './totp.js';
 import { Sessions, type Session } from './sessions.js';
 
 export type SignInResult =
   | { ok: true; token: string; session: Session; displayName: string }
-  /** `wrong`: unknown e-mail, wrong password or disabled account (never which); `locked` with when it opens again; `limited`: too many attempts from the address. */
-  | { ok: false; reason: 'wrong' | 'locked' | 'limited'; retryAfterSeconds?: number };
+  /**
+   * `wrong`: unknown e-mail, wrong password, wrong one-time code or disabled account (never which);
+   * `code_required`: the password was right and the agent has a second factor; `locked` with when
+   * it opens again; `limited`: too many attempts from the address.
+   */
+  | { ok: false; reason: 'wrong' | 'code_required' | 'locked' | 'limited'; retryAfterSeconds?: number };
 
 /**
  * Agents' sign-in: argon2id passwords; an account locks after `console.lockout.failures` wrong
@@ -36,7 +41,7 @@ export class SignIn {
     });
   }
 
-  async signIn(at: { workspace: string; email: string; password: string; address: string }): Promise<SignInResult> {
+  async signIn(at: { workspace: string; email: string; password: string; code?: string; address: string }): Promise<SignInResult> {
     try {
       await this.perAddress.consume(at.address);
     } catch (res) {
@@ -52,6 +57,14 @@ export class SignIn {
     if (!agent || !matches || agent.disabled) {
       if (agent && !matches) await this.failed(agent._id, at.workspace, (agent.failedSignIns ?? 0) + 1);
       return { ok: false, reason: 'wrong' };
+    }
+    // The second factor: asked for only once the password is right; a wrong code counts as a wrong password.
+    if (agent.totpSecret) {
+      if (!at.code) return { ok: false, reason: 'code_required' };
+      if (!totpMatches(agent.totpSecret, at.code)) {
+        await this.failed(agent._id, at.workspace, (agent.failedSignIns ?? 0) + 1);
+        return { ok: false, reason: 'wrong' };
+      }
     }
     await Agent.updateOne({ _id: agent._id }, { $set: { failedSignIns: 0, lastSignInAt: now }, $unset: { lockedUntil: 1 } });
     const session: Session = { agent: agent._id, workspace: agent.workspace, role: agent.role };

@@ -54,14 +54,17 @@ export function consoleAuthRouter(config: Config, signIn: SignIn): Router {
       res.status(400).json({ error: 'bad_request', message: 'expected {"email", "password"} (and "workspace" when the hub has several)' });
       return;
     }
-    const result = await signIn.signIn({ workspace, email, password, address: req.ip ?? 'unknown' });
+    const code = typeof req.body?.code === 'string' ? req.body.code : undefined;
+    const result = await signIn.signIn({ workspace, email, password, ...(code ? { code } : {}), address: req.ip ?? 'unknown' });
     if (!result.ok) {
       const [status, message] =
         result.reason === 'locked'
           ? [423, 'too many wrong passwords: this account is locked for a while']
           : result.reason === 'limited'
             ? [429, 'too many sign-in attempts from this address; try again later']
-            : [401, 'wrong e-mail or password'];
+            : result.reason === 'code_required'
+              ? [401, 'enter the code from your authenticator app']
+              : [401, 'wrong e-mail, password or code'];
       if (result.retryAfterSeconds) res.set('retry-after', String(result.retryAfterSeconds));
       res.status(status).json({ error: result.reason === 'wrong' ? 'unauthorized' : result.reason, message });
       return;

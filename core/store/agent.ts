@@ -27,6 +27,8 @@ const agentSchema = new Schema(
     failedSignIns: { type: Number, default: 0 },
     lockedUntil: { type: Date },
     lastSignInAt: { type: Date },
+    /** The second factor's secret (base32, core/agents/totp.ts), when the agent turned it on: sign-in then needs a code. */
+    totpSecret: { type: String },
   },
   { timestamps: true, versionKey: false },
 );

@@ -51,8 +51,8 @@ it('stores argon2id hashes; a wrong password and an unknown e-mail get the same 
   expect((await Agent.findById(agentId('shop', 'anna@shop.example')).lean())?.passwordHash).toMatch(/^\$argon2id\$/);
   const wrong = await signIn('anna@shop.example', 'not the password at all');
   const unknown = await signIn('nobody@shop.example');
-  expect(wrong).toMatchObject({ status: 401, body: { message: 'wrong e-mail or password' } });
-  expect(unknown).toMatchObject({ status: 401, body: { message: 'wrong e-mail or password' } });
+  expect(wrong).toMatchObject({ status: 401, body: { message: 'wrong e-mail, password or code' } });
+  expect(unknown).toMatchObject({ status: 401, body: { message: 'wrong e-mail, password or code' } });
   await expect(addAgent({ workspace: 'shop', email: 'short@shop.example', displayName: 'S', role: 'agent', password: 'short', actor: 'test' })).rejects.toThrow(
     'at least 12 characters',
   );

@@ -47,9 +47,14 @@ export const routes = {
       email: z.string({ error: 'expected {"email", "password"} (and "workspace" when the hub has several)' }),
       password: z.string({ error: 'expected {"email", "password"} (and "workspace" when the hub has several)' }),
       workspace: z.string().optional(),
+      code: z.string().optional().describe("the authenticator app's one-time code, for an agent with a second factor"),
     }),
     response: z.object({ agent: agentBody }),
-    errors: { 401: 'wrong e-mail or password', 423: 'locked after too many wrong passwords', 429: 'too many attempts from this address' },
+    errors: {
+      401: '`unauthorized`: wrong e-mail, password or code; `code_required`: the password is right, a one-time code is needed',
+      423: 'locked after too many wrong passwords',
+      429: 'too many attempts from this address',
+    },
   }),
   signOut: api.route({
     method: 'post',
