@@ -6,11 +6,14 @@ export const chromiumOptions = {
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
 };
 
-/** Problems a page reports: uncaught errors, console errors (a CSP violation is one). */
+/**
+ * Problems a page reports: uncaught errors and console errors (a CSP violation is one). Refused
+ * requests are left out: the app asks `/console/api/me` before sign-in and expects a 401.
+ */
 export function watchProblems(page: Page): string[] {
   const problems: string[] = [];
   page.on('pageerror', (err) => problems.push(err.message));
-  page.on('console', (msg) => void (msg.type() === 'error' && problems.push(msg.text())));
+  page.on('console', (msg) => void (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource') && problems.push(msg.text())));
   return problems;
 }
 
