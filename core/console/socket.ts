@@ -88,6 +88,8 @@ export function consoleSocket(options: { signIn: SignIn; fanout: ConsoleFanout; 
         logger.error({ err: (err as Error).message }, 'console socket handshake failed');
         socket.destroy();
       }),
+    /** What runs every 30 s (exposed so a test need not wait for it). */
+    check,
     /** Sockets held in this process. */
     get size() {
       return held.size;

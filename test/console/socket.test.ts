@@ -1,8 +1,14 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { addAgent } from '../../core/agents/accounts.js';
+import { SignIn } from '../../core/agents/sign-in.js';
 import { consoleChannel } from '../../core/console/channel.js';
+import { ConsoleFanout } from '../../core/console/fanout.js';
+import { consoleSocket } from '../../core/console/socket.js';
+import { createLogger } from '../../core/logger.js';
 import { signInAgent } from '../helpers/agent.js';
 import { cleanup, startTestHub, testEnv, type TestEnv } from '../helpers/hub.js';
 
@@ -33,8 +39,8 @@ afterAll(async () => {
 });
 
 /** A console socket as a browser opens it: resolves once open with the frames it receives, or rejects with the refusal's status. */
-function open(headers: { cookie?: string; origin?: string }): Promise<{ ws: WebSocket; frames: string[]; next: () => Promise<string> }> {
-  const ws = new WebSocket(`${hub.url!.replace(/^http/, 'ws')}/console/ws`, { headers: { origin: hub.url!, ...headers } });
+function open(headers: { cookie?: string; origin?: string }, url = hub.url!): Promise<{ ws: WebSocket; frames: string[]; next: () => Promise<string> }> {
+  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/console/ws`, { headers: { origin: url, ...headers } });
   const frames: string[] = [];
   const waiting: ((f: string) => void)[] = [];
   let read = 0;
@@ -88,4 +94,33 @@ it('gives each agent their own workspace’s events, forwarded as published, and
   expect(b.frames).toEqual([event('b', 1), event('b', 2)]);
   a.ws.terminate();
   b.ws.terminate();
+});
+
+it('closes a socket once its session ended (signed out elsewhere), with the code the app takes as "signed out"', async () => {
+  // The socket server on a server of its own, so the test runs its periodic check instead of waiting 30 s for it.
+  const logger = createLogger({ level: 'silent' });
+  const fanout = new ConsoleFanout(redis.duplicate(), { prefix: env.prefix, workspaces: ['a'], logger });
+  await fanout.start();
+  const sockets = consoleSocket({ signIn: new SignIn(env.config, redis), fanout, logger });
+  const server = createServer();
+  server.on('upgrade', sockets.upgrade);
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const cookie = await signInAgent(hub.url!, 'agent@a.example', password, 'a');
+  const kept = await open({ cookie: cookies.a! }, url);
+  const ended = await open({ cookie }, url);
+  const closed = new Promise<number>((r) => ended.ws.once('close', (code) => r(code)));
+  // The check pings too: both answer (the sign-out's round trip below gives their pongs time to arrive).
+  const pinged = Promise.all([kept, ended].map((s) => new Promise((r) => s.ws.once('ping', r))));
+  await sockets.check();
+  await pinged;
+  expect(ended.ws.readyState).toBe(WebSocket.OPEN);
+  await fetch(`${hub.url}/console/api/sign-out`, { method: 'POST', headers: { cookie, origin: hub.url! } });
+  await sockets.check();
+  expect(await closed).toBe(4401);
+  expect(kept.ws.readyState).toBe(WebSocket.OPEN);
+  kept.ws.terminate();
+  sockets.stop();
+  await fanout.close();
+  await new Promise((r) => server.close(r));
 });
