@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 
 export interface ActionHandlers {
   take(): Promise<unknown>;
@@ -10,6 +10,17 @@ export interface ActionHandlers {
 /** Take, hand back (resume or restart), close, reopen: each enabled only when the conversation's status and owner allow it. */
 export function Actions({ can, run }: { can: { take: boolean; handBack: boolean; close: boolean; reopen: boolean }; run: ActionHandlers }) {
   const [menu, setMenu] = useState(false);
+  // An open menu closes on the next click anywhere, or Escape.
+  useEffect(() => {
+    if (!menu) return;
+    const close = (e: Event) => (e.type === 'click' || (e as KeyboardEvent).key === 'Escape') && setMenu(false);
+    document.addEventListener('click', close);
+    document.addEventListener('keydown', close);
+    return () => {
+      document.removeEventListener('click', close);
+      document.removeEventListener('keydown', close);
+    };
+  }, [menu]);
   const handBack = (mode: 'resume' | 'restart') => {
     setMenu(false);
     void run.handBack(mode);

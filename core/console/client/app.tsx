@@ -77,7 +77,16 @@ function Console({ me, signedOut }: { me: Agent; signedOut: () => void }) {
         </span>
         <span class="spacer" />
         <span class="me">{me.displayName}</span>
-        <button type="button" class="link" onClick={() => void api.signOut().finally(signedOut)}>
+        <button
+          type="button"
+          class="link"
+          onClick={() =>
+            void api
+              .signOut()
+              .catch(() => undefined)
+              .then(signedOut)
+          }
+        >
           Sign out
         </button>
       </header>
@@ -95,7 +104,8 @@ function Console({ me, signedOut }: { me: Agent; signedOut: () => void }) {
           more={() => load(filter, list.next)}
         />
         {route.id ? (
-          <ConversationPane id={route.id} version={version} me={me} changed={() => setVersion((v) => v + 1)} read={markRead} />
+          // Keyed by id: a draft, an open menu or an error never carries over to another conversation.
+          <ConversationPane key={route.id} id={route.id} version={version} me={me} changed={() => setVersion((v) => v + 1)} read={markRead} />
         ) : (
           <section class="pane pane-wide pane-empty muted">Pick a conversation.</section>
         )}

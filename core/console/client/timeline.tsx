@@ -80,7 +80,7 @@ export function Timeline({ detail }: { detail: ConversationDetail }) {
   const contactName = detail.contact.name || detail.conversation.contact.name || 'Contact';
   return (
     <ol class="timeline" aria-label="Messages">
-      {items.map((it) =>
+      {items.map((it, i) =>
         it.kind === 'message' ? (
           <Bubble key={`m${it.m.id}`} m={it.m} contactName={contactName} now={now} />
         ) : it.kind === 'note' ? (
@@ -90,7 +90,7 @@ export function Timeline({ detail }: { detail: ConversationDetail }) {
             <time dateTime={it.n.at}>{clock(it.n.at, now)}</time>
           </li>
         ) : (
-          <li key={`e${it.e.kind}${it.e.at}`} class="event" data-kind="event">
+          <li key={`e${i}`} class="event" data-kind="event">
             {(eventText[it.e.kind] ?? ((a: string) => `${a}: ${it.e.kind}`))(it.e.actor)} · {clock(it.e.at, now)}
           </li>
         ),
