@@ -381,10 +381,14 @@ async function sweepConversations(
     const address = { workspace: row.workspace, channel: row.channel, account: String(c.account), user: String(c.user) };
     return { id: String(c._id), key: mailboxKey(address), address };
   });
-  // Concurrently, so the batch's Redis round trips overlap (one connection pipelines them).
-  const acquired = await Promise.all(all.map((c) => queues.mailboxes.acquire('in', c.key, token, lockMs)));
-  const held = all.filter((_, i) => acquired[i] === true);
-  for (const c of all.filter((_, i) => acquired[i] !== true)) {
+  // Concurrently, so the batch's Redis round trips overlap (one connection pipelines them). Once a
+  // mailbox: an address's older conversations share it with its newer one (a second acquire would fail).
+  const keys = [...new Map(all.map((c) => [c.key, c.address])).entries()];
+  const acquired = await Promise.all(keys.map(([key]) => queues.mailboxes.acquire('in', key, token, lockMs)));
+  const heldKeys = keys.filter((_, i) => acquired[i] === true);
+  const isHeld = new Set(heldKeys.map(([key]) => key));
+  const held = all.filter((c) => isHeld.has(c.key));
+  for (const c of all.filter((c) => !isHeld.has(c.key))) {
     skipped.push(c.id);
     row.busy = (row.busy ?? 0) + 1;
   }
@@ -420,14 +424,14 @@ async function sweepConversations(
     }
     for (const id of ids) for (const job of at.timers.get(id) ?? []) await job.remove().catch(() => undefined);
     // The snapshot described the conversation that is gone (or changed): the next turn reads MongoDB.
-    await Promise.all(held.map((h) => queues.staleSnapshot(h.address)));
+    await Promise.all(heldKeys.map(([, address]) => queues.staleSnapshot(address)));
     return ids.length;
   } finally {
     await Promise.all(
-      held.map(async (h) => {
-        await queues.mailboxes.release('in', h.key, token).catch(() => undefined);
+      heldKeys.map(async ([key]) => {
+        await queues.mailboxes.release('in', key, token).catch(() => undefined);
         // A message that arrived meanwhile found the mailbox held and woke nobody: wake someone now.
-        if ((await queues.mailboxes.entries('in', h.key)).length) await queues.wake('in', { key: h.key, workspace: row.workspace });
+        if ((await queues.mailboxes.entries('in', key)).length) await queues.wake('in', { key, workspace: row.workspace });
       }),
     );
   }
