@@ -93,7 +93,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         logger,
         metrics,
         bodyLimitBytes: config.server.bodyLimitBytes,
-        admin: adminRouter(config, { changed: (address) => queues.staleSnapshot(address), privacy, signIn, queues }),
+        admin: adminRouter(config, { privacy, signIn, queues }),
         console: consoleAuthRouter(config, signIn),
         readiness: async () => {
           await pingStore();

@@ -7,6 +7,7 @@ import { ConsentEvent } from '../store/consent.js';
 import { Contact } from '../store/contact.js';
 import { Conversation } from '../store/conversation.js';
 import { ConversationEvent } from '../store/conversation-event.js';
+import { ConversationNote } from '../store/conversation-note.js';
 import { Lead } from '../store/lead.js';
 import { Message } from '../store/message.js';
 import { PlatformRef } from '../store/platform-ref.js';
@@ -399,7 +400,9 @@ async function sweepConversations(
     const ofThem = { workspace: row.workspace, conversation: { $in: ids } };
     if (rule.action === 'anonymise') {
       await Message.updateMany(ofThem, { $unset: { text: 1, choiceId: 1, media: 1, fields: 1, form: 1, error: 1 } });
-      await Conversation.updateMany({ _id: { $in: ids } }, { $unset: { botState: 1, botPrevState: 1 }, $set: { anonymisedAt: new Date() } });
+      // The inbox's preview is a message's text; agents' notes are about the person: both go with the contents.
+      await Conversation.updateMany({ _id: { $in: ids } }, { $unset: { botState: 1, botPrevState: 1, lastText: 1 }, $set: { anonymisedAt: new Date() } });
+      await ConversationNote.deleteMany(ofThem);
     } else {
       // Platform refs exist only on channels with delivery reports; their message ids are looked up only then.
       if (await PlatformRef.exists({ workspace: row.workspace })) {
@@ -419,8 +422,10 @@ async function sweepConversations(
             )
           : undefined,
       ]);
-      await ConversationEvent.deleteMany({ workspace: row.workspace, conversation: { $in: ids } });
+      await ConversationEvent.deleteMany(ofThem);
+      await ConversationNote.deleteMany(ofThem);
       await Conversation.deleteMany({ _id: { $in: ids } });
+      await queues.inbox.remove(row.workspace, ids);
     }
     for (const id of ids) for (const job of at.timers.get(id) ?? []) await job.remove().catch(() => undefined);
     // The snapshot described the conversation that is gone (or changed): the next turn reads MongoDB.
