@@ -95,7 +95,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         logger,
         metrics,
         bodyLimitBytes: config.server.bodyLimitBytes,
-        admin: adminRouter(config, { changed: (address) => queues.staleSnapshot(address), privacy, signIn, queues }),
+        admin: adminRouter(config, { privacy, signIn, queues }),
         console: consoleAuthRouter(config, signIn),
         ...(agentConsole ? { consolePages: agentConsole.pages } : {}),
         readiness: async () => {

@@ -1,17 +1,17 @@
 import { createHash } from 'node:crypto';
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { agentReply, resumeBot, takeConversation } from '../agents/takeover.js';
-import type { Session } from '../agents/sessions.js';
-import { MailboxBusyError } from '../queue/hold.js';
 import type { Queues } from '../queue/queues.js';
 import type { Config } from '../config/schema.js';
-import { close, ConversationActionError, handBack, type ConversationChanged } from '../conversations.js';
+import { close, handBack } from '../conversations.js';
 import { leadsToCsv, listLeads } from '../leads.js';
 import type { PrivacyOperations } from '../privacy/operations.js';
 import { safeEqual } from '../secure-compare.js';
 import { privacyRouter } from './privacy-routes.js';
 import { sameOrigin, sessionToken } from './console-auth.js';
 import type { SignIn } from '../agents/sign-in.js';
+import { answer, asAgent, textOf } from './conversation-handlers.js';
+import { inboxRouter } from './inbox-routes.js';
 
 /**
  * The workspace whose API key is in `Authorization: Bearer <key>`, compared in constant time
@@ -34,10 +34,11 @@ function keyOf(config: Config, header: string | undefined): { workspace: string;
  *   POST /api/conversations/:id/messages   {text, id?} the agent who took it answers
  *   POST /api/conversations/:id/handback   give a handed-off conversation back to the bot ({mode: resume} picks up where it handed off)
  *   POST /api/conversations/:id/close      close it
+ *   /api/conversations…                     the console's inbox, a conversation, notes, read, reopen (inbox-routes.ts)
  *   GET  /api/leads[?format=csv&limit=N]   the workspace's leads, newest first
  *   /api/privacy/…, /api/audit              data-subject requests and the audit log (privacy-routes.ts)
  */
-export function adminRouter(config: Config, options: { changed: ConversationChanged; privacy: PrivacyOperations; signIn: SignIn; queues: Queues }): Router {
+export function adminRouter(config: Config, options: { privacy: PrivacyOperations; signIn: SignIn; queues: Queues }): Router {
   const router = Router();
   router.use(async (req: Request, res: Response, next: NextFunction) => {
     const key = req.headers.authorization ? keyOf(config, req.headers.authorization) : undefined;
@@ -58,30 +59,11 @@ export function adminRouter(config: Config, options: { changed: ConversationChan
     res.status(401).set('www-authenticate', 'Bearer').json({ error: 'unauthorized', message: 'missing or invalid API key or session' });
   });
 
-  const action = (run: typeof close, status: string) => async (req: Request, res: Response) => {
-    try {
-      await run({ workspace: res.locals.workspace as string, id: String(req.params.id), changed: options.changed, actor: res.locals.actor as string });
-      res.json({ id: req.params.id, status });
-    } catch (err) {
-      if (!(err instanceof ConversationActionError)) throw err;
-      res.status(err.notFound ? 404 : 409).json({ error: err.notFound ? 'not_found' : 'conflict', message: err.message });
-    }
-  };
-  // An agent's own actions: they need an agent's session (a key is nobody to assign a conversation to).
-  const asAgent = (run: (session: Session, req: Request) => Promise<unknown>) => async (req: Request, res: Response) => {
-    const session = res.locals.session as Session | undefined;
-    if (!session) {
-      res.status(403).json({ error: 'forbidden', message: 'sign in as an agent (POST /console/api/sign-in): an API key cannot take or answer conversations' });
-      return;
-    }
-    try {
-      res.json(await run(session, req));
-    } catch (err) {
-      if (err instanceof MailboxBusyError) return void res.status(409).json({ error: 'busy', message: err.message });
-      if (!(err instanceof ConversationActionError)) throw err;
-      res.status(err.notFound ? 404 : 409).json({ error: err.notFound ? 'not_found' : 'conflict', message: err.message });
-    }
-  };
+  const action = (run: typeof close, status: string) =>
+    answer(async (req, caller) => {
+      await run({ workspace: caller.workspace, id: String(req.params.id), queues: options.queues, actor: caller.actor });
+      return { id: req.params.id, status };
+    });
   router.post(
     '/conversations/:id/take',
     asAgent((session, req) =>
@@ -92,25 +74,20 @@ export function adminRouter(config: Config, options: { changed: ConversationChan
     '/conversations/:id/messages',
     express.json({ limit: '16kb' }),
     asAgent((session, req) => {
-      const text = typeof req.body?.text === 'string' ? req.body.text.trim() : '';
-      if (!text || text.length > 4096) throw new ConversationActionError('expected {"text": "…"} of 1 to 4096 characters');
       const clientId = typeof req.body?.id === 'string' ? req.body.id.slice(0, 100) : undefined;
-      return agentReply(options.queues, { agent: session, id: String(req.params.id), text, ...(clientId ? { clientId } : {}) });
+      return agentReply(options.queues, { agent: session, id: String(req.params.id), text: textOf(req.body), ...(clientId ? { clientId } : {}) });
     }),
   );
   // `{"mode": "resume"}`: the bot picks up where it handed off; otherwise (`restart`) its flow starts afresh at the next message.
-  router.post('/conversations/:id/handback', express.json({ limit: '1kb' }), async (req: Request, res: Response, next: NextFunction) => {
-    if (req.body?.mode !== 'resume') return action(handBack, 'bot')(req, res);
-    try {
-      await resumeBot(options.queues, { workspace: res.locals.workspace as string, id: String(req.params.id), actor: res.locals.actor as string });
-      res.json({ id: req.params.id, status: 'bot', mode: 'resume' });
-    } catch (err) {
-      if (err instanceof MailboxBusyError) return void res.status(409).json({ error: 'busy', message: err.message });
-      if (!(err instanceof ConversationActionError)) return next(err);
-      res.status(err.notFound ? 404 : 409).json({ error: err.notFound ? 'not_found' : 'conflict', message: err.message });
-    }
+  router.post('/conversations/:id/handback', express.json({ limit: '1kb' }), (req: Request, res: Response, next: NextFunction) => {
+    if (req.body?.mode !== 'resume') return action(handBack, 'bot')(req, res, next);
+    return answer(async (req, caller) => {
+      await resumeBot(options.queues, { workspace: caller.workspace, id: String(req.params.id), actor: caller.actor });
+      return { id: req.params.id, status: 'bot', mode: 'resume' };
+    })(req, res, next);
   });
   router.post('/conversations/:id/close', action(close, 'closed'));
+  router.use('/conversations', inboxRouter(options.queues));
 
   router.get('/leads', async (req: Request, res: Response) => {
     const limit = Math.min(Math.max(Number(req.query.limit) || 1000, 1), 10_000);

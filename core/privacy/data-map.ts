@@ -14,6 +14,8 @@ import { auditEntryPrivacy } from '../store/audit-entry.js';
 import { privacyRequestPrivacy } from '../store/privacy-request.js';
 import { agentPrivacy } from '../store/agent.js';
 import { conversationEventPrivacy } from '../store/conversation-event.js';
+import { conversationNotePrivacy } from '../store/conversation-note.js';
+import { inboxPrivacy } from '../agents/inbox.js';
 import { sessionPrivacy } from '../agents/sessions.js';
 import { signInLimitPrivacy } from '../agents/sign-in.js';
 import { retentionLockPrivacy } from './retention.js';
@@ -33,12 +35,14 @@ export const corePrivacy: readonly PrivacyContract[] = [
   auditEntryPrivacy,
   agentPrivacy,
   conversationEventPrivacy,
+  conversationNotePrivacy,
   sessionPrivacy,
   signInLimitPrivacy,
   ...mailboxPrivacy,
   ...queuePrivacy,
   rateLimitPrivacy,
   retentionLockPrivacy,
+  inboxPrivacy,
 ];
 
 /**

@@ -6,6 +6,7 @@ import type { Address, InboundMessage } from '../message.js';
 import { addressKey } from '../message.js';
 import { snapshotTtlMs } from '../turn/snapshot.js';
 import { privacyContract } from '../privacy/contract.js';
+import { InboxIndex } from '../agents/inbox.js';
 import { Mailboxes, type MailboxKind } from './mailbox.js';
 
 export const turnsQueueName = 'turns';
@@ -130,6 +131,8 @@ export class Queues {
   readonly crm: Queue<CrmJob>;
   readonly maintenance: Queue;
   readonly mailboxes: Mailboxes;
+  /** The console's inbox views (core/agents/inbox.ts): on the same connection, so whoever changes a conversation can index it. */
+  readonly inbox: InboxIndex;
 
   constructor(private readonly options: QueueOptions) {
     const base = { connection: options.connection, prefix: options.prefix, streams: { events: { maxLen: eventsMaxLen } } };
@@ -138,6 +141,7 @@ export class Queues {
     this.crm = new Queue<CrmJob>(crmQueueName, base);
     this.maintenance = new Queue(maintenanceQueueName, base);
     this.mailboxes = new Mailboxes(options.connection, options.prefix);
+    this.inbox = new InboxIndex(options.connection, options.prefix);
   }
 
   /** Leads for the CRM webhook; the lead id is the job id, so a retried turn queues a lead once. */

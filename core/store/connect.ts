@@ -4,6 +4,7 @@ import { AuditEntry } from './audit-entry.js';
 import { ConsentEvent } from './consent.js';
 import { Contact } from './contact.js';
 import { ConversationEvent } from './conversation-event.js';
+import { ConversationNote } from './conversation-note.js';
 import { Conversation } from './conversation.js';
 import { FlowVersion } from './flow-version.js';
 import { Lead } from './lead.js';
@@ -17,6 +18,7 @@ const models = [
   Contact,
   Conversation,
   ConversationEvent,
+  ConversationNote,
   Message,
   Lead,
   FlowVersion,

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { Types } from 'mongoose';
 
 /**
  * Deterministic ids make every effect idempotent: re-processing a message
@@ -38,4 +39,9 @@ export function consentId(p: { workspace: string; channel: string; account: stri
 /** The id of the map from a platform's id of a delivered reply to our message (delivery reports). */
 export function platformRefId(p: { workspace: string; channel: string; account: string; platformId: string }): string {
   return `pr_${digest(p.workspace, p.channel, p.account, p.platformId)}`;
+}
+
+/** The id of a conversation event a turn records (the bot handed off, or closed it): a retried turn records it once. */
+export function turnEventId(turnId: string, kind: string): Types.ObjectId {
+  return new Types.ObjectId(digest(turnId, 'event', kind).slice(0, 24));
 }

@@ -1,12 +1,15 @@
+import { inboxSummary } from '../agents/inbox-summary.js';
 import { recordConsent, textVersion } from '../consent.js';
 import { followMarketingWithdrawal, marketingPurpose } from '../privacy/marketing.js';
 import type { Queues } from '../queue/queues.js';
 import { Contact } from '../store/contact.js';
 import { Conversation } from '../store/conversation.js';
-import { leadId } from '../store/ids.js';
+import { ConversationEvent } from '../store/conversation-event.js';
+import { leadId, turnEventId } from '../store/ids.js';
 import { Lead } from '../store/lead.js';
 import { Message } from '../store/message.js';
 import { inboundDocument, insertIgnoringDuplicates, replyDocuments } from './documents.js';
+import { conversationAfter, profileAfter, waitingSinceAfter } from './snapshot.js';
 import type { TurnConsent, TurnContext, TurnReply } from './types.js';
 
 /**
@@ -120,20 +123,42 @@ export async function commitTurn(
 
   const { bot, status, team } = collected;
   const botChanged = bot?.state !== undefined || status || team;
+  const waitingSince = waitingSinceAfter(turn);
   if (botChanged || options.sequence) {
+    const { seq, lastMessageAt, inboundCount, lastText, lastSender } = conversation;
     await Conversation.updateOne(
       { _id: conversation._id },
       {
         $set: {
-          ...(options.sequence ? { seq: conversation.seq, lastMessageAt: conversation.lastMessageAt } : {}),
+          // From the snapshot: the sequence and what the inbox shows (core/agents/inbox-summary.ts), set rather than incremented.
+          ...(options.sequence ? { seq, lastMessageAt, inboundCount, lastText, lastSender } : {}),
           ...(botChanged ? { botTurn: turn.id } : {}),
           ...(botChanged && inbound ? { botInbound: turn.id } : {}),
           ...(bot?.state !== undefined ? { botState: bot.state, ...(bot.from !== undefined ? { botPrevState: bot.from } : {}) } : {}),
           ...(status ? { status } : {}),
+          ...(waitingSince ? { waitingSince } : {}),
           ...(team ? { team } : {}),
         },
         ...(bot?.state !== undefined && bot.from === undefined ? { $unset: { botPrevState: 1 } } : {}),
       },
+    );
+  }
+  // The bot handed off or closed it: on the conversation's timeline (the id makes a retried turn record it once).
+  if (status === 'waiting' || status === 'closed') {
+    const kind = status === 'waiting' ? 'handed_off' : 'closed';
+    await insertIgnoringDuplicates(
+      [
+        {
+          _id: turnEventId(turn.id, kind),
+          workspace: address.workspace,
+          conversation: conversation._id,
+          kind,
+          actor: 'bot',
+          at: waitingSince ?? new Date(),
+          ...(team ? { details: { team } } : {}),
+        },
+      ],
+      ConversationEvent,
     );
   }
   if (collected.timers.length) {
@@ -167,4 +192,10 @@ export async function commitTurn(
   if (collected.noticeVersion) await Contact.updateOne({ _id: conversation.contact }, { $set: { noticeVersion: collected.noticeVersion } });
   // Closed: the contact's next message opens a new conversation.
   if (status === 'closed') await Contact.updateOne({ _id: conversation.contact, openConversation: conversation._id }, { $unset: { openConversation: 1 } });
+
+  // The inbox, from what the turn holds (no read): a new message, or a status or team changed.
+  if (inbound || status || team) {
+    const after = conversationAfter(turn);
+    await queues.inbox.update(after, inboxSummary(after, profileAfter(turn).name));
+  }
 }

@@ -1,3 +1,4 @@
+import { inboundPreview } from '../agents/inbox-summary.js';
 import type { InboundMessage } from '../message.js';
 import { Contact } from '../store/contact.js';
 import { Conversation, type ConversationDoc } from '../store/conversation.js';
@@ -12,8 +13,12 @@ export function profileOf(contact: { name?: string | null; locale?: string | nul
   return { ...(contact?.name ? { name: contact.name } : {}), ...(contact?.locale ? { locale: contact.locale } : {}) };
 }
 
+/** What a contact's first message sets of a new conversation's inbox summary (see core/agents/inbox-summary.ts). */
+const firstInbound = (inbound: InboundMessage) => ({ inboundCount: 1, lastText: inboundPreview(inbound.content), lastSender: 'contact' as const });
+
 /**
- * The address's open conversation, created with its contact on first contact; bumps its sequence.
+ * The address's open conversation, created with its contact on first contact; bumps its sequence
+ * and, in the same write, what the inbox shows of it (the contact's message as the preview, one more unread).
  * The platform's profile (name, locale) fills what the contact lacks and never overwrites it.
  */
 export async function openConversation(inbound: InboundMessage): Promise<{ conversation: ConversationDoc; contact: TurnContact }> {
@@ -44,13 +49,19 @@ export async function openConversation(inbound: InboundMessage): Promise<{ conve
   if (contact?.openConversation) {
     // By `_id` alone, the look-up FerretDB v1 answers from an index; closing a conversation clears the pointer.
     const open = inWorkspace(
-      await Conversation.findByIdAndUpdate(contact.openConversation, { $inc: { seq: 1 }, $set: { lastMessageAt: now } }, { returnDocument: 'after' }).lean(),
+      await Conversation.findByIdAndUpdate(
+        contact.openConversation,
+        { $inc: { seq: 1, inboundCount: 1 }, $set: { lastMessageAt: now, lastText: inboundPreview(inbound.content), lastSender: 'contact' } },
+        { returnDocument: 'after' },
+      ).lean(),
       workspace,
     );
     if (open && open.status !== 'closed') return { conversation: open, contact: state };
   }
   // One worker at a time holds the conversation's mailbox, so no other creates this conversation concurrently.
-  const created = (await Conversation.create({ workspace, channel, account, user, contact: _id, status: 'bot', seq: 1, lastMessageAt: now })).toObject();
+  const created = (
+    await Conversation.create({ workspace, channel, account, user, contact: _id, status: 'bot', seq: 1, lastMessageAt: now, ...firstInbound(inbound) })
+  ).toObject();
   await Contact.updateOne({ _id }, { $set: { openConversation: created._id } });
   return { conversation: created, contact: state };
 }
@@ -65,7 +76,18 @@ async function firstContact(inbound: InboundMessage, _id: string): Promise<{ con
   const { workspace, channel, account, user } = inbound.address;
   const profile = inbound.profile;
   const conversation = prepared(
-    { _id: new Types.ObjectId(), workspace, channel, account, user, contact: _id, status: 'bot' as const, seq: 1, lastMessageAt: new Date(inbound.receivedAt) },
+    {
+      _id: new Types.ObjectId(),
+      workspace,
+      channel,
+      account,
+      user,
+      contact: _id,
+      status: 'bot' as const,
+      seq: 1,
+      lastMessageAt: new Date(inbound.receivedAt),
+      ...firstInbound(inbound),
+    },
     Conversation,
   );
   const contact = { _id, ...inbound.address, ...profileOf(profile ?? null), openConversation: conversation._id };

@@ -1,7 +1,4 @@
-/**
- * Signs an agent in as the console page does (same origin); resolves to their session cookie
- * (`name=value`). `workspace` is needed when the hub has several.
- */
+/** Signs an agent in as the console page does (same origin); resolves to their session cookie (`name=value`). `workspace` when the hub has several. */
 export async function signInAgent(hubUrl: string, email: string, password: string, workspace?: string): Promise<string> {
   const res = await fetch(`${hubUrl}/console/api/sign-in`, {
     method: 'POST',

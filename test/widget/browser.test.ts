@@ -184,7 +184,7 @@ describe('the widget in Chromium', () => {
     // While this page is cut off, the conversation is closed and the visitor goes on in another
     // browser window (same visitor id, direct to the hub): the new conversation counts its
     // positions from the start again, and this page still catches up on it once back online.
-    await close({ workspace, id: String(leads[0]!.conversation), changed: (a) => hub.queues.staleSnapshot(a), actor: 'test' });
+    await close({ workspace, id: String(leads[0]!.conversation), queues: hub.queues, actor: 'test' });
     net.cut();
     await expect.poll(() => widget(page).locator('.sb-status').textContent(), { timeout: 15_000 }).toBe('Reconnecting…');
     const state = await context.storageState();
