@@ -107,7 +107,7 @@ describe('the console in Chromium', () => {
     expect(Math.abs(system.x + system.width / 2 - (pane.x + pane.width / 2))).toBeLessThan(20);
 
     // An internal note: yellow, marked, never sent.
-    await agent.getByLabel('Internal note').check();
+    await agent.getByRole('checkbox', { name: 'Internal note' }).check();
     const note = agent.getByRole('textbox', { name: 'Internal note' });
     await note.fill('Parcel 7781 is stuck at the depot.');
     await note.press('Enter');
@@ -119,7 +119,7 @@ describe('the console in Chromium', () => {
       (el) => (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(el).backgroundColor,
     );
     expect(background).toBe('rgb(255, 246, 199)');
-    await agent.getByLabel('Internal note').uncheck();
+    await agent.getByRole('checkbox', { name: 'Internal note' }).uncheck();
     await agent.screenshot({ path: `${artifacts}/3-conversation.png` });
 
     // Hand back with "resume": the bot answers at the node after the handoff.
@@ -169,7 +169,7 @@ describe('the console in Chromium', () => {
     expect(await timeline.locator('.msg-contact .msg-text').allTextContents()).toEqual(expect.arrayContaining(xssPayloads));
     expect(await agent.locator('.pane-title h2').textContent()).toBe(xssPayloads[0]);
 
-    await agent.getByLabel('Internal note').check();
+    await agent.getByRole('checkbox', { name: 'Internal note' }).check();
     const note = agent.getByRole('textbox', { name: 'Internal note' });
     for (const p of xssPayloads) {
       await note.fill(p);

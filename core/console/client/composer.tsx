@@ -17,10 +17,12 @@ export function Composer(props: { canReply: boolean; reply: (text: string) => Pr
     if (!body || busy || !enabled) return;
     setBusy(true);
     setError('');
+    // Cleared at once, so what is typed while it goes is kept; put back if it failed and nothing new was typed.
+    setText('');
     try {
       await (asNote ? props.note(body) : props.reply(body));
-      setText('');
     } catch (err) {
+      setText((current) => current || body);
       setError(err instanceof ApiError ? err.message : 'The hub cannot be reached; try again.');
     } finally {
       setBusy(false);

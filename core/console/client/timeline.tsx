@@ -85,7 +85,7 @@ export function Timeline({ detail }: { detail: ConversationDetail }) {
           <Bubble key={`m${it.m.id}`} m={it.m} contactName={contactName} now={now} />
         ) : it.kind === 'note' ? (
           <li key={`n${it.n.id}`} class="note" data-kind="note">
-            <span class="note-label">Internal note · {it.n.author.name}</span>
+            <span class="note-label">Internal note · {it.n.author.name ?? 'an agent'}</span>
             <p class="note-text">{it.n.text}</p>
             <time dateTime={it.n.at}>{clock(it.n.at, now)}</time>
           </li>

@@ -18,7 +18,7 @@ export interface Summary {
   account: string;
   status: Status;
   contact: { name?: string };
-  assignee?: { id: string; name: string };
+  assignee?: { id: string; name?: string };
   team?: string;
   lastMessage?: { text?: string; sender: Sender; at: string };
   lastMessageAt?: string;
@@ -41,7 +41,7 @@ export interface Message {
 
 export interface Note {
   id: string;
-  author: { id: string; name: string };
+  author: { id: string; name?: string };
   text: string;
   at: string;
 }
