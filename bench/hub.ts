@@ -19,6 +19,8 @@ export interface BenchHubOptions {
   workers?: number;
   /** The workspace's `flows` (path absolute): the hub runs them; without, it answers the auto-reply. */
   flows?: { path: string; start: string };
+  /** The workspace's admin API keys (`Authorization: Bearer …`), for benchmarks of the admin API. */
+  apiKeys?: string[];
   /** Wraps the responder the hub is given (e.g. to time it); the hub itself is unchanged. */
   wrapResponder?: (responder: Responder) => Responder;
 }
@@ -35,6 +37,7 @@ export async function startBenchHub(options: BenchHubOptions): Promise<Hub> {
         id: options.workspace,
         name: 'Bench',
         ...(options.flows ? { flows: options.flows } : {}),
+        ...(options.apiKeys ? { apiKeys: options.apiKeys } : {}),
         channels: { api: [{ account: options.account, secret: options.secret, webhookUrl: options.webhookUrl }] },
       },
     ],

@@ -36,8 +36,8 @@ export function registerAdminCommands(program: Command, defaultConfig: string): 
       .option('-w, --workspace <id>', 'workspace (default: the only one)')
       .action(async (id: string, opts: { config: string; workspace?: string }) => {
         await withStore(opts.config, async (config, { queues }) => {
-          // The conversation's running turns keep a snapshot of it in Redis: mark it stale.
-          await run({ workspace: pickWorkspace(config, opts.workspace), id, changed: (address) => queues.staleSnapshot(address), actor: cliActor() });
+          // Through the queues: it waits for a running turn, marks the turns' snapshot stale, and updates the inbox.
+          await run({ workspace: pickWorkspace(config, opts.workspace), id, queues, actor: cliActor() });
           console.log(`conversation ${id}: ${name === 'close' ? 'closed' : 'back with the bot'}`);
         });
       });

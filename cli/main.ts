@@ -10,6 +10,7 @@ import { registerAdminCommands } from './admin-commands.js';
 import { apiSend } from './api-send.js';
 import { registerFlowCommands } from './flows-commands.js';
 import { registerAgentCommands } from './agents-commands.js';
+import { registerInboxCommands } from './inbox-commands.js';
 import { registerPrivacyCommands } from './privacy-commands.js';
 import { registerRetentionCommands } from './retention-commands.js';
 import { demoRoutes } from './demo-routes.js';
@@ -101,6 +102,7 @@ registerAdminCommands(program, defaultConfig);
 registerRetentionCommands(program, defaultConfig);
 registerPrivacyCommands(program, defaultConfig);
 registerAgentCommands(program, defaultConfig);
+registerInboxCommands(program, defaultConfig);
 // Each channel's own commands (`switchboard telegram …`, `switchboard whatsapp …`), from its definition.
 const channels = builtinRegistry();
 for (const { register } of channels.commands()) {

@@ -31,6 +31,7 @@ import { conversationHistory, openConversationOf } from './history.js';
 import { recordStatuses } from './statuses.js';
 import { Redactor } from './privacy/redact.js';
 import { RetentionRun } from './store/retention-run.js';
+import { startConsole, type ConsoleServer } from './console/index.js';
 
 /** `all` runs web and workers in one process; `web` and `worker` split them for scale-out. */
 export type Role = 'all' | 'web' | 'worker';
@@ -90,6 +91,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   /** Upgraded (WebSocket) connections: `server.close` would wait for them, so stop ends them; clients reconnect elsewhere. */
   const upgraded = new Set<Duplex>();
   let url: string | undefined;
+  const agentConsole: ConsoleServer | undefined = web ? await startConsole({ config, signIn, subscriber: redis.duplicate(), logger }) : undefined;
   const http = web
     ? createApp({
         logger,
@@ -97,8 +99,9 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         bodyLimitBytes: config.server.bodyLimitBytes,
         admin: Router()
           .use(queueBoard(config, queues, authenticate(config, signIn)))
-          .use(adminRouter(config, { changed: (address) => queues.staleSnapshot(address), privacy, signIn, queues, logger })),
+          .use(adminRouter(config, { privacy, signIn, queues })),
         console: consoleAuthRouter(config, signIn),
+        ...(agentConsole ? { consolePages: agentConsole.pages } : {}),
         readiness: async () => {
           await pingStore();
           await redis.ping();
@@ -142,6 +145,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   }
 
   if (http) {
+    if (agentConsole) http.router.upgrade(agentConsole.socket.path, agentConsole.socket.upgrade);
     options.routes?.(http.router);
     http.finish();
     server = createServer(http.app);
@@ -210,6 +214,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         for (const socket of upgraded) socket.destroy();
         await closed;
       }
+      await agentConsole?.stop();
       // Worker.close() waits for the jobs in progress to finish.
       await workers?.close();
       await Promise.all([...adapters.values()].map((a) => a.stop()));

@@ -7,25 +7,12 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
+import { write } from '../../core/http/socket-write.js';
 import type { ServerFrame } from './protocol.js';
 
 /** The key of one visitor of one account: `workspace/account/visitor` (ids are URL-safe, so `/` cannot occur in them). */
 export function visitorKey(a: { workspace: string; account: string; user: string }): string {
   return `${a.workspace}/${a.account}/${a.user}`;
-}
-
-/**
- * Unsent bytes one socket may hold. A visitor that stops reading (while asking for history, say)
- * would otherwise make the hub buffer for it without end; dropped, an honest client reconnects
- * and catches up with `sync`, so nothing is lost.
- */
-const maxBufferedBytes = 1024 * 1024;
-
-/** Writes one frame to an open socket, or drops a socket that has stopped reading. */
-export function write(ws: WebSocket, data: string): void {
-  if (ws.readyState !== 1) return;
-  if (ws.bufferedAmount > maxBufferedBytes) return void ws.terminate();
-  ws.send(data);
 }
 
 export class Fanout {

@@ -11,7 +11,8 @@ import type { Address, InboundContent, InboundMessage } from '../../core/message
 import type { HistoryEntry } from '../../core/history.js';
 import type { WidgetAccountConfig } from './config.js';
 import { noticeAsShown } from './client-config.js';
-import { visitorKey, write, type Fanout } from './fanout.js';
+import { write } from '../../core/http/socket-write.js';
+import { visitorKey, type Fanout } from './fanout.js';
 import { checkOwnForm } from './own-forms.js';
 import { clientFrameSchema, type ClientFrame, type ServerFrame, type WireMessage, type WireStatus } from './protocol.js';
 import type { VisitorRateLimiter } from './rate.js';

@@ -43,6 +43,13 @@ export class Sessions {
     return JSON.parse(raw) as Session;
   }
 
+  /** The session of a token without renewing it: for checks that are not the agent's doing (an open console's socket). */
+  async peek(token: string | undefined): Promise<Session | undefined> {
+    if (!token) return undefined;
+    const raw = await this.redis.get(this.key(token));
+    return raw ? (JSON.parse(raw) as Session) : undefined;
+  }
+
   async end(token: string | undefined): Promise<void> {
     if (token) await this.redis.del(this.key(token));
   }

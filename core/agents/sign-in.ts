@@ -73,9 +73,12 @@ export class SignIn {
     return { ok: true, token, session, displayName: agent.displayName };
   }
 
-  /** The session a request's cookie carries, if it is live and its agent still may sign in. */
-  async session(token: string | undefined): Promise<Session | undefined> {
-    const session = await this.sessions.touch(token);
+  /**
+   * The session a request's cookie carries, if it is live and its agent still may sign in;
+   * renewed for another idle period unless `renew: false` (a check the agent did not make).
+   */
+  async session(token: string | undefined, options: { renew?: boolean } = {}): Promise<Session | undefined> {
+    const session = options.renew === false ? await this.sessions.peek(token) : await this.sessions.touch(token);
     if (!session) return undefined;
     const agent = await Agent.findById(session.agent, { disabled: 1, role: 1 }).lean();
     if (!agent || agent.disabled) {

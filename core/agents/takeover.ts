@@ -1,30 +1,16 @@
 import { createHash } from 'node:crypto';
 import { Types } from 'mongoose';
-import { ConversationActionError } from '../conversations.js';
+import { addressOf, ConversationActionError, findConversation } from '../conversations.js';
 import type { Address } from '../message.js';
 import { withMailboxesHeld } from '../queue/hold.js';
 import { mailboxKey, type InboundEntry, type OutboundEntry, type Queues } from '../queue/queues.js';
 import { Conversation } from '../store/conversation.js';
-import { ConversationEvent } from '../store/conversation-event.js';
-import { inWorkspace } from '../store/in-workspace.js';
 import { Message } from '../store/message.js';
 import { Agent } from '../store/agent.js';
 import type { WorkspaceConfig } from '../config/schema.js';
+import { recordAction } from './action-log.js';
+import { preview } from './inbox-summary.js';
 import type { Session } from './sessions.js';
-
-const addressOf = (c: { workspace: string; channel: string; account: string; user: string }): Address => ({
-  workspace: c.workspace,
-  channel: c.channel,
-  account: c.account,
-  user: c.user,
-});
-
-async function find(workspace: string, id: string) {
-  if (!Types.ObjectId.isValid(id)) throw new ConversationActionError(`no conversation ${id}`, true);
-  const conversation = inWorkspace(await Conversation.findById(id).lean(), workspace);
-  if (!conversation) throw new ConversationActionError(`no conversation ${id}`, true);
-  return conversation;
-}
 
 /**
  * Stores a message made outside the turns (an agent's reply, the "joined" line) after everything
@@ -38,7 +24,7 @@ async function storeOutOfTurn(
   const now = new Date();
   const bumped = await Conversation.findByIdAndUpdate(
     at.conversation._id,
-    { $inc: { seq: 1 }, $set: { lastMessageAt: now } },
+    { $inc: { seq: 1 }, $set: { lastMessageAt: now, lastText: preview(at.text), lastSender: at.sender } },
     { returnDocument: 'after' },
   ).lean();
   await Message.create({
@@ -104,19 +90,22 @@ export async function takeConversation(
   at: { agent: Session; id: string; workspace: WorkspaceConfig },
 ): Promise<{ dropped: number; /** The "joined" line's message id, unless it was theirs already. */ joined?: string }> {
   const { workspace } = at;
-  const conversation = await find(at.agent.workspace, at.id);
+  const conversation = await findConversation(at.agent.workspace, at.id);
   if (conversation.status === 'closed') throw new ConversationActionError(`conversation ${at.id} is closed`);
   if (conversation.status === 'agent' && conversation.assignee === at.agent.agent) return { dropped: 0 }; // theirs already: nothing to say again
   const address = addressOf(conversation);
   const key = mailboxKey(address);
   const busy = 'the conversation is busy; try again';
   const joinedId = outOfTurnId(conversation._id, 'joined', new Types.ObjectId().toHexString());
+  const name = await displayName(at.agent);
   const dropped = await withMailboxesHeld(queues, { workspace: address.workspace, mailboxes: [{ kind: 'in', key }], busy }, async () => {
-    await Conversation.updateOne({ _id: conversation._id }, { $set: { status: 'agent', assignee: at.agent.agent } });
+    await Conversation.updateOne(
+      { _id: conversation._id },
+      { $set: { status: 'agent', assignee: at.agent.agent, assigneeName: name }, $unset: { waitingSince: 1 } },
+    );
     await queues.staleSnapshot(address);
     const count = await dropUndeliveredBotReplies(queues, { key, reason: 'an agent took the conversation before it was delivered' });
     // The contact sees who took over, on every channel.
-    const name = await displayName(at.agent);
     const joined = workspace.texts.agentJoined.replaceAll('{name}', name);
     await storeOutOfTurn(queues, {
       conversation,
@@ -125,6 +114,7 @@ export async function takeConversation(
       sender: 'system',
       text: joined,
     });
+    await queues.inbox.refresh(address.workspace, conversation._id);
     return count;
   });
   // A delivery that read a reply before it was marked finishes before the takeover returns.
@@ -133,14 +123,7 @@ export async function takeConversation(
     if (Date.now() > deadline) break; // a deliverer this slow is stuck on its platform call; what it reads next is dropped
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  await ConversationEvent.create({
-    workspace: address.workspace,
-    conversation: conversation._id,
-    kind: 'taken',
-    actor: `agent:${at.agent.agent}`,
-    at: new Date(),
-    details: { dropped },
-  });
+  await recordAction({ workspace: address.workspace, conversation: conversation._id, kind: 'taken', actor: `agent:${at.agent.agent}`, details: { dropped } });
   return { dropped, joined: joinedId };
 }
 
@@ -151,7 +134,7 @@ export async function takeConversation(
  * may answer it.
  */
 export async function agentReply(queues: Queues, at: { agent: Session; id: string; text: string; clientId?: string }): Promise<{ id: string }> {
-  const conversation = await find(at.agent.workspace, at.id);
+  const conversation = await findConversation(at.agent.workspace, at.id);
   if (conversation.status !== 'agent' || conversation.assignee !== at.agent.agent) {
     throw new ConversationActionError(
       `take conversation ${at.id} first: it is ${conversation.status === 'agent' ? "another agent's" : `with the ${conversation.status === 'bot' ? 'bot' : conversation.status}`}`,
@@ -163,12 +146,12 @@ export async function agentReply(queues: Queues, at: { agent: Session; id: strin
   return withMailboxesHeld(queues, { workspace: address.workspace, mailboxes, busy: 'the conversation is busy; try again' }, async () => {
     if (await Message.exists({ _id: id })) return { id };
     await storeOutOfTurn(queues, { conversation, address, id, sender: 'agent', text: at.text, senderName: await displayName(at.agent) });
-    await ConversationEvent.create({
+    await queues.inbox.refresh(address.workspace, conversation._id);
+    await recordAction({
       workspace: address.workspace,
       conversation: conversation._id,
       kind: 'agent_reply',
       actor: `agent:${at.agent.agent}`,
-      at: new Date(),
       details: { message: id },
     });
     return { id };
@@ -182,7 +165,7 @@ export async function agentReply(queues: Queues, at: { agent: Session; id: strin
  * while no turn runs; the conversation gets a new slot after everything said so far.
  */
 export async function resumeBot(queues: Queues, at: { workspace: string; id: string; actor: string }): Promise<void> {
-  const conversation = await find(at.workspace, at.id);
+  const conversation = await findConversation(at.workspace, at.id);
   if (conversation.status === 'closed') throw new ConversationActionError(`conversation ${at.id} is closed`);
   if (conversation.status === 'bot') throw new ConversationActionError(`conversation ${at.id} is with the bot already`);
   const address = addressOf(conversation);
@@ -192,17 +175,11 @@ export async function resumeBot(queues: Queues, at: { workspace: string; id: str
     const marker = `resume_${new Types.ObjectId().toHexString()}`;
     await Conversation.updateOne(
       { _id: conversation._id },
-      { $set: { status: 'bot', botInbound: marker }, $inc: { seq: 1 }, $unset: { assignee: 1, team: 1 } },
+      { $set: { status: 'bot', botInbound: marker }, $inc: { seq: 1 }, $unset: { assignee: 1, assigneeName: 1, team: 1, waitingSince: 1 } },
     );
-    await ConversationEvent.create({
-      workspace: address.workspace,
-      conversation: conversation._id,
-      kind: 'handed_back',
-      actor: at.actor,
-      at: new Date(),
-      details: { mode: 'resume' },
-    });
+    await recordAction({ workspace: address.workspace, conversation: conversation._id, kind: 'handed_back', actor: at.actor, details: { mode: 'resume' } });
     await queues.staleSnapshot(address);
+    await queues.inbox.refresh(address.workspace, conversation._id);
     const entry: InboundEntry = { idle: { address, conversation: String(conversation._id), inbound: marker, stage: 'resume' } };
     await queues.mailboxes.push('in', key, [JSON.stringify(entry)]);
   });

@@ -1,25 +1,24 @@
 import { createHash } from 'node:crypto';
-import type { Logger } from 'pino';
 import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { agentReply, resumeBot, takeConversation } from '../agents/takeover.js';
-import type { Session } from '../agents/sessions.js';
-import { MailboxBusyError } from '../queue/hold.js';
 import type { Queues } from '../queue/queues.js';
 import type { Config } from '../config/schema.js';
-import { close, ConversationActionError, handBack, type ConversationChanged } from '../conversations.js';
+import { close, handBack } from '../conversations.js';
 import { leadsToCsv, listLeads } from '../leads.js';
 import type { PrivacyOperations } from '../privacy/operations.js';
 import { safeEqual } from '../secure-compare.js';
+import { privacyRouter } from './privacy-routes.js';
+import { sameOrigin, sessionToken } from './console-auth.js';
+import type { SignIn } from '../agents/sign-in.js';
+import { answer, asAgent, textOf } from './conversation-handlers.js';
+import { inboxRouter } from './inbox-routes.js';
 import { emitEvents } from '../pipeline/event-webhook.js';
 import { audit } from '../privacy/audit.js';
 import { listCannedReplies, removeCannedReply, saveCannedReply } from '../agents/canned-replies.js';
 import { cannedShortcut } from '../store/canned-reply.js';
-import { privacyRouter } from './privacy-routes.js';
 import { openApiDocument } from './api/describe.js';
 import { api, routes } from './api/routes.js';
 import { hubVersion } from '../version.js';
-import { sameOrigin, sessionToken } from './console-auth.js';
-import type { SignIn } from '../agents/sign-in.js';
 
 /**
  * The workspace whose API key is in `Authorization: Bearer <key>`, compared in constant time
@@ -77,63 +76,27 @@ export const requireAdmin: RequestHandler = (_req: Request, res: Response, next:
  *   POST /api/conversations/:id/messages   {text, id?} the agent who took it answers
  *   POST /api/conversations/:id/handback   give a handed-off conversation back to the bot ({mode: resume} picks up where it handed off)
  *   POST /api/conversations/:id/close      close it
+ *   /api/conversations…                     the console's inbox, a conversation, notes, read, reopen (inbox-routes.ts)
  *   GET  /api/leads[?format=csv&limit=N]   the workspace's leads, newest first
  *   /api/privacy/…, /api/audit              data-subject requests and the audit log (privacy-routes.ts)
  */
-export function adminRouter(
-  config: Config,
-  options: { changed: ConversationChanged; privacy: PrivacyOperations; signIn: SignIn; queues: Queues; logger?: Logger },
-): Router {
+export function adminRouter(config: Config, options: { privacy: PrivacyOperations; signIn: SignIn; queues: Queues }): Router {
   const router = Router();
   // The description itself needs no key: it holds nothing of any workspace.
   const description = openApiDocument(api, { version: hubVersion });
   router.get('/openapi.json', routes.openapi, (_req: Request, res: Response) => void res.json(description));
   router.use(authenticate(config, options.signIn));
-
-  // Every action on a conversation lands in the audit log once it succeeded: who, which, when (never the text).
-  router.post('/conversations/:id/:action', (req: Request, res: Response, next: NextFunction) => {
-    // Read now: later routes replace req.params.
-    const action = `conversation.${req.params.action}`;
-    const target = String(req.params.id);
-    res.on('finish', () => {
-      if (res.statusCode >= 300) return;
-      audit({ workspace: res.locals.workspace as string, actor: res.locals.actor as string, action, target }).catch((err: Error) =>
-        options.logger?.warn({ err, action }, 'audit entry not stored'),
-      );
-    });
-    next();
-  });
-
-  const action = (run: typeof close, status: string) => async (req: Request, res: Response) => {
-    try {
-      const at = { workspace: res.locals.workspace as string, id: String(req.params.id), changed: options.changed, actor: res.locals.actor as string };
-      await run(at);
-      if (status === 'closed')
-        await emitEvents(options.queues, workspaceOf(at.workspace), [
-          { type: 'conversation.closed', conversation: at.id, actor: at.actor, key: String(Date.now()) },
-        ]);
-      res.json({ id: req.params.id, status });
-    } catch (err) {
-      if (!(err instanceof ConversationActionError)) throw err;
-      res.status(err.notFound ? 404 : 409).json({ error: err.notFound ? 'not_found' : 'conflict', message: err.message });
-    }
-  };
-  // An agent's own actions: they need an agent's session (a key is nobody to assign a conversation to).
-  const asAgent = (run: (session: Session, req: Request) => Promise<unknown>) => async (req: Request, res: Response) => {
-    const session = res.locals.session as Session | undefined;
-    if (!session) {
-      res.status(403).json({ error: 'forbidden', message: 'sign in as an agent (POST /console/api/sign-in): an API key cannot take or answer conversations' });
-      return;
-    }
-    try {
-      res.json(await run(session, req));
-    } catch (err) {
-      if (err instanceof MailboxBusyError) return void res.status(409).json({ error: 'busy', message: err.message });
-      if (!(err instanceof ConversationActionError)) throw err;
-      res.status(err.notFound ? 404 : 409).json({ error: err.notFound ? 'not_found' : 'conflict', message: err.message });
-    }
-  };
   const workspaceOf = (id: string) => config.workspaces.find((w) => w.id === id)!;
+
+  const action = (run: typeof close, status: string) =>
+    answer(async (req, caller) => {
+      await run({ workspace: caller.workspace, id: String(req.params.id), queues: options.queues, actor: caller.actor });
+      if (status === 'closed')
+        await emitEvents(options.queues, workspaceOf(caller.workspace), [
+          { type: 'conversation.closed', conversation: String(req.params.id), actor: caller.actor, key: String(Date.now()) },
+        ]);
+      return { id: req.params.id, status };
+    });
   router.post(
     '/conversations/:id/take',
     routes.take,
@@ -152,26 +115,23 @@ export function adminRouter(
     express.json({ limit: '16kb' }),
     routes.reply,
     asAgent(async (session, req) => {
-      const { text, id: clientId } = req.body as { text: string; id?: string };
+      const clientId = typeof req.body?.id === 'string' ? req.body.id.slice(0, 100) : undefined;
       const id = String(req.params.id);
-      const reply = await agentReply(options.queues, { agent: session, id, text, ...(clientId ? { clientId } : {}) });
+      const reply = await agentReply(options.queues, { agent: session, id, text: textOf(req.body), ...(clientId ? { clientId } : {}) });
       await emitEvents(options.queues, workspaceOf(session.workspace), [{ type: 'message.created', conversation: id, message: reply.id }]);
       return reply;
     }),
   );
   // `{"mode": "resume"}`: the bot picks up where it handed off; otherwise (`restart`) its flow starts afresh at the next message.
-  router.post('/conversations/:id/handback', express.json({ limit: '1kb' }), routes.handBack, async (req: Request, res: Response, next: NextFunction) => {
-    if (req.body?.mode !== 'resume') return action(handBack, 'bot')(req, res);
-    try {
-      await resumeBot(options.queues, { workspace: res.locals.workspace as string, id: String(req.params.id), actor: res.locals.actor as string });
-      res.json({ id: req.params.id, status: 'bot', mode: 'resume' });
-    } catch (err) {
-      if (err instanceof MailboxBusyError) return void res.status(409).json({ error: 'busy', message: err.message });
-      if (!(err instanceof ConversationActionError)) return next(err);
-      res.status(err.notFound ? 404 : 409).json({ error: err.notFound ? 'not_found' : 'conflict', message: err.message });
-    }
+  router.post('/conversations/:id/handback', express.json({ limit: '1kb' }), routes.handBack, (req: Request, res: Response, next: NextFunction) => {
+    if (req.body?.mode !== 'resume') return action(handBack, 'bot')(req, res, next);
+    return answer(async (req, caller) => {
+      await resumeBot(options.queues, { workspace: caller.workspace, id: String(req.params.id), actor: caller.actor });
+      return { id: req.params.id, status: 'bot', mode: 'resume' };
+    })(req, res, next);
   });
   router.post('/conversations/:id/close', routes.close, action(close, 'closed'));
+  router.use('/conversations', inboxRouter(options.queues));
 
   router.get('/leads', routes.leads, async (req: Request, res: Response) => {
     const limit = Math.min(Math.max(Number(req.query.limit) || 1000, 1), 10_000);

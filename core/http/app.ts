@@ -11,6 +11,8 @@ export interface AppOptions {
   admin?: express.Router;
   /** Agents' sign-in, mounted at `/console/api` (see console-auth.ts). */
   console?: express.Router;
+  /** The agents' console app (core/console/pages.ts), mounted at `/console` after `console`, with its own CSP. */
+  consolePages?: express.Router;
   metrics: Metrics;
   bodyLimitBytes: number;
   /** Resolves when MongoDB and Redis answer; throws otherwise. */
@@ -41,6 +43,7 @@ export function createApp(options: AppOptions): { app: Express; router: HttpRout
 
   if (options.admin) app.use('/api', options.admin);
   if (options.console) app.use('/console/api', options.console);
+  if (options.consolePages) app.use('/console', options.consolePages);
 
   // Raw bytes, because webhook signatures are computed over the exact body.
   const raw = express.raw({ type: () => true, limit: options.bodyLimitBytes });

@@ -2,7 +2,8 @@ import { parse as parseCookies } from 'cookie';
 import { routes } from './api/routes.js';
 import express, { Router, type Request, type Response } from 'express';
 import type { Config } from '../config/schema.js';
-import { sessionCookie, type Session } from '../agents/sessions.js';
+import { sessionCookie } from '../agents/sessions.js';
+import { Agent } from '../store/agent.js';
 import type { SignIn } from '../agents/sign-in.js';
 
 /** The session cookie's token of a request, if any. */
@@ -16,8 +17,12 @@ export function sessionToken(req: Request): string | undefined {
  * Browsers send `Origin` with every such request; it must be the hub's own origin.
  */
 export function sameOrigin(req: Request): boolean {
-  const origin = req.headers.origin;
-  return origin !== undefined && origin === `${req.protocol}://${req.get('host')}`;
+  return isHubOrigin(req.headers.origin, { secure: req.protocol === 'https', host: req.get('host') });
+}
+
+/** Whether `origin` is the hub's own, as the request reached it (scheme and Host); also for WebSocket handshakes, which are no express requests. */
+export function isHubOrigin(origin: string | undefined, hub: { secure: boolean; host: string | undefined }): boolean {
+  return origin !== undefined && hub.host !== undefined && origin === `${hub.secure ? 'https' : 'http'}://${hub.host}`;
 }
 
 const changes = (req: Request) => !['GET', 'HEAD', 'OPTIONS'].includes(req.method);
@@ -26,7 +31,7 @@ const changes = (req: Request) => !['GET', 'HEAD', 'OPTIONS'].includes(req.metho
  * `/console/api/…`: agents sign in and out.
  *   POST /console/api/sign-in   {email, password, workspace?}  sets the session cookie
  *   POST /console/api/sign-out
- *   GET  /console/api/me        the signed-in agent
+ *   GET  /console/api/me        the signed-in agent: {agent: {id, workspace, role, displayName}}, as sign-in answers
  * The cookie is httpOnly and SameSite=Strict, `Secure` over HTTPS (or when `console.secureCookie`
  * says so), and the session ends after `console.sessionIdleMinutes` without a request.
  */
@@ -85,7 +90,9 @@ export function consoleAuthRouter(config: Config, signIn: SignIn): Router {
       res.status(401).json({ error: 'unauthorized', message: 'not signed in' });
       return;
     }
-    res.json({ agent: session satisfies Session });
+    // The same shape as sign-in's answer: the console shows the name and compares the id with assignees.
+    const agent = await Agent.findById(session.agent, { displayName: 1 }).lean();
+    res.json({ agent: { id: session.agent, workspace: session.workspace, role: session.role, displayName: agent?.displayName ?? '' } });
   });
   return router;
 }

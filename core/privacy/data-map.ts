@@ -15,6 +15,8 @@ import { privacyRequestPrivacy } from '../store/privacy-request.js';
 import { agentPrivacy } from '../store/agent.js';
 import { cannedReplyPrivacy } from '../store/canned-reply.js';
 import { conversationEventPrivacy } from '../store/conversation-event.js';
+import { conversationNotePrivacy } from '../store/conversation-note.js';
+import { inboxPrivacy } from '../agents/inbox.js';
 import { sessionPrivacy } from '../agents/sessions.js';
 import { signInLimitPrivacy } from '../agents/sign-in.js';
 import { retentionLockPrivacy } from './retention.js';
@@ -35,12 +37,14 @@ export const corePrivacy: readonly PrivacyContract[] = [
   agentPrivacy,
   conversationEventPrivacy,
   cannedReplyPrivacy,
+  conversationNotePrivacy,
   sessionPrivacy,
   signInLimitPrivacy,
   ...mailboxPrivacy,
   ...queuePrivacy,
   rateLimitPrivacy,
   retentionLockPrivacy,
+  inboxPrivacy,
 ];
 
 /**

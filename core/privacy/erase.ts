@@ -8,6 +8,7 @@ import { ConsentEvent } from '../store/consent.js';
 import { Contact } from '../store/contact.js';
 import { Conversation } from '../store/conversation.js';
 import { ConversationEvent } from '../store/conversation-event.js';
+import { ConversationNote } from '../store/conversation-note.js';
 import { Lead } from '../store/lead.js';
 import { Message } from '../store/message.js';
 import { PlatformRef } from '../store/platform-ref.js';
@@ -99,6 +100,8 @@ async function runErasure(options: EraseOptions, workspace: WorkspaceConfig, req
     const leads = (await Lead.find({ workspace: ws, contact: { $in: pending.contacts } }, { _id: 1 }).lean()).map((l) => l._id);
     const messages = (await Message.find({ workspace: ws, conversation: { $in: conversations } }, { _id: 1 }).lean()).map((m) => m._id);
 
+    // Out of the console's inbox by id first (the scan below would find them too, reading every set whole).
+    count('redis:inbox:*', await queues.inbox.remove(ws, conversations));
     const redisReceipt = await eraseFromRedis({
       redis: options.redis,
       prefix: options.config.redis.prefix,
@@ -124,6 +127,7 @@ async function runErasure(options: EraseOptions, workspace: WorkspaceConfig, req
     if (messages.length) count('mongodb:platformrefs', (await PlatformRef.deleteMany({ workspace: ws, message: { $in: messages } })).deletedCount);
     count('mongodb:messages', (await Message.deleteMany({ workspace: ws, conversation: { $in: conversations } })).deletedCount);
     count('mongodb:conversation_events', (await ConversationEvent.deleteMany({ workspace: ws, conversation: { $in: conversations } })).deletedCount);
+    count('mongodb:conversation_notes', (await ConversationNote.deleteMany({ workspace: ws, conversation: { $in: conversations } })).deletedCount);
     count('mongodb:conversations', (await Conversation.deleteMany({ _id: { $in: conversations } })).deletedCount);
     await step('conversations');
     count('mongodb:leads', (await Lead.deleteMany({ workspace: ws, contact: { $in: pending.contacts } })).deletedCount);

@@ -7,6 +7,7 @@ import { ConsentEvent } from '../store/consent.js';
 import { Contact } from '../store/contact.js';
 import { Conversation } from '../store/conversation.js';
 import { ConversationEvent } from '../store/conversation-event.js';
+import { ConversationNote } from '../store/conversation-note.js';
 import { Lead } from '../store/lead.js';
 import { Message } from '../store/message.js';
 import { PlatformRef } from '../store/platform-ref.js';
@@ -381,10 +382,14 @@ async function sweepConversations(
     const address = { workspace: row.workspace, channel: row.channel, account: String(c.account), user: String(c.user) };
     return { id: String(c._id), key: mailboxKey(address), address };
   });
-  // Concurrently, so the batch's Redis round trips overlap (one connection pipelines them).
-  const acquired = await Promise.all(all.map((c) => queues.mailboxes.acquire('in', c.key, token, lockMs)));
-  const held = all.filter((_, i) => acquired[i] === true);
-  for (const c of all.filter((_, i) => acquired[i] !== true)) {
+  // Concurrently, so the batch's Redis round trips overlap (one connection pipelines them). Once a
+  // mailbox: an address's older conversations share it with its newer one (a second acquire would fail).
+  const keys = [...new Map(all.map((c) => [c.key, c.address])).entries()];
+  const acquired = await Promise.all(keys.map(([key]) => queues.mailboxes.acquire('in', key, token, lockMs)));
+  const heldKeys = keys.filter((_, i) => acquired[i] === true);
+  const isHeld = new Set(heldKeys.map(([key]) => key));
+  const held = all.filter((c) => isHeld.has(c.key));
+  for (const c of all.filter((c) => !isHeld.has(c.key))) {
     skipped.push(c.id);
     row.busy = (row.busy ?? 0) + 1;
   }
@@ -395,7 +400,9 @@ async function sweepConversations(
     const ofThem = { workspace: row.workspace, conversation: { $in: ids } };
     if (rule.action === 'anonymise') {
       await Message.updateMany(ofThem, { $unset: { text: 1, choiceId: 1, media: 1, fields: 1, form: 1, error: 1 } });
-      await Conversation.updateMany({ _id: { $in: ids } }, { $unset: { botState: 1, botPrevState: 1 }, $set: { anonymisedAt: new Date() } });
+      // The inbox's preview is a message's text; agents' notes are about the person: both go with the contents.
+      await Conversation.updateMany({ _id: { $in: ids } }, { $unset: { botState: 1, botPrevState: 1, lastText: 1 }, $set: { anonymisedAt: new Date() } });
+      await ConversationNote.deleteMany(ofThem);
     } else {
       // Platform refs exist only on channels with delivery reports; their message ids are looked up only then.
       if (await PlatformRef.exists({ workspace: row.workspace })) {
@@ -415,19 +422,21 @@ async function sweepConversations(
             )
           : undefined,
       ]);
-      await ConversationEvent.deleteMany({ workspace: row.workspace, conversation: { $in: ids } });
+      await ConversationEvent.deleteMany(ofThem);
+      await ConversationNote.deleteMany(ofThem);
       await Conversation.deleteMany({ _id: { $in: ids } });
+      await queues.inbox.remove(row.workspace, ids);
     }
     for (const id of ids) for (const job of at.timers.get(id) ?? []) await job.remove().catch(() => undefined);
     // The snapshot described the conversation that is gone (or changed): the next turn reads MongoDB.
-    await Promise.all(held.map((h) => queues.staleSnapshot(h.address)));
+    await Promise.all(heldKeys.map(([, address]) => queues.staleSnapshot(address)));
     return ids.length;
   } finally {
     await Promise.all(
-      held.map(async (h) => {
-        await queues.mailboxes.release('in', h.key, token).catch(() => undefined);
+      heldKeys.map(async ([key]) => {
+        await queues.mailboxes.release('in', key, token).catch(() => undefined);
         // A message that arrived meanwhile found the mailbox held and woke nobody: wake someone now.
-        if ((await queues.mailboxes.entries('in', h.key)).length) await queues.wake('in', { key: h.key, workspace: row.workspace });
+        if ((await queues.mailboxes.entries('in', key)).length) await queues.wake('in', { key, workspace: row.workspace });
       }),
     );
   }

@@ -348,7 +348,7 @@ export const mailboxPrivacy = [
   privacyContract({
     store: { redis: 'snap:*' },
     purpose: "the conversation's snapshot, so a turn reads nothing from MongoDB (core/turn/snapshot.ts)",
-    personal: ["the contact's name, locale, STOP state and the bot's state (what the person answered)"],
+    personal: ["the contact's name, locale, STOP state, the bot's state (what the person answered) and the inbox's preview of their last message"],
     findBy: 'mailboxKey(address)',
     erasure: { action: 'delete' },
     retention: { expires: "24h after the conversation's last turn (snapshotTtlMs); forgotten when it closes" },

@@ -7,6 +7,7 @@ import { addressKey } from '../message.js';
 import { snapshotTtlMs } from '../turn/snapshot.js';
 import { privacyContract } from '../privacy/contract.js';
 import type { EventJob } from '../pipeline/event-webhook.js';
+import { InboxIndex } from '../agents/inbox.js';
 import { Mailboxes, type MailboxKind } from './mailbox.js';
 
 export const turnsQueueName = 'turns';
@@ -137,6 +138,8 @@ export class Queues {
   readonly crm: Queue<CrmJob>;
   readonly maintenance: Queue;
   readonly mailboxes: Mailboxes;
+  /** The console's inbox views (core/agents/inbox.ts): on the same connection, so whoever changes a conversation can index it. */
+  readonly inbox: InboxIndex;
 
   constructor(private readonly options: QueueOptions) {
     const base = { connection: options.connection, prefix: options.prefix, streams: { events: { maxLen: eventsMaxLen } } };
@@ -145,6 +148,7 @@ export class Queues {
     this.crm = new Queue<CrmJob>(crmQueueName, base);
     this.maintenance = new Queue(maintenanceQueueName, base);
     this.mailboxes = new Mailboxes(options.connection, options.prefix);
+    this.inbox = new InboxIndex(options.connection, options.prefix);
   }
 
   /** Leads, notices and events for the business's webhooks; each job's id is stable, so a retried turn queues it once. */

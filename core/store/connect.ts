@@ -5,6 +5,7 @@ import { CannedReply } from './canned-reply.js';
 import { ConsentEvent } from './consent.js';
 import { Contact } from './contact.js';
 import { ConversationEvent } from './conversation-event.js';
+import { ConversationNote } from './conversation-note.js';
 import { Conversation } from './conversation.js';
 import { FlowVersion } from './flow-version.js';
 import { Lead } from './lead.js';
@@ -18,6 +19,7 @@ const models = [
   Contact,
   Conversation,
   ConversationEvent,
+  ConversationNote,
   Message,
   Lead,
   FlowVersion,

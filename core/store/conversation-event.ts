@@ -2,18 +2,20 @@ import { Schema, model } from 'mongoose';
 import { privacyContract } from '../privacy/contract.js';
 import { scalarFieldFilters } from './scalar-filters.js';
 
-export const conversationEventKinds = ['taken', 'agent_reply', 'handed_back', 'closed'] as const;
+export const conversationEventKinds = ['handed_off', 'taken', 'agent_reply', 'handed_back', 'closed', 'reopened'] as const;
+export type ConversationEventKind = (typeof conversationEventKinds)[number];
 
 /**
- * What people did in a conversation, in order: taken by an agent, an agent's reply, handed back
- * to the bot, closed. The console's history shows them beside the messages.
+ * What happened to a conversation's ownership, in order: the bot handed it off (or closed it),
+ * an agent took it, answered, handed it back, closed or reopened it. The console's history shows
+ * them beside the messages.
  */
 const conversationEventSchema = new Schema(
   {
     workspace: { type: String, required: true },
     conversation: { type: Schema.Types.ObjectId, required: true, ref: 'Conversation' },
     kind: { type: String, enum: conversationEventKinds, required: true },
-    /** `agent:<agent id>`, or an API key's id. */
+    /** `agent:<agent id>`, an API key's id (`key:…`), `cli:<user>`, or `bot`. */
     actor: { type: String, required: true },
     at: { type: Date, required: true },
     /** Ids and counts (the reply's message id, bot replies dropped at a takeover). */
@@ -30,7 +32,7 @@ export const ConversationEvent = model('ConversationEvent', conversationEventSch
 /** Privacy contract (see core/privacy/contract.ts). */
 export const conversationEventPrivacy = privacyContract({
   store: { mongodb: 'conversation_events' },
-  purpose: 'what agents did in a conversation (took it, replied, handed it back, closed it)',
+  purpose: 'what agents (and the bot) did with a conversation: handed off, took it, replied, handed it back, closed or reopened it',
   personal: ['actor'],
   findBy: '`conversation` (the person’s conversations)',
   erasure: { action: 'delete' },

@@ -43,6 +43,17 @@ const conversationSchema = new Schema(
     team: { type: String },
     /** The agent who took it (`status: agent`): only they answer it until they hand it back or close it. */
     assignee: { type: String },
+    /** Their display name when they took it, so the inbox shows it without reading the agent (never their e-mail). */
+    assigneeName: { type: String },
+    // What the inbox shows (core/agents/inbox-summary.ts), kept up by the writes that change it, so a list needs no message read.
+    /** The contact's messages so far, and how many of them an agent has read: `unread` is the difference. */
+    inboundCount: { type: Number },
+    readCount: { type: Number },
+    /** The last thing a person said (the contact or an agent; bot replies are not previewed), cut to a preview. */
+    lastText: { type: String },
+    lastSender: { type: String, enum: ['contact', 'agent', 'system'] },
+    /** Since when it has waited for an agent (`status: waiting`). */
+    waitingSince: { type: Date },
   },
   { timestamps: true, versionKey: false },
 );
@@ -57,8 +68,8 @@ export const Conversation = model('Conversation', conversationSchema, 'conversat
 /** Privacy contract (see core/privacy/contract.ts). */
 export const conversationPrivacy = privacyContract({
   store: { mongodb: 'conversations' },
-  purpose: "a contact's conversations: status, sequence, the bot's state",
-  personal: ['user', 'botState', 'botPrevState'],
+  purpose: "a contact's conversations: status, sequence, the bot's state, what the inbox shows of them",
+  personal: ['user', 'botState', 'botPrevState', 'lastText', 'assigneeName'],
   findBy: '`contact` (the contact id), or the platform user id in `user`',
   erasure: { action: 'delete' },
   retention: 'conversations',

@@ -41,7 +41,7 @@ export function platformRefId(p: { workspace: string; channel: string; account: 
   return `pr_${digest(p.workspace, p.channel, p.account, p.platformId)}`;
 }
 
-/** The id of a conversation event a turn records (`taken` by a business echo): an ObjectId like every event's, derived from the turn. */
+/** The id of a conversation event a turn records (the bot handed off or closed it, or a business echo took it): a retried turn records it once. */
 export function turnEventId(turnId: string, kind: string): Types.ObjectId {
   return new Types.ObjectId(digest(turnId, 'event', kind).slice(0, 24));
 }

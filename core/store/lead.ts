@@ -42,6 +42,8 @@ const leadSchema = new Schema(
   { timestamps: true, versionKey: false, minimize: false },
 );
 leadSchema.index({ workspace: 1, createdAt: -1 });
+// A contact's leads (the console's contact panel, erasure), answered from the index on FerretDB too.
+leadSchema.index({ workspace: 1, contact: 1 });
 
 leadSchema.plugin(scalarFieldFilters);
 export const Lead = model('Lead', leadSchema, 'leads');

@@ -1,4 +1,5 @@
 import { dropUndeliveredBotReplies } from '../agents/takeover.js';
+import { inboxSummary } from '../agents/inbox-summary.js';
 import { recordConsent, textVersion } from '../consent.js';
 import { emitEvents, type NewEvent } from '../pipeline/event-webhook.js';
 import { followMarketingWithdrawal, marketingPurpose } from '../privacy/marketing.js';
@@ -6,10 +7,11 @@ import { mailboxKey, type Queues } from '../queue/queues.js';
 import { ConversationEvent } from '../store/conversation-event.js';
 import { Contact } from '../store/contact.js';
 import { Conversation } from '../store/conversation.js';
-import { leadId } from '../store/ids.js';
+import { leadId, turnEventId } from '../store/ids.js';
 import { Lead } from '../store/lead.js';
 import { Message } from '../store/message.js';
 import { inboundDocument, insertIgnoringDuplicates, replyDocuments, takeoverEvent } from './documents.js';
+import { conversationAfter, profileAfter, waitingSinceAfter } from './snapshot.js';
 import type { TurnConsent, TurnContext, TurnReply } from './types.js';
 
 /**
@@ -125,22 +127,20 @@ export async function commitTurn(
 
   const { bot, status, team } = collected;
   const botChanged = bot?.state !== undefined || status || team;
+  const waitingSince = waitingSinceAfter(turn);
   if (botChanged || options.sequence) {
+    const { seq, lastMessageAt, lastInboundAt, inboundCount, lastText, lastSender } = conversation;
     await Conversation.updateOne(
       { _id: conversation._id },
       {
         $set: {
-          ...(options.sequence
-            ? {
-                seq: conversation.seq,
-                lastMessageAt: conversation.lastMessageAt,
-                ...(conversation.lastInboundAt ? { lastInboundAt: conversation.lastInboundAt } : {}),
-              }
-            : {}),
+          // From the snapshot: the sequence and what the inbox shows (core/agents/inbox-summary.ts), set rather than incremented.
+          ...(options.sequence ? { seq, lastMessageAt, inboundCount, lastText, lastSender, ...(lastInboundAt ? { lastInboundAt } : {}) } : {}),
           ...(botChanged ? { botTurn: turn.id } : {}),
           ...(botChanged && inbound ? { botInbound: turn.id } : {}),
           ...(bot?.state !== undefined ? { botState: bot.state, ...(bot.from !== undefined ? { botPrevState: bot.from } : {}) } : {}),
           ...(status ? { status } : {}),
+          ...(waitingSince ? { waitingSince } : {}),
           ...(team ? { team } : {}),
         },
         ...(bot?.state !== undefined && bot.from === undefined ? { $unset: { botPrevState: 1 } } : {}),
@@ -149,6 +149,24 @@ export async function commitTurn(
   }
   // After the new status is stored: a reply the deliverer reads from now on is dropped or skipped.
   if (collected.takeover) await recordTakeover(turn, { queues, actor: collected.takeover.actor });
+  // The bot handed off or closed it: on the conversation's timeline (the id makes a retried turn record it once).
+  if (status === 'waiting' || status === 'closed') {
+    const kind = status === 'waiting' ? 'handed_off' : 'closed';
+    await insertIgnoringDuplicates(
+      [
+        {
+          _id: turnEventId(turn.id, kind),
+          workspace: address.workspace,
+          conversation: conversation._id,
+          kind,
+          actor: 'bot',
+          at: waitingSince ?? new Date(),
+          ...(team ? { details: { team } } : {}),
+        },
+      ],
+      ConversationEvent,
+    );
+  }
   if (collected.timers.length) {
     // Timers name the turn that set them: a later message makes them moot.
     await queues.scheduleIdle(
@@ -180,6 +198,12 @@ export async function commitTurn(
   if (collected.noticeVersion) await Contact.updateOne({ _id: conversation.contact }, { $set: { noticeVersion: collected.noticeVersion } });
   // Closed: the contact's next message opens a new conversation.
   if (status === 'closed') await Contact.updateOne({ _id: conversation.contact, openConversation: conversation._id }, { $unset: { openConversation: 1 } });
+
+  // The inbox, from what the turn holds (no read): a new message, or a status or team changed.
+  if (inbound || status || team) {
+    const after = conversationAfter(turn);
+    await queues.inbox.update(after, inboxSummary(after, profileAfter(turn).name));
+  }
   if (turn.workspace.events) await emitEvents(queues, turn.workspace, turnEvents(turn, replies));
 }
 

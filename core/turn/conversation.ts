@@ -1,3 +1,4 @@
+import { afterInbound, inboundPreview } from '../agents/inbox-summary.js';
 import type { InboundMessage } from '../message.js';
 import { Contact } from '../store/contact.js';
 import { Conversation, type ConversationDoc } from '../store/conversation.js';
@@ -18,8 +19,12 @@ export function messageTimes(inbound: InboundMessage): { lastMessageAt: Date; la
   return { lastMessageAt: at, ...(inbound.fromBusiness ? {} : { lastInboundAt: at }) };
 }
 
+/** What a message sets of a new conversation's inbox summary (see core/agents/inbox-summary.ts). */
+const firstInbound = (inbound: InboundMessage) => afterInbound({ inboundCount: 0 }, inbound);
+
 /**
- * The address's open conversation, created with its contact on first contact; bumps its sequence.
+ * The address's open conversation, created with its contact on first contact; bumps its sequence
+ * and, in the same write, what the inbox shows of it (the contact's message as the preview, one more unread).
  * The platform's profile (name, locale) fills what the contact lacks and never overwrites it.
  */
 export async function openConversation(inbound: InboundMessage): Promise<{ conversation: ConversationDoc; contact: TurnContact }> {
@@ -50,13 +55,22 @@ export async function openConversation(inbound: InboundMessage): Promise<{ conve
   if (contact?.openConversation) {
     // By `_id` alone, the look-up FerretDB v1 answers from an index; closing a conversation clears the pointer.
     const open = inWorkspace(
-      await Conversation.findByIdAndUpdate(contact.openConversation, { $inc: { seq: 1 }, $set: times }, { returnDocument: 'after' }).lean(),
+      await Conversation.findByIdAndUpdate(
+        contact.openConversation,
+        {
+          $inc: { seq: 1, ...(inbound.fromBusiness ? {} : { inboundCount: 1 }) },
+          $set: { ...times, lastText: inboundPreview(inbound.content), lastSender: inbound.fromBusiness ? 'agent' : 'contact' },
+        },
+        { returnDocument: 'after' },
+      ).lean(),
       workspace,
     );
     if (open && open.status !== 'closed') return { conversation: open, contact: state };
   }
   // One worker at a time holds the conversation's mailbox, so no other creates this conversation concurrently.
-  const created = (await Conversation.create({ workspace, channel, account, user, contact: _id, status: 'bot', seq: 1, ...times })).toObject();
+  const created = (
+    await Conversation.create({ workspace, channel, account, user, contact: _id, status: 'bot', seq: 1, ...times, ...firstInbound(inbound) })
+  ).toObject();
   await Contact.updateOne({ _id }, { $set: { openConversation: created._id } });
   return { conversation: created, contact: state };
 }
@@ -71,7 +85,18 @@ async function firstContact(inbound: InboundMessage, _id: string): Promise<{ con
   const { workspace, channel, account, user } = inbound.address;
   const profile = inbound.profile;
   const conversation = prepared(
-    { _id: new Types.ObjectId(), workspace, channel, account, user, contact: _id, status: 'bot' as const, seq: 1, ...messageTimes(inbound) },
+    {
+      _id: new Types.ObjectId(),
+      workspace,
+      channel,
+      account,
+      user,
+      contact: _id,
+      status: 'bot' as const,
+      seq: 1,
+      ...messageTimes(inbound),
+      ...firstInbound(inbound),
+    },
     Conversation,
   );
   const contact = { _id, ...inbound.address, ...profileOf(profile ?? null), openConversation: conversation._id };

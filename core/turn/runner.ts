@@ -1,4 +1,5 @@
 import type { ChannelCapabilities } from '../adapter.js';
+import { afterInbound, inboxSummary } from '../agents/inbox-summary.js';
 import type { Config, WorkspaceConfig } from '../config/schema.js';
 import type { InboundMessage } from '../message.js';
 import type { IdleJob, Queues } from '../queue/queues.js';
@@ -98,7 +99,7 @@ export class TurnRunner {
     const recent = decodeRecent(snapshot.recent);
     const known = recent.includes(id) ? undefined : decodeSnapshot(snapshot.value);
     if (known && known.conversation.workspace === address.workspace && !fillsProfile(known.contact, inbound.profile)) {
-      const conversation = { ...known.conversation, seq: known.conversation.seq + 1, ...messageTimes(inbound) };
+      const conversation = { ...known.conversation, seq: known.conversation.seq + 1, ...messageTimes(inbound), ...afterInbound(known.conversation, inbound) };
       const turn = this.context({ id, address, inbound, workspace, conversation, contact: known.contact, replyOrder: conversation.seq * slotsPerTurn + 1 });
       await runSteps(this.steps, turn);
       const result = await this.commit(turn, { sequence: true }, run);
@@ -205,7 +206,7 @@ export class TurnRunner {
    */
   async recordFailure(inbound: InboundMessage, err: Error): Promise<void> {
     const id = inboundMessageId({ ...inbound.address, platformId: inbound.platformId });
-    const { conversation } = await openConversation(inbound);
+    const { conversation, contact } = await openConversation(inbound);
     await insertIgnoringDuplicates([
       {
         ...inboundDocument({ id, inbound, conversation: conversation._id, order: conversation.seq * slotsPerTurn }),
@@ -213,6 +214,8 @@ export class TurnRunner {
         error: { message: err.message, at: new Date() },
       },
     ]);
+    // Still the contact's message: agents see it in the inbox.
+    await this.options.queues.inbox.update(conversation, inboxSummary(conversation, contact.profile.name));
   }
 
   private workspace(id: string): WorkspaceConfig {

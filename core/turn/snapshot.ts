@@ -65,10 +65,24 @@ export function decodeRecent(raw: string | undefined): string[] {
  * one, which only MongoDB can say); a message turn's id joins the recent ids.
  */
 export function snapshotAfter(turn: TurnContext, recent: readonly string[]): SnapshotUpdate {
-  const { conversation, contact, collected } = turn;
+  const { contact, collected } = turn;
   const ids = turn.inbound ? { recent: JSON.stringify([turn.id, ...recent.filter((id) => id !== turn.id)].slice(0, recentIds)) } : {};
+  if (collected.status === 'closed') return { value: null, ...ids };
+  const next = conversationAfter(turn);
+  let stopped = contact.stopped;
+  for (const consent of collected.consents) if (consent.purpose === 'messaging') stopped = !consent.granted;
+  const noticeVersion = collected.noticeVersion ?? contact.noticeVersion;
+  const snapshot: ConversationSnapshot = {
+    contact: { ...contact, profile: profileAfter(turn), stopped, ...(noticeVersion ? { noticeVersion } : {}) },
+    conversation: { ...next, _id: String(next._id) },
+  };
+  return { value: JSON.stringify(snapshot), ...ids };
+}
+
+/** The conversation as the turn's commit leaves it (see `commit.ts`, which writes these changes). */
+export function conversationAfter(turn: TurnContext): ConversationDoc {
+  const { conversation, collected } = turn;
   const { bot, status, team } = collected;
-  if (status === 'closed') return { value: null, ...ids };
   const next: ConversationDoc = { ...conversation };
   if (bot?.state !== undefined || status || team) {
     next.botTurn = turn.id;
@@ -80,16 +94,24 @@ export function snapshotAfter(turn: TurnContext, recent: readonly string[]): Sna
     }
     if (status) next.status = status;
     if (team) next.team = team;
+    const since = waitingSinceAfter(turn);
+    if (since) next.waitingSince = since;
   }
-  let stopped = contact.stopped;
-  for (const consent of collected.consents) if (consent.purpose === 'messaging') stopped = !consent.granted;
-  const noticeVersion = collected.noticeVersion ?? contact.noticeVersion;
-  // Typed fields go on the contact, and a typed name or locale is what the flow greets by from then on.
-  const typed = collected.typed;
-  const profile = { ...contact.profile, ...(typed.name ? { name: typed.name } : {}), ...(typed.locale ? { locale: typed.locale } : {}) };
-  const snapshot: ConversationSnapshot = {
-    contact: { ...contact, profile, stopped, ...(noticeVersion ? { noticeVersion } : {}) },
-    conversation: { ...next, _id: String(next._id) },
-  };
-  return { value: JSON.stringify(snapshot), ...ids };
+  return next;
+}
+
+/**
+ * When a handoff in this turn started the conversation's wait: the contact's message that led to
+ * it (an idle turn's handoff: their last one), so a retried turn stores the same time.
+ */
+export function waitingSinceAfter(turn: TurnContext): Date | undefined {
+  const { conversation, collected } = turn;
+  if (collected.status !== 'waiting' || conversation.status === 'waiting') return undefined;
+  return new Date(conversation.lastMessageAt ?? Date.now());
+}
+
+/** The contact's name and locale after the turn: a typed name or locale is what the flow greets by from then on. */
+export function profileAfter(turn: TurnContext): TurnContact['profile'] {
+  const { typed } = turn.collected;
+  return { ...turn.contact.profile, ...(typed.name ? { name: typed.name } : {}), ...(typed.locale ? { locale: typed.locale } : {}) };
 }

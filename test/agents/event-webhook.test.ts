@@ -92,6 +92,6 @@ it('posts a conversation from its first message through handoff, takeover and cl
   expect(JSON.stringify(all)).not.toContain('anna@shop.example');
   // And every action is in the audit log, under the agent, with the conversation and no text.
   const audit = await listAudit('shop');
-  expect(audit.filter((e) => e.target === id).map((e) => e.action)).toEqual(['conversation.close', 'conversation.messages', 'conversation.take']);
+  expect(audit.filter((e) => e.target === id).map((e) => e.action)).toEqual(['conversation.closed', 'conversation.agent_reply', 'conversation.taken']);
   expect(JSON.stringify(audit)).not.toContain('refund');
 });

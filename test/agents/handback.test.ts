@@ -73,6 +73,7 @@ it('hands back with resume: the bot picks up at the node after the handoff, at o
   const history = await Message.find({ user: 'rosa' }).sort({ order: 1 }).lean();
   expect(history.map((m) => m.sender)).toEqual(['contact', 'bot', 'contact', 'bot', 'system', 'agent', 'bot', 'contact', 'bot']);
   expect((await ConversationEvent.find({ conversation: id }).sort({ at: 1 }).lean()).map((e) => [e.kind, e.details?.mode])).toEqual([
+    ['handed_off', undefined],
     ['taken', undefined],
     ['agent_reply', undefined],
     ['handed_back', 'resume'],

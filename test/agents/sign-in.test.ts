@@ -77,7 +77,12 @@ it('signs in with an httpOnly, SameSite=Strict cookie for a server-side session 
   expect(setCookie).toMatch(/HttpOnly/);
   expect(setCookie).toMatch(/SameSite=Strict/);
   const cookie = cookieOf(res);
-  expect((await call('/console/api/me', { cookie })).body.agent).toMatchObject({ agent: agentId('shop', 'anna@shop.example'), role: 'agent' });
+  expect((await call('/console/api/me', { cookie })).body.agent).toEqual({
+    id: agentId('shop', 'anna@shop.example'),
+    workspace: 'shop',
+    role: 'agent',
+    displayName: 'anna',
+  });
   // Redis holds it under a hash of the token, for the idle time (30 minutes by default), renewed by each request.
   const [key] = await redis.keys(`${env.prefix}:session:*`);
   expect(key).not.toContain(cookie.split('=')[1]);

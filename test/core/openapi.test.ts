@@ -42,20 +42,22 @@ it('serves a valid OpenAPI 3.1 document, without a key', async () => {
   });
 });
 
-/** Every method and full path an express router serves, nested routers included. */
+/** Every method and full path an express router serves, nested routers included (at the path they are mounted on). */
 function served(router: Router, prefix: string): string[] {
   return router.stack.flatMap((layer) => {
     if (layer.route)
       return Object.keys((layer.route as unknown as { methods: Record<string, boolean> }).methods).map((m) => `${m} ${prefix}${layer.route!.path}`);
-    const nested = (layer.handle as unknown as { stack?: unknown }).stack ? served(layer.handle as unknown as Router, prefix) : [];
-    return nested;
+    const nested = layer.handle as unknown as Router & { stack?: unknown };
+    if (!nested.stack) return [];
+    const mount = (layer as unknown as { rawPath?: string }).rawPath;
+    return served(nested, typeof mount === 'string' && mount !== '/' ? prefix + mount : prefix).map((r) => r.replace(/(\S)\/$/, '$1'));
   });
 }
 
 it('describes every route the admin API and the console sign-in serve', () => {
   const none = {} as never;
   const routes = [
-    ...served(adminRouter(env.config, { changed: none, privacy: none, signIn: none, queues: none }), '/api'),
+    ...served(adminRouter(env.config, { privacy: none, signIn: none, queues: none }), '/api'),
     ...served(consoleAuthRouter(env.config, none), '/console/api'),
   ]
     // The audit middleware for every conversation action is not a route of its own.

@@ -9,6 +9,7 @@ import { ConsentEvent } from '../../core/store/consent.js';
 import { Lead } from '../../core/store/lead.js';
 import { Message } from '../../core/store/message.js';
 import { cleanup, eventually, type TestEnv } from '../helpers/hub.js';
+import { xssPayloads } from './xss-payloads.js';
 import { FlakyNetwork, freePort, startWidgetHub, tokenFor, visitorIdOf, widgetEnv, workspace } from './helpers.js';
 
 // The visitor's side in a real browser: the demo page through a network the test can cut,
@@ -183,7 +184,7 @@ describe('the widget in Chromium', () => {
     // While this page is cut off, the conversation is closed and the visitor goes on in another
     // browser window (same visitor id, direct to the hub): the new conversation counts its
     // positions from the start again, and this page still catches up on it once back online.
-    await close({ workspace, id: String(leads[0]!.conversation), changed: (a) => hub.queues.staleSnapshot(a), actor: 'test' });
+    await close({ workspace, id: String(leads[0]!.conversation), queues: hub.queues, actor: 'test' });
     net.cut();
     await expect.poll(() => widget(page).locator('.sb-status').textContent(), { timeout: 15_000 }).toBe('Reconnecting…');
     const state = await context.storageState();
@@ -207,14 +208,7 @@ describe('the widget in Chromium', () => {
   });
 
   it('renders classic XSS payloads as text, from the visitor and from the bot, on a site without a CSP', async () => {
-    const payloads = [
-      '<img src=x onerror="window.__xss=1">',
-      '<script>window.__xss=2</script>',
-      '<svg onload="window.__xss=3"></svg>',
-      '"><iframe src="javascript:parent.__xss=4"></iframe>',
-      '<a href="javascript:window.__xss=5" id="xss">click</a>',
-      '{{ 7*7 }} ${7*7}',
-    ];
+    const payloads = xssPayloads;
     const context = await browser.newContext();
     const page = await context.newPage();
     await page.goto(siteUrl);

@@ -160,7 +160,7 @@ describe('widget catch-up', () => {
     await tab.sendText('first conversation');
     await tab.until(() => tab.replies().length === 1, 'first reply');
     const old = tab.replies()[0]!;
-    await close({ workspace, id: old.conv!, changed: (a) => hub.queues.staleSnapshot(a), actor: 'test' });
+    await close({ workspace, id: old.conv!, queues: hub.queues, actor: 'test' });
     await tab.sendText('second conversation');
     await tab.until(() => tab.replies().length === 2, 'second reply');
     // The new conversation counts positions from the start again: "after" alone would skip it.

@@ -29,6 +29,22 @@ const receipt = z.record(z.string(), z.unknown()).describe('what was done, per s
 
 export const agentBody = z.object({ id: z.string(), workspace: z.string(), role: z.enum(['owner', 'admin', 'agent']), displayName: z.string().optional() });
 
+/** A conversation as the inbox lists it (core/agents/inbox-summary.ts). */
+const summary = z.object({
+  id: z.string(),
+  channel: z.string(),
+  account: z.string(),
+  status: z.enum(['bot', 'waiting', 'agent', 'closed']),
+  contact: z.object({ name: z.string().optional() }),
+  assignee: z.object({ id: z.string(), name: z.string().optional() }).optional(),
+  team: z.string().optional(),
+  lastMessage: z.object({ text: z.string(), sender: z.string(), at: date }).optional(),
+  lastMessageAt: date.optional(),
+  waitingSince: date.optional(),
+  unread: z.number(),
+});
+const conversationErrors = { 404: 'no such conversation in this workspace' };
+
 export const routes = {
   openapi: api.route({
     method: 'get',
@@ -71,6 +87,61 @@ export const routes = {
     response: z.object({ agent: z.object({ agent: z.string(), workspace: z.string(), role: z.string() }).loose() }),
   }),
 
+  inbox: api.route({
+    method: 'get',
+    path: '/api/conversations',
+    summary: 'The inbox: a page of a view (mine, waiting, open, closed), optionally of one channel or team; `next` is the cursor of the page after',
+    audience: 'any',
+    query: z.object({
+      view: z.enum(['mine', 'waiting', 'open', 'closed']).optional(),
+      channel: z.string().optional(),
+      team: z.string().optional(),
+      before: z.string().optional(),
+      limit: z.string().regex(/^\d+$/, 'expected a number').optional(),
+    }),
+    response: z.object({ conversations: z.array(summary), next: z.string().optional() }),
+  }),
+  conversation: api.route({
+    method: 'get',
+    path: '/api/conversations/:id',
+    summary: 'One conversation: its summary, messages (with delivery state), notes, events and the contact panel',
+    audience: 'any',
+    response: z.object({
+      conversation: summary.loose(),
+      messages: z.array(z.record(z.string(), z.unknown())),
+      notes: z.array(z.record(z.string(), z.unknown())),
+      events: z.array(z.record(z.string(), z.unknown())),
+      contact: z.record(z.string(), z.unknown()),
+    }),
+    errors: conversationErrors,
+  }),
+  note: api.route({
+    method: 'post',
+    path: '/api/conversations/:id/notes',
+    summary: 'An internal note: stored with the conversation, never sent to the contact',
+    audience: 'agent',
+    body: z.object({
+      text: z.string().trim().min(1, 'expected {"text": "…"} of 1 to 4096 characters').max(4096, 'expected {"text": "…"} of 1 to 4096 characters'),
+    }),
+    response: z.record(z.string(), z.unknown()),
+    errors: conversationErrors,
+  }),
+  read: api.route({
+    method: 'post',
+    path: '/api/conversations/:id/read',
+    summary: 'The agent read it: its unread count goes to 0',
+    audience: 'any',
+    response: z.object({ id: z.string() }).loose(),
+    errors: conversationErrors,
+  }),
+  reopen: api.route({
+    method: 'post',
+    path: '/api/conversations/:id/reopen',
+    summary: 'A closed conversation waits for an agent again',
+    audience: 'agent',
+    response: z.object({ id: z.string(), status: z.literal('waiting') }).loose(),
+    errors: { ...conversationErrors, 409: 'not closed' },
+  }),
   take: api.route({
     method: 'post',
     path: '/api/conversations/:id/take',

@@ -1,0 +1,31 @@
+import { useEffect, useState } from 'preact/hooks';
+import type { View } from './types';
+import { views } from './views';
+
+/** Where the console is: `/console/<view>[/<conversation id>]`, kept in the address bar so a reload or a link lands there again. */
+export interface Route {
+  view: View;
+  id?: string;
+}
+
+function parse(path: string): Route {
+  const [, , view, id] = path.split('/');
+  const known = views.find((v) => v.id === view)?.id ?? 'mine';
+  return id ? { view: known, id: decodeURIComponent(id) } : { view: known };
+}
+
+export const href = (r: Route) => `/console/${r.view}${r.id ? `/${encodeURIComponent(r.id)}` : ''}`;
+
+export function useRoute(): [Route, (r: Route) => void] {
+  const [route, setRoute] = useState(() => parse(location.pathname));
+  useEffect(() => {
+    const back = () => setRoute(parse(location.pathname));
+    window.addEventListener('popstate', back);
+    return () => window.removeEventListener('popstate', back);
+  }, []);
+  const go = (r: Route) => {
+    if (href(r) !== location.pathname) history.pushState(null, '', href(r));
+    setRoute(r);
+  };
+  return [route, go];
+}

@@ -1,0 +1,73 @@
+/** What the console's API answers (docs/console-api.md). */
+
+export type View = 'mine' | 'waiting' | 'open' | 'closed';
+export type Status = 'bot' | 'waiting' | 'agent' | 'closed';
+export type Sender = 'contact' | 'bot' | 'agent' | 'system';
+
+/** The signed-in agent, as sign-in and `/console/api/me` answer. */
+export interface Agent {
+  id: string;
+  workspace: string;
+  role: 'agent' | 'admin' | 'owner';
+  displayName: string;
+}
+
+export interface Summary {
+  id: string;
+  channel: string;
+  account: string;
+  status: Status;
+  contact: { name?: string };
+  assignee?: { id: string; name?: string };
+  team?: string;
+  lastMessage?: { text?: string; sender: Sender; at: string };
+  lastMessageAt?: string;
+  waitingSince?: string;
+  unread?: number;
+  restricted?: boolean;
+}
+
+export interface Message {
+  id: string;
+  sender: Sender;
+  senderName?: string;
+  text?: string;
+  choice?: string;
+  media?: { kind: string; name?: string }[];
+  status: 'received' | 'processed' | 'queued' | 'sent' | 'delivered' | 'read' | 'failed' | 'dropped';
+  error?: string;
+  at: string;
+}
+
+export interface Note {
+  id: string;
+  author: { id: string; name?: string };
+  text: string;
+  at: string;
+}
+
+export interface ConversationEvent {
+  kind: string;
+  actor: string;
+  at: string;
+}
+
+export interface Contact {
+  name?: string;
+  identities?: string[];
+  typed?: Record<string, string>;
+  leads?: { form: string; fields: Record<string, unknown>; at: string }[];
+  consent?: { purpose: string; granted: boolean; at: string }[];
+  noticeSeen?: string;
+}
+
+export interface ConversationDetail {
+  conversation: Summary;
+  messages: Message[];
+  notes: Note[];
+  events: ConversationEvent[];
+  contact: Contact;
+}
+
+/** A frame of `/console/ws`. */
+export type LiveEvent = { t: 'conversation'; conversation: Summary };
