@@ -17,7 +17,7 @@ import type { Session } from './sessions.js';
  * the conversation has so far, and queues it behind any reply still waiting. The caller holds the
  * conversation's inbound mailbox, so no turn bumps the sequence meanwhile.
  */
-async function storeOutOfTurn(
+export async function storeOutOfTurn(
   queues: Queues,
   at: { conversation: { _id: Types.ObjectId }; address: Address; id: string; sender: 'agent' | 'system'; text: string; senderName?: string },
 ): Promise<void> {
@@ -50,7 +50,7 @@ async function displayName(agent: Session): Promise<string> {
   return (await Agent.findById(agent.agent, { displayName: 1 }).lean())?.displayName ?? 'An agent';
 }
 
-const outOfTurnId = (conversation: Types.ObjectId, kind: string, key: string) =>
+export const outOfTurnId = (conversation: Types.ObjectId, kind: string, key: string) =>
   `out_${createHash('sha256')
     .update(`${String(conversation)}\u0000${kind}\u0000${key}`)
     .digest('hex')

@@ -14,6 +14,8 @@ import { answer, asAgent, textOf } from './conversation-handlers.js';
 import { inboxRouter } from './inbox-routes.js';
 import { emitEvents } from '../pipeline/event-webhook.js';
 import { audit } from '../privacy/audit.js';
+import { listAgents } from '../agents/accounts.js';
+import { transferConversation } from '../agents/transfer.js';
 import { listCannedReplies, removeCannedReply, saveCannedReply } from '../agents/canned-replies.js';
 import { cannedShortcut } from '../store/canned-reply.js';
 import { openApiDocument } from './api/describe.js';
@@ -131,6 +133,30 @@ export function adminRouter(config: Config, options: { privacy: PrivacyOperation
     })(req, res, next);
   });
   router.post('/conversations/:id/close', routes.close, action(close, 'closed'));
+  router.post(
+    '/conversations/:id/transfer',
+    express.json({ limit: '1kb' }),
+    routes.transfer,
+    asAgent(async (session, req) => {
+      const id = String(req.params.id);
+      const { agent, team } = req.body as { agent?: string; team?: string };
+      const moved = await transferConversation(options.queues, {
+        workspace: workspaceOf(session.workspace),
+        id,
+        by: session,
+        to: agent ? { agent } : { team: team! },
+      });
+      if (moved.assignee)
+        await emitEvents(options.queues, workspaceOf(session.workspace), [
+          { type: 'conversation.assigned', conversation: id, actor: `agent:${session.agent}`, key: `${session.agent}>${moved.assignee}:${Date.now()}` },
+        ]);
+      return { id, ...moved };
+    }),
+  );
+  router.get('/agents', routes.agents, async (_req: Request, res: Response) => {
+    const agents = await listAgents(res.locals.workspace as string);
+    res.json({ agents: agents.filter((a) => !a.disabled).map((a) => ({ id: a.id, displayName: a.displayName, role: a.role })) });
+  });
   router.use('/conversations', inboxRouter(options.queues));
 
   router.get('/leads', routes.leads, async (req: Request, res: Response) => {

@@ -142,6 +142,34 @@ export const routes = {
     response: z.object({ id: z.string(), status: z.literal('waiting') }).loose(),
     errors: { ...conversationErrors, 409: 'not closed' },
   }),
+  transfer: api.route({
+    method: 'post',
+    path: '/api/conversations/:id/transfer',
+    summary: "Pass it to another agent (theirs at once; the contact is told who joined) or to a team's queue (it waits again)",
+    audience: 'agent',
+    body: z
+      .object({
+        agent: z.string().optional().describe('an agent id (GET /api/agents)'),
+        team: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'expected a team id')
+          .optional(),
+      })
+      .refine((b) => Boolean(b.agent) !== Boolean(b.team), 'expected {"agent": "<agent id>"} or {"team": "<team id>"}'),
+    response: z.object({ id: z.string(), status: z.enum(['agent', 'waiting']), assignee: z.string().optional(), team: z.string().optional() }),
+    errors: {
+      403: 'only the agent who has it, or an admin',
+      404: 'no such conversation or agent in this workspace',
+      409: 'closed, the bot’s, or theirs already',
+    },
+  }),
+  agents: api.route({
+    method: 'get',
+    path: '/api/agents',
+    summary: "The workspace's active agents, for transfers (names and roles; never e-mail addresses)",
+    audience: 'any',
+    response: z.object({ agents: z.array(z.object({ id: z.string(), displayName: z.string(), role: z.enum(['owner', 'admin', 'agent']) })) }),
+  }),
   take: api.route({
     method: 'post',
     path: '/api/conversations/:id/take',
