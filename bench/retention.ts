@@ -11,7 +11,9 @@
  *   refused by FerretDB v1 past 32,766 documents); the sweep (core/privacy/retention.ts) removes the
  *   same shape of data as it does for real: in batches of B conversations (default its own), each
  *   taken out of its turns' way by its mailbox lease, with messages, platform refs, timers.
- * --live: messages of a live conversation load (4 in flight) per round, measured alone (5 rounds)
+ * --in-flight F: live messages in flight at once (default 4, which keeps the hub busy all the time;
+ *   1 is a steady stream with room between turns).
+ * --live: messages of a live conversation load (F in flight) per round, measured alone (5 rounds)
  *   and in rounds for as long as a sweep of another workspace's aged data runs (default 400); reply p99 is
  *   the figure.
  */
@@ -32,13 +34,20 @@ import { printRows, summarize, writeResults } from './report.js';
 import { startServices } from './services.js';
 
 const { values: flags } = parseArgs({
-  options: { messages: { type: 'string' }, 'per-conversation': { type: 'string' }, batch: { type: 'string' }, live: { type: 'string' } },
+  options: {
+    messages: { type: 'string' },
+    'per-conversation': { type: 'string' },
+    batch: { type: 'string' },
+    live: { type: 'string' },
+    'in-flight': { type: 'string' },
+  },
 });
 const perConversation = flags['per-conversation'] ? integerFlag(flags, 'per-conversation') : 10;
 /** Whole conversations: the messages asked for, rounded up. */
 const total = Math.ceil((flags.messages ? integerFlag(flags, 'messages') : 100_000) / perConversation) * perConversation;
 const batchSize = flags.batch ? integerFlag(flags, 'batch') : undefined;
 const liveMessages = flags.live ? integerFlag(flags, 'live') : 400;
+const inFlight = flags['in-flight'] ? integerFlag(flags, 'in-flight') : 4;
 const aged = new Date(Date.now() - 400 * 24 * 3600_000);
 
 const merged = (rounds: Sample[]): Sample => ({
@@ -109,7 +118,7 @@ const config = configSchema.parse({
   workspaces: ['sweep', 'during'].map((id) => ({ id, name: id, privacy: { retention: policy } })),
 });
 const only = (id: string) => ({ ...config, workspaces: config.workspaces.filter((w) => w.id === id) });
-const results: Record<string, unknown> = { total, perConversation, mongo: services.mongoSource };
+const results: Record<string, unknown> = { total, perConversation, inFlight, mongo: services.mongoSource };
 
 try {
   console.log(`retention bench: ${total} messages 400 days old in conversations of ${perConversation}, policy 12mo; ${services.mongoSource}`);
@@ -147,7 +156,7 @@ try {
   // Live replies on the hub, alone and while another workspace's aged data is swept.
   const load = (idPrefix: string) =>
     runLoad(
-      { url: `${hub.url}/channels/api/live-app/messages`, secret, messages: liveMessages, concurrency: 4, users: 40, idPrefix, idleTimeoutMs: 60_000 },
+      { url: `${hub.url}/channels/api/live-app/messages`, secret, messages: liveMessages, concurrency: inFlight, users: 40, idPrefix, idleTimeoutMs: 60_000 },
       receiver,
     );
   await load('warmup');
@@ -180,7 +189,7 @@ try {
     ],
   ]);
   printRows([
-    ['live replies (4 in flight)', 'messages', 'p50 ms', 'p99 ms', 'p99 vs alone'],
+    [`live replies (${inFlight} in flight)`, 'messages', 'p50 ms', 'p99 ms', 'p99 vs alone'],
     ...[alone, during].map((s) => [
       s.scenario,
       String(s.messages),
