@@ -1,11 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { addAgent } from '../../core/agents/accounts.js';
 import { listAudit } from '../../core/privacy/audit.js';
 import { Conversation } from '../../core/store/conversation.js';
 import { signInAgent } from '../helpers/agent.js';
-import { cleanup, eventually, postApi, startTestHub, testEnv, type TestEnv } from '../helpers/hub.js';
+import { apiContacts } from '../helpers/api-chat.js';
+import { cleanup, eventually, startTestHub, testEnv, type TestEnv } from '../helpers/hub.js';
 import { Receiver } from '../helpers/receiver.js';
 
 // The workspace's event webhook hears of conversations, messages, handoffs, takeovers and closes,
@@ -33,7 +33,7 @@ const posted = () => events.replies as unknown as Posted[];
 
 const api = async (path: string, body: unknown = {}) =>
   fetch(`${hub.url}/api${path}`, { method: 'POST', headers: { 'content-type': 'application/json', origin: hub.url!, cookie }, body: JSON.stringify(body) });
-const write = (user: string, text: string) => postApi(hub.url!, 'shop-app', { id: randomUUID(), user, text }, { secret });
+const { write } = apiContacts({ hubUrl: () => hub.url!, receiver: () => receiver, account: 'shop-app', secret });
 
 beforeAll(async () => {
   receiver = await new Receiver(secret).start();

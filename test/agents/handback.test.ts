@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { addAgent } from '../../core/agents/accounts.js';
@@ -6,7 +5,8 @@ import { Conversation } from '../../core/store/conversation.js';
 import { ConversationEvent } from '../../core/store/conversation-event.js';
 import { Message } from '../../core/store/message.js';
 import { signInAgent } from '../helpers/agent.js';
-import { cleanup, eventually, postApi, startTestHub, testEnv, type TestEnv } from '../helpers/hub.js';
+import { apiContacts, consoleCall } from '../helpers/api-chat.js';
+import { cleanup, startTestHub, testEnv, type TestEnv } from '../helpers/hub.js';
 import { Receiver } from '../helpers/receiver.js';
 
 const secret = 'handback-api-secret-0123';
@@ -16,17 +16,8 @@ let hub: Awaited<ReturnType<typeof startTestHub>>;
 let receiver: Receiver;
 let cookie: string;
 
-const api = async (path: string, body: unknown = {}) => {
-  const res = await fetch(`${hub.url}/api${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: hub.url!, cookie },
-    body: JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
-};
-const write = (user: string, text: string) => postApi(hub.url!, 'shop-app', { id: randomUUID(), user, text }, { secret });
-const received = (user: string) => receiver.replies.filter((r) => r.user === user).map((r) => r.text);
-const until = (user: string, count: number) => eventually(async () => received(user).length >= count, 10_000, `${count} replies to ${user}`);
+const api = (path: string, body: unknown = {}) => consoleCall(hub.url!, cookie, path, body);
+const { write, received, until } = apiContacts({ hubUrl: () => hub.url!, receiver: () => receiver, account: 'shop-app', secret });
 
 beforeAll(async () => {
   receiver = await new Receiver(secret).start();
