@@ -1,4 +1,4 @@
-import type { Agent, ConversationDetail, Summary, View } from './types';
+import type { Agent, AgentName, ConversationDetail, Summary, TransferTarget, View } from './types';
 
 /** A refusal of the API: its status and `{error, message}`. */
 export class ApiError extends Error {
@@ -51,4 +51,6 @@ export const api = {
   handBack: (id: string, mode: 'resume' | 'restart') => call<unknown>('POST', `/api/conversations/${encodeURIComponent(id)}/handback`, { mode }),
   close: (id: string) => call<unknown>('POST', `/api/conversations/${encodeURIComponent(id)}/close`),
   reopen: (id: string) => call<unknown>('POST', `/api/conversations/${encodeURIComponent(id)}/reopen`),
+  transfer: (id: string, to: TransferTarget) => call<unknown>('POST', `/api/conversations/${encodeURIComponent(id)}/transfer`, to),
+  agents: () => call<{ agents: AgentName[] }>('GET', '/api/agents'),
 };

@@ -12,6 +12,16 @@ export interface Agent {
   displayName: string;
 }
 
+/** A colleague, as `/api/agents` lists them (for transfers). */
+export interface AgentName {
+  id: string;
+  displayName: string;
+  role: Agent['role'];
+}
+
+/** Where a transfer sends a conversation: to one agent, or to a team's queue. */
+export type TransferTarget = { agent: string } | { team: string };
+
 export interface Summary {
   id: string;
   channel: string;

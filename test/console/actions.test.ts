@@ -1,0 +1,152 @@
+import { mkdirSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addAgent, disableAgent } from '../../core/agents/accounts.js';
+import type { Hub } from '../../core/hub.js';
+import { cleanup, type TestEnv } from '../helpers/hub.js';
+import { freePort, startWidgetHub, widgetEnv } from '../widget/helpers.js';
+import { chromiumOptions, consoleAs, visitorAs } from './helpers.js';
+
+// The console's transfer menu, with agents and visitors each in a browser context of their own, against one hub running the
+// demo shop's flow.
+const artifacts = 'test-artifacts/console';
+const password = 'correct horse battery staple';
+const people = {
+  anna: { email: 'anna@shop.example', displayName: 'Anna', role: 'agent' },
+  petr: { email: 'petr@shop.example', displayName: 'Petr', role: 'agent' },
+  dana: { email: 'dana@shop.example', displayName: 'Dana', role: 'agent' },
+  olga: { email: 'olga@shop.example', displayName: 'Olga', role: 'admin' },
+} as const;
+let env: TestEnv;
+let hub: Hub;
+let browser: Browser;
+const consoles: Record<string, { page: Page; problems: string[] }> = {};
+
+/** A visitor who asked for a person: their conversation waits for an agent. */
+async function handedOff(name: string) {
+  const visitor = await visitorAs(browser, hub.url!, name);
+  await visitor.say('hi');
+  await visitor.waitFor(`Hi ${name}! I'm the Demo Shop assistant.`);
+  await visitor.widget.getByRole('button', { name: 'Talk to a human' }).click();
+  await visitor.waitFor('I am passing you to a colleague');
+  return visitor;
+}
+
+/** Opens a conversation from a list of the console's and waits for its history. */
+async function open(page: Page, view: 'Mine' | 'Waiting' | 'Open', contact: string) {
+  await page.getByRole('tab', { name: view }).click();
+  await page.locator('.rows .row', { hasText: contact }).click();
+  await page.locator('.pane-title h2', { hasText: contact }).waitFor();
+  await page.locator('.timeline .msg-contact').first().waitFor();
+}
+
+const owner = (page: Page) => page.locator('.owner').textContent();
+const row = (page: Page, contact: string) => page.locator('.rows .row', { hasText: contact });
+
+beforeAll(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  const port = await freePort();
+  env = widgetEnv({ port, flows: 'shop', account: { prechat: { enabled: true, fields: [{ name: 'name', label: 'Your name' }] } } });
+  hub = await startWidgetHub(env);
+  for (const p of Object.values(people)) await addAgent({ workspace: 'shop', ...p, password, actor: 'test' });
+  browser = await chromium.launch(chromiumOptions);
+  for (const [who, p] of Object.entries(people)) if (who !== 'dana') consoles[who] = await consoleAs(browser, hub.url!, { email: p.email, password });
+});
+afterAll(async () => {
+  await browser?.close();
+  await hub?.stop();
+  if (env) await cleanup(env);
+});
+
+describe('the console’s actions in Chromium', () => {
+  it('transfers a taken conversation to a colleague by name: theirs in Mine, no longer the first agent’s; a refusal shows where the button is', async () => {
+    const anna = consoles.anna!.page;
+    const petr = consoles.petr!.page;
+    await petr.getByRole('tab', { name: 'Mine' }).click();
+    const visitor = await handedOff('Vera');
+    await open(anna, 'Waiting', 'Vera');
+    const transfer = anna.getByRole('button', { name: 'Transfer', exact: true });
+    // Not hers yet, and she is no admin.
+    expect(await transfer.isDisabled()).toBe(true);
+    await anna.getByRole('button', { name: 'Take', exact: true }).click();
+    await expect.poll(() => owner(anna)).toBe('Yours');
+    await visitor.waitFor('Anna joined the chat.');
+
+    // The menu lists the others by name; Escape or a click elsewhere closes it, a click in its team field does not.
+    const menu = anna.getByRole('dialog', { name: 'Transfer' });
+    await transfer.click();
+    await anna.getByRole('menuitem').first().waitFor();
+    expect(await menu.getByRole('menuitem').allTextContents()).toEqual(['Dana', 'Olga', 'Petr']);
+    await anna.keyboard.press('Escape');
+    await menu.waitFor({ state: 'detached' });
+    await transfer.click();
+    await menu.getByPlaceholder('Team id').click();
+    expect(await menu.isVisible()).toBe(true);
+    expect(await menu.getByRole('button', { name: 'Transfer to team' }).isDisabled()).toBe(true);
+    await anna.locator('.pane-title h2').click();
+    await menu.waitFor({ state: 'detached' });
+
+    // Dana leaves while the menu still offers her: the hub's refusal shows, and the conversation stays Anna's.
+    await transfer.click();
+    await menu.getByRole('menuitem', { name: 'Dana' }).waitFor();
+    await disableAgent({ workspace: 'shop', email: people.dana.email, actor: 'test' });
+    await menu.getByRole('menuitem', { name: 'Dana' }).click();
+    await expect.poll(() => anna.locator('.pane-error').textContent()).toMatch(/^no agent .* in this workspace$/);
+    expect(await owner(anna)).toBe('Yours');
+    await anna.screenshot({ path: `${artifacts}/actions-1-transfer-refused.png` });
+
+    await transfer.click();
+    await anna.getByRole('menuitem').first().waitFor();
+    expect(await menu.getByRole('menuitem').allTextContents()).toEqual(['Olga', 'Petr']);
+    await anna.screenshot({ path: `${artifacts}/actions-2-transfer-menu.png` });
+    await menu.getByRole('menuitem', { name: 'Petr' }).click();
+    await expect.poll(() => owner(anna)).toBe('With Petr');
+    expect(await anna.locator('.pane-error').count()).toBe(0);
+    expect(await transfer.isDisabled()).toBe(true);
+    expect(await anna.getByRole('textbox', { name: 'Reply' }).isDisabled()).toBe(true);
+    await visitor.waitFor('Petr joined the chat.');
+
+    // Petr's Mine shows it live; Anna's does not.
+    await row(petr, 'Vera').waitFor();
+    await anna.getByRole('tab', { name: 'Mine' }).click();
+    await anna.locator('.rows').waitFor();
+    await expect.poll(() => row(anna, 'Vera').count()).toBe(0);
+    await row(petr, 'Vera').click();
+    await expect.poll(() => owner(petr)).toBe('Yours');
+    expect(await petr.getByRole('textbox', { name: 'Reply' }).isEnabled()).toBe(true);
+    await petr.screenshot({ path: `${artifacts}/actions-3-transferred.png` });
+    await visitor.page.context().close();
+  });
+
+  it('lets an admin transfer another agent’s conversation to a team: it waits again, in Waiting', async () => {
+    const petr = consoles.petr!.page;
+    const olga = consoles.olga!.page;
+    const visitor = await handedOff('Walt');
+    await open(petr, 'Waiting', 'Walt');
+    await petr.getByRole('button', { name: 'Take', exact: true }).click();
+    await expect.poll(() => owner(petr)).toBe('Yours');
+
+    await open(olga, 'Open', 'Walt');
+    await expect.poll(() => owner(olga)).toBe('With Petr');
+    const transfer = olga.getByRole('button', { name: 'Transfer', exact: true });
+    await transfer.click();
+    const menu = olga.getByRole('dialog', { name: 'Transfer' });
+    await menu.getByRole('menuitem').first().waitFor();
+    // Neither Olga herself nor Petr, who has it.
+    expect(await menu.getByRole('menuitem').allTextContents()).toEqual(['Anna']);
+    await menu.getByPlaceholder('Team id').fill('billing');
+    await menu.getByPlaceholder('Team id').press('Enter');
+    await expect.poll(() => owner(olga)).toBe('Waiting for an agent');
+    expect(await olga.locator('.pane-title').textContent()).toContain('team billing');
+
+    await olga.getByRole('tab', { name: 'Waiting' }).click();
+    await row(olga, 'Walt').waitFor();
+    await petr.getByRole('tab', { name: 'Mine' }).click();
+    await expect.poll(() => row(petr, 'Walt').count()).toBe(0);
+    await petr.getByRole('tab', { name: 'Waiting' }).click();
+    await row(petr, 'Walt').waitFor();
+    await olga.screenshot({ path: `${artifacts}/actions-4-to-team.png` });
+    await visitor.page.context().close();
+    for (const c of Object.values(consoles)) expect(c.problems).toEqual([]);
+  });
+});
