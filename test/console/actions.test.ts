@@ -2,12 +2,13 @@ import { mkdirSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addAgent, disableAgent } from '../../core/agents/accounts.js';
+import { saveCannedReply } from '../../core/agents/canned-replies.js';
 import type { Hub } from '../../core/hub.js';
 import { cleanup, type TestEnv } from '../helpers/hub.js';
 import { freePort, startWidgetHub, widgetEnv } from '../widget/helpers.js';
 import { chromiumOptions, consoleAs, visitorAs } from './helpers.js';
 
-// The console's transfer menu, with agents and visitors each in a browser context of their own, against one hub running the
+// The console's transfer menu and canned replies in the composer, with agents and visitors each in a browser context of their own, against one hub running the
 // demo shop's flow.
 const artifacts = 'test-artifacts/console';
 const password = 'correct horse battery staple';
@@ -17,6 +18,7 @@ const people = {
   dana: { email: 'dana@shop.example', displayName: 'Dana', role: 'agent' },
   olga: { email: 'olga@shop.example', displayName: 'Olga', role: 'admin' },
 } as const;
+const refund = 'We have refunded your order; the money is back on your card within 5 working days.';
 let env: TestEnv;
 let hub: Hub;
 let browser: Browser;
@@ -49,6 +51,9 @@ beforeAll(async () => {
   env = widgetEnv({ port, flows: 'shop', account: { prechat: { enabled: true, fields: [{ name: 'name', label: 'Your name' }] } } });
   hub = await startWidgetHub(env);
   for (const p of Object.values(people)) await addAgent({ workspace: 'shop', ...p, password, actor: 'test' });
+  // Before anyone signs in: the console reads the list once per session.
+  await saveCannedReply({ workspace: 'shop', shortcut: 'refund', text: refund, actor: 'test' });
+  await saveCannedReply({ workspace: 'shop', shortcut: 'greeting', text: 'Hello, how can I help you today?', actor: 'test' });
   browser = await chromium.launch(chromiumOptions);
   for (const [who, p] of Object.entries(people)) if (who !== 'dana') consoles[who] = await consoleAs(browser, hub.url!, { email: p.email, password });
 });
@@ -147,6 +152,67 @@ describe('the console’s actions in Chromium', () => {
     await row(petr, 'Walt').waitFor();
     await olga.screenshot({ path: `${artifacts}/actions-4-to-team.png` });
     await visitor.page.context().close();
+  });
+
+  it('offers canned replies for "/" at the start of a message; Enter puts the text in, which is sent to the visitor', async () => {
+    const anna = consoles.anna!.page;
+    const visitor = await handedOff('Rosa');
+    await open(anna, 'Waiting', 'Rosa');
+    await anna.getByRole('button', { name: 'Take', exact: true }).click();
+    await expect.poll(() => owner(anna)).toBe('Yours');
+    const reply = anna.getByRole('textbox', { name: 'Reply' });
+    const list = anna.getByRole('listbox', { name: 'Canned replies' });
+    const shortcuts = () => list.locator('.canned-shortcut').allTextContents();
+
+    await reply.fill('/');
+    await list.waitFor();
+    expect(await shortcuts()).toEqual(['/greeting', '/refund']);
+    await reply.press('ArrowDown');
+    expect(await list.getByRole('option', { selected: true }).locator('.canned-shortcut').textContent()).toBe('/refund');
+    await reply.press('Escape');
+    await list.waitFor({ state: 'detached' });
+    // A click picks too.
+    await reply.fill('/gr');
+    await list.getByRole('option').click();
+    await expect.poll(() => reply.inputValue()).toBe('Hello, how can I help you today?');
+    // Not at the start: no list.
+    await reply.fill('see /ref');
+    expect(await list.count()).toBe(0);
+
+    await reply.fill('');
+    await reply.type('/ref');
+    await list.waitFor();
+    expect(await shortcuts()).toEqual(['/refund']);
+    expect(await list.getByRole('option', { selected: true }).locator('.canned-text').textContent()).toBe(refund);
+    await anna.screenshot({ path: `${artifacts}/actions-5-canned.png` });
+    await reply.press('Enter');
+    await expect.poll(() => reply.inputValue()).toBe(refund);
+    expect(await list.count()).toBe(0);
+    await reply.press('Enter');
+    await visitor.waitFor(refund);
+    await anna.locator('.timeline .msg-agent', { hasText: refund }).waitFor();
+    expect(await reply.inputValue()).toBe('');
+    await visitor.page.context().close();
     for (const c of Object.values(consoles)) expect(c.problems).toEqual([]);
+  });
+
+  it('reads the canned replies again when a composer opens after the list could not be read', async () => {
+    const { page, problems } = await consoleAs(browser, hub.url!, { email: people.olga.email, password });
+    await page.route('**/api/canned-replies', (route) => route.abort());
+    const failed = page.waitForEvent('requestfailed', (r) => r.url().endsWith('/api/canned-replies'));
+    await open(page, 'Open', 'Rosa');
+    await failed;
+    await page.getByRole('checkbox', { name: 'Internal note' }).check();
+    await page.getByRole('textbox', { name: 'Internal note' }).fill('/');
+    const list = page.getByRole('listbox', { name: 'Canned replies' });
+    expect(await list.count()).toBe(0);
+    await page.unroute('**/api/canned-replies');
+    await open(page, 'Open', 'Walt');
+    await page.getByRole('checkbox', { name: 'Internal note' }).check();
+    await page.getByRole('textbox', { name: 'Internal note' }).fill('/');
+    await list.waitFor();
+    expect(await list.locator('.canned-shortcut').allTextContents()).toEqual(['/greeting', '/refund']);
+    expect(problems).toEqual([]);
+    await page.context().close();
   });
 });

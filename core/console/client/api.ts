@@ -1,4 +1,4 @@
-import type { Agent, AgentName, ConversationDetail, Summary, TransferTarget, View } from './types';
+import type { Agent, AgentName, CannedReply, ConversationDetail, Summary, TransferTarget, View } from './types';
 
 /** A refusal of the API: its status and `{error, message}`. */
 export class ApiError extends Error {
@@ -53,4 +53,5 @@ export const api = {
   reopen: (id: string) => call<unknown>('POST', `/api/conversations/${encodeURIComponent(id)}/reopen`),
   transfer: (id: string, to: TransferTarget) => call<unknown>('POST', `/api/conversations/${encodeURIComponent(id)}/transfer`, to),
   agents: () => call<{ agents: AgentName[] }>('GET', '/api/agents'),
+  cannedReplies: () => call<{ replies: CannedReply[] }>('GET', '/api/canned-replies'),
 };

@@ -22,6 +22,12 @@ export interface AgentName {
 /** Where a transfer sends a conversation: to one agent, or to a team's queue. */
 export type TransferTarget = { agent: string } | { team: string };
 
+/** What `/shortcut` expands to in the composer. */
+export interface CannedReply {
+  shortcut: string;
+  text: string;
+}
+
 export interface Summary {
   id: string;
   channel: string;
