@@ -1,14 +1,16 @@
 import { mkdirSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addAgent, disableAgent } from '../../core/agents/accounts.js';
+import { addAgent, disableAgent, setSecondFactor } from '../../core/agents/accounts.js';
 import { saveCannedReply } from '../../core/agents/canned-replies.js';
+import { currentTotp } from '../../core/agents/totp.js';
 import type { Hub } from '../../core/hub.js';
 import { cleanup, type TestEnv } from '../helpers/hub.js';
 import { freePort, startWidgetHub, widgetEnv } from '../widget/helpers.js';
-import { chromiumOptions, consoleAs, visitorAs } from './helpers.js';
+import { chromiumOptions, consoleAs, visitorAs, watchProblems } from './helpers.js';
 
-// The console's transfer menu and canned replies in the composer, with agents and visitors each in a browser context of their own, against one hub running the
+// The console's transfer menu, canned replies in the composer and the second factor at sign-in,
+// with agents and visitors each in a browser context of their own, against one hub running the
 // demo shop's flow.
 const artifacts = 'test-artifacts/console';
 const password = 'correct horse battery staple';
@@ -212,6 +214,37 @@ describe('the console’s actions in Chromium', () => {
     await page.getByRole('textbox', { name: 'Internal note' }).fill('/');
     await list.waitFor();
     expect(await list.locator('.canned-shortcut').allTextContents()).toEqual(['/greeting', '/refund']);
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+
+  it('asks an agent with a second factor for the code from their app, and signs them in with it', async () => {
+    const boris = { email: 'boris@shop.example', password };
+    await addAgent({ workspace: 'shop', ...boris, displayName: 'Boris', role: 'agent', actor: 'test' });
+    const { secret } = (await setSecondFactor({ workspace: 'shop', email: boris.email, on: true, actor: 'test' }))!;
+
+    const page = await (await browser.newContext()).newPage();
+    const problems = watchProblems(page);
+    await page.goto(`${hub.url}/console`);
+    const code = page.getByLabel('Code from your authenticator app');
+    expect(await code.count()).toBe(0);
+    await page.getByLabel('E-mail').fill(boris.email);
+    await page.getByLabel('Password').fill(boris.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await code.waitFor();
+    expect(await code.evaluate((el) => [el.getAttribute('autocomplete'), el.getAttribute('inputmode')])).toEqual(['one-time-code', 'numeric']);
+    expect(await page.locator('.inbox').count()).toBe(0);
+    await page.screenshot({ path: `${artifacts}/actions-6-code.png` });
+
+    // A wrong code is refused; the right one signs in.
+    const right = currentTotp(secret);
+    await code.fill(right === '000000' ? '111111' : '000000');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toBe('wrong e-mail, password or code');
+    await code.fill(currentTotp(secret));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('.inbox').waitFor();
+    expect(await page.locator('.me').textContent()).toBe('Boris');
     expect(problems).toEqual([]);
     await page.context().close();
   });

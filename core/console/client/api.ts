@@ -40,7 +40,8 @@ const query = (f: InboxFilter & { before?: string }) =>
 
 export const api = {
   me: () => call<{ agent: Agent }>('GET', '/console/api/me'),
-  signIn: (email: string, password: string) => call<{ agent: Agent }>('POST', '/console/api/sign-in', { email, password }),
+  signIn: (email: string, password: string, code?: string) =>
+    call<{ agent: Agent }>('POST', '/console/api/sign-in', { email, password, ...(code ? { code } : {}) }),
   signOut: () => call<unknown>('POST', '/console/api/sign-out'),
   inbox: (f: InboxFilter & { before?: string }) => call<{ conversations: Summary[]; next?: string }>('GET', `/api/conversations?${query(f)}`),
   conversation: (id: string) => call<ConversationDetail>('GET', `/api/conversations/${encodeURIComponent(id)}`),
