@@ -1,4 +1,4 @@
-import type { Agent, ConversationDetail, Summary, View } from './types';
+import type { Agent, AgentName, CannedReply, ConversationDetail, Summary, TransferTarget, View } from './types';
 
 /** A refusal of the API: its status and `{error, message}`. */
 export class ApiError extends Error {
@@ -40,7 +40,8 @@ const query = (f: InboxFilter & { before?: string }) =>
 
 export const api = {
   me: () => call<{ agent: Agent }>('GET', '/console/api/me'),
-  signIn: (email: string, password: string) => call<{ agent: Agent }>('POST', '/console/api/sign-in', { email, password }),
+  signIn: (email: string, password: string, code?: string) =>
+    call<{ agent: Agent }>('POST', '/console/api/sign-in', { email, password, ...(code ? { code } : {}) }),
   signOut: () => call<unknown>('POST', '/console/api/sign-out'),
   inbox: (f: InboxFilter & { before?: string }) => call<{ conversations: Summary[]; next?: string }>('GET', `/api/conversations?${query(f)}`),
   conversation: (id: string) => call<ConversationDetail>('GET', `/api/conversations/${encodeURIComponent(id)}`),
@@ -51,4 +52,7 @@ export const api = {
   handBack: (id: string, mode: 'resume' | 'restart') => call<unknown>('POST', `/api/conversations/${encodeURIComponent(id)}/handback`, { mode }),
   close: (id: string) => call<unknown>('POST', `/api/conversations/${encodeURIComponent(id)}/close`),
   reopen: (id: string) => call<unknown>('POST', `/api/conversations/${encodeURIComponent(id)}/reopen`),
+  transfer: (id: string, to: TransferTarget) => call<unknown>('POST', `/api/conversations/${encodeURIComponent(id)}/transfer`, to),
+  agents: () => call<{ agents: AgentName[] }>('GET', '/api/agents'),
+  cannedReplies: () => call<{ replies: CannedReply[] }>('GET', '/api/canned-replies'),
 };

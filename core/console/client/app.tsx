@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, type InboxFilter } from './api';
+import { forgetCannedReplies } from './canned';
 import { ConversationPane } from './conversation';
 import { Inbox, type InboxList } from './inbox';
 import { useLive, type LiveState } from './live';
@@ -125,5 +126,13 @@ export function App() {
   }, []);
   if (me === undefined) return <p class="muted loading">Loading…</p>;
   if (me === null) return <SignIn signedIn={setMe} />;
-  return <Console me={me} signedOut={() => setMe(null)} />;
+  return (
+    <Console
+      me={me}
+      signedOut={() => {
+        forgetCannedReplies();
+        setMe(null);
+      }}
+    />
+  );
 }

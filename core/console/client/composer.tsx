@@ -1,16 +1,44 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from './api';
+import { cannedReplies, matching } from './canned';
+import type { CannedReply } from './types';
 
 /**
  * Reply or internal note: Enter sends, Shift+Enter starts a new line. A reply needs the
- * conversation to be yours; a note is for colleagues only and never reaches the contact.
+ * conversation to be yours; a note is for colleagues only and never reaches the contact. A
+ * message that is just `/shortcut` offers the matching canned replies (arrows and Enter, or a
+ * click, put one in its place; Escape closes the list).
  */
 export function Composer(props: { canReply: boolean; reply: (text: string) => Promise<unknown>; note: (text: string) => Promise<unknown> }) {
   const [text, setText] = useState('');
   const [asNote, setAsNote] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState('');
+  const [replies, setReplies] = useState<CannedReply[]>([]);
+  const [active, setActive] = useState(0);
+  // The text the list was closed on with Escape: it stays closed until the text changes.
+  const [dismissed, setDismissed] = useState<string | undefined>();
+  const field = useRef<HTMLTextAreaElement>(null);
   const enabled = asNote || props.canReply;
+
+  useEffect(() => {
+    let current = true;
+    cannedReplies().then(
+      (r) => current && setReplies(r),
+      () => undefined,
+    );
+    return () => {
+      current = false;
+    };
+  }, []);
+
+  const offered = enabled && dismissed !== text ? matching(replies, text) : [];
+  const chosen = Math.min(active, offered.length - 1);
+  const pick = (r: CannedReply) => {
+    setText(r.text);
+    setActive(0);
+    field.current?.focus();
+  };
 
   const send = async () => {
     const body = text.trim();
@@ -30,6 +58,21 @@ export function Composer(props: { canReply: boolean; reply: (text: string) => Pr
   };
 
   const keyDown = (e: KeyboardEvent) => {
+    if (offered.length && !e.isComposing) {
+      const step = e.key === 'ArrowDown' ? 1 : e.key === 'ArrowUp' ? -1 : 0;
+      if (step) {
+        e.preventDefault();
+        return setActive((chosen + step + offered.length) % offered.length);
+      }
+      if ((e.key === 'Enter' && !e.shiftKey) || e.key === 'Tab') {
+        e.preventDefault();
+        return pick(offered[chosen]!);
+      }
+      if (e.key === 'Escape') {
+        e.preventDefault();
+        return setDismissed(text);
+      }
+    }
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
       e.preventDefault();
       void send();
@@ -49,15 +92,44 @@ export function Composer(props: { canReply: boolean; reply: (text: string) => Pr
         <input type="checkbox" checked={asNote} onChange={(e) => setAsNote(e.currentTarget.checked)} />
         Internal note
       </label>
-      <textarea
-        aria-label={asNote ? 'Internal note' : 'Reply'}
-        placeholder={placeholder}
-        rows={3}
-        value={text}
-        disabled={!enabled}
-        onInput={(e) => setText(e.currentTarget.value)}
-        onKeyDown={keyDown}
-      />
+      <div class="composer-field">
+        {offered.length ? (
+          <ul class="canned" id="canned-replies" role="listbox" aria-label="Canned replies">
+            {offered.map((r, i) => (
+              <li
+                key={r.shortcut}
+                id={`canned-${r.shortcut}`}
+                role="option"
+                aria-selected={i === chosen}
+                class={i === chosen ? 'canned-active' : undefined}
+                // Keeps the focus in the text field.
+                onMouseDown={(e) => e.preventDefault()}
+                onMouseEnter={() => setActive(i)}
+                onClick={() => pick(r)}
+              >
+                <span class="canned-shortcut">/{r.shortcut}</span>
+                <span class="canned-text">{r.text}</span>
+              </li>
+            ))}
+          </ul>
+        ) : null}
+        <textarea
+          ref={field}
+          aria-label={asNote ? 'Internal note' : 'Reply'}
+          aria-autocomplete="list"
+          aria-controls={offered.length ? 'canned-replies' : undefined}
+          aria-activedescendant={offered.length ? `canned-${offered[chosen]!.shortcut}` : undefined}
+          placeholder={placeholder}
+          rows={3}
+          value={text}
+          disabled={!enabled}
+          onInput={(e) => {
+            setText(e.currentTarget.value);
+            setActive(0);
+          }}
+          onKeyDown={keyDown}
+        />
+      </div>
       {error ? (
         <p class="error" role="alert">
           {error}

@@ -80,9 +80,11 @@ export function ConversationPane(props: { id: string; version: number; me: Agent
           </div>
           <Actions
             can={can}
+            exclude={[me.id, ...(c.status === 'agent' && c.assignee ? [c.assignee.id] : [])]}
             run={{
               take: act(() => api.take(id)),
               handBack: (mode) => act(() => api.handBack(id, mode))(),
+              transfer: (to) => act(() => api.transfer(id, to))(),
               close: act(() => api.close(id)),
               reopen: act(() => api.reopen(id)),
             }}

@@ -16,6 +16,8 @@ export function allowed(c: Summary, me: Agent) {
     handBack: c.status === 'waiting' || mine || (anothers && admin),
     close: c.status !== 'closed' && (!anothers || admin),
     reopen: c.status === 'closed',
+    // To a colleague or a team's queue: the holder, or an admin while people have it (core/agents/transfer.ts).
+    transfer: mine || (admin && (c.status === 'waiting' || c.status === 'agent')),
   };
 }
 

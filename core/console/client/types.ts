@@ -12,6 +12,22 @@ export interface Agent {
   displayName: string;
 }
 
+/** A colleague, as `/api/agents` lists them (for transfers). */
+export interface AgentName {
+  id: string;
+  displayName: string;
+  role: Agent['role'];
+}
+
+/** Where a transfer sends a conversation: to one agent, or to a team's queue. */
+export type TransferTarget = { agent: string } | { team: string };
+
+/** What `/shortcut` expands to in the composer. */
+export interface CannedReply {
+  shortcut: string;
+  text: string;
+}
+
 export interface Summary {
   id: string;
   channel: string;
