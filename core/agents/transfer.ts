@@ -50,7 +50,7 @@ export async function transferConversation(
   }
 
   const target = inWorkspace(await Agent.findById(at.to.agent, { workspace: 1, displayName: 1, disabled: 1 }).lean(), at.by.workspace);
-  if (!target || target.disabled) throw new ConversationActionError(`no agent ${at.to.agent} in this workspace`, true);
+  if (!target || target.disabled) throw new ConversationActionError('that agent is disabled or not in this workspace', true);
   if (conversation.status === 'agent' && conversation.assignee === target._id) throw new ConversationActionError('the conversation is theirs already');
   await changeConversation(queues, conversation, async () => {
     await Conversation.updateOne(
