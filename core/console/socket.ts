@@ -42,8 +42,7 @@ export function consoleSocket(options: { signIn: SignIn; fanout: ConsoleFanout; 
   const held = new Map<WebSocket, Held>();
 
   async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    const secure = (req.socket as { encrypted?: boolean }).encrypted === true;
-    if (!isHubOrigin(req.headers.origin, { secure, host: req.headers.host })) return refuse(socket, 403, 'cross-origin socket refused', logger);
+    if (!isHubOrigin(req.headers.origin, { host: req.headers.host })) return refuse(socket, 403, 'cross-origin socket refused', logger);
     const token = parseCookies(req.headers.cookie ?? '')[sessionCookie];
     const session = await signIn.session(token);
     if (!token || !session) return refuse(socket, 401, 'not signed in', logger);

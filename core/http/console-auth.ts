@@ -17,12 +17,17 @@ export function sessionToken(req: Request): string | undefined {
  * Browsers send `Origin` with every such request; it must be the hub's own origin.
  */
 export function sameOrigin(req: Request): boolean {
-  return isHubOrigin(req.headers.origin, { secure: req.protocol === 'https', host: req.get('host') });
+  return isHubOrigin(req.headers.origin, { host: req.get('host') });
 }
 
-/** Whether `origin` is the hub's own, as the request reached it (scheme and Host); also for WebSocket handshakes, which are no express requests. */
-export function isHubOrigin(origin: string | undefined, hub: { secure: boolean; host: string | undefined }): boolean {
-  return origin !== undefined && hub.host !== undefined && origin === `${hub.secure ? 'https' : 'http'}://${hub.host}`;
+/**
+ * Whether `origin` is the hub's own: the host the request reached (its Host header). Either
+ * scheme: behind a TLS-terminating proxy the hub sees http while the browser says https, and a
+ * page of the same host over the other scheme is the hub's own too. Also for WebSocket
+ * handshakes, which are no express requests.
+ */
+export function isHubOrigin(origin: string | undefined, hub: { host: string | undefined }): boolean {
+  return origin !== undefined && hub.host !== undefined && (origin === `https://${hub.host}` || origin === `http://${hub.host}`);
 }
 
 const changes = (req: Request) => !['GET', 'HEAD', 'OPTIONS'].includes(req.method);
