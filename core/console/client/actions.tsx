@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from './api';
 import type { AgentName, TransferTarget } from './types';
@@ -101,56 +102,70 @@ function TransferMenu({ exclude, pick }: { exclude: string[]; pick: (to: Transfe
   );
 }
 
+/**
+ * A button that opens a menu below it (closed by a pick, a click elsewhere or Escape); `content`
+ * gets the function that closes it.
+ */
+function MenuButton(props: { label: string; enabled: boolean; popup: 'menu' | 'dialog'; content: (close: () => void) => ComponentChildren }) {
+  const menu = useMenu();
+  return (
+    <span class="menu-holder" ref={menu.holder}>
+      <button type="button" disabled={!props.enabled} aria-haspopup={props.popup} aria-expanded={menu.open} onClick={() => menu.setOpen(!menu.open)}>
+        {props.label}
+      </button>
+      {menu.open && props.enabled ? props.content(() => menu.setOpen(false)) : null}
+    </span>
+  );
+}
+
 /** Take, hand back (resume or restart), transfer, close, reopen: each enabled only when the conversation's status and owner allow it. */
 export function Actions({ can, run, exclude }: { can: Can; run: ActionHandlers; exclude: string[] }) {
-  const handBackMenu = useMenu();
-  const transferMenu = useMenu();
-  const handBack = (mode: 'resume' | 'restart') => {
-    handBackMenu.setOpen(false);
-    void run.handBack(mode);
-  };
-  const transfer = (to: TransferTarget) => {
-    transferMenu.setOpen(false);
-    void run.transfer(to);
-  };
   return (
     <div class="actions">
       <button type="button" class="primary" disabled={!can.take} onClick={() => void run.take()}>
         Take
       </button>
-      <span class="menu-holder" ref={handBackMenu.holder}>
-        <button
-          type="button"
-          disabled={!can.handBack}
-          aria-haspopup="menu"
-          aria-expanded={handBackMenu.open}
-          onClick={() => handBackMenu.setOpen(!handBackMenu.open)}
-        >
-          Hand back to bot
-        </button>
-        {handBackMenu.open && can.handBack ? (
+      <MenuButton
+        label="Hand back to bot"
+        enabled={can.handBack}
+        popup="menu"
+        content={(close) => (
           <span class="menu" role="menu">
-            <button type="button" role="menuitem" onClick={() => handBack('resume')}>
-              Resume where it handed off
-            </button>
-            <button type="button" role="menuitem" onClick={() => handBack('restart')}>
-              Restart the flow
-            </button>
+            {(
+              [
+                ['resume', 'Resume where it handed off'],
+                ['restart', 'Restart the flow'],
+              ] as const
+            ).map(([mode, label]) => (
+              <button
+                key={mode}
+                type="button"
+                role="menuitem"
+                onClick={() => {
+                  close();
+                  void run.handBack(mode);
+                }}
+              >
+                {label}
+              </button>
+            ))}
           </span>
-        ) : null}
-      </span>
-      <span class="menu-holder" ref={transferMenu.holder}>
-        <button
-          type="button"
-          disabled={!can.transfer}
-          aria-haspopup="dialog"
-          aria-expanded={transferMenu.open}
-          onClick={() => transferMenu.setOpen(!transferMenu.open)}
-        >
-          Transfer
-        </button>
-        {transferMenu.open && can.transfer ? <TransferMenu exclude={exclude} pick={transfer} /> : null}
-      </span>
+        )}
+      />
+      <MenuButton
+        label="Transfer"
+        enabled={can.transfer}
+        popup="dialog"
+        content={(close) => (
+          <TransferMenu
+            exclude={exclude}
+            pick={(to) => {
+              close();
+              void run.transfer(to);
+            }}
+          />
+        )}
+      />
       <button type="button" disabled={!can.close} onClick={() => void run.close()}>
         Close
       </button>

@@ -25,6 +25,9 @@ const identity = z.object({
 });
 const confirmation = { 409: 'it changes data: the same request with "confirm": true does it (the answer lists what it would touch)', 404: 'nobody found' };
 const changing = z.object({ identifier, confirm: z.boolean().optional() });
+/** What an agent writes (a reply, a note, a canned reply): trimmed, 1 to 4096 characters. */
+const textMessage = 'expected {"text": "…"} of 1 to 4096 characters';
+const text = z.string({ error: textMessage }).trim().min(1, textMessage).max(4096, textMessage);
 const receipt = z.record(z.string(), z.unknown()).describe('what was done, per store');
 
 export const agentBody = z.object({ id: z.string(), workspace: z.string(), role: z.enum(['owner', 'admin', 'agent']), displayName: z.string().optional() });
@@ -121,7 +124,7 @@ export const routes = {
     summary: 'An internal note: stored with the conversation, never sent to the contact',
     audience: 'agent',
     body: z.object({
-      text: z.string().trim().min(1, 'expected {"text": "…"} of 1 to 4096 characters').max(4096, 'expected {"text": "…"} of 1 to 4096 characters'),
+      text,
     }),
     response: z.record(z.string(), z.unknown()),
     errors: conversationErrors,
@@ -184,11 +187,7 @@ export const routes = {
     summary: 'The agent who took it answers; `id` makes a retried request store it once',
     audience: 'agent',
     body: z.object({
-      text: z
-        .string({ error: 'expected {"text": "…"} of 1 to 4096 characters' })
-        .trim()
-        .min(1, 'expected {"text": "…"} of 1 to 4096 characters')
-        .max(4096, 'expected {"text": "…"} of 1 to 4096 characters'),
+      text,
       id: z.string().max(100).optional(),
     }),
     response: z.object({ id: z.string() }),
@@ -248,11 +247,7 @@ export const routes = {
     summary: 'Create or replace a canned reply (shortcut: lowercase letters, digits, - and _, at most 32)',
     audience: 'admin',
     body: z.object({
-      text: z
-        .string({ error: 'expected {"text": "…"} of 1 to 4096 characters' })
-        .trim()
-        .min(1, 'expected {"text": "…"} of 1 to 4096 characters')
-        .max(4096, 'expected {"text": "…"} of 1 to 4096 characters'),
+      text,
     }),
     response: z.object({ shortcut: z.string(), text: z.string() }),
   }),
