@@ -4,6 +4,7 @@ import { ConsentEvent } from '../store/consent.js';
 import { Contact } from '../store/contact.js';
 import { Conversation } from '../store/conversation.js';
 import { Lead } from '../store/lead.js';
+import { ConversationNote } from '../store/conversation-note.js';
 import { Message } from '../store/message.js';
 import { PrivacyRequest } from '../store/privacy-request.js';
 import type { Subject } from './subject.js';
@@ -28,11 +29,12 @@ export async function exportSubject(
   const conversations = await Conversation.find({ workspace: ws, contact: { $in: contacts } })
     .sort({ createdAt: 1 })
     .lean();
-  const messages = await Message.find({ conversation: { $in: conversations.map((c) => c._id) } })
-    .sort({ order: 1 })
-    .lean();
+  const ofThem = { workspace: ws, conversation: { $in: conversations.map((c) => c._id) } };
+  const messages = await Message.find(ofThem).sort({ order: 1 }).lean();
   const byConversation = new Map<string, typeof messages>();
   for (const m of messages) byConversation.set(String(m.conversation), [...(byConversation.get(String(m.conversation)) ?? []), m]);
+  // What agents wrote about them is data about them too (Art. 15); the author is left out.
+  const notes = await ConversationNote.find(ofThem).sort({ at: 1 }).lean();
   const channels: Record<string, unknown[]> = {};
   for (const model of channelModels) {
     if (!model.schema.path('user') || !model.schema.path('account')) continue;
@@ -66,6 +68,7 @@ export async function exportSubject(
         ...(m.fields ? { fields: m.fields } : {}),
         status: m.status,
       })),
+      notes: notes.filter((n) => String(n.conversation) === String(c._id)).map((n) => ({ at: n.at, text: n.text })),
     })),
     leads: (
       await Lead.find({ workspace: ws, contact: { $in: contacts } })

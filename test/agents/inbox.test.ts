@@ -312,10 +312,15 @@ it('rebuild restores the sets after they are deleted', async () => {
   }
 });
 
-it('erasure and retention take the conversations out of every set', async () => {
+it('erasure and retention take the conversations out of every set; a note is exported with the person and erased with them', async () => {
   const eva = await conversationOf('eva');
+  expect((await post(`/conversations/${eva}/notes`, 'bob', { text: 'Eva prefers e-mail.' })).status).toBe(200);
+  const exported = await request('POST', '/privacy/export', { key: apiKey, body: { identifier: 'api:shop-app:eva' } });
+  const noted = (exported.body as { conversations: { id: string; notes: { text: string }[] }[] }).conversations.find((c) => c.id === eva);
+  expect(noted?.notes.map((n) => n.text)).toEqual(['Eva prefers e-mail.']);
   const erased = await request('POST', '/privacy/erase', { key: apiKey, body: { identifier: 'api:shop-app:eva', confirm: true } });
   expect(erased.status).toBe(200);
+  expect(await ConversationNote.countDocuments({ workspace: 'shop', conversation: eva })).toBe(0);
   for (const view of ['open', 'waiting', 'closed']) expect(await listed(`view=${view}&limit=100`)).not.toContain(eva);
   const redis = new Redis(env.redisUrl);
   try {
