@@ -14,7 +14,13 @@ mkdir -p "$(dirname "$out")"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
+# On a fresh machine the module is not in Go's cache yet: `go list` then prints no directory.
+go mod download github.com/FerretDB/FerretDB
 module="$(go list -m -f '{{.Dir}}' github.com/FerretDB/FerretDB)"
+if [ -z "$module" ] || [ ! -d "$module" ]; then
+  echo "tools/ferretdb/build.sh: FerretDB's module is not in Go's module cache after go mod download" >&2
+  exit 1
+fi
 cp -R "$module" "$work/ferretdb"
 chmod -R u+w "$work/ferretdb"
 pkg="$work/ferretdb/internal/backends/sqlite"
