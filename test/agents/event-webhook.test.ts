@@ -1,24 +1,16 @@
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { addAgent } from '../../core/agents/accounts.js';
+import { expect, it } from 'vitest';
 import { listAudit } from '../../core/privacy/audit.js';
 import { Conversation } from '../../core/store/conversation.js';
-import { signInAgent } from '../helpers/agent.js';
-import { apiContacts } from '../helpers/api-chat.js';
-import { cleanup, eventually, startTestHub, testEnv, type TestEnv } from '../helpers/hub.js';
+import { agentHub } from '../helpers/agent-hub.js';
+import { eventually } from '../helpers/hub.js';
 import { Receiver } from '../helpers/receiver.js';
 
 // The workspace's event webhook hears of conversations, messages, handoffs, takeovers and closes,
 // signed like the CRM webhook and retried through the queue until it accepts.
 
-const secret = 'events-api-secret-012345';
 const eventsSecret = 'events-webhook-secret-0123456789';
-const password = 'correct horse battery staple';
-let env: TestEnv;
-let hub: Awaited<ReturnType<typeof startTestHub>>;
-let receiver: Receiver;
 let events: Receiver;
-let cookie: string;
 
 /** What the business's event endpoint was sent (the receiver keeps any JSON body it accepts). */
 interface Posted {
@@ -31,31 +23,23 @@ interface Posted {
 }
 const posted = () => events.replies as unknown as Posted[];
 
-const api = async (path: string, body: unknown = {}) =>
-  fetch(`${hub.url}/api${path}`, { method: 'POST', headers: { 'content-type': 'application/json', origin: hub.url!, cookie }, body: JSON.stringify(body) });
-const { write } = apiContacts({ hubUrl: () => hub.url!, receiver: () => receiver, account: 'shop-app', secret });
-
-beforeAll(async () => {
-  receiver = await new Receiver(secret).start();
-  events = await new Receiver(eventsSecret).start();
-  // The endpoint is down for each event's first attempt: every event still arrives, once.
-  events.respond = (_event, attempt) => (attempt === 1 ? 503 : 200);
-  env = testEnv({
-    accounts: [{ workspace: 'shop', account: 'shop-app', secret, webhookUrl: receiver.url }],
+const chat = agentHub({
+  secret: 'events-api-secret-012345',
+  agents: [{ email: 'anna@shop.example', displayName: 'Anna', role: 'agent' }],
+  env: {
     flows: { shop: { path: join(import.meta.dirname, 'flows'), start: 'support' } },
-    events: { shop: { webhookUrl: events.url, secret: eventsSecret } },
-    extra: { console: { secureCookie: false }, pipeline: { outboundBackoffMs: 20 } },
-  });
-  hub = await startTestHub(env);
-  await addAgent({ workspace: 'shop', email: 'anna@shop.example', displayName: 'Anna', role: 'agent', password, actor: 'test' });
-  cookie = await signInAgent(hub.url!, 'anna@shop.example', password);
+    extra: { pipeline: { outboundBackoffMs: 20 } },
+  },
+  before: async () => {
+    events = await new Receiver(eventsSecret).start();
+    // The endpoint is down for each event's first attempt: every event still arrives, once.
+    events.respond = (_event, attempt) => (attempt === 1 ? 503 : 200);
+    return { events: { shop: { webhookUrl: events.url, secret: eventsSecret } } };
+  },
+  after: async () => events?.stop(),
 });
-afterAll(async () => {
-  await hub?.stop();
-  await receiver?.stop();
-  await events?.stop();
-  if (env) await cleanup(env);
-});
+const { write } = chat;
+const api = (path: string, body: unknown = {}) => chat.api('Anna', path, body);
 
 it('posts a conversation from its first message through handoff, takeover and close, signed, each event once; the actions are audited', async () => {
   await write('olga', 'hello');

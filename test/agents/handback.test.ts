@@ -1,40 +1,17 @@
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { addAgent } from '../../core/agents/accounts.js';
+import { expect, it } from 'vitest';
 import { Conversation } from '../../core/store/conversation.js';
 import { ConversationEvent } from '../../core/store/conversation-event.js';
 import { Message } from '../../core/store/message.js';
-import { signInAgent } from '../helpers/agent.js';
-import { apiContacts, consoleCall } from '../helpers/api-chat.js';
-import { cleanup, startTestHub, testEnv, type TestEnv } from '../helpers/hub.js';
-import { Receiver } from '../helpers/receiver.js';
+import { agentHub } from '../helpers/agent-hub.js';
 
-const secret = 'handback-api-secret-0123';
-const password = 'correct horse battery staple';
-let env: TestEnv;
-let hub: Awaited<ReturnType<typeof startTestHub>>;
-let receiver: Receiver;
-let cookie: string;
-
-const api = (path: string, body: unknown = {}) => consoleCall(hub.url!, cookie, path, body);
-const { write, received, until } = apiContacts({ hubUrl: () => hub.url!, receiver: () => receiver, account: 'shop-app', secret });
-
-beforeAll(async () => {
-  receiver = await new Receiver(secret).start();
-  env = testEnv({
-    accounts: [{ workspace: 'shop', account: 'shop-app', secret, webhookUrl: receiver.url }],
-    flows: { shop: { path: join(import.meta.dirname, 'flows'), start: 'support' } },
-    extra: { console: { secureCookie: false } },
-  });
-  hub = await startTestHub(env);
-  await addAgent({ workspace: 'shop', email: 'anna@shop.example', displayName: 'Anna', role: 'agent', password, actor: 'test' });
-  cookie = await signInAgent(hub.url!, 'anna@shop.example', password);
+const chat = agentHub({
+  secret: 'handback-api-secret-0123',
+  agents: [{ email: 'anna@shop.example', displayName: 'Anna', role: 'agent' }],
+  env: { flows: { shop: { path: join(import.meta.dirname, 'flows'), start: 'support' } } },
 });
-afterAll(async () => {
-  await hub?.stop();
-  await receiver?.stop();
-  if (env) await cleanup(env);
-});
+const { write, received, until } = chat;
+const api = (path: string, body: unknown = {}) => chat.api('Anna', path, body);
 
 /** The contact's conversation handed off to a person, taken by Anna, answered by her. */
 async function handedOff(user: string): Promise<string> {

@@ -1,53 +1,28 @@
-import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { addAgent } from '../../core/agents/accounts.js';
+import { expect, it } from 'vitest';
 import { Conversation } from '../../core/store/conversation.js';
 import { ConversationEvent } from '../../core/store/conversation-event.js';
 import { Message } from '../../core/store/message.js';
-import { signInAgent } from '../helpers/agent.js';
-import { cleanup, eventually, postApi, startTestHub, testEnv, type TestEnv } from '../helpers/hub.js';
-import { Receiver } from '../helpers/receiver.js';
+import { agentHub } from '../helpers/agent-hub.js';
+import { eventually } from '../helpers/hub.js';
 
 const secret = 'takeover-api-secret-0123';
 const apiKey = 'takeover-admin-key-0123456789';
-const password = 'correct horse battery staple';
 const autoReply = 'Thanks, the bot got it.';
-let env: TestEnv;
-let hub: Awaited<ReturnType<typeof startTestHub>>;
-let receiver: Receiver;
-const cookies: Record<string, string> = {};
+const chat = agentHub({
+  secret,
+  agents: ['anna', 'bob'].map((name) => ({ email: `${name}@shop.example`, displayName: name, role: 'agent' as const })),
+  env: { autoReply: { shop: autoReply }, apiKeys: { shop: [apiKey] }, pipeline: { outboundBackoffMs: 1500 } },
+});
+const { cookies, write, received } = chat;
 
 const api = async (path: string, options: { body?: unknown; as?: string; key?: string } = {}) => {
-  const headers: Record<string, string> = { 'content-type': 'application/json', origin: hub.url! };
+  const headers: Record<string, string> = { 'content-type': 'application/json', origin: chat.url() };
   if (options.as) headers.cookie = cookies[options.as]!;
   if (options.key) headers.authorization = `Bearer ${options.key}`;
-  const res = await fetch(`${hub.url}/api${path}`, { method: 'POST', headers, body: JSON.stringify(options.body ?? {}) });
+  const res = await fetch(`${chat.url()}/api${path}`, { method: 'POST', headers, body: JSON.stringify(options.body ?? {}) });
   return { status: res.status, body: (await res.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
 };
-const write = (user: string, text: string) => postApi(hub.url!, 'shop-app', { id: randomUUID(), user, text }, { secret });
 const conversationOf = async (user: string) => String((await Conversation.findOne({ user }).lean())!._id);
-const received = (user: string) => receiver.replies.filter((r) => r.user === user).map((r) => r.text);
-
-beforeAll(async () => {
-  receiver = await new Receiver(secret).start();
-  env = testEnv({
-    accounts: [{ workspace: 'shop', account: 'shop-app', secret, webhookUrl: receiver.url }],
-    autoReply: { shop: autoReply },
-    apiKeys: { shop: [apiKey] },
-    pipeline: { outboundBackoffMs: 1500 },
-    extra: { console: { secureCookie: false } },
-  });
-  hub = await startTestHub(env);
-  for (const email of ['anna@shop.example', 'bob@shop.example']) {
-    await addAgent({ workspace: 'shop', email, displayName: email.split('@')[0]!, role: 'agent', password, actor: 'test' });
-    cookies[email.split('@')[0]!] = await signInAgent(hub.url!, email, password);
-  }
-});
-afterAll(async () => {
-  await hub?.stop();
-  await receiver?.stop();
-  if (env) await cleanup(env);
-});
 
 it('an agent takes a conversation: the bot falls silent, and the agent answers in order; nobody else can', async () => {
   await write('olivia', 'hi');
@@ -84,13 +59,13 @@ it('an agent takes a conversation: the bot falls silent, and the agent answers i
 
 it('drops the bot’s replies still waiting to go out at a takeover; none is delivered after it', async () => {
   // Peter's app refuses the bot's replies for now: they wait in the conversation's outbound mailbox for a retry.
-  receiver.respond = (r) => (r.user === 'peter' ? 503 : 200);
+  chat.receiver.respond = (r) => (r.user === 'peter' ? 503 : 200);
   await write('peter', 'one');
   await write('peter', 'two');
   await eventually(async () => (await Message.countDocuments({ user: 'peter', direction: 'out', status: 'queued' })) === 2, 10_000, 'two replies waiting');
   const taken = await api(`/conversations/${await conversationOf('peter')}/take`, { as: 'anna' });
   expect(taken).toMatchObject({ status: 200, body: { dropped: 2 } });
-  receiver.respond = () => 200;
+  chat.receiver.respond = () => 200;
 
   // Past the retry: nothing of the bot reaches Peter, only the line saying who took over.
   await new Promise((resolve) => setTimeout(resolve, 3500));

@@ -1,49 +1,23 @@
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { addAgent } from '../../core/agents/accounts.js';
+import { expect, it } from 'vitest';
 import { Conversation } from '../../core/store/conversation.js';
 import { ConversationEvent } from '../../core/store/conversation-event.js';
 import { agentId } from '../../core/store/agent.js';
-import { signInAgent } from '../helpers/agent.js';
-import { apiContacts, consoleCall } from '../helpers/api-chat.js';
-import { cleanup, startTestHub, testEnv, type TestEnv } from '../helpers/hub.js';
-import { Receiver } from '../helpers/receiver.js';
+import { agentHub } from '../helpers/agent-hub.js';
 
 // Transfer: the agent who has a conversation passes it to a colleague (theirs at once, and the
 // contact is told who joined) or to a team's queue; nobody else may.
 
-const secret = 'transfer-api-secret-0123';
-const password = 'correct horse battery staple';
-let env: TestEnv;
-let hub: Awaited<ReturnType<typeof startTestHub>>;
-let receiver: Receiver;
-const cookies: Record<string, string> = {};
-
-const api = (who: string, path: string, body?: unknown) => consoleCall(hub.url!, cookies[who]!, path, body);
-const { write, received, until } = apiContacts({ hubUrl: () => hub.url!, receiver: () => receiver, account: 'shop-app', secret });
-
-beforeAll(async () => {
-  receiver = await new Receiver(secret).start();
-  env = testEnv({
-    accounts: [{ workspace: 'shop', account: 'shop-app', secret, webhookUrl: receiver.url }],
-    flows: { shop: { path: join(import.meta.dirname, 'flows'), start: 'support' } },
-    extra: { console: { secureCookie: false } },
-  });
-  hub = await startTestHub(env);
-  for (const [email, name, role] of [
-    ['anna@shop.example', 'Anna', 'agent'],
-    ['petr@shop.example', 'Petr', 'agent'],
-    ['olga@shop.example', 'Olga', 'admin'],
-  ] as const) {
-    await addAgent({ workspace: 'shop', email, displayName: name, role, password, actor: 'test' });
-    cookies[name] = await signInAgent(hub.url!, email, password);
-  }
+const chat = agentHub({
+  secret: 'transfer-api-secret-0123',
+  agents: [
+    { email: 'anna@shop.example', displayName: 'Anna', role: 'agent' },
+    { email: 'petr@shop.example', displayName: 'Petr', role: 'agent' },
+    { email: 'olga@shop.example', displayName: 'Olga', role: 'admin' },
+  ],
+  env: { flows: { shop: { path: join(import.meta.dirname, 'flows'), start: 'support' } } },
 });
-afterAll(async () => {
-  await hub?.stop();
-  await receiver?.stop();
-  if (env) await cleanup(env);
-});
+const { api, write, received, until } = chat;
 
 it('passes a conversation to a colleague, who answers it, and then to a team queue; only its holder or an admin may', async () => {
   await write('vera', 'hello');
