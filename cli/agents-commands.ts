@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { setSecondFactor, addAgent, disableAgent, listAgents, resetPassword } from '../core/agents/accounts.js';
+import { setSecondFactor, addAgent, agentIdOf, disableAgent, listAgents, resetPassword } from '../core/agents/accounts.js';
+import { setAgentRouting } from '../core/agents/routing.js';
 import { agentRoles, type AgentRole } from '../core/store/agent.js';
 import { cliActor } from './actor.js';
 import { columns, day } from './table.js';
@@ -57,11 +58,13 @@ export function registerAgentCommands(program: Command, defaultConfig: string): 
       if (!rows.length) return console.log('no agents yet: add one with `switchboard agents add <email> --name <name>`');
       console.log(
         columns([
-          ['email', 'name', 'role', 'state', 'second factor', 'last sign-in'],
+          ['email', 'name', 'role', 'teams', 'capacity', 'state', 'second factor', 'last sign-in'],
           ...rows.map((a) => [
             a.email,
             a.displayName,
             a.role,
+            a.teams.join(',') || '-',
+            a.capacity === undefined ? 'default' : String(a.capacity),
             a.disabled ? 'disabled' : a.lockedUntil ? `locked until ${a.lockedUntil.toISOString()}` : 'active',
             a.secondFactor ? 'code' : '-',
             day(a.lastSignInAt),
@@ -88,6 +91,30 @@ export function registerAgentCommands(program: Command, defaultConfig: string): 
         );
       }),
     );
+  command('routing <email>', 'set the teams whose handoffs an agent answers, and how many open conversations they hold at once')
+    .option('--teams <ids>', 'comma-separated team ids declared in the config ("" for none)')
+    .option('--capacity <n|default>', "most open conversations at once, or `default` for the workspace's routing.capacity")
+    .action(async (email: string, opts: Common & { teams?: string; capacity?: string }) => {
+      const capacity = opts.capacity === undefined ? undefined : opts.capacity === 'default' ? null : Number(opts.capacity);
+      if (typeof capacity === 'number' && !(Number.isInteger(capacity) && capacity >= 1 && capacity <= 100))
+        throw new Error(`--capacity: expected a whole number from 1 to 100, or "default", not "${opts.capacity}"`);
+      if (opts.teams === undefined && capacity === undefined) throw new Error('give --teams, --capacity or both');
+      const teams = opts.teams
+        ?.split(',')
+        .map((t) => t.trim())
+        .filter(Boolean);
+      await withStore(opts.config, async (config) => {
+        const workspace = config.workspaces.find((w) => w.id === pickWorkspace(config, opts.workspace))!;
+        await setAgentRouting({
+          workspace,
+          agent: agentIdOf(workspace.id, email),
+          ...(teams ? { teams } : {}),
+          ...(capacity !== undefined ? { capacity } : {}),
+          actor: actor(),
+        });
+        console.log(`routing of ${email} set`);
+      });
+    });
   command('reset-password <email>', 'set a new password (generated and printed once, unless --password-stdin) and lift a lockout')
     .option('--password-stdin', 'read the password from standard input')
     .action(async (email: string, opts: Common & { passwordStdin?: boolean }) => {

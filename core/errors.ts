@@ -49,6 +49,14 @@ export class ForbiddenError extends Error {
   }
 }
 
+/** What a request names (an agent, say) is not in the caller's workspace. Maps to HTTP 404. */
+export class NotFoundError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotFoundError';
+  }
+}
+
 /** A webhook body could not be understood. Maps to HTTP 400 with `message` as the reason. */
 export class PayloadError extends Error {
   readonly code = 'PAYLOAD_INVALID';

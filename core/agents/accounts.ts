@@ -18,6 +18,9 @@ export interface AgentRow {
   lastSignInAt?: Date;
   /** Whether sign-in needs a one-time code too. */
   secondFactor: boolean;
+  teams: string[];
+  /** Their own capacity; undefined: the workspace's `routing.capacity`. */
+  capacity?: number;
 }
 
 /** A password to hand over once: 20 random characters, URL-safe. */
@@ -29,6 +32,11 @@ function email(value: string): string {
   const normalised = normaliseEmail(value)?.toLowerCase();
   if (!normalised) throw new AgentError(`"${value}" is not an e-mail address`);
   return normalised;
+}
+
+/** The id of the agent who signs in with this e-mail (checked and normalised as at sign-up). */
+export function agentIdOf(workspace: string, address: string): string {
+  return agentId(workspace, email(address));
 }
 
 async function existing(workspace: string, address: string) {
@@ -72,6 +80,8 @@ export async function listAgents(workspace: string): Promise<AgentRow[]> {
     ...(a.lockedUntil && a.lockedUntil > new Date() ? { lockedUntil: a.lockedUntil } : {}),
     ...(a.lastSignInAt ? { lastSignInAt: a.lastSignInAt } : {}),
     secondFactor: Boolean(a.totpSecret),
+    teams: a.teams ?? [],
+    ...(typeof a.capacity === 'number' ? { capacity: a.capacity } : {}),
   }));
 }
 

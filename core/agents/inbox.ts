@@ -214,6 +214,14 @@ export class InboxIndex {
     return present.filter((p) => p !== null).length;
   }
 
+  /** How many open conversations each of these agents holds (their `mine` set), in one round trip. */
+  async heldBy(workspace: string, agents: readonly string[]): Promise<Map<string, number>> {
+    const pipeline = this.redis.pipeline();
+    for (const agent of agents) pipeline.zcard(`${this.base(workspace)}mine:${seg(agent)}`);
+    const counts = agents.length ? ((await pipeline.exec()) ?? []) : [];
+    return new Map(agents.map((agent, i) => [agent, Number(counts[i]?.[1] ?? 0)]));
+  }
+
   /** Ids of a workspace's indexed conversations (for the rebuild). */
   async indexedIds(workspace: string): Promise<string[]> {
     return this.redis.hkeys(this.keys(workspace)[0]);

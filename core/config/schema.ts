@@ -136,6 +136,22 @@ const privacySchema = z.strictObject({
 });
 export type PrivacyConfig = z.infer<typeof privacySchema>;
 
+/** A team of agents (config `teams`): handoffs name it, agents belong to one or more (core/agents/routing.ts). */
+const teamSchema = z.strictObject({
+  id: idSchema,
+  name: z.string().min(1).max(100).optional(),
+  /** `auto` hands a waiting conversation to an online member with free capacity; `manual`: members pick from the queue. */
+  assignment: z.enum(['auto', 'manual'], { error: 'expected "auto" or "manual"' }).default('manual'),
+});
+
+/** How handed-off conversations reach agents. */
+const routingSchema = z.strictObject({
+  /** Most open conversations an agent holds at once, unless their own capacity says otherwise. */
+  capacity: z.number().int().min(1).max(100).default(5),
+  /** A console with no keyboard or pointer use for this long shows its agent `away`. */
+  idleAfterMinutes: z.number().int().min(1).max(240).default(5),
+});
+
 export const workspaceSchema = z.strictObject({
   id: idSchema,
   name: z.string().min(1).max(200),
@@ -180,6 +196,17 @@ export const workspaceSchema = z.strictObject({
     .optional(),
   /** Channel id → its accounts. Each adapter validates its own account fields. */
   channels: z.record(idSchema, z.array(channelAccountSchema)).default({}),
+  teams: z
+    .array(teamSchema)
+    .default([])
+    .superRefine((teams, ctx) => {
+      const seen = new Set<string>();
+      teams.forEach((team, i) => {
+        if (seen.has(team.id)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `team "${team.id}" is declared twice` });
+        seen.add(team.id);
+      });
+    }),
+  routing: routingSchema.prefault({}),
 });
 export type WorkspaceConfig = z.infer<typeof workspaceSchema>;
 

@@ -14,7 +14,7 @@ import { answer, asAgent, textOf } from './conversation-handlers.js';
 import { inboxRouter } from './inbox-routes.js';
 import { emitEvents } from '../pipeline/event-webhook.js';
 import { audit } from '../privacy/audit.js';
-import { listAgents } from '../agents/accounts.js';
+import { agentRouter } from './agent-routes.js';
 import { transferConversation } from '../agents/transfer.js';
 import { listCannedReplies, removeCannedReply, saveCannedReply } from '../agents/canned-replies.js';
 import { cannedShortcut } from '../store/canned-reply.js';
@@ -79,6 +79,7 @@ export const requireAdmin: RequestHandler = (_req: Request, res: Response, next:
  *   POST /api/conversations/:id/handback   give a handed-off conversation back to the bot ({mode: resume} picks up where it handed off)
  *   POST /api/conversations/:id/close      close it
  *   /api/conversations…                     the console's inbox, a conversation, notes, read, reopen (inbox-routes.ts)
+ *   /api/agents…, /api/presence              colleagues, their teams and capacity, the console's heartbeat (agent-routes.ts)
  *   GET  /api/leads[?format=csv&limit=N]   the workspace's leads, newest first
  *   /api/privacy/…, /api/audit              data-subject requests and the audit log (privacy-routes.ts)
  */
@@ -153,10 +154,7 @@ export function adminRouter(config: Config, options: { privacy: PrivacyOperation
       return { id, ...moved };
     }),
   );
-  router.get('/agents', routes.agents, async (_req: Request, res: Response) => {
-    const agents = await listAgents(res.locals.workspace as string);
-    res.json({ agents: agents.filter((a) => !a.disabled).map((a) => ({ id: a.id, displayName: a.displayName, role: a.role })) });
-  });
+  router.use(agentRouter(config, options.queues));
   router.use('/conversations', inboxRouter(options.queues));
 
   router.get('/leads', routes.leads, async (req: Request, res: Response) => {

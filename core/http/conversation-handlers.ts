@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Session } from '../agents/sessions.js';
 import { ConversationActionError } from '../conversations.js';
-import { ForbiddenError, PayloadError } from '../errors.js';
+import { ForbiddenError, NotFoundError, PayloadError } from '../errors.js';
 import { MailboxBusyError } from '../queue/hold.js';
 
 /** What the admin router put on `res.locals` for the request's key or session (see admin.ts). */
@@ -16,7 +16,7 @@ export interface Caller {
 
 /**
  * A conversation route: `run` resolves to the JSON to answer, and its refusals become the API's
- * errors: 400 bad input (PayloadError), 403 (ForbiddenError), 404 not in this workspace, 409 a
+ * errors: 400 bad input (PayloadError), 403 (ForbiddenError), 404 not in this workspace (NotFoundError too), 409 a
  * conflict, or busy (a turn kept the conversation past the wait, and nothing was changed).
  */
 export const answer =
@@ -27,6 +27,7 @@ export const answer =
     } catch (err) {
       if (err instanceof PayloadError) return void res.status(400).json({ error: 'bad_request', message: err.message });
       if (err instanceof ForbiddenError) return void res.status(403).json({ error: 'forbidden', message: err.message });
+      if (err instanceof NotFoundError) return void res.status(404).json({ error: 'not_found', message: err.message });
       if (err instanceof MailboxBusyError) return void res.status(409).json({ error: 'busy', message: err.message });
       if (err instanceof ConversationActionError)
         return void res.status(err.notFound ? 404 : 409).json({ error: err.notFound ? 'not_found' : 'conflict', message: err.message });

@@ -17,6 +17,7 @@ import { cannedReplyPrivacy } from '../store/canned-reply.js';
 import { conversationEventPrivacy } from '../store/conversation-event.js';
 import { conversationNotePrivacy } from '../store/conversation-note.js';
 import { inboxPrivacy } from '../agents/inbox.js';
+import { presencePrivacy } from '../agents/presence.js';
 import { sessionPrivacy } from '../agents/sessions.js';
 import { signInLimitPrivacy } from '../agents/sign-in.js';
 import { retentionLockPrivacy } from './retention.js';
@@ -45,6 +46,7 @@ export const corePrivacy: readonly PrivacyContract[] = [
   rateLimitPrivacy,
   retentionLockPrivacy,
   inboxPrivacy,
+  presencePrivacy,
 ];
 
 /**

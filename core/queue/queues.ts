@@ -8,6 +8,7 @@ import { snapshotTtlMs } from '../turn/snapshot.js';
 import { privacyContract } from '../privacy/contract.js';
 import type { EventJob } from '../pipeline/event-webhook.js';
 import { InboxIndex } from '../agents/inbox.js';
+import { AgentPresence } from '../agents/presence.js';
 import { Mailboxes, type MailboxKind } from './mailbox.js';
 
 export const turnsQueueName = 'turns';
@@ -140,6 +141,8 @@ export class Queues {
   readonly mailboxes: Mailboxes;
   /** The console's inbox views (core/agents/inbox.ts): on the same connection, so whoever changes a conversation can index it. */
   readonly inbox: InboxIndex;
+  /** Agents' presence (core/agents/presence.ts), which routing reads beside the inbox. */
+  readonly presence: AgentPresence;
 
   constructor(private readonly options: QueueOptions) {
     const base = { connection: options.connection, prefix: options.prefix, streams: { events: { maxLen: eventsMaxLen } } };
@@ -149,6 +152,7 @@ export class Queues {
     this.maintenance = new Queue(maintenanceQueueName, base);
     this.mailboxes = new Mailboxes(options.connection, options.prefix);
     this.inbox = new InboxIndex(options.connection, options.prefix);
+    this.presence = new AgentPresence(options.connection, options.prefix);
   }
 
   /** Leads, notices and events for the business's webhooks; each job's id is stable, so a retried turn queues it once. */

@@ -29,6 +29,10 @@ const agentSchema = new Schema(
     lastSignInAt: { type: Date },
     /** The second factor's secret (base32, core/agents/totp.ts), when the agent turned it on: sign-in then needs a code. */
     totpSecret: { type: String },
+    /** The workspace's teams (config `teams`) whose handoffs they answer. */
+    teams: { type: [String], default: undefined },
+    /** Most open conversations they hold at once; unset: the workspace's `routing.capacity`. */
+    capacity: { type: Number },
   },
   { timestamps: true, versionKey: false },
 );

@@ -107,6 +107,20 @@ workspaces:
     expect(issue!.message).toMatch(/already declared in workspace "a"/);
   });
 
+  it('points at a team declared twice and at an assignment mode it does not know', () => {
+    const yaml = `workspaces:
+  - id: a
+    name: A
+    teams:
+      - { id: support, assignment: auto }
+      - { id: sales, assignment: round-robin }
+      - { id: support }
+`;
+    const lines = (text: string) => issuesOf(text).map((i) => `${i.line}:${i.col} ${i.path}: ${i.message}`);
+    expect(lines(yaml)).toEqual(['6:34 workspaces.0.teams.1.assignment: expected "auto" or "manual"']);
+    expect(lines(yaml.replace('round-robin', 'manual'))).toEqual(['7:15 workspaces.0.teams.2.id: team "support" is declared twice']);
+  });
+
   it('names the channels it knows when given an unknown one', () => {
     const [issue] = issuesOf(`workspaces:\n  - id: a\n    name: A\n    channels:\n      telegrm: []\n`);
     expect(issue).toMatchObject({ line: 5, col: 7, path: 'workspaces.0.channels.telegrm' });

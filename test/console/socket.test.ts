@@ -1,7 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
-import WebSocket from 'ws';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { addAgent } from '../../core/agents/accounts.js';
 import { SignIn } from '../../core/agents/sign-in.js';
@@ -10,6 +9,8 @@ import { ConsoleFanout } from '../../core/console/fanout.js';
 import { consoleSocket } from '../../core/console/socket.js';
 import { createLogger } from '../../core/logger.js';
 import { signInAgent } from '../helpers/agent.js';
+import { openConsoleSocket } from '../helpers/console-socket.js';
+import WebSocket from 'ws';
 import { cleanup, startTestHub, testEnv, type TestEnv } from '../helpers/hub.js';
 
 // Two workspaces on one hub, an agent in each: the console socket lets in only a signed-in
@@ -38,24 +39,7 @@ afterAll(async () => {
   if (env) await cleanup(env);
 });
 
-/** A console socket as a browser opens it: resolves once open with the frames it receives, or rejects with the refusal's status. */
-function open(headers: { cookie?: string; origin?: string }, url = hub.url!): Promise<{ ws: WebSocket; frames: string[]; next: () => Promise<string> }> {
-  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/console/ws`, { headers: { origin: url, ...headers } });
-  const frames: string[] = [];
-  const waiting: ((f: string) => void)[] = [];
-  let read = 0;
-  ws.on('message', (data) => {
-    frames.push(data.toString());
-    if (waiting.length) waiting.shift()!(frames[read++]!);
-  });
-  /** The next frame not read yet. */
-  const next = () => (read < frames.length ? Promise.resolve(frames[read++]!) : new Promise<string>((r) => waiting.push(r)));
-  return new Promise((ok, fail) => {
-    ws.once('open', () => ok({ ws, frames, next }));
-    ws.once('unexpected-response', (_req, res) => fail(Object.assign(new Error(`refused: ${res.statusCode}`), { status: res.statusCode })));
-    ws.once('error', fail);
-  });
-}
+const open = (headers: { cookie?: string; origin?: string }, url = hub.url!) => openConsoleSocket(url, headers);
 const refusal = (headers: { cookie?: string; origin?: string }) =>
   open(headers).then(
     ({ ws }) => (ws.terminate(), 101),

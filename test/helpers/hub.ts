@@ -56,6 +56,8 @@ export function testEnv(options: {
   crm?: Record<string, { webhookUrl: string; secret: string }>;
   /** Workspace id → event webhook. */
   events?: Record<string, { webhookUrl: string; secret: string; types?: string[] }>;
+  /** Workspace id → any other workspace settings (teams, routing, ...). */
+  workspaces?: Record<string, Record<string, unknown>>;
 }): TestEnv {
   const id = randomBytes(4).toString('hex');
   const mongoUri = `${inject('mongoBase')}sbtest_${id}`;
@@ -70,6 +72,7 @@ export function testEnv(options: {
     ...(options.events?.[ws] ? { events: options.events[ws] } : {}),
     ...(options.secrets?.[ws] ? { secrets: options.secrets[ws] } : {}),
     ...(options.privacy?.[ws] ? { privacy: options.privacy[ws] } : {}),
+    ...options.workspaces?.[ws],
     channels: {
       ...(options.accounts.some((a) => a.workspace === ws)
         ? {

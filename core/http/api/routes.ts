@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { requestKinds } from '../../store/privacy-request.js';
+import { presences } from '../../agents/presence.js';
 import { ApiDescription } from './describe.js';
 
 /**
@@ -47,6 +48,19 @@ const summary = z.object({
   unread: z.number(),
 });
 const conversationErrors = { 404: 'no such conversation in this workspace' };
+
+/** A colleague as the console lists them (core/agents/routing.ts). */
+const routedAgent = z.object({
+  id: z.string(),
+  displayName: z.string(),
+  role: z.enum(['owner', 'admin', 'agent']),
+  teams: z.array(z.string()),
+  capacity: z.number().describe('most open conversations at once'),
+  ownCapacity: z.boolean().describe("false: the workspace's `routing.capacity`"),
+  open: z.number().describe('open conversations they hold now'),
+  presence: z.enum(presences),
+});
+const team = z.object({ id: z.string(), name: z.string(), assignment: z.enum(['auto', 'manual']) });
 
 export const routes = {
   openapi: api.route({
@@ -169,9 +183,29 @@ export const routes = {
   agents: api.route({
     method: 'get',
     path: '/api/agents',
-    summary: "The workspace's active agents, for transfers (names and roles; never e-mail addresses)",
+    summary: "The workspace's active agents with their teams, capacity, load and presence (never e-mail addresses)",
     audience: 'any',
-    response: z.object({ agents: z.array(z.object({ id: z.string(), displayName: z.string(), role: z.enum(['owner', 'admin', 'agent']) })) }),
+    response: z.object({ agents: z.array(routedAgent), teams: z.array(team) }),
+  }),
+  agentRouting: api.route({
+    method: 'post',
+    path: '/api/agents/:id/routing',
+    summary: "Set an agent's teams (declared in the workspace's config) and capacity (`null`: the workspace's default)",
+    audience: 'admin',
+    body: z.object({
+      teams: z.array(z.string()).max(50).optional(),
+      capacity: z.number().int().min(1).max(100).nullable().optional(),
+    }),
+    response: routedAgent,
+    errors: { 400: 'a team the workspace does not declare', 404: 'no such agent in this workspace' },
+  }),
+  presence: api.route({
+    method: 'post',
+    path: '/api/presence',
+    summary: "The console's heartbeat (`active`: the agent used it since the last one) and the agent's presence toggle (`status`)",
+    audience: 'agent',
+    body: z.object({ active: z.boolean().optional(), status: z.enum(presences).optional() }),
+    response: z.object({ presence: z.enum(presences), heartbeatEveryMs: z.number() }),
   }),
   take: api.route({
     method: 'post',
