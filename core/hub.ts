@@ -31,6 +31,7 @@ import { conversationHistory, openConversationOf } from './history.js';
 import { recordStatuses } from './statuses.js';
 import { Redactor } from './privacy/redact.js';
 import { RetentionRun } from './store/retention-run.js';
+import { startAssignmentSweep } from './agents/assignment.js';
 import { startConsole, type ConsoleServer } from './console/index.js';
 
 /** `all` runs web and workers in one process; `web` and `worker` split them for scale-out. */
@@ -73,6 +74,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     prefix: config.redis.prefix,
     outboundAttempts: config.pipeline.outboundAttempts,
     fairness: sharedByWorkspaces,
+    logger,
   });
   const metrics = new Metrics({
     queueDepth: () => queues.depth(),
@@ -177,6 +179,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   }
 
   let workers: Workers | undefined;
+  let stopAssignmentSweep: (() => void) | undefined;
   if (work) {
     const turns = new TurnRunner({
       config,
@@ -193,6 +196,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       ...(sharedByWorkspaces ? { databaseGate: databaseGate(config.pipeline.databasePerWorkspace) } : {}),
     });
     workers = startWorkers({ config, redis, queues, turns, adapters, metrics, logger, channelModels: options.registry.collections().models });
+    stopAssignmentSweep = startAssignmentSweep({ queues, config });
     logger.info({ role, concurrency: config.pipeline.concurrency }, 'workers started');
     // A changed privacy policy goes in the audit log; an erasure a crash interrupted is finished.
     void (async () => {
@@ -215,6 +219,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         await closed;
       }
       await agentConsole?.stop();
+      stopAssignmentSweep?.();
       // Worker.close() waits for the jobs in progress to finish.
       await workers?.close();
       await Promise.all([...adapters.values()].map((a) => a.stop()));

@@ -222,6 +222,14 @@ export class InboxIndex {
     return new Map(agents.map((agent, i) => [agent, Number(counts[i]?.[1] ?? 0)]));
   }
 
+  /** A team's waiting conversations, longest waiting first: ids and since when (ms). */
+  async waitingFor(workspace: string, team: string, limit: number): Promise<{ id: string; since: number }[]> {
+    const flat = await this.redis.zrange(`${this.base(workspace)}waiting:team:${seg(team)}`, 0, limit - 1, 'WITHSCORES');
+    const result: { id: string; since: number }[] = [];
+    for (let i = 0; i < flat.length; i += 2) result.push({ id: flat[i]!, since: Number(flat[i + 1]) });
+    return result;
+  }
+
   /** Ids of a workspace's indexed conversations (for the rebuild). */
   async indexedIds(workspace: string): Promise<string[]> {
     return this.redis.hkeys(this.keys(workspace)[0]);

@@ -43,8 +43,15 @@ export class AgentPresence {
     return `${this.prefix}:presence:${workspace}:${agent}`;
   }
 
-  /** A console's heartbeat (`active`: the agent used it since the last one) or toggle (`chosen`); resolves to their presence after it. */
-  async beat(at: { workspace: string; agent: string; idleAfterMs: number; active?: boolean; chosen?: Presence; now?: number }): Promise<Presence> {
+  /** A console's heartbeat (`active`: the agent used it since the last one) or toggle (`chosen`); resolves to their presence after it, and whether that changed. */
+  async beat(at: {
+    workspace: string;
+    agent: string;
+    idleAfterMs: number;
+    active?: boolean;
+    chosen?: Presence;
+    now?: number;
+  }): Promise<{ presence: Presence; changed: boolean }> {
     const now = at.now ?? Date.now();
     const key = this.key(at.workspace, at.agent);
     const before = parse(await this.redis.get(key));
@@ -57,10 +64,9 @@ export class AgentPresence {
     await this.redis.set(key, JSON.stringify(next), 'PX', keepMs);
     const presence = presenceOf(next, { now, idleAfterMs: at.idleAfterMs });
     const previous = before ? presenceOf(before, { now, idleAfterMs: at.idleAfterMs }) : 'offline';
-    if (presence !== previous) {
-      await this.redis.publish(consoleChannel(this.prefix, at.workspace), JSON.stringify({ t: 'presence', agent: at.agent, presence }));
-    }
-    return presence;
+    const changed = presence !== previous;
+    if (changed) await this.redis.publish(consoleChannel(this.prefix, at.workspace), JSON.stringify({ t: 'presence', agent: at.agent, presence }));
+    return { presence, changed };
   }
 
   /** These agents' presence, in one round trip (agents never seen, or gone for a week, are `offline`). */

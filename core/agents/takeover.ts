@@ -87,10 +87,17 @@ export async function dropUndeliveredBotReplies(queues: Queues, at: { key: strin
  */
 export async function takeConversation(
   queues: Queues,
-  at: { agent: Session; id: string; workspace: WorkspaceConfig },
-): Promise<{ dropped: number; /** The "joined" line's message id, unless it was theirs already. */ joined?: string }> {
+  at: {
+    agent: Session;
+    id: string;
+    workspace: WorkspaceConfig;
+    /** Routing's assignment: only a conversation still waiting is given (a colleague may have taken it meanwhile), recorded as `assigned`. */
+    assignment?: boolean;
+  },
+): Promise<{ dropped: number; /** The "joined" line's message id, unless it was theirs already. */ joined?: string; /** An assignment found it no longer waiting. */ skipped?: true }> {
   const { workspace } = at;
   const conversation = await findConversation(at.agent.workspace, at.id);
+  if (at.assignment && conversation.status !== 'waiting') return { dropped: 0, skipped: true };
   if (conversation.status === 'closed') throw new ConversationActionError(`conversation ${at.id} is closed`);
   if (conversation.status === 'agent' && conversation.assignee === at.agent.agent) return { dropped: 0 }; // theirs already: nothing to say again
   const address = addressOf(conversation);
@@ -99,6 +106,8 @@ export async function takeConversation(
   const joinedId = outOfTurnId(conversation._id, 'joined', new Types.ObjectId().toHexString());
   const name = await displayName(at.agent);
   const dropped = await withMailboxesHeld(queues, { workspace: address.workspace, mailboxes: [{ kind: 'in', key }], busy }, async () => {
+    // Under the hold no turn runs, and every other change holds it too: what is read now stays true until the write.
+    if (at.assignment && (await Conversation.findById(conversation._id, { status: 1 }).lean())?.status !== 'waiting') return undefined;
     await Conversation.updateOne(
       { _id: conversation._id },
       { $set: { status: 'agent', assignee: at.agent.agent, assigneeName: name }, $unset: { waitingSince: 1 } },
@@ -117,13 +126,18 @@ export async function takeConversation(
     await queues.inbox.refresh(address.workspace, conversation._id);
     return count;
   });
+  if (dropped === undefined) return { dropped: 0, skipped: true };
   // A delivery that read a reply before it was marked finishes before the takeover returns.
   const deadline = Date.now() + 15_000;
   while (await queues.mailboxes.held('out', key)) {
     if (Date.now() > deadline) break; // a deliverer this slow is stuck on its platform call; what it reads next is dropped
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  await recordAction({ workspace: address.workspace, conversation: conversation._id, kind: 'taken', actor: `agent:${at.agent.agent}`, details: { dropped } });
+  await recordAction({
+    workspace: address.workspace,
+    conversation: conversation._id,
+    ...(at.assignment ? { kind: 'assigned', actor: 'routing', details: { to: at.agent.agent, dropped } } : { kind: 'taken', actor: `agent:${at.agent.agent}`, details: { dropped } }),
+  });
   return { dropped, joined: joinedId };
 }
 

@@ -36,7 +36,11 @@ export async function transferConversation(
     await changeConversation(queues, conversation, async () => {
       await Conversation.updateOne(
         { _id: conversation._id },
-        { $set: { status: 'waiting', team, waitingSince: new Date() }, $unset: { assignee: 1, assigneeName: 1 } },
+        {
+          $set: { status: 'waiting', team, waitingSince: new Date() },
+          $unset: { assignee: 1, assigneeName: 1 },
+          ...(conversation.assignee ? { $addToSet: { passedOn: conversation.assignee } } : {}),
+        },
       );
       await recordAction({
         workspace: at.by.workspace,
@@ -55,7 +59,11 @@ export async function transferConversation(
   await changeConversation(queues, conversation, async () => {
     await Conversation.updateOne(
       { _id: conversation._id },
-      { $set: { status: 'agent', assignee: target._id, assigneeName: target.displayName }, $unset: { waitingSince: 1 } },
+      {
+        $set: { status: 'agent', assignee: target._id, assigneeName: target.displayName },
+        $unset: { waitingSince: 1 },
+        ...(conversation.assignee ? { $addToSet: { passedOn: conversation.assignee } } : {}),
+      },
     );
     await storeOutOfTurn(queues, {
       conversation,

@@ -94,6 +94,8 @@ export function adminRouter(config: Config, options: { privacy: PrivacyOperation
   const action = (run: typeof close, status: string) =>
     answer(async (req, caller) => {
       await run({ workspace: caller.workspace, id: String(req.params.id), queues: options.queues, actor: caller.actor });
+      // Whoever had it has room for the next one waiting.
+      options.queues.requestAssignment(workspaceOf(caller.workspace));
       if (status === 'closed')
         await emitEvents(options.queues, workspaceOf(caller.workspace), [
           { type: 'conversation.closed', conversation: String(req.params.id), actor: caller.actor, key: String(Date.now()) },
@@ -130,6 +132,7 @@ export function adminRouter(config: Config, options: { privacy: PrivacyOperation
     if (req.body?.mode !== 'resume') return action(handBack, 'bot')(req, res, next);
     return answer(async (req, caller) => {
       await resumeBot(options.queues, { workspace: caller.workspace, id: String(req.params.id), actor: caller.actor });
+      options.queues.requestAssignment(workspaceOf(caller.workspace));
       return { id: req.params.id, status: 'bot', mode: 'resume' };
     })(req, res, next);
   });
@@ -147,6 +150,8 @@ export function adminRouter(config: Config, options: { privacy: PrivacyOperation
         by: session,
         to: agent ? { agent } : { team: team! },
       });
+      // Waiting again for a team, or off its holder's hands: either way routing has something to do.
+      options.queues.requestAssignment(workspaceOf(session.workspace));
       if (moved.assignee)
         await emitEvents(options.queues, workspaceOf(session.workspace), [
           { type: 'conversation.assigned', conversation: id, actor: `agent:${session.agent}`, key: `${session.agent}>${moved.assignee}:${Date.now()}` },
@@ -155,7 +160,7 @@ export function adminRouter(config: Config, options: { privacy: PrivacyOperation
     }),
   );
   router.use(agentRouter(config, options.queues));
-  router.use('/conversations', inboxRouter(options.queues));
+  router.use('/conversations', inboxRouter(options.queues, { workspaceOf }));
 
   router.get('/leads', routes.leads, async (req: Request, res: Response) => {
     const limit = Math.min(Math.max(Number(req.query.limit) || 1000, 1), 10_000);

@@ -32,6 +32,7 @@ export function agentRouter(config: Config, queues: Queues): Router {
       const id = String(req.params.id);
       const { teams, capacity } = req.body as { teams?: string[]; capacity?: number | null };
       await setAgentRouting({ workspace, agent: id, ...(teams ? { teams } : {}), ...(capacity !== undefined ? { capacity } : {}), actor: caller.actor });
+      queues.requestAssignment(workspace);
       const agent = (await routedAgents(queues, workspace)).find((a) => a.id === id);
       if (!agent) throw new NotFoundError(`no active agent ${id} in this workspace`);
       return agent;
@@ -43,13 +44,16 @@ export function agentRouter(config: Config, queues: Queues): Router {
     routes.presence,
     asAgent(async (session, req) => {
       const { active, status } = req.body as { active?: boolean; status?: Presence };
-      const presence = await queues.presence.beat({
+      const workspace = workspaceOf(session.workspace);
+      const { presence, changed } = await queues.presence.beat({
         workspace: session.workspace,
         agent: session.agent,
-        idleAfterMs: idleAfterMs(workspaceOf(session.workspace)),
+        idleAfterMs: idleAfterMs(workspace),
         ...(active !== undefined ? { active } : {}),
         ...(status ? { chosen: status } : {}),
       });
+      // Someone is back: the longest waiting of their teams can go to them.
+      if (changed && presence === 'online') queues.requestAssignment(workspace);
       return { presence, heartbeatEveryMs };
     }),
   );

@@ -4,6 +4,7 @@ import { decodeCursor, listInbox } from '../agents/inbox-list.js';
 import { inboxViews, type InboxView } from '../agents/inbox-summary.js';
 import { addNote } from '../agents/notes.js';
 import { markRead, reopen } from '../conversations.js';
+import type { WorkspaceConfig } from '../config/schema.js';
 import { ForbiddenError, PayloadError } from '../errors.js';
 import type { Queues } from '../queue/queues.js';
 import { answer, asAgent, textOf, type Caller } from './conversation-handlers.js';
@@ -52,7 +53,7 @@ function listQuery(req: Request, caller: Caller) {
  *   POST /api/conversations/:id/read       its unread count goes to 0
  *   POST /api/conversations/:id/reopen     a closed conversation waits for an agent again
  */
-export function inboxRouter(queues: Queues): Router {
+export function inboxRouter(queues: Queues, options: { workspaceOf: (id: string) => WorkspaceConfig }): Router {
   const router = Router();
   router.get(
     '/',
@@ -81,11 +82,11 @@ export function inboxRouter(queues: Queues): Router {
   router.post(
     '/:id/reopen',
     routes.reopen,
-    answer(async (req, caller) => ({
-      id: req.params.id,
-      status: 'waiting',
-      ...(await reopen({ workspace: caller.workspace, id: String(req.params.id), queues, actor: caller.actor })),
-    })),
+    answer(async (req, caller) => {
+      const reopened = await reopen({ workspace: caller.workspace, id: String(req.params.id), queues, actor: caller.actor });
+      queues.requestAssignment(options.workspaceOf(caller.workspace));
+      return { id: req.params.id, status: 'waiting', ...reopened };
+    }),
   );
   return router;
 }

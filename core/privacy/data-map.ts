@@ -18,6 +18,7 @@ import { conversationEventPrivacy } from '../store/conversation-event.js';
 import { conversationNotePrivacy } from '../store/conversation-note.js';
 import { inboxPrivacy } from '../agents/inbox.js';
 import { presencePrivacy } from '../agents/presence.js';
+import { assignmentPrivacy } from '../agents/assignment.js';
 import { sessionPrivacy } from '../agents/sessions.js';
 import { signInLimitPrivacy } from '../agents/sign-in.js';
 import { retentionLockPrivacy } from './retention.js';
@@ -47,6 +48,7 @@ export const corePrivacy: readonly PrivacyContract[] = [
   retentionLockPrivacy,
   inboxPrivacy,
   presencePrivacy,
+  assignmentPrivacy,
 ];
 
 /**

@@ -9,6 +9,9 @@ import { privacyContract } from '../privacy/contract.js';
 import type { EventJob } from '../pipeline/event-webhook.js';
 import { InboxIndex } from '../agents/inbox.js';
 import { AgentPresence } from '../agents/presence.js';
+import { requestAssignment } from '../agents/assignment.js';
+import type { WorkspaceConfig } from '../config/schema.js';
+import type { Logger } from 'pino';
 import { Mailboxes, type MailboxKind } from './mailbox.js';
 
 export const turnsQueueName = 'turns';
@@ -112,6 +115,8 @@ export interface QueueOptions {
    * and an unranked wake-up costs Redis less.
    */
   fairness?: boolean;
+  /** Where a routing pass started in the background reports a failure. */
+  logger?: Logger;
 }
 
 /** BullMQ's event stream is only read by monitoring; a short one costs less on every job. */
@@ -143,6 +148,8 @@ export class Queues {
   readonly inbox: InboxIndex;
   /** Agents' presence (core/agents/presence.ts), which routing reads beside the inbox. */
   readonly presence: AgentPresence;
+  /** Routing passes this process started in the background (see `requestAssignment`). */
+  private readonly routing = new Set<Promise<unknown>>();
 
   constructor(private readonly options: QueueOptions) {
     const base = { connection: options.connection, prefix: options.prefix, streams: { events: { maxLen: eventsMaxLen } } };
@@ -153,6 +160,16 @@ export class Queues {
     this.mailboxes = new Mailboxes(options.connection, options.prefix);
     this.inbox = new InboxIndex(options.connection, options.prefix);
     this.presence = new AgentPresence(options.connection, options.prefix);
+  }
+
+  /** The Redis connection the queues and indexes share (routing's lock lives there too). */
+  get connection(): Redis {
+    return this.options.connection;
+  }
+
+  /** The hub's Redis key prefix. */
+  get prefix(): string {
+    return this.options.prefix;
   }
 
   /** Leads, notices and events for the business's webhooks; each job's id is stable, so a retried turn queues it once. */
@@ -288,7 +305,21 @@ export class Queues {
     return { inbound: await count(this.turns), outbound: await count(this.deliveries) };
   }
 
+  /**
+   * Asks routing for a pass over the workspace (core/agents/assignment.ts) and returns at once:
+   * the caller often holds the very mailbox an assignment has to take (a turn that handed off).
+   */
+  requestAssignment(workspace: WorkspaceConfig): void {
+    if (!workspace.teams.some((t) => t.assignment === 'auto')) return;
+    const running = requestAssignment(this, workspace, this.options.logger)
+      .catch((err: unknown) => this.options.logger?.warn({ err: (err as Error).message }, 'routing pass failed'))
+      .finally(() => this.routing.delete(running));
+    this.routing.add(running);
+  }
+
   async close(): Promise<void> {
+    // A routing pass under way finishes first: it holds a lock and may be in the middle of a takeover.
+    await Promise.all(this.routing);
     await Promise.all([this.turns, this.deliveries, this.crm, this.maintenance].map((q) => q.close()));
   }
 }

@@ -2,7 +2,7 @@ import { Schema, model } from 'mongoose';
 import { privacyContract } from '../privacy/contract.js';
 import { scalarFieldFilters } from './scalar-filters.js';
 
-export const conversationEventKinds = ['handed_off', 'taken', 'agent_reply', 'handed_back', 'closed', 'reopened', 'transferred'] as const;
+export const conversationEventKinds = ['handed_off', 'taken', 'assigned', 'agent_reply', 'handed_back', 'closed', 'reopened', 'transferred'] as const;
 export type ConversationEventKind = (typeof conversationEventKinds)[number];
 
 /**

@@ -45,6 +45,8 @@ const conversationSchema = new Schema(
     assignee: { type: String },
     /** Their display name when they took it, so the inbox shows it without reading the agent (never their e-mail). */
     assigneeName: { type: String },
+    /** Agents who transferred it away: routing never assigns it to them again. */
+    passedOn: { type: [String], default: undefined },
     // What the inbox shows (core/agents/inbox-summary.ts), kept up by the writes that change it, so a list needs no message read.
     /** The contact's messages so far, and how many of them an agent has read: `unread` is the difference. */
     inboundCount: { type: Number },

@@ -205,6 +205,8 @@ export async function commitTurn(
     await queues.inbox.update(after, inboxSummary(after, profileAfter(turn).name));
   }
   if (turn.workspace.events) await emitEvents(queues, turn.workspace, turnEvents(turn, replies));
+  // Handed off: routing may give it to an agent at once (after this turn lets go of the conversation).
+  if (status === 'waiting') queues.requestAssignment(turn.workspace);
 }
 
 /** What the turn tells the workspace's event webhook, once it is stored. */

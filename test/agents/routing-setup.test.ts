@@ -138,7 +138,7 @@ it('turns an agent away when none of their consoles saw them at work for the idl
   expect(await at(last)).toBe('away');
   expect(await at(last + presenceWindowMs + 1)).toBe('offline');
   // One use of the console, and she is back.
-  expect(await presence.beat({ workspace: 'shop', agent: anna, idleAfterMs, active: true, now: last + 1000 })).toBe('online');
+  expect(await presence.beat({ workspace: 'shop', agent: anna, idleAfterMs, active: true, now: last + 1000 })).toEqual({ presence: 'online', changed: true });
 });
 
 it('counts the open conversations an agent holds', async () => {

@@ -33,6 +33,7 @@ const delivery: Record<Message['status'], string> = {
 const eventText: Record<string, (actor: string) => string> = {
   handed_off: () => 'The bot handed the conversation to people',
   taken: (a) => `${a} took the conversation`,
+  assigned: () => 'Routing assigned the conversation',
   handed_back: (a) => `${a} handed it back to the bot`,
   closed: (a) => `${a} closed the conversation`,
   reopened: (a) => `${a} reopened the conversation`,
