@@ -69,7 +69,9 @@ async function pass(
   at: { workspace: WorkspaceConfig; teams: string[]; lock: string; token: string; last: string; logger?: Logger | undefined },
 ): Promise<number> {
   const { workspace } = at;
-  const agents = (await routedAgents(queues, workspace)).filter((a) => a.presence === 'online' && a.open < a.capacity && a.teams.some((t) => at.teams.includes(t)));
+  const agents = (await routedAgents(queues, workspace)).filter(
+    (a) => a.presence === 'online' && a.open < a.capacity && a.teams.some((t) => at.teams.includes(t)),
+  );
   if (!agents.length) return 0;
   const waiting = new Map<string, { since: number; team: string }>();
   for (const team of at.teams) {

@@ -94,7 +94,11 @@ export async function takeConversation(
     /** Routing's assignment: only a conversation still waiting is given (a colleague may have taken it meanwhile), recorded as `assigned`. */
     assignment?: boolean;
   },
-): Promise<{ dropped: number; /** The "joined" line's message id, unless it was theirs already. */ joined?: string; /** An assignment found it no longer waiting. */ skipped?: true }> {
+): Promise<{
+  dropped: number;
+  /** The "joined" line's message id, unless it was theirs already. */ joined?: string;
+  /** An assignment found it no longer waiting. */ skipped?: true;
+}> {
   const { workspace } = at;
   const conversation = await findConversation(at.agent.workspace, at.id);
   if (at.assignment && conversation.status !== 'waiting') return { dropped: 0, skipped: true };
@@ -136,7 +140,9 @@ export async function takeConversation(
   await recordAction({
     workspace: address.workspace,
     conversation: conversation._id,
-    ...(at.assignment ? { kind: 'assigned', actor: 'routing', details: { to: at.agent.agent, dropped } } : { kind: 'taken', actor: `agent:${at.agent.agent}`, details: { dropped } }),
+    ...(at.assignment
+      ? { kind: 'assigned', actor: 'routing', details: { to: at.agent.agent, dropped } }
+      : { kind: 'taken', actor: `agent:${at.agent.agent}`, details: { dropped } }),
   });
   return { dropped, joined: joinedId };
 }

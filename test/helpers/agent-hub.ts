@@ -57,6 +57,10 @@ export function agentHub(options: {
     get hub() {
       return hub!;
     },
+    /** The test's config, database and Redis prefix (e.g. for spawning more processes on them). */
+    get env() {
+      return env!;
+    },
     get receiver() {
       return receiver!;
     },
