@@ -1,7 +1,7 @@
 /**
  * One visitor's socket: parses each frame, checks it, queues what the visitor sends and
  * acknowledges it once queued (the client keeps an outbox until then), records consent,
- * and answers `sync` with the conversation's history.
+ * passes `typing` on to the consoles, and answers `sync` with the conversation's history.
  */
 import type { WebSocket, RawData } from 'ws';
 import type { Logger } from 'pino';
@@ -86,6 +86,7 @@ export function runSession(ws: WebSocket, address: Address, proof: { userAgent?:
     if (!frame) return;
     if (frame.t === 'sync') return sync(frame.after, frame.conv);
     if (frame.t === 'consent') return consent(frame);
+    if (frame.t === 'typing') return ctx.typing({ address });
     const body = content(frame);
     if (typeof body === 'string') {
       logger.warn({ account: address.account, form: frame.t === 'form' ? frame.form : undefined, reason: body }, 'widget form refused');

@@ -20,6 +20,7 @@ import { inboxPrivacy } from '../agents/inbox.js';
 import { sessionPrivacy } from '../agents/sessions.js';
 import { signInLimitPrivacy } from '../agents/sign-in.js';
 import { retentionLockPrivacy } from './retention.js';
+import { typingThrottlePrivacy } from '../typing/agent-typing.js';
 import type { PrivacyContract } from './contract.js';
 
 /** The core's stores, each contract declared beside its model or key builder. */
@@ -45,6 +46,7 @@ export const corePrivacy: readonly PrivacyContract[] = [
   rateLimitPrivacy,
   retentionLockPrivacy,
   inboxPrivacy,
+  typingThrottlePrivacy,
 ];
 
 /**

@@ -34,6 +34,7 @@ function hubProcess(role: 'web' | 'worker'): Promise<WhatsAppTransport> {
     conversation: async () => undefined,
     redis: () => new Redis(inject('redisUrl')),
     keyPrefix: prefix,
+    typing: async () => undefined,
   };
   started.push(transport);
   return transport.start(ctx).then(() => transport);
