@@ -91,7 +91,7 @@ describe('the console in Chromium', () => {
             .textContent({ timeout: 100 })
             .catch(() => null);
         },
-        { timeout: 8_000, intervals: [400] },
+        { timeout: 8_000, interval: 400 },
       )
       .toBe('Eva is typing…');
     await visitorInput.fill('');
