@@ -1,5 +1,6 @@
 import type { CloudAdapter, TurnContext } from 'botbuilder';
 import type { AdapterContext, ChannelAccount, ChannelAdapter, ChannelCapabilities, TypingTarget } from '../../core/adapter.js';
+import { accountFor } from '../../core/account-for.js';
 import { defineChannel } from '../../core/channel.js';
 import { ChannelApiError, ForbiddenError, SignatureError } from '../../core/errors.js';
 import type { RawRequest, RawResponse } from '../../core/http/router.js';
@@ -46,10 +47,7 @@ function createBotFrameworkAdapter(accounts: ChannelAccount<BotFrameworkAccountC
 
   /** The account's adapter and the conversation's reference, for a proactive send to `address`. */
   const targetOf = async (address: Address): Promise<SendTarget> => {
-    const account = byAccount.get(address.account);
-    if (!account || account.workspace !== address.workspace) {
-      throw new Error(`botframework account "${address.account}" is not configured for workspace "${address.workspace}"`);
-    }
+    const account = accountFor(byAccount, address);
     const reference = await references.load(address);
     if (!reference) {
       throw new ChannelApiError({

@@ -1,6 +1,7 @@
 import type { AdapterContext, ChannelAccount, ChannelAdapter, ChannelCapabilities, TypingTarget } from '../../core/adapter.js';
 import { defineChannel } from '../../core/channel.js';
-import type { Address, InboundMessage, OutboundMessage } from '../../core/message.js';
+import type { InboundMessage, OutboundMessage } from '../../core/message.js';
+import { accountFor } from '../../core/account-for.js';
 import { parseJsonBody } from '../meta/json.js';
 import { mountMetaWebhook } from '../meta/webhook.js';
 import { messengerAccountSchema, type MessengerAccountConfig } from './config.js';
@@ -37,13 +38,6 @@ interface Account {
 export function createMessengerAdapter(accounts: ChannelAccount<MessengerAccountConfig>[]): ChannelAdapter {
   const byAccount = new Map<string, Account>(accounts.map((a) => [a.account, { workspace: a.workspace.id, config: a.config }]));
   const byPage = new Map<string, Account>([...byAccount.values()].map((a) => [a.config.pageId, a]));
-  const accountOf = (address: Address): Account => {
-    const account = byAccount.get(address.account);
-    if (!account || account.workspace !== address.workspace) {
-      throw new Error(`messenger account "${address.account}" is not configured for workspace "${address.workspace}"`);
-    }
-    return account;
-  };
 
   return {
     channel: 'messenger',
@@ -100,12 +94,12 @@ export function createMessengerAdapter(accounts: ChannelAccount<MessengerAccount
     },
 
     async send(message: OutboundMessage) {
-      const platformId = await sendReply(accountOf(message.address).config, message);
+      const platformId = await sendReply(accountFor(byAccount, message.address).config, message);
       return platformId ? { platformId } : {};
     },
 
     async typing({ address }: TypingTarget) {
-      await sendTyping(accountOf(address).config, address.user);
+      await sendTyping(accountFor(byAccount, address).config, address.user);
     },
 
     async stop() {},

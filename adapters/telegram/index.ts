@@ -4,7 +4,8 @@ import type { Redis } from 'ioredis';
 import type { AdapterContext, ChannelAccount, ChannelAdapter, ChannelCapabilities, TypingTarget } from '../../core/adapter.js';
 import { defineChannel } from '../../core/channel.js';
 import { SignatureError } from '../../core/errors.js';
-import type { Address, OutboundMessage } from '../../core/message.js';
+import type { OutboundMessage } from '../../core/message.js';
+import { accountFor } from '../../core/account-for.js';
 import { createApi, createBareApi } from './api.js';
 import { registerTelegramCommands } from './commands.js';
 import { telegramAccountSchema, type TelegramAccountConfig } from './config.js';
@@ -55,14 +56,6 @@ export function createTelegramAdapter(accounts: ChannelAccount<TelegramAccountCo
   let keyPrefix = '';
   const pollers: TelegramPoller[] = [];
   const answering = new Set<Promise<void>>();
-
-  const accountOf = (address: Address): Account => {
-    const account = byAccount.get(address.account);
-    if (!account || account.workspace !== address.workspace) {
-      throw new Error(`telegram account "${address.account}" is not configured for workspace "${address.workspace}"`);
-    }
-    return account;
-  };
 
   return {
     channel: 'telegram',
@@ -130,13 +123,13 @@ export function createTelegramAdapter(accounts: ChannelAccount<TelegramAccountCo
     },
 
     async send(message: OutboundMessage) {
-      const account = accountOf(message.address);
+      const account = accountFor(byAccount, message.address);
       if (!redis) throw new Error('the telegram adapter is not started');
       return sendReply({ api: account.api, redis, keyPrefix }, message);
     },
 
     async typing({ address }: TypingTarget) {
-      await sendTyping(accountOf(address).onceApi, address.user);
+      await sendTyping(accountFor(byAccount, address).onceApi, address.user);
     },
 
     async stop() {

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { AdapterContext, ChannelAccount, ChannelCapabilities, TypingTarget } from '../../../core/adapter.js';
-import type { Address, OutboundMessage } from '../../../core/message.js';
+import type { OutboundMessage } from '../../../core/message.js';
+import { accountFor } from '../../../core/account-for.js';
 import type { WhatsAppTransport, WhatsAppTransportDefinition } from '../transport.js';
 import type { WebClientFactory } from './client.js';
 import { webAccountSchema, type WebAccountConfig } from './config.js';
@@ -59,13 +60,6 @@ export function createWebTransport(accounts: ChannelAccount<WebAccountConfig>[])
   const holders = new Map<string, SessionHolder>();
   let relay: SendRelay | undefined;
   let lockRedis: Redis | undefined;
-  const accountOf = (address: Address) => {
-    const account = byAccount.get(address.account);
-    if (!account || account.workspace !== address.workspace) {
-      throw new Error(`whatsapp web account "${address.account}" is not configured for workspace "${address.workspace}"`);
-    }
-    return account;
-  };
 
   return {
     capabilities: webCapabilities,
@@ -104,7 +98,7 @@ export function createWebTransport(accounts: ChannelAccount<WebAccountConfig>[])
     },
 
     async send(message: OutboundMessage) {
-      const account = accountOf(message.address);
+      const account = accountFor(byAccount, message.address);
       const request = { messageId: message.id, chatId: message.address.user, text: message.text };
       const local = holders.get(message.address.account)?.session;
       if (local) return { platformId: await local.send(request.chatId, request.text, request.messageId) };
@@ -113,7 +107,7 @@ export function createWebTransport(accounts: ChannelAccount<WebAccountConfig>[])
     },
 
     async typing({ address }: TypingTarget) {
-      const account = accountOf(address);
+      const account = accountFor(byAccount, address);
       const local = holders.get(address.account)?.session;
       if (local) return local.typing(address.user);
       if (!relay) throw new Error('the whatsapp web transport is not started');
