@@ -215,6 +215,25 @@ describe('the widget and the consoles', () => {
     }
   });
 
+  it('a visitor’s flood of typing frames is dropped quietly past the frame limit: no error to resync on, a burst at most on the consoles', async () => {
+    const visitor = await new WidgetClient(hub.url!).open();
+    const annaSees = await consoleSocket('anna');
+    try {
+      await visitor.sendText('hello');
+      const id = await conversationOf('widget', visitor.visitor!.slice(0, visitor.visitor!.indexOf('.')));
+      for (let i = 0; i < 30; i++) visitor.send({ t: 'typing' });
+      await eventually(async () => annaSees.typing().length > 0, 10_000, 'the first typing event');
+      await new Promise((r) => setTimeout(r, 500));
+      // The account's bucket (burst 10) lets a few through; the rest are dropped without an answer.
+      expect(annaSees.typing().length).toBeLessThanOrEqual(10);
+      expect(annaSees.typing().every((e) => e.conversation === id && e.who === 'contact')).toBe(true);
+      expect(visitor.frames.filter((f) => f.t === 'error')).toEqual([]);
+    } finally {
+      visitor.close();
+      annaSees.close();
+    }
+  });
+
   it('a Bot Framework user typing shows on the console', async () => {
     const conversationId = uid('conv-');
     const endpoint = `${hub.url}/channels/botframework/shop-teams/api/messages`;
