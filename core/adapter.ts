@@ -42,6 +42,14 @@ export interface ChannelAccount<C = unknown> {
   config: C;
 }
 
+/**
+ * Whose chat a typing indicator is about: the contact's address, as a reply carries it
+ * (`OutboundMessage.address`, whose `account` is the channel account that shows it).
+ */
+export interface TypingTarget {
+  address: Address;
+}
+
 export interface AdapterContext {
   logger: Logger;
   /** Present in processes that serve HTTP (role `web` or `all`). */
@@ -66,6 +74,11 @@ export interface AdapterContext {
   redis(): Redis;
   /** Prefix for the adapter's own Redis keys and channels (the hub's `redis.prefix`). */
   keyPrefix: string;
+  /**
+   * The contact is typing (the widget's `typing` frame, a Bot Framework `typing` activity): the
+   * agents' consoles showing their open conversation say so for a few seconds. Nothing is stored.
+   */
+  typing(target: TypingTarget): Promise<void>;
 }
 
 export interface SendResult {
@@ -88,6 +101,12 @@ export interface ChannelAdapter {
   start(ctx: AdapterContext): Promise<void>;
   /** Deliver one reply; throw {@link ChannelApiError} to say whether a retry can help. */
   send(message: OutboundMessage): Promise<SendResult>;
+  /**
+   * Shows the contact that someone (an agent in the console) is typing, on channels whose
+   * `capabilities.typing` says they can. Best effort: called once, never queued or retried; a
+   * failure is only logged by the caller.
+   */
+  typing?(target: TypingTarget): Promise<void>;
   stop(): Promise<void>;
 }
 

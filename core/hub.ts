@@ -33,6 +33,7 @@ import { Redactor } from './privacy/redact.js';
 import { RetentionRun } from './store/retention-run.js';
 import { startAssignmentSweep } from './agents/assignment.js';
 import { startConsole, type ConsoleServer } from './console/index.js';
+import { contactTyping } from './typing/contact-typing.js';
 
 /** `all` runs web and workers in one process; `web` and `worker` split them for scale-out. */
 export type Role = 'all' | 'web' | 'worker';
@@ -101,7 +102,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         bodyLimitBytes: config.server.bodyLimitBytes,
         admin: Router()
           .use(queueBoard(config, queues, authenticate(config, signIn)))
-          .use(adminRouter(config, { privacy, signIn, queues })),
+          // The web process has every adapter too (built and started in every role), so a typing indicator goes straight to the platform.
+          .use(adminRouter(config, { privacy, signIn, queues, typing: { redis, prefix: config.redis.prefix, adapters, logger } })),
         console: consoleAuthRouter(config, signIn),
         ...(agentConsole ? { consolePages: agentConsole.pages } : {}),
         readiness: async () => {
@@ -143,6 +145,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       conversation: openConversationOf,
       redis: () => redis.duplicate(),
       keyPrefix: config.redis.prefix,
+      typing: contactTyping({ redis, prefix: config.redis.prefix }),
     });
   }
 

@@ -1,4 +1,5 @@
 import type { AdapterContext, ChannelAccount, ChannelAdapter, ChannelCapabilities } from '../../core/adapter.js';
+import { accountFor } from '../../core/account-for.js';
 import { defineChannel } from '../../core/channel.js';
 import { SignatureError } from '../../core/errors.js';
 import type { OutboundMessage } from '../../core/message.js';
@@ -39,11 +40,7 @@ function createApiAdapter(accounts: ChannelAccount<ApiAccountConfig>[]): Channel
     },
 
     async send(message: OutboundMessage) {
-      const account = byAccount.get(message.address.account);
-      if (!account || account.workspace !== message.address.workspace) {
-        throw new Error(`api account "${message.address.account}" is not configured for workspace "${message.address.workspace}"`);
-      }
-      await postReply(account.config, message);
+      await postReply(accountFor(byAccount, message.address).config, message);
       return {};
     },
 

@@ -1,6 +1,6 @@
 import type { Activity, ConversationReference } from 'botbuilder';
 import { PayloadError } from '../../core/errors.js';
-import type { InboundContent, InboundMessage, MediaRef } from '../../core/message.js';
+import type { Address, InboundContent, InboundMessage, MediaRef } from '../../core/message.js';
 
 /** Parses the raw body into an object with a `type`; anything else is a {@link PayloadError} (400). */
 export function parseActivityBody(rawBody: Buffer): Record<string, unknown> {
@@ -48,8 +48,8 @@ export interface ParsedActivity {
 const nonEmpty = (v: unknown): v is string => typeof v === 'string' && v.trim().length > 0;
 
 /**
- * Maps a verified `message` activity; other activity types (conversationUpdate, typing, invoke,
- * messageReaction, ...) and messages with nothing we understand give `undefined`.
+ * Maps a verified `message` activity; other activity types (conversationUpdate, typing (see
+ * {@link typingAddress}), invoke, messageReaction, ...) and messages with nothing we understand give `undefined`.
  * https://learn.microsoft.com/en-us/azure/bot-service/rest-api/bot-framework-rest-connector-activities
  */
 export function parseActivity(activity: Activity, address: { workspace: string; account: string }): ParsedActivity | undefined {
@@ -74,6 +74,15 @@ export function parseActivity(activity: Activity, address: { workspace: string; 
     },
     reference: referenceOf(activity),
   };
+}
+
+/**
+ * The address of a verified `typing` activity (the user is typing to the bot; Teams and Web Chat
+ * send them), for the console's "typing…"; `undefined` for any other activity or one without the ids.
+ */
+export function typingAddress(activity: Activity, address: { workspace: string; account: string }): Address | undefined {
+  if (activity.type !== 'typing' || !nonEmpty(activity.conversation?.id) || !nonEmpty(activity.from?.id)) return undefined;
+  return { workspace: address.workspace, channel: 'botframework', account: address.account, user: userKey(activity) };
 }
 
 /** Only what a reply needs: conversation, both parties, where to send, the channel's locale. */

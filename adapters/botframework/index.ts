@@ -1,14 +1,15 @@
 import type { CloudAdapter, TurnContext } from 'botbuilder';
-import type { AdapterContext, ChannelAccount, ChannelAdapter, ChannelCapabilities } from '../../core/adapter.js';
+import type { AdapterContext, ChannelAccount, ChannelAdapter, ChannelCapabilities, TypingTarget } from '../../core/adapter.js';
+import { accountFor } from '../../core/account-for.js';
 import { defineChannel } from '../../core/channel.js';
 import { ChannelApiError, ForbiddenError, SignatureError } from '../../core/errors.js';
 import type { RawRequest, RawResponse } from '../../core/http/router.js';
-import type { OutboundMessage } from '../../core/message.js';
+import type { Address, OutboundMessage } from '../../core/message.js';
 import { createCloudAdapter } from './auth.js';
 import { authenticates, botFrameworkAccountSchema, isLoopbackServiceUrl, type BotFrameworkAccountConfig } from './config.js';
 import { shim } from './http-shim.js';
-import { parseActivity, parseActivityBody, type ParsedActivity } from './inbound.js';
-import { sendReply } from './outbound.js';
+import { parseActivity, parseActivityBody, typingAddress, type ParsedActivity } from './inbound.js';
+import { sendReply, sendTyping, type SendTarget } from './outbound.js';
 import { BotFrameworkReference, botFrameworkReferencePrivacy, ReferenceStore } from './reference-store.js';
 
 /**
@@ -21,7 +22,8 @@ const botFrameworkCapabilities: ChannelCapabilities = {
   maxChoices: 10,
   maxChoiceLabelLength: 50,
   forms: false,
-  typing: false,
+  // `typing` activities both ways: ours from the console (outbound.ts), the user's to the console (inbound.ts).
+  typing: true,
   media: false,
   // Teams allows 7 messages per second per conversation in bursts and about 2/s over 30 s; 50 requests/s per bot.
   outboundRate: { perSecond: 50, perChatPerSecond: 2 },
@@ -42,6 +44,20 @@ function createBotFrameworkAdapter(accounts: ChannelAccount<BotFrameworkAccountC
     accounts.map((a) => [a.account, { workspace: a.workspace.id, config: a.config, adapter: createCloudAdapter(a.config) }]),
   );
   const references = new ReferenceStore();
+
+  /** The account's adapter and the conversation's reference, for a proactive send to `address`. */
+  const targetOf = async (address: Address): Promise<SendTarget> => {
+    const account = accountFor(byAccount, address);
+    const reference = await references.load(address);
+    if (!reference) {
+      throw new ChannelApiError({
+        message: 'no conversation reference for this contact: they never wrote to this bot',
+        platformCode: 'no_conversation_reference',
+        retryable: false,
+      });
+    }
+    return { adapter: account.adapter, config: account.config, reference };
+  };
 
   const capabilitiesFor = (account: string): ChannelCapabilities => {
     const config = byAccount.get(account)?.config;
@@ -69,8 +85,15 @@ function createBotFrameworkAdapter(accounts: ChannelAccount<BotFrameworkAccountC
     let turnError: unknown;
     let queued: ParsedActivity | undefined;
     await account.adapter.process(request, response, async (turn: TurnContext) => {
+      const scope = { workspace: account.workspace, account: account.config.account };
+      const typing = typingAddress(turn.activity, scope);
+      // Shown in the console, stored nowhere; a failure to tell it is not worth the channel's retry.
+      if (typing)
+        return void (await ctx
+          .typing({ address: typing })
+          .catch((err: unknown) => ctx.logger.debug({ ...scope, reason: (err as Error).name }, 'typing not passed on')));
       try {
-        queued = parseActivity(turn.activity, { workspace: account.workspace, account: account.config.account });
+        queued = parseActivity(turn.activity, scope);
         if (!queued) return;
         await references.save(queued.message.address, queued.reference);
         await ctx.receive([queued.message]);
@@ -103,19 +126,11 @@ function createBotFrameworkAdapter(accounts: ChannelAccount<BotFrameworkAccountC
     },
 
     async send(message: OutboundMessage) {
-      const account = byAccount.get(message.address.account);
-      if (!account || account.workspace !== message.address.workspace) {
-        throw new Error(`botframework account "${message.address.account}" is not configured for workspace "${message.address.workspace}"`);
-      }
-      const reference = await references.load(message.address);
-      if (!reference) {
-        throw new ChannelApiError({
-          message: 'no conversation reference for this contact: they never wrote to this bot',
-          platformCode: 'no_conversation_reference',
-          retryable: false,
-        });
-      }
-      return sendReply({ adapter: account.adapter, config: account.config, reference, message });
+      return sendReply({ ...(await targetOf(message.address)), message });
+    },
+
+    async typing({ address }: TypingTarget) {
+      await sendTyping(await targetOf(address));
     },
 
     async stop() {},

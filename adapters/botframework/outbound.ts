@@ -50,34 +50,57 @@ function withoutSdkRetries(connector: ConnectorClient): void {
   pipeline?.removePolicy({ name: 'defaultRetryPolicy' });
 }
 
-/**
- * Sends one reply proactively (from a queue worker, outside any inbound turn) through the
- * account's CloudAdapter: a reply to the activity it answers, or a new message in the conversation.
- * https://learn.microsoft.com/en-us/azure/bot-service/bot-builder-howto-proactive-message
- */
-export async function sendReply(options: {
+/** Where and how to send: the account's CloudAdapter and the conversation's stored reference. */
+export interface SendTarget {
   adapter: CloudAdapter;
   config: BotFrameworkAccountConfig;
   reference: ConversationReference;
-  message: OutboundMessage;
-}): Promise<{ platformId?: string }> {
-  const { adapter, config, reference, message } = options;
+}
+
+/**
+ * Sends one activity proactively (from a queue worker or the console, outside any inbound turn)
+ * through the account's CloudAdapter: a reply to the activity it names, or a new activity in the
+ * conversation; resolves to the id the connector gave it.
+ * https://learn.microsoft.com/en-us/azure/bot-service/bot-builder-howto-proactive-message
+ */
+async function sendActivity(target: SendTarget, activity: Partial<Activity>): Promise<string | undefined> {
+  const { adapter, config, reference } = target;
   let platformId: string | undefined;
   try {
     await adapter.continueConversationAsync(config.appId?.trim() ?? '', reference, async (context: TurnContext) => {
       const connector = context.turnState.get<ConnectorClient>(adapter.ConnectorClientKey);
       if (!connector) throw new ChannelApiError({ message: 'botbuilder gave no connector client', retryable: true });
       withoutSdkRetries(connector);
-      const activity = renderActivity(message, reference) as Activity;
       const conversationId = reference.conversation.id;
       const requestOptions = { timeout: config.timeoutMs };
       const response = activity.replyToId
-        ? await connector.conversations.replyToActivity(conversationId, activity.replyToId, activity, requestOptions)
-        : await connector.conversations.sendToConversation(conversationId, activity, requestOptions);
+        ? await connector.conversations.replyToActivity(conversationId, activity.replyToId, activity as Activity, requestOptions)
+        : await connector.conversations.sendToConversation(conversationId, activity as Activity, requestOptions);
       platformId = response.id || undefined;
     });
   } catch (err) {
     throw toChannelApiError(err);
   }
-  return { platformId };
+  return platformId;
+}
+
+/** Sends one reply: a reply to the activity it answers, or a new message in the conversation. */
+export async function sendReply(target: SendTarget & { message: OutboundMessage }): Promise<{ platformId?: string }> {
+  return { platformId: await sendActivity(target, renderActivity(target.message, target.reference)) };
+}
+
+/**
+ * A `typing` activity (https://learn.microsoft.com/en-us/azure/bot-service/rest-api/bot-framework-rest-connector-activities#typing):
+ * channels that show one (Teams, Web Chat) do so for a few seconds or until the next message.
+ */
+export async function sendTyping(target: SendTarget): Promise<void> {
+  const { reference } = target;
+  await sendActivity(target, {
+    type: 'typing',
+    from: reference.bot,
+    recipient: reference.user,
+    conversation: reference.conversation,
+    channelId: reference.channelId,
+    serviceUrl: reference.serviceUrl,
+  });
 }

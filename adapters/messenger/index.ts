@@ -1,11 +1,12 @@
-import type { AdapterContext, ChannelAccount, ChannelAdapter, ChannelCapabilities } from '../../core/adapter.js';
+import type { AdapterContext, ChannelAccount, ChannelAdapter, ChannelCapabilities, TypingTarget } from '../../core/adapter.js';
 import { defineChannel } from '../../core/channel.js';
 import type { InboundMessage, OutboundMessage } from '../../core/message.js';
+import { accountFor } from '../../core/account-for.js';
 import { parseJsonBody } from '../meta/json.js';
 import { mountMetaWebhook } from '../meta/webhook.js';
 import { messengerAccountSchema, type MessengerAccountConfig } from './config.js';
 import { parseBatch, toInbound, toStatuses } from './inbound.js';
-import { replyWindowHours, sendReply } from './outbound.js';
+import { replyWindowHours, sendReply, sendTyping } from './outbound.js';
 import { MessengerProfiles } from './profile.js';
 
 export { messengerAccountSchema };
@@ -17,7 +18,8 @@ const messengerCapabilities: ChannelCapabilities = {
   maxChoices: 13,
   maxChoiceLabelLength: 20,
   forms: false,
-  typing: false,
+  // The `typing_on` sender action (outbound.ts).
+  typing: true,
   media: false,
   replyWindowHours,
   // Send API: 300 calls/s per Page for text (https://developers.facebook.com/documentation/business-messaging/messenger-platform/overview/rate-limiting).
@@ -92,12 +94,12 @@ export function createMessengerAdapter(accounts: ChannelAccount<MessengerAccount
     },
 
     async send(message: OutboundMessage) {
-      const account = byAccount.get(message.address.account);
-      if (!account || account.workspace !== message.address.workspace) {
-        throw new Error(`messenger account "${message.address.account}" is not configured for workspace "${message.address.workspace}"`);
-      }
-      const platformId = await sendReply(account.config, message);
+      const platformId = await sendReply(accountFor(byAccount, message.address).config, message);
       return platformId ? { platformId } : {};
+    },
+
+    async typing({ address }: TypingTarget) {
+      await sendTyping(accountFor(byAccount, address).config, address.user);
     },
 
     async stop() {},

@@ -46,12 +46,23 @@ function outsideWindow(message: OutboundMessage, hours: number): ChannelApiError
   });
 }
 
+/** The Page's credentials on a Send API call; appsecret_proof: Graph refuses calls without it when the app requires it ("Require App Secret"). */
+function pageAuth(account: MessengerAccountConfig): { query: Record<string, string> } {
+  return {
+    query: { access_token: account.pageAccessToken, appsecret_proof: createHmac('sha256', account.appSecret).update(account.pageAccessToken).digest('hex') },
+  };
+}
+
 /** Sends one reply; returns the message id (`mid`) Messenger gave it. */
 export async function sendReply(account: MessengerAccountConfig, message: OutboundMessage): Promise<string | undefined> {
-  const body = renderSend(message);
-  const answer = await graphPost<{ recipient_id?: string; message_id?: string }>(account, 'me/messages', body, {
-    // appsecret_proof: Graph refuses calls without it when the app requires it ("Require App Secret").
-    query: { access_token: account.pageAccessToken, appsecret_proof: createHmac('sha256', account.appSecret).update(account.pageAccessToken).digest('hex') },
-  });
+  const answer = await graphPost<{ recipient_id?: string; message_id?: string }>(account, 'me/messages', renderSend(message), pageAuth(account));
   return answer.message_id;
+}
+
+/**
+ * Shows the typing bubble (a sender action: https://developers.facebook.com/docs/messenger-platform/send-messages/sender-actions);
+ * Messenger hides it after 20 seconds or when the next message arrives. Outside the 24-hour window the platform refuses it.
+ */
+export async function sendTyping(account: MessengerAccountConfig, user: string): Promise<void> {
+  await graphPost(account, 'me/messages', { recipient: { id: user }, sender_action: 'typing_on' }, pageAuth(account));
 }

@@ -10,9 +10,14 @@ import type { TelegramAccountConfig } from './config.js';
  * than a worker sleeping: auto-retry would retry network errors for ever.
  */
 export function createApi(config: Pick<TelegramAccountConfig, 'token' | 'apiRoot' | 'timeoutSeconds' | 'maxRetryAfterSeconds'>): Api {
-  const api = new Api(config.token, { apiRoot: config.apiRoot, timeoutSeconds: config.timeoutSeconds });
+  const api = createBareApi(config);
   api.config.use(autoRetry({ maxDelaySeconds: config.maxRetryAfterSeconds, maxRetryAttempts: 2, rethrowHttpErrors: true, rethrowInternalServerErrors: true }));
   return api;
+}
+
+/** A client that never retries: for calls that are worthless late (a typing indicator), made once. */
+export function createBareApi(config: Pick<TelegramAccountConfig, 'token' | 'apiRoot' | 'timeoutSeconds'>): Api {
+  return new Api(config.token, { apiRoot: config.apiRoot, timeoutSeconds: config.timeoutSeconds });
 }
 
 /**

@@ -1,15 +1,16 @@
 import type { Api } from 'grammy';
 import type { Update } from 'grammy/types';
 import type { Redis } from 'ioredis';
-import type { AdapterContext, ChannelAccount, ChannelAdapter, ChannelCapabilities } from '../../core/adapter.js';
+import type { AdapterContext, ChannelAccount, ChannelAdapter, ChannelCapabilities, TypingTarget } from '../../core/adapter.js';
 import { defineChannel } from '../../core/channel.js';
 import { SignatureError } from '../../core/errors.js';
 import type { OutboundMessage } from '../../core/message.js';
-import { createApi } from './api.js';
+import { accountFor } from '../../core/account-for.js';
+import { createApi, createBareApi } from './api.js';
 import { registerTelegramCommands } from './commands.js';
 import { telegramAccountSchema, type TelegramAccountConfig } from './config.js';
 import { parseUpdate, parseUpdateBody, type ParsedUpdate, type UpdateTarget } from './inbound.js';
-import { sendReply } from './outbound.js';
+import { sendReply, sendTyping } from './outbound.js';
 import { TelegramPoller } from './polling.js';
 import { secretHeader, secretMatches } from './secret.js';
 import { maxMessageLength } from './split.js';
@@ -24,7 +25,8 @@ const telegramCapabilities: ChannelCapabilities = {
   maxChoices: 10,
   maxChoiceLabelLength: 64,
   forms: false,
-  typing: false,
+  // sendChatAction `typing` (outbound.ts).
+  typing: true,
   media: true,
   // https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this
   outboundRate: { perSecond: 30, perChatPerSecond: 1 },
@@ -35,6 +37,8 @@ interface Account {
   config: TelegramAccountConfig;
   target: UpdateTarget;
   api: Api;
+  /** Without auto-retry, for typing indicators. */
+  onceApi: Api;
 }
 
 /**
@@ -45,7 +49,7 @@ export function createTelegramAdapter(accounts: ChannelAccount<TelegramAccountCo
   const byAccount = new Map<string, Account>(
     accounts.map(({ workspace, config }) => {
       const target = { workspace: workspace.id, account: config.account, startKeyword: workspace.privacy.keywords.start[0] ?? 'start' };
-      return [config.account, { workspace: workspace.id, config, target, api: createApi(config) }];
+      return [config.account, { workspace: workspace.id, config, target, api: createApi(config), onceApi: createBareApi(config) }];
     }),
   );
   let redis: Redis | undefined;
@@ -119,11 +123,13 @@ export function createTelegramAdapter(accounts: ChannelAccount<TelegramAccountCo
     },
 
     async send(message: OutboundMessage) {
-      const account = byAccount.get(message.address.account);
-      if (!account || account.workspace !== message.address.workspace || !redis) {
-        throw new Error(`telegram account "${message.address.account}" is not configured for workspace "${message.address.workspace}"`);
-      }
+      const account = accountFor(byAccount, message.address);
+      if (!redis) throw new Error('the telegram adapter is not started');
       return sendReply({ api: account.api, redis, keyPrefix }, message);
+    },
+
+    async typing({ address }: TypingTarget) {
+      await sendTyping(accountFor(byAccount, address).onceApi, address.user);
     },
 
     async stop() {

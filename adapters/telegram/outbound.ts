@@ -19,6 +19,18 @@ function chatIdOf(user: string): number | string {
   return /^-?\d{1,16}$/.test(user) ? Number(user) : user;
 }
 
+/**
+ * Shows "typing…" in the chat (https://core.telegram.org/bots/api#sendchataction): Telegram
+ * clears it after 5 seconds or when the bot's next message arrives.
+ */
+export async function sendTyping(api: Api, user: string): Promise<void> {
+  try {
+    await api.sendChatAction(chatIdOf(user), 'typing');
+  } catch (err) {
+    throw toChannelError(err);
+  }
+}
+
 export interface SendTarget {
   api: Api;
   /** Remembers how many parts of a split reply went out, so a retry sends only the rest. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AdapterContext, ChannelAccount, ChannelAdapter } from '../../core/adapter.js';
+import type { AdapterContext, ChannelAccount, ChannelAdapter, TypingTarget } from '../../core/adapter.js';
 import { defineChannel } from '../../core/channel.js';
 import type { OutboundMessage } from '../../core/message.js';
 import { cloudTransport } from './cloud/index.js';
@@ -60,6 +60,10 @@ export function createWhatsAppAdapter(accounts: ChannelAccount<WhatsAppAccountCo
       for (const t of built) await t.start(ctx);
     },
     send: (message: OutboundMessage) => of(message.address.account).send(message),
+    // The Cloud API transport has none (README.md); the core asks only accounts whose capabilities say typing.
+    async typing(target: TypingTarget) {
+      await of(target.address.account).typing?.(target);
+    },
     async stop() {
       await Promise.all(built.map((t) => t.stop()));
     },

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { AdapterContext, ChannelAccount, ChannelCapabilities, SendResult } from '../../core/adapter.js';
+import type { AdapterContext, ChannelAccount, ChannelCapabilities, SendResult, TypingTarget } from '../../core/adapter.js';
 import type { OutboundMessage } from '../../core/message.js';
 
 /**
@@ -13,6 +13,8 @@ export interface WhatsAppTransport {
   /** Mount webhooks or start the client; messages go to `ctx.receive`, delivery reports to `ctx.statuses`. */
   start(ctx: AdapterContext): Promise<void>;
   send(message: OutboundMessage): Promise<SendResult>;
+  /** Only on transports whose `capabilities.typing` is true. */
+  typing?(target: TypingTarget): Promise<void>;
   stop(): Promise<void>;
 }
 

@@ -1,10 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { AdapterContext, ChannelAccount, ChannelAdapter, ChannelCapabilities } from '../../core/adapter.js';
+import type { AdapterContext, ChannelAccount, ChannelAdapter, ChannelCapabilities, TypingTarget } from '../../core/adapter.js';
 import { defineChannel } from '../../core/channel.js';
 import type { WorkspaceConfig } from '../../core/config/schema.js';
-import type { OutboundMessage } from '../../core/message.js';
+import type { Address, OutboundMessage } from '../../core/message.js';
 import { parseDuration, type Duration } from '../../core/privacy/duration.js';
 import { widgetBundle } from './bundle.js';
 import { clientConfig } from './client-config.js';
@@ -12,7 +12,7 @@ import { widgetAccountSchema, type WidgetAccountConfig } from './config.js';
 import { Fanout } from './fanout.js';
 import { checkHandshake, protocolName, refuse } from './handshake.js';
 import { issueVisitor, tokenExpiry, visitorToken } from './identity.js';
-import { pushReply } from './outbound.js';
+import { pushReply, pushTyping } from './outbound.js';
 import { widgetOwnForms } from './own-form-handlers.js';
 import { VisitorRateLimiter } from './rate.js';
 import { runSession } from './session.js';
@@ -23,6 +23,7 @@ const widgetCapabilities: ChannelCapabilities = {
   maxChoices: 10,
   maxChoiceLabelLength: 60,
   forms: true,
+  // Both ways: an agent's typing shows the dots, the visitor's reaches the console (`typing` frames).
   typing: true,
   media: false,
   // The widget shows the workspace's notice on first open and records it itself.
@@ -75,6 +76,14 @@ function createWidgetAdapter(accounts: ChannelAccount<WidgetAccountConfig>[]): C
       lifetime: parseDuration(config.visitorTokenLifetime)!,
       hello: (v) => `{"t":"hello","visitor":${JSON.stringify(v.token)},"visitorExpiresInMs":${v.expiresInMs},"newVisitor":${v.isNew},"config":${client}}`,
     });
+  }
+
+  /** Throws unless the address's account is one of this workspace's widgets. */
+  function configured(address: Address): void {
+    const runtime = runtimes.get(address.account);
+    if (!runtime || runtime.workspace.id !== address.workspace) {
+      throw new Error(`widget account "${address.account}" is not configured for workspace "${address.workspace}"`);
+    }
   }
 
   /** What the handshake checks a visitor against. */
@@ -169,12 +178,14 @@ function createWidgetAdapter(accounts: ChannelAccount<WidgetAccountConfig>[]): C
     },
 
     async send(message: OutboundMessage) {
-      const runtime = runtimes.get(message.address.account);
-      if (!runtime || runtime.workspace.id !== message.address.workspace) {
-        throw new Error(`widget account "${message.address.account}" is not configured for workspace "${message.address.workspace}"`);
-      }
+      configured(message.address);
       await pushReply(message, ctx!, fanout!);
       return {};
+    },
+
+    async typing({ address }: TypingTarget) {
+      configured(address);
+      await pushTyping(address, fanout!);
     },
 
     async stop() {

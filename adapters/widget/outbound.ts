@@ -1,5 +1,5 @@
 import type { AdapterContext } from '../../core/adapter.js';
-import type { OutboundMessage } from '../../core/message.js';
+import type { Address, OutboundMessage } from '../../core/message.js';
 import { visitorKey, type Fanout } from './fanout.js';
 import type { ServerFrame } from './protocol.js';
 
@@ -36,4 +36,9 @@ async function replyFrame(message: OutboundMessage, ctx: AdapterContext): Promis
 /** Publishes a reply to every web process; the ones holding the visitor's sockets write it out. */
 export async function pushReply(message: OutboundMessage, ctx: AdapterContext, fanout: Fanout): Promise<void> {
   await fanout.publish(visitorKey(message.address), await replyFrame(message, ctx));
+}
+
+/** An agent is typing: the visitor's tabs, wherever their sockets are, show the typing dots. */
+export async function pushTyping(address: Address, fanout: Fanout): Promise<void> {
+  await fanout.publish(visitorKey(address), { t: 'typing' });
 }

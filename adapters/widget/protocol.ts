@@ -28,6 +28,8 @@ export const clientFrameSchema = z.discriminatedUnion('t', [
    * `conv` is the conversation those positions belong to: when another one is open now (the old one
    * was closed meanwhile), positions start again, so the hub sends the new one from its start.
    */
+  /** The visitor is typing (the client sends it at most once in 3 s): the agents' consoles say so. Carries nothing of the text. */
+  z.strictObject({ t: z.literal('typing') }),
   z.strictObject({ t: z.literal('sync'), after: z.number().int().min(-1).max(Number.MAX_SAFE_INTEGER), conv: conversationId.optional() }),
 ]);
 export type ClientFrame = z.infer<typeof clientFrameSchema>;
@@ -65,6 +67,8 @@ export type ServerFrame =
   | { t: 'history'; messages: WireMessage[]; status: WireStatus; more: boolean; conv?: string }
   | { t: 'msg'; m: WireMessage; status?: WireStatus }
   | { t: 'ack'; id: string }
+  /** An agent is typing: the widget shows its typing dots for a few seconds. */
+  | { t: 'typing' }
   | { t: 'error'; code: 'invalid' | 'rate_limited' | 'internal'; message: string; id?: string; retryAfterMs?: number };
 
 /** What the browser needs to draw the widget; sent in `hello` (no secrets in it). */

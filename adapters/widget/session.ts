@@ -1,7 +1,7 @@
 /**
  * One visitor's socket: parses each frame, checks it, queues what the visitor sends and
  * acknowledges it once queued (the client keeps an outbox until then), records consent,
- * and answers `sync` with the conversation's history.
+ * passes `typing` on to the consoles, and answers `sync` with the conversation's history.
  */
 import type { WebSocket, RawData } from 'ws';
 import type { Logger } from 'pino';
@@ -77,6 +77,8 @@ export function runSession(ws: WebSocket, address: Address, proof: { userAgent?:
         ws.close(1008, 'rate limit');
         return;
       }
+      // A dropped typing frame needs no answer (nothing resends it); a `rate_limited` without an id would make the client sync again.
+      if (isTypingFrame(json)) return;
       const id = idOf(json);
       send(ws, { t: 'error', code: 'rate_limited', message: 'too many messages', ...(id ? { id } : {}), retryAfterMs: waitMs });
       return;
@@ -86,6 +88,9 @@ export function runSession(ws: WebSocket, address: Address, proof: { userAgent?:
     if (!frame) return;
     if (frame.t === 'sync') return sync(frame.after, frame.conv);
     if (frame.t === 'consent') return consent(frame);
+    // Only the consoles are told: a failure is not the visitor's to see.
+    if (frame.t === 'typing')
+      return ctx.typing({ address }).catch((err: Error) => logger.debug({ account: address.account, reason: err.name }, 'widget typing not passed on'));
     const body = content(frame);
     if (typeof body === 'string') {
       logger.warn({ account: address.account, form: frame.t === 'form' ? frame.form : undefined, reason: body }, 'widget form refused');
@@ -196,6 +201,11 @@ export function runSession(ws: WebSocket, address: Address, proof: { userAgent?:
 
 /** Marks a frame that is not JSON text. */
 const invalid = Symbol('invalid');
+
+/** A `typing` frame, before it is parsed. */
+function isTypingFrame(json: unknown): boolean {
+  return typeof json === 'object' && json !== null && (json as { t?: unknown }).t === 'typing';
+}
 
 /** A frame's client id, to answer it by (only ever sent back to the socket it came from). */
 function idOf(json: unknown): string | undefined {

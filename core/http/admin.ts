@@ -21,6 +21,7 @@ import { cannedShortcut } from '../store/canned-reply.js';
 import { openApiDocument } from './api/describe.js';
 import { api, routes } from './api/routes.js';
 import { hubVersion } from '../version.js';
+import { agentTyping, type AgentTypingDeps } from '../typing/agent-typing.js';
 
 /**
  * The workspace whose API key is in `Authorization: Bearer <key>`, compared in constant time
@@ -76,6 +77,7 @@ export const requireAdmin: RequestHandler = (_req: Request, res: Response, next:
  * console session cookie it carries (role `agent` may not use the privacy routes).
  *   POST /api/conversations/:id/take       an agent takes it: the bot falls silent, its undelivered replies are dropped
  *   POST /api/conversations/:id/messages   {text, id?} the agent who took it answers
+ *   POST /api/conversations/:id/typing     the agent who took it is typing (throttled, best effort)
  *   POST /api/conversations/:id/handback   give a handed-off conversation back to the bot ({mode: resume} picks up where it handed off)
  *   POST /api/conversations/:id/close      close it
  *   /api/conversations…                     the console's inbox, a conversation, notes, read, reopen (inbox-routes.ts)
@@ -83,7 +85,7 @@ export const requireAdmin: RequestHandler = (_req: Request, res: Response, next:
  *   GET  /api/leads[?format=csv&limit=N]   the workspace's leads, newest first
  *   /api/privacy/…, /api/audit              data-subject requests and the audit log (privacy-routes.ts)
  */
-export function adminRouter(config: Config, options: { privacy: PrivacyOperations; signIn: SignIn; queues: Queues }): Router {
+export function adminRouter(config: Config, options: { privacy: PrivacyOperations; signIn: SignIn; queues: Queues; typing: AgentTypingDeps }): Router {
   const router = Router();
   // The description itself needs no key: it holds nothing of any workspace.
   const description = openApiDocument(api, { version: hubVersion });
@@ -126,6 +128,12 @@ export function adminRouter(config: Config, options: { privacy: PrivacyOperation
       await emitEvents(options.queues, workspaceOf(session.workspace), [{ type: 'message.created', conversation: id, message: reply.id }]);
       return reply;
     }),
+  );
+  // Best effort and throttled: answered 202 whatever the platform makes of it (see agent-typing.ts).
+  router.post(
+    '/conversations/:id/typing',
+    routes.typing,
+    asAgent((session, req) => agentTyping(options.typing, { agent: session, id: String(req.params.id) }), { status: 202 }),
   );
   // `{"mode": "resume"}`: the bot picks up where it handed off; otherwise (`restart`) its flow starts afresh at the next message.
   router.post('/conversations/:id/handback', express.json({ limit: '1kb' }), routes.handBack, (req: Request, res: Response, next: NextFunction) => {

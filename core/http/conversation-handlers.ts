@@ -20,10 +20,10 @@ export interface Caller {
  * conflict, or busy (a turn kept the conversation past the wait, and nothing was changed).
  */
 export const answer =
-  (run: (req: Request, caller: Caller) => Promise<unknown>) =>
+  (run: (req: Request, caller: Caller) => Promise<unknown>, options: { status?: 200 | 202 } = {}) =>
   async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     try {
-      res.json(await run(req, res.locals as Caller));
+      res.status(options.status ?? 200).json(await run(req, res.locals as Caller));
     } catch (err) {
       if (err instanceof PayloadError) return void res.status(400).json({ error: 'bad_request', message: err.message });
       if (err instanceof ForbiddenError) return void res.status(403).json({ error: 'forbidden', message: err.message });
@@ -36,11 +36,11 @@ export const answer =
   };
 
 /** {@link answer} for an agent's own actions: they need an agent's session (a key is nobody to assign a conversation to, or to sign a note). */
-export const asAgent = (run: (session: Session, req: Request) => Promise<unknown>) =>
+export const asAgent = (run: (session: Session, req: Request) => Promise<unknown>, options: { status?: 200 | 202 } = {}) =>
   answer(async (req, caller) => {
     if (!caller.session) throw new ForbiddenError('sign in as an agent (POST /console/api/sign-in): an API key cannot do this');
     return run(caller.session, req);
-  });
+  }, options);
 
 /** A request body's `text`: trimmed, 1 to 4096 characters. */
 export function textOf(body: unknown): string {

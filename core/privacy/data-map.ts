@@ -22,6 +22,7 @@ import { assignmentPrivacy } from '../agents/assignment.js';
 import { sessionPrivacy } from '../agents/sessions.js';
 import { signInLimitPrivacy } from '../agents/sign-in.js';
 import { retentionLockPrivacy } from './retention.js';
+import { typingThrottlePrivacy } from '../typing/agent-typing.js';
 import type { PrivacyContract } from './contract.js';
 
 /** The core's stores, each contract declared beside its model or key builder. */
@@ -49,6 +50,7 @@ export const corePrivacy: readonly PrivacyContract[] = [
   inboxPrivacy,
   presencePrivacy,
   assignmentPrivacy,
+  typingThrottlePrivacy,
 ];
 
 /**

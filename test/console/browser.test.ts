@@ -70,8 +70,33 @@ describe('the console in Chromium', () => {
     expect(await take.isDisabled()).toBe(true);
     await visitor.waitFor('Anna joined the chat.');
 
-    // Enter sends; Shift+Enter is a new line.
+    // Typing, both ways: the agent's shows the widget's dots (and not "typing…" on her own console),
+    // the visitor's shows "typing…" under the console's timeline.
+    const dots = visitor.widget.locator('.sb-typing');
+    expect(await dots.isHidden()).toBe(true);
     const reply = agent.getByRole('textbox', { name: 'Reply' });
+    await reply.type('Hi');
+    await dots.waitFor({ state: 'visible', timeout: 5_000 });
+    await new Promise((r) => setTimeout(r, 200));
+    // (Eva may still show as typing from her last message: the line stays 5 s.)
+    expect(await agent.locator('.typing-line', { hasText: 'Anna' }).count()).toBe(0);
+    const visitorInput = visitor.widget.getByRole('textbox', { name: 'Write a message…' });
+    // The widget tells the hub at most once in 3 s: keep typing until it has.
+    await expect
+      .poll(
+        async () => {
+          await visitorInput.type('w');
+          return agent
+            .locator('.typing-line')
+            .textContent({ timeout: 100 })
+            .catch(() => null);
+        },
+        { timeout: 8_000, interval: 400 },
+      )
+      .toBe('Eva is typing…');
+    await visitorInput.fill('');
+
+    // Enter sends; Shift+Enter is a new line.
     await reply.fill('Hi Eva, Anna here.');
     await reply.press('Enter');
     await reply.type('How can I help?');

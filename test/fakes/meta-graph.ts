@@ -165,6 +165,13 @@ export class FakeGraph {
       return invalid(400, 'Invalid OAuth access token - Cannot parse access token', 190);
     const recipient = body.recipient as { id?: unknown } | undefined;
     if (typeof recipient?.id !== 'string') return invalid(400, '(#100) The parameter recipient is required', 100);
+    // A sender action goes alone: https://developers.facebook.com/docs/messenger-platform/send-messages/sender-actions
+    if (body.sender_action !== undefined) {
+      if (!['typing_on', 'typing_off', 'mark_seen'].includes(String(body.sender_action)))
+        return invalid(400, '(#100) Param sender_action must be one of {MARK_SEEN, TYPING_ON, TYPING_OFF}', 100);
+      if (body.message !== undefined) return invalid(400, '(#100) sender_action cannot be sent with message', 100);
+      return undefined;
+    }
     const type = body.messaging_type;
     if (type !== 'RESPONSE' && type !== 'UPDATE' && type !== 'MESSAGE_TAG')
       return invalid(400, '(#100) Param messaging_type must be one of {RESPONSE, UPDATE, MESSAGE_TAG}', 100);

@@ -179,6 +179,24 @@ export class FakeTelegram {
         this.onMessage?.(message);
         return ok(message);
       }
+      case 'sendChatAction':
+        // https://core.telegram.org/bots/api#sendchataction
+        if (body.chat_id === undefined) return refuse(400, 'Bad Request: chat_id is empty');
+        if (
+          ![
+            'typing',
+            'upload_photo',
+            'record_video',
+            'upload_video',
+            'record_voice',
+            'upload_voice',
+            'upload_document',
+            'choose_sticker',
+            'find_location',
+          ].includes(String(body.action))
+        )
+          return refuse(400, 'Bad Request: wrong parameter action in request');
+        return ok(true);
       case 'answerCallbackQuery':
         if (typeof body.callback_query_id !== 'string' || !body.callback_query_id)
           return refuse(400, 'Bad Request: query is too old and response timeout expired or query ID is invalid');

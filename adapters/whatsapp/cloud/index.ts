@@ -1,3 +1,4 @@
+import { accountFor } from '../../../core/account-for.js';
 import type { Redis } from 'ioredis';
 import type { AdapterContext, ChannelAccount, ChannelCapabilities } from '../../../core/adapter.js';
 import type { DeliveryStatus, InboundMessage, OutboundMessage } from '../../../core/message.js';
@@ -92,11 +93,7 @@ export const cloudTransport: WhatsAppTransportDefinition<typeof cloudAccountSche
       },
 
       async send(message: OutboundMessage) {
-        const account = byAccount.get(message.address.account);
-        if (!account || account.workspace !== message.address.workspace) {
-          throw new Error(`whatsapp account "${message.address.account}" is not configured for workspace "${message.address.workspace}"`);
-        }
-        const platformId = await sendReply(account.config, message, reopen);
+        const platformId = await sendReply(accountFor(byAccount, message.address).config, message, reopen);
         return platformId ? { platformId } : {};
       },
 

@@ -28,6 +28,8 @@ export interface WebClient {
   initialize(): Promise<void>;
   /** Resolves to the sent message; its `id._serialized` is what delivery acks refer to. */
   sendMessage(chatId: string, text: string): Promise<{ id: { _serialized: string } }>;
+  /** "typing…" in the chat for about 25 seconds, or until the next message (whatsapp-web.js `Chat.sendStateTyping`). */
+  sendStateTyping(chatId: string): Promise<void>;
   destroy(): Promise<void>;
 }
 

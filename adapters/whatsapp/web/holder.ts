@@ -62,7 +62,9 @@ export class SessionHolder {
       } else if (await this.o.lock.acquire()) {
         if (this.stopped) return void (await this.o.lock.release());
         const session = (this.session = this.o.createSession(() => void this.unlinked(session)));
-        await this.o.relay.serve(this.o.account, (r) => session.send(r.chatId, r.text, r.messageId));
+        await this.o.relay.serve(this.o.account, (r) =>
+          'typing' in r ? session.typing(r.chatId).then(() => '') : session.send(r.chatId, r.text, r.messageId),
+        );
         this.o.logger.info({ account: this.o.account }, 'this process holds the WhatsApp Web session');
         await session.open();
       }

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
-import type { AdapterContext, ChannelAccount, ChannelCapabilities } from '../../../core/adapter.js';
+import type { AdapterContext, ChannelAccount, ChannelCapabilities, TypingTarget } from '../../../core/adapter.js';
 import type { OutboundMessage } from '../../../core/message.js';
+import { accountFor } from '../../../core/account-for.js';
 import type { WhatsAppTransport, WhatsAppTransportDefinition } from '../transport.js';
 import type { WebClientFactory } from './client.js';
 import { webAccountSchema, type WebAccountConfig } from './config.js';
@@ -24,10 +25,14 @@ export const webCapabilities: ChannelCapabilities = {
   maxChoices: 0,
   maxChoiceLabelLength: 0,
   forms: false,
-  typing: false,
+  // `sendStateTyping` on the chat, by the process holding the session (relayed like a reply).
+  typing: true,
   media: false,
   outboundRate: { perSecond: 5, perChatPerSecond: 1 },
 };
+
+/** How long a relayed typing indicator may wait for the session's holder. */
+const typingTimeoutMs = 3000;
 
 let clientFactory: WebClientFactory = createRealClient;
 
@@ -93,15 +98,21 @@ export function createWebTransport(accounts: ChannelAccount<WebAccountConfig>[])
     },
 
     async send(message: OutboundMessage) {
-      const account = byAccount.get(message.address.account);
-      if (!account || account.workspace !== message.address.workspace) {
-        throw new Error(`whatsapp web account "${message.address.account}" is not configured for workspace "${message.address.workspace}"`);
-      }
+      const account = accountFor(byAccount, message.address);
       const request = { messageId: message.id, chatId: message.address.user, text: message.text };
       const local = holders.get(message.address.account)?.session;
       if (local) return { platformId: await local.send(request.chatId, request.text, request.messageId) };
       if (!relay) throw new Error('the whatsapp web transport is not started');
       return { platformId: await relay.request(message.address.account, request, account.config.sendTimeoutMs) };
+    },
+
+    async typing({ address }: TypingTarget) {
+      const account = accountFor(byAccount, address);
+      const local = holders.get(address.account)?.session;
+      if (local) return local.typing(address.user);
+      if (!relay) throw new Error('the whatsapp web transport is not started');
+      // Not worth waiting long for: the indicator only means something while the agent types.
+      await relay.request(address.account, { typing: true, chatId: address.user }, Math.min(account.config.sendTimeoutMs, typingTimeoutMs));
     },
 
     async stop() {

@@ -25,6 +25,7 @@ export const createRealClient: WebClientFactory = async ({ account, config, stor
     on: (event, listener) => client.on(event, listener as (...args: unknown[]) => void),
     initialize: () => client.initialize(),
     sendMessage: (chatId, text) => client.sendMessage(chatId, text),
+    sendStateTyping: async (chatId) => (await client.getChatById(chatId)).sendStateTyping(),
     destroy: () => client.destroy(),
   } satisfies WebClient;
 };

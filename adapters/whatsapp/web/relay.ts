@@ -11,11 +11,19 @@ export interface SendRequest {
   text: string;
 }
 
-type Handler = (request: SendRequest) => Promise<string>;
-interface Wire extends SendRequest {
+/** "typing…" in a chat, handed to the holder the same way (it answers with an empty platform id). */
+export interface TypingRequest {
+  typing: true;
+  chatId: string;
+}
+
+export type RelayRequest = SendRequest | TypingRequest;
+
+type Handler = (request: RelayRequest) => Promise<string>;
+type Wire = RelayRequest & {
   requestId: string;
   replyTo: string;
-}
+};
 interface WireReply {
   requestId: string;
   platformId?: string;
@@ -56,7 +64,7 @@ export class SendRelay {
   }
 
   /** Resolves to the platform id the holder got from WhatsApp; rejects with a {@link ChannelApiError}. */
-  async request(account: string, request: SendRequest, timeoutMs: number): Promise<string> {
+  async request(account: string, request: RelayRequest, timeoutMs: number): Promise<string> {
     const requestId = randomUUID();
     const answer = new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -131,14 +139,15 @@ export class SendRelay {
 
   private async answer(handler: Handler, wire: Wire): Promise<void> {
     let reply: WireReply;
+    const { requestId, replyTo, ...request } = wire;
     try {
-      reply = { requestId: wire.requestId, platformId: await handler({ messageId: wire.messageId, chatId: wire.chatId, text: wire.text }) };
+      reply = { requestId, platformId: await handler(request) };
     } catch (err) {
       const api = err instanceof ChannelApiError ? err : undefined;
-      reply = { requestId: wire.requestId, error: { message: (err as Error).message, retryable: api?.retryable ?? true, platformCode: api?.platformCode } };
+      reply = { requestId, error: { message: (err as Error).message, retryable: api?.retryable ?? true, platformCode: api?.platformCode } };
     }
     await this.pub
-      ?.publish(this.replyChannel(wire.replyTo), JSON.stringify(reply))
+      ?.publish(this.replyChannel(replyTo), JSON.stringify(reply))
       .catch((err: unknown) => this.o.logger.warn({ err }, 'WhatsApp Web relay answer not published'));
   }
 

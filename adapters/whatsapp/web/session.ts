@@ -54,14 +54,7 @@ export class WebSession {
   async send(chatId: string, text: string, messageId: string): Promise<string> {
     const known = this.sent.get(messageId);
     if (known) return known;
-    const client = this.client;
-    if (this.state !== 'ready' || !client) {
-      throw new ChannelApiError({
-        message: `the WhatsApp Web session of "${this.o.account}" is not ready (${this.state})`,
-        platformCode: 'SESSION_NOT_READY',
-        retryable: true,
-      });
-    }
+    const client = this.readyClient();
     let platformId: string;
     try {
       platformId = await this.own.track(() => client.sendMessage(chatId, text));
@@ -78,6 +71,28 @@ export class WebSession {
     this.sent.set(messageId, platformId);
     if (this.sent.size > rememberedSends) this.sent.delete(this.sent.keys().next().value!);
     return platformId;
+  }
+
+  /** Shows "typing…" in the chat; a session that is not ready fails (nobody retries an indicator). */
+  async typing(chatId: string): Promise<void> {
+    const client = this.readyClient();
+    try {
+      await client.sendStateTyping(chatId);
+    } catch (err) {
+      throw new ChannelApiError({ message: `WhatsApp Web refused the typing state: ${(err as Error).message}`, retryable: false });
+    }
+  }
+
+  private readyClient(): WebClient {
+    const client = this.client;
+    if (this.state !== 'ready' || !client) {
+      throw new ChannelApiError({
+        message: `the WhatsApp Web session of "${this.o.account}" is not ready (${this.state})`,
+        platformCode: 'SESSION_NOT_READY',
+        retryable: true,
+      });
+    }
+    return client;
   }
 
   async close(): Promise<void> {

@@ -12,6 +12,10 @@ import { createView } from './view.js';
 
 /** How long the typing dots show after the visitor sent something, if no reply comes sooner. */
 const typingMs = 8000;
+/** How long they show after the hub said an agent is typing (it says so again every 3 s while they type). */
+const agentTypingMs = 5000;
+/** The visitor's own typing is told to the hub at most this often. */
+const typedEveryMs = 3000;
 
 // Only set while this script first runs, so read before waiting for the DOM.
 const current = /** @type {HTMLScriptElement | null} */ (document.currentScript);
@@ -31,6 +35,7 @@ function boot() {
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   let typingTimer;
   let connected = false;
+  let typedAt = 0;
 
   const newId = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`);
 
@@ -51,10 +56,17 @@ function boot() {
   }
 
   /** @param {boolean} on */
-  function typing(on) {
+  function typing(on, forMs = typingMs) {
     clearTimeout(typingTimer);
     view?.typing(on);
-    if (on) typingTimer = setTimeout(() => view?.typing(false), typingMs);
+    if (on) typingTimer = setTimeout(() => view?.typing(false), forMs);
+  }
+
+  /** The visitor typed: the agents' consoles say so (no id, so it is never kept or resent, and never the text). */
+  function typed() {
+    if (Date.now() - typedAt < typedEveryMs) return;
+    typedAt = Date.now();
+    socket.send({ t: 'typing' });
   }
 
   function refresh() {
@@ -82,6 +94,7 @@ function boot() {
                 sendOwn({ t: 'form', id: newId(), form, fields, ...(consent ? { consent } : {}) }, undefined, form !== 'prechat'),
               consent: (/** @type {'notice' | 'marketing'} */ purpose, /** @type {boolean} */ granted) =>
                 socket.send({ t: 'consent', id: newId(), purpose, granted }),
+              typed,
               drop: () => socket.drop(),
             });
             // Sent before a reload and not yet acknowledged: shown as pending, resent by the socket.
@@ -105,6 +118,9 @@ function boot() {
           break;
         case 'ack':
           store.acked(frame.id);
+          break;
+        case 'typing':
+          typing(true, agentTypingMs);
           break;
         case 'error':
           if (frame.code === 'invalid' && frame.id) store.failed(frame.id);

@@ -24,7 +24,7 @@ function parseSeen(value) {
  * @param {{ config: any, storage: ReturnType<typeof import('./storage.js').storageFor>,
  *   send: (text: string) => void, choose: (c: { id: string, label: string }) => void,
  *   submitForm: (form: string, fields: Record<string, string>, consent?: { purpose: string, granted: boolean, text: string }) => void,
- *   consent: (purpose: 'notice' | 'marketing', granted: boolean) => void, drop: () => void }} options
+ *   consent: (purpose: 'notice' | 'marketing', granted: boolean) => void, typed: () => void, drop: () => void }} options
  */
 export function createView(options) {
   const { config, storage } = options;
@@ -274,6 +274,7 @@ export function createView(options) {
     menu.hidden = true;
     log.insertBefore(h('p', { class: 'sb-note', role: 'status', text: t.withdrawn }), typingDots);
   });
+  input.addEventListener('input', () => input.value.trim() && options.typed());
   composer.addEventListener('submit', (event) => {
     event.preventDefault();
     const text = input.value.trim();

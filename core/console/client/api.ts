@@ -48,6 +48,7 @@ export const api = {
   take: (id: string) => call<unknown>('POST', `/api/conversations/${encodeURIComponent(id)}/take`),
   reply: (id: string, text: string) => call<unknown>('POST', `/api/conversations/${encodeURIComponent(id)}/messages`, { text, id: clientId() }),
   note: (id: string, text: string) => call<unknown>('POST', `/api/conversations/${encodeURIComponent(id)}/notes`, { text }),
+  typing: (id: string) => call<unknown>('POST', `/api/conversations/${encodeURIComponent(id)}/typing`),
   read: (id: string) => call<unknown>('POST', `/api/conversations/${encodeURIComponent(id)}/read`),
   handBack: (id: string, mode: 'resume' | 'restart') => call<unknown>('POST', `/api/conversations/${encodeURIComponent(id)}/handback`, { mode }),
   close: (id: string) => call<unknown>('POST', `/api/conversations/${encodeURIComponent(id)}/close`),

@@ -6,6 +6,7 @@ import { Inbox, type InboxList } from './inbox';
 import { useLive, type LiveState } from './live';
 import { useRoute } from './route';
 import { SignIn } from './sign-in';
+import { useTyping } from './typing';
 import type { Agent, LiveEvent } from './types';
 import { applyEvent } from './views';
 
@@ -48,8 +49,11 @@ function Console({ me, signedOut }: { me: Agent; signedOut: () => void }) {
   const key = JSON.stringify(filter);
   useEffect(() => load(filter), [key]);
 
+  const typing = useTyping(me.id);
+
   const live = useLive({
     event: (e: LiveEvent) => {
+      if (e.t === 'typing') return typing.heard(e);
       const c = e.conversation;
       if (c.team) teams.current.add(c.team);
       setList((l) => ({ ...l, items: applyEvent(l.items, c, filterRef.current, me.id) }));
@@ -106,7 +110,15 @@ function Console({ me, signedOut }: { me: Agent; signedOut: () => void }) {
         />
         {route.id ? (
           // Keyed by id: a draft, an open menu or an error never carries over to another conversation.
-          <ConversationPane key={route.id} id={route.id} version={version} me={me} changed={() => setVersion((v) => v + 1)} read={markRead} />
+          <ConversationPane
+            key={route.id}
+            id={route.id}
+            version={version}
+            me={me}
+            typist={typing.in(route.id)}
+            changed={() => setVersion((v) => v + 1)}
+            read={markRead}
+          />
         ) : (
           <section class="pane pane-wide pane-empty muted">Pick a conversation.</section>
         )}

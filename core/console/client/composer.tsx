@@ -3,13 +3,23 @@ import { ApiError } from './api';
 import { cannedReplies, matching } from './canned';
 import type { CannedReply } from './types';
 
+/** How often the composer tells the hub the agent is typing (the hub allows no more: core/typing/agent-typing.ts). */
+const typingEveryMs = 3000;
+
 /**
  * Reply or internal note: Enter sends, Shift+Enter starts a new line. A reply needs the
  * conversation to be yours; a note is for colleagues only and never reaches the contact. A
  * message that is just `/shortcut` offers the matching canned replies (arrows and Enter, or a
- * click, put one in its place; Escape closes the list).
+ * click, put one in its place; Escape closes the list). While the agent types a reply, the
+ * contact sees the channel's typing indicator (where it has one) and colleagues see "typing…".
  */
-export function Composer(props: { canReply: boolean; reply: (text: string) => Promise<unknown>; note: (text: string) => Promise<unknown> }) {
+export function Composer(props: {
+  canReply: boolean;
+  reply: (text: string) => Promise<unknown>;
+  note: (text: string) => Promise<unknown>;
+  /** The agent is typing a reply: called at most once in {@link typingEveryMs}, never for a note. */
+  typing: () => void;
+}) {
   const [text, setText] = useState('');
   const [asNote, setAsNote] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -19,6 +29,7 @@ export function Composer(props: { canReply: boolean; reply: (text: string) => Pr
   // The text the list was closed on with Escape: it stays closed until the text changes.
   const [dismissed, setDismissed] = useState<string | undefined>();
   const field = useRef<HTMLTextAreaElement>(null);
+  const typedAt = useRef(0);
   const enabled = asNote || props.canReply;
 
   useEffect(() => {
@@ -124,8 +135,13 @@ export function Composer(props: { canReply: boolean; reply: (text: string) => Pr
           value={text}
           disabled={!enabled}
           onInput={(e) => {
-            setText(e.currentTarget.value);
+            const value = e.currentTarget.value;
+            setText(value);
             setActive(0);
+            // A note is for colleagues only: the contact must not see anyone typing it.
+            if (asNote || !props.canReply || !value.trim() || Date.now() - typedAt.current < typingEveryMs) return;
+            typedAt.current = Date.now();
+            props.typing();
           }}
           onKeyDown={keyDown}
         />

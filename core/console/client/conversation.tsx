@@ -6,13 +6,22 @@ import { ContactPanel } from './contact-panel';
 import { ChannelIcon } from './icons';
 import { allowed, ownerText } from './permissions';
 import { Timeline } from './timeline';
+import type { Typist } from './typing';
 import type { Agent, ConversationDetail } from './types';
 
 /**
  * One conversation: header with its actions, the history, the composer and the contact. Read
  * again whenever `version` moves (a live event about it, or an action of ours).
  */
-export function ConversationPane(props: { id: string; version: number; me: Agent; changed: () => void; read: (id: string) => void }) {
+export function ConversationPane(props: {
+  id: string;
+  version: number;
+  me: Agent;
+  /** Whoever is typing in it just now (the live socket's `typing` events). */
+  typist?: Typist | undefined;
+  changed: () => void;
+  read: (id: string) => void;
+}) {
   const { id, me } = props;
   const [detail, setDetail] = useState<ConversationDetail | undefined>();
   const [error, setError] = useState('');
@@ -96,8 +105,14 @@ export function ConversationPane(props: { id: string; version: number; me: Agent
           </p>
         ) : null}
         <Timeline detail={detail} />
+        {props.typist ? (
+          <p class="typing-line" role="status">
+            {props.typist.who === 'contact' ? detail.contact.name || c.contact.name || 'The contact' : props.typist.name || 'A colleague'} is typing…
+          </p>
+        ) : null}
         <Composer
           canReply={can.reply}
+          typing={() => void api.typing(id).catch(() => undefined)}
           reply={async (text) => {
             await api.reply(id, text);
             props.changed();

@@ -85,5 +85,9 @@ export interface ConversationDetail {
   contact: Contact;
 }
 
+/** Someone is typing in a conversation: its contact, or an agent (core/console/typing-event.ts). */
+export type TypingEvent =
+  { t: 'typing'; conversation: string; who: 'contact' } | { t: 'typing'; conversation: string; who: 'agent'; agent: { id: string; name?: string } };
+
 /** A frame of `/console/ws`. */
-export type LiveEvent = { t: 'conversation'; conversation: Summary };
+export type LiveEvent = { t: 'conversation'; conversation: Summary } | TypingEvent;

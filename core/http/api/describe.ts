@@ -14,6 +14,8 @@ export interface RouteSpec {
   body?: ZodType;
   query?: z.ZodObject;
   response: ZodType;
+  /** The success status, when it is not 200 (202: accepted, done later or best effort). */
+  status?: 202;
   /** Other answers worth naming (409 confirmation, 404, …), each `{error, message}`. */
   errors?: Record<number, string>;
   /** A CSV alternative to the JSON answer (`?format=csv`). */
@@ -84,8 +86,8 @@ export function openApiDocument(api: ApiDescription, info: { version: string }):
       ...(params.length || query.length ? { parameters: [...params, ...query] } : {}),
       ...(spec.body ? { requestBody: { required: true, content: { 'application/json': { schema: schema(spec.body, 'input') } } } } : {}),
       responses: {
-        200: {
-          description: 'done',
+        [spec.status ?? 200]: {
+          description: spec.status === 202 ? 'accepted' : 'done',
           content: {
             'application/json': { schema: schema(spec.response, 'output') },
             ...(spec.csv ? { 'text/csv': { schema: { type: 'string' } } } : {}),

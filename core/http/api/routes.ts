@@ -227,6 +227,16 @@ export const routes = {
     response: z.object({ id: z.string() }),
     errors: { 404: 'no such conversation in this workspace', 409: 'not taken by this agent' },
   }),
+  typing: api.route({
+    method: 'post',
+    path: '/api/conversations/:id/typing',
+    summary:
+      'The agent who has it is typing: the contact sees the channel’s typing indicator where it has one, colleagues’ consoles say so; at most once in 2.5 s per agent and conversation (more often changes nothing)',
+    audience: 'agent',
+    status: 202,
+    response: z.object({ forwarded: z.boolean().describe("whether the contact's channel was asked to show it (false: throttled, or the channel has none)") }),
+    errors: { 403: 'not taken by this agent (or an API key)', 404: 'no such conversation in this workspace' },
+  }),
   handBack: api.route({
     method: 'post',
     path: '/api/conversations/:id/handback',

@@ -45,6 +45,7 @@ const ctx = (): AdapterContext => ({
   conversation: async () => undefined,
   redis: () => new Redis(inject('redisUrl')),
   keyPrefix: prefix,
+  typing: async () => {},
 });
 
 beforeAll(async () => {

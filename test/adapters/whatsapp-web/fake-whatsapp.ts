@@ -24,6 +24,8 @@ export interface SentMessage {
 export class FakeWhatsApp {
   readonly clients: FakeClient[] = [];
   readonly sent: SentMessage[] = [];
+  /** Chats the fake clients showed "typing…" in, in order. */
+  readonly typing: { account: string; chatId: string }[] = [];
   /** Start modes for the next clients to initialize, in order; `ready` once it is empty. */
   readonly nextStarts: StartMode[] = [];
 
@@ -138,6 +140,11 @@ export class FakeClient extends EventEmitter implements WebClient {
     // whatsapp-web.js may report the new message before sendMessage resolves with it.
     this.emit('message_create', message);
     return { id: { _serialized: id } };
+  }
+
+  async sendStateTyping(chatId: string): Promise<void> {
+    if (this.destroyed || !this.ready) throw new Error('Session closed. Most likely the page has been closed.');
+    this.fake.typing.push({ account: this.account, chatId });
   }
 
   async destroy(): Promise<void> {

@@ -34,6 +34,7 @@ function hubProcess(role: 'web' | 'worker'): Promise<WhatsAppTransport> {
     conversation: async () => undefined,
     redis: () => new Redis(inject('redisUrl')),
     keyPrefix: prefix,
+    typing: async () => undefined,
   };
   started.push(transport);
   return transport.start(ctx).then(() => transport);
@@ -106,4 +107,15 @@ it('fails a reply as retryable when Redis refuses the publish, and leaves no tim
   } finally {
     await relay.stop().catch(() => undefined);
   }
+});
+
+it('shows "typing…" from a process that does not hold the session, through the one that does', async () => {
+  await hubProcess('web');
+  const worker = await hubProcess('worker');
+  await eventually(async () => fake.live(account)?.ready === true, 5_000, 'a ready client');
+  const before = fake.typing.length;
+  await worker.typing!({ address: { workspace: 'shop', channel: 'whatsapp', account, user: '420601555222@c.us' } });
+  expect(fake.typing.slice(before)).toEqual([{ account, chatId: '420601555222@c.us' }]);
+  // Nothing was sent as a message.
+  expect(fake.sent.filter((s) => s.chatId === '420601555222@c.us')).toEqual([]);
 });
