@@ -7,6 +7,7 @@ import { MailboxBusyError } from '../queue/hold.js';
 import type { Queues } from '../queue/queues.js';
 import { Conversation } from '../store/conversation.js';
 import { routedAgents, type RoutedAgent } from './routing.js';
+import { hoursFor, isOpen } from './opening-hours.js';
 import { takeConversation } from './takeover.js';
 
 /** A pass holds the workspace's lock this long at most without renewing it (each assignment renews it). */
@@ -29,6 +30,11 @@ const keys = (queues: Queues, workspace: string) => {
 };
 
 const autoTeams = (workspace: WorkspaceConfig) => workspace.teams.filter((t) => t.assignment === 'auto').map((t) => t.id);
+/** Closed teams' queues wait for opening time (the sweep hands them out then). */
+const openNow = (workspace: WorkspaceConfig, team: string) => {
+  const hours = hoursFor(workspace, team);
+  return !hours || isOpen(hours, new Date());
+};
 
 /**
  * Hands waiting conversations of the workspace's `auto` teams to agents who can take them:
@@ -69,12 +75,14 @@ async function pass(
   at: { workspace: WorkspaceConfig; teams: string[]; lock: string; token: string; last: string; logger?: Logger | undefined },
 ): Promise<number> {
   const { workspace } = at;
+  const teams = at.teams.filter((t) => openNow(workspace, t));
+  if (!teams.length) return 0;
   const agents = (await routedAgents(queues, workspace)).filter(
-    (a) => a.presence === 'online' && a.open < a.capacity && a.teams.some((t) => at.teams.includes(t)),
+    (a) => a.presence === 'online' && a.open < a.capacity && a.teams.some((t) => teams.includes(t)),
   );
   if (!agents.length) return 0;
   const waiting = new Map<string, { since: number; team: string }>();
-  for (const team of at.teams) {
+  for (const team of teams) {
     for (const w of await queues.inbox.waitingFor(workspace.id, team, lookAhead)) if (!waiting.has(w.id)) waiting.set(w.id, { since: w.since, team });
   }
   const lastGiven = new Map<string, number>();

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { eventTypes } from '../event-types.js';
 import { durationPattern } from '../privacy/duration.js';
+import { openingHoursSchema } from '../agents/opening-hours.js';
 
 /** Ids that appear in URLs and stored documents: short, lowercase, URL-safe. */
 const idSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'expected a lowercase id of letters, digits, "-" or "_" (at most 63 characters)');
@@ -24,6 +25,14 @@ const textsSchema = z.strictObject({
   offlineReceived: z.string().min(1).max(1000).default('Thank you! We will get back to you as soon as we can.'),
   /** Sent on every channel when an agent takes the conversation; `{name}` is the agent's display name (never their e-mail). */
   agentJoined: z.string().min(1).max(1000).default('{name} joined the chat.'),
+  /** A handoff outside opening hours; `{opens}` is when people answer next ("tomorrow 09:00"). */
+  closedUntil: z
+    .string()
+    .min(1)
+    .max(1000)
+    .default('We are closed right now and will answer from {opens}. Leave us a message here and we will get back to you.'),
+  /** The same, when the hours name no opening in the next two weeks. */
+  closed: z.string().min(1).max(1000).default('We are closed right now. Leave us a message here and we will get back to you.'),
 });
 
 const keywordList = z
@@ -142,6 +151,8 @@ const teamSchema = z.strictObject({
   name: z.string().min(1).max(100).optional(),
   /** `auto` hands a waiting conversation to an online member with free capacity; `manual`: members pick from the queue. */
   assignment: z.enum(['auto', 'manual'], { error: 'expected "auto" or "manual"' }).default('manual'),
+  /** When this team answers; without it, the workspace's `hours`. */
+  hours: openingHoursSchema.optional(),
 });
 
 /** How handed-off conversations reach agents. */
@@ -207,6 +218,8 @@ export const workspaceSchema = z.strictObject({
       });
     }),
   routing: routingSchema.prefault({}),
+  /** When people answer handoffs (teams may have their own); without it, always. Outside them a handoff takes the offline path. */
+  hours: openingHoursSchema.optional(),
 });
 export type WorkspaceConfig = z.infer<typeof workspaceSchema>;
 

@@ -45,6 +45,8 @@ const conversationSchema = new Schema(
     assignee: { type: String },
     /** Their display name when they took it, so the inbox shows it without reading the agent (never their e-mail). */
     assigneeName: { type: String },
+    /** Handed off while the team was closed (`closed`); `message` once the contact's message after that was taken as a lead. */
+    offline: { type: String, enum: ['closed', 'message'] },
     /** Agents who transferred it away: routing never assigns it to them again. */
     passedOn: { type: [String], default: undefined },
     // What the inbox shows (core/agents/inbox-summary.ts), kept up by the writes that change it, so a list needs no message read.

@@ -125,11 +125,12 @@ export async function commitTurn(
   const typed = Object.keys(collected.typed);
   if (typed.length) await Contact.updateOne({ _id: conversation.contact }, { $set: collected.typed, $addToSet: { typed: { $each: typed } } });
 
-  const { bot, status, team } = collected;
+  const { bot, status, team, offline } = collected;
   const botChanged = bot?.state !== undefined || status || team;
   const waitingSince = waitingSinceAfter(turn);
-  if (botChanged || options.sequence) {
+  if (botChanged || options.sequence || offline) {
     const { seq, lastMessageAt, lastInboundAt, inboundCount, lastText, lastSender } = conversation;
+    const unset = { ...(bot?.state !== undefined && bot.from === undefined ? { botPrevState: 1 } : {}), ...(offline === 'open' ? { offline: 1 } : {}) };
     await Conversation.updateOne(
       { _id: conversation._id },
       {
@@ -142,8 +143,9 @@ export async function commitTurn(
           ...(status ? { status } : {}),
           ...(waitingSince ? { waitingSince } : {}),
           ...(team ? { team } : {}),
+          ...(offline && offline !== 'open' ? { offline } : {}),
         },
-        ...(bot?.state !== undefined && bot.from === undefined ? { $unset: { botPrevState: 1 } } : {}),
+        ...(Object.keys(unset).length ? { $unset: unset } : {}),
       },
     );
   }

@@ -97,6 +97,8 @@ export function conversationAfter(turn: TurnContext): ConversationDoc {
     const since = waitingSinceAfter(turn);
     if (since) next.waitingSince = since;
   }
+  if (collected.offline === 'open') delete next.offline;
+  else if (collected.offline) next.offline = collected.offline;
   return next;
 }
 

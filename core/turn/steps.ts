@@ -4,6 +4,7 @@ import { consentKeywords } from './steps/consent-keywords.js';
 import { channelOwnForms } from './steps/own-forms.js';
 import { privacyNotice } from './steps/privacy-notice.js';
 import { redactionReply } from './steps/redaction-reply.js';
+import { offlineHandoff } from './steps/offline-handoff.js';
 import { respond } from './steps/respond.js';
 import { restriction } from './steps/restriction.js';
 import type { OwnForms, TurnStep } from './types.js';
@@ -23,6 +24,7 @@ export function turnSteps(options: { responder: Responder; ownForms: (channel: s
     privacyNotice, // the notice first, to a contact who has not seen its current version
     redactionReply, // a card number (or a workspace pattern) was removed as the message arrived: say so
     channelOwnForms(options.ownForms), // forms the channel's own client shows (the widget's pre-chat and offline forms)
+    offlineHandoff(options.ownForms), // a handoff while the team is closed says when people answer; the next message becomes a lead
     respond(options.responder), // the bot, while it owns the conversation
   ];
 }

@@ -54,6 +54,12 @@ export interface TurnCollection {
    * the commit drops the bot's replies not delivered yet and records the takeover by `actor`.
    */
   takeover?: { actor: string };
+  /**
+   * The offline path (steps/offline-handoff.ts): `closed`, a handoff while the team is closed
+   * (the contact is told when people answer); `message`, the contact's first message after it,
+   * taken as a lead; `open`, a handoff during opening hours (an earlier mark is cleared).
+   */
+  offline?: 'closed' | 'message' | 'open';
   timers: { stage: IdleStage; afterMs: number }[];
 }
 
