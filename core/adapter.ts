@@ -68,6 +68,12 @@ export interface AdapterContext {
   /** The address's open conversation, if any: its id and status (`waiting` after a handoff). */
   conversation(address: Address): Promise<{ id: string; status: 'bot' | 'waiting' | 'agent' | 'closed' } | undefined>;
   /**
+   * Where the address's conversation stands in its team's queue while it waits for people:
+   * `position` (1 = next), and `offline` when nobody will answer soon (closed hours, or nobody of
+   * the team online), so the channel offers to leave a message instead. Undefined when not waiting.
+   */
+  queue(address: Address): Promise<QueuePlace | undefined>;
+  /**
    * A new Redis connection (e.g. for pub/sub between hub processes: a reply produced by a worker
    * of one process reaching a WebSocket held by another). The adapter closes it in `stop`.
    */
@@ -79,6 +85,11 @@ export interface AdapterContext {
    * agents' consoles showing their open conversation say so for a few seconds. Nothing is stored.
    */
   typing(target: TypingTarget): Promise<void>;
+}
+
+export interface QueuePlace {
+  position: number;
+  offline: boolean;
 }
 
 export interface SendResult {

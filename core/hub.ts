@@ -32,6 +32,7 @@ import { recordStatuses } from './statuses.js';
 import { Redactor } from './privacy/redact.js';
 import { RetentionRun } from './store/retention-run.js';
 import { startAssignmentSweep } from './agents/assignment.js';
+import { queuePlace } from './agents/queue-place.js';
 import { startConsole, type ConsoleServer } from './console/index.js';
 import { contactTyping } from './typing/contact-typing.js';
 
@@ -143,6 +144,12 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       },
       history: conversationHistory,
       conversation: openConversationOf,
+      queue: (address) =>
+        queuePlace(
+          queues,
+          config.workspaces.find((w) => w.id === address.workspace)!,
+          address,
+        ),
       redis: () => redis.duplicate(),
       keyPrefix: config.redis.prefix,
       typing: contactTyping({ redis, prefix: config.redis.prefix }),

@@ -23,13 +23,15 @@ export const clientFrameSchema = z.discriminatedUnion('t', [
   }),
   /** The notice was shown (granted: true), or the marketing checkbox was ticked or withdrawn. */
   z.strictObject({ t: z.literal('consent'), id: clientId, purpose: z.enum(['notice', 'marketing']), granted: z.boolean() }),
+  /** The visitor is typing (the client sends it at most once in 3 s): the agents' consoles say so. Carries nothing of the text. */
+  z.strictObject({ t: z.literal('typing') }),
+  /** Where the visitor stands in line while people have the conversation waiting (the client asks every 15 s): answered with a `queue` frame. */
+  z.strictObject({ t: z.literal('queue') }),
   /**
    * Catch up: everything of the open conversation after position `after` (a message's `order`).
    * `conv` is the conversation those positions belong to: when another one is open now (the old one
    * was closed meanwhile), positions start again, so the hub sends the new one from its start.
    */
-  /** The visitor is typing (the client sends it at most once in 3 s): the agents' consoles say so. Carries nothing of the text. */
-  z.strictObject({ t: z.literal('typing') }),
   z.strictObject({ t: z.literal('sync'), after: z.number().int().min(-1).max(Number.MAX_SAFE_INTEGER), conv: conversationId.optional() }),
 ]);
 export type ClientFrame = z.infer<typeof clientFrameSchema>;
@@ -53,7 +55,7 @@ export interface WireMessage {
   at: string;
 }
 
-/** The conversation's status as the widget needs it: `waiting` = handed off with nobody online, show the offline form. */
+/** The conversation's status as the widget needs it: `waiting` = handed off to people (the `queue` frame says whether anyone is there). */
 export type WireStatus = 'none' | 'bot' | 'waiting' | 'agent' | 'closed';
 
 export type ServerFrame =
@@ -69,6 +71,11 @@ export type ServerFrame =
   | { t: 'ack'; id: string }
   /** An agent is typing: the widget shows its typing dots for a few seconds. */
   | { t: 'typing' }
+  /**
+   * The answer to a `queue` frame: `position` in line (1 = next) while the conversation waits for
+   * people, or none; `offline` when nobody will answer soon, so the widget offers its offline form.
+   */
+  | { t: 'queue'; position?: number; offline?: boolean }
   | { t: 'error'; code: 'invalid' | 'rate_limited' | 'internal'; message: string; id?: string; retryAfterMs?: number };
 
 /** What the browser needs to draw the widget; sent in `hello` (no secrets in it). */

@@ -88,6 +88,11 @@ export function runSession(ws: WebSocket, address: Address, proof: { userAgent?:
     if (!frame) return;
     if (frame.t === 'sync') return sync(frame.after, frame.conv);
     if (frame.t === 'consent') return consent(frame);
+    if (frame.t === 'queue') {
+      const place = await ctx.queue(address);
+      send(ws, place ? { t: 'queue', position: place.position, offline: place.offline } : { t: 'queue' });
+      return;
+    }
     // Only the consoles are told: a failure is not the visitor's to see.
     if (frame.t === 'typing')
       return ctx.typing({ address }).catch((err: Error) => logger.debug({ account: address.account, reason: err.name }, 'widget typing not passed on'));

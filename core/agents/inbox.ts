@@ -230,6 +230,12 @@ export class InboxIndex {
     return result;
   }
 
+  /** A waiting conversation's rank in its team's queue (or the workspace's), 0 = next; undefined when not in it. */
+  async waitingRank(workspace: string, id: string, team?: string): Promise<number | undefined> {
+    const rank = await this.redis.zrank(`${this.base(workspace)}waiting${team ? `:team:${seg(team)}` : ''}`, id);
+    return rank ?? undefined;
+  }
+
   /** Ids of a workspace's indexed conversations (for the rebuild). */
   async indexedIds(workspace: string): Promise<string[]> {
     return this.redis.hkeys(this.keys(workspace)[0]);

@@ -34,6 +34,8 @@ export function widgetEnv(options: {
   autoReply?: string;
   account?: Record<string, unknown>;
   storeIp?: boolean;
+  /** More workspace settings (teams, hours, ...). */
+  workspace?: Record<string, unknown>;
 }): TestEnv {
   const flows = options.flows === 'shop' ? { path: join(repoRoot, 'config/flows'), start: 'shop' } : options.flows;
   return testEnv({
@@ -62,6 +64,7 @@ export function widgetEnv(options: {
     },
     ...(flows ? { flows: { [workspace]: flows } } : {}),
     ...(options.autoReply ? { autoReply: { [workspace]: options.autoReply } } : {}),
+    ...(options.workspace ? { workspaces: { [workspace]: options.workspace } } : {}),
     extra: { server: { port: options.port }, demo: true },
   });
 }

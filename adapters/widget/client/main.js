@@ -16,6 +16,8 @@ const typingMs = 8000;
 const agentTypingMs = 5000;
 /** The visitor's own typing is told to the hub at most this often. */
 const typedEveryMs = 3000;
+/** While the conversation waits for people, the place in line is asked for this often. */
+const queueEveryMs = 15000;
 
 // Only set while this script first runs, so read before waiting for the DOM.
 const current = /** @type {HTMLScriptElement | null} */ (document.currentScript);
@@ -36,6 +38,10 @@ function boot() {
   let typingTimer;
   let connected = false;
   let typedAt = 0;
+  /** @type {{ position?: number, offline?: boolean } | undefined} the hub's last answer about the place in line */
+  let queue;
+  /** @type {ReturnType<typeof setInterval> | undefined} */
+  let queueTimer;
 
   const newId = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`);
 
@@ -70,7 +76,21 @@ function boot() {
   }
 
   function refresh() {
-    view?.render(store.list(), { status, connected, conv: store.position().conv });
+    followQueue();
+    view?.render(store.list(), { status, connected, conv: store.position().conv, ...(queue ? { queue } : {}) });
+  }
+
+  /** Asks where the visitor stands in line, at once and then every so often, while people have the conversation waiting. */
+  function followQueue() {
+    const want = status === 'waiting' && connected;
+    if (want && !queueTimer) {
+      socket.send({ t: 'queue' });
+      queueTimer = setInterval(() => socket.send({ t: 'queue' }), queueEveryMs);
+    } else if (!want && queueTimer) {
+      clearInterval(queueTimer);
+      queueTimer = undefined;
+    }
+    if (status !== 'waiting') queue = undefined;
   }
 
   const socket = connect({
@@ -121,6 +141,9 @@ function boot() {
           break;
         case 'typing':
           typing(true, agentTypingMs);
+          break;
+        case 'queue':
+          queue = frame.position ? { position: frame.position, offline: Boolean(frame.offline) } : undefined;
           break;
         case 'error':
           if (frame.code === 'invalid' && frame.id) store.failed(frame.id);

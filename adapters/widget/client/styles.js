@@ -48,6 +48,7 @@ button:focus-visible, input:focus-visible, select:focus-visible, a:focus-visible
 .sb-consent { display: flex; gap: 8px; align-items: flex-start; font-size: 13px; }
 .sb-submit, .sb-primary, .sb-composer button { background: var(--sb-color, #0b6bcb); color: #fff; border: 0; border-radius: 8px; padding: 8px 14px; }
 .sb-submit:disabled { opacity: .6; }
+.sb-queue { margin: 0; padding: 8px 14px; background: #eef4ff; color: #1f3b73; font-size: 13px; }
 .sb-extra { padding: 0 14px 10px; background: #f7f8fa; max-height: 55%; overflow-y: auto; }
 .sb-composer { display: flex; gap: 8px; padding: 10px; border-top: 1px solid #e1e5ea; background: #fff; }
 .sb-composer input:disabled { background: #f0f3f7; }

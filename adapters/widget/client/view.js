@@ -55,11 +55,13 @@ export function createView(options) {
   const log = h('div', { class: 'sb-log', role: 'log', 'aria-live': 'polite', tabindex: '0' });
   const typingDots = h('div', { class: 'sb-typing', hidden: true, 'aria-label': '…', text: '•••' });
   const extra = h('div', { class: 'sb-extra' });
+  const queueLine = h('p', { class: 'sb-queue', role: 'status', hidden: true });
   const input = h('input', { type: 'text', placeholder: t.placeholder, 'aria-label': t.placeholder, maxlength: '4000', autocomplete: 'off' });
   const composer = h('form', { class: 'sb-composer' }, [input, h('button', { type: 'submit', text: t.send })]);
   const panel = h('section', { class: 'sb-panel', id: 'sb-panel', role: 'dialog', 'aria-label': config.title, hidden: true }, [
     h('header', { class: 'sb-head' }, [h('h2', { text: config.title }), status, menuButton, closeButton, menu]),
     log,
+    queueLine,
     extra,
     composer,
   ]);
@@ -81,6 +83,7 @@ export function createView(options) {
   /** @type {any[]} */
   let messages = [];
   /** @type {{ status: string, connected: boolean, conv?: string }} */
+  /** @type {{ status: string, connected: boolean, conv?: string, queue?: { position?: number, offline?: boolean } }} */
   let state = { status: 'none', connected: false };
   /** @type {string | undefined} */
   let extraShown;
@@ -144,10 +147,17 @@ export function createView(options) {
     });
   }
 
-  /** The form under the log: the pre-chat form before the first message, the offline form after a handoff. */
+  /**
+   * The form under the log: the pre-chat form before the first message, the offline form after a
+   * handoff nobody will answer soon; while someone will, the visitor's place in line instead.
+   */
   function update() {
-    const waiting = state.status === 'waiting' && !offlineSentSinceHandoff();
+    const queue = state.status === 'waiting' ? state.queue : undefined;
+    const waiting = Boolean(queue?.offline) && !offlineSentSinceHandoff();
     const want = noticeDue() ? undefined : prechatDue() ? 'prechat' : waiting ? 'offline' : undefined;
+    const place = queue && !queue.offline && queue.position ? queue.position : undefined;
+    queueLine.hidden = !place;
+    queueLine.textContent = place ? t.queuePosition.replace(/\{ordinal\}/g, ordinal(place)).replace(/\{position\}/g, String(place)) : '';
     if (want !== extraShown) {
       extra.replaceChildren();
       extraShown = want;
@@ -219,7 +229,7 @@ export function createView(options) {
     return el;
   }
 
-  /** @param {any[]} all @param {{ status: string, connected: boolean, conv?: string }} now */
+  /** @param {any[]} all @param {{ status: string, connected: boolean, conv?: string, queue?: { position?: number, offline?: boolean } }} now */
   function render(all, now) {
     messages = all;
     state = now;
@@ -296,4 +306,11 @@ export function createView(options) {
       if (sound() && (!open || document.hidden)) beep();
     },
   };
+}
+
+const ordinalRules = new Intl.PluralRules('en', { type: 'ordinal' });
+const ordinalSuffix = /** @type {Record<string, string>} */ ({ one: 'st', two: 'nd', few: 'rd', other: 'th' });
+/** 1st, 2nd, 3rd, 4th, … 11th, 21st: English, as the default text is. @param {number} n */
+function ordinal(n) {
+  return `${n}${ordinalSuffix[ordinalRules.select(n)] ?? 'th'}`;
 }

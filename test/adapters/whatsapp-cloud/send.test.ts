@@ -43,6 +43,7 @@ const ctx = (): AdapterContext => ({
   consent: async () => {},
   history: async () => [],
   conversation: async () => undefined,
+  queue: async () => undefined,
   redis: () => new Redis(inject('redisUrl')),
   keyPrefix: prefix,
   typing: async () => {},

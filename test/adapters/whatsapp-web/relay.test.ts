@@ -32,6 +32,7 @@ function hubProcess(role: 'web' | 'worker'): Promise<WhatsAppTransport> {
     consent: async () => undefined,
     history: async () => [],
     conversation: async () => undefined,
+    queue: async () => undefined,
     redis: () => new Redis(inject('redisUrl')),
     keyPrefix: prefix,
     typing: async () => undefined,

@@ -1,0 +1,30 @@
+import type { QueuePlace } from '../adapter.js';
+import type { WorkspaceConfig } from '../config/schema.js';
+import type { Address } from '../message.js';
+import type { Queues } from '../queue/queues.js';
+import { Contact } from '../store/contact.js';
+import { Conversation } from '../store/conversation.js';
+import { contactId } from '../store/ids.js';
+import { inWorkspace } from '../store/in-workspace.js';
+import { hoursFor, isOpen } from './opening-hours.js';
+import { routedAgents } from './routing.js';
+
+/**
+ * The place in line of an address's waiting conversation: its rank in its team's waiting set
+ * (the order routing hands them out in), or in the workspace's when it names no team. It counts
+ * as offline while the team is closed, after the contact was told so, or while no member (no
+ * agent at all, without a team) is online. Reads by `_id` and from Redis only.
+ */
+export async function queuePlace(queues: Queues, workspace: WorkspaceConfig, address: Address): Promise<QueuePlace | undefined> {
+  const contact = inWorkspace(await Contact.findById(contactId(address), { openConversation: 1, workspace: 1 }).lean(), workspace.id);
+  if (!contact?.openConversation) return undefined;
+  const conversation = await Conversation.findById(contact.openConversation, { status: 1, team: 1, offline: 1 }).lean();
+  if (conversation?.status !== 'waiting') return undefined;
+  const team = conversation.team ?? undefined;
+  const rank = await queues.inbox.waitingRank(workspace.id, String(conversation._id), team);
+  if (rank === undefined) return undefined;
+  const hours = hoursFor(workspace, team);
+  const closed = Boolean(conversation.offline) || (hours !== undefined && !isOpen(hours, new Date()));
+  const someoneThere = !closed && (await routedAgents(queues, workspace)).some((a) => a.presence === 'online' && (!team || a.teams.includes(team)));
+  return { position: rank + 1, offline: !someoneThere };
+}
