@@ -12,8 +12,9 @@ import { routedAgents } from './routing.js';
 /**
  * The place in line of an address's waiting conversation: its rank in its team's waiting set
  * (the order routing hands them out in), or in the workspace's when it names no team. It counts
- * as offline while the team is closed, after the contact was told so, or while no member (no
- * agent at all, without a team) is online. Reads by `_id` and from Redis only.
+ * as offline while the team is closed, after the contact was told so, or while no member is
+ * online (any agent of the workspace, for a handoff naming no team or one the config does not
+ * declare). The conversation is read by `_id`, the place from Redis; presence needs the workspace's agents.
  */
 export async function queuePlace(queues: Queues, workspace: WorkspaceConfig, address: Address): Promise<QueuePlace | undefined> {
   const contact = inWorkspace(await Contact.findById(contactId(address), { openConversation: 1, workspace: 1 }).lean(), workspace.id);
@@ -25,6 +26,8 @@ export async function queuePlace(queues: Queues, workspace: WorkspaceConfig, add
   if (rank === undefined) return undefined;
   const hours = hoursFor(workspace, team);
   const closed = Boolean(conversation.offline) || (hours !== undefined && !isOpen(hours, new Date()));
-  const someoneThere = !closed && (await routedAgents(queues, workspace)).some((a) => a.presence === 'online' && (!team || a.teams.includes(team)));
+  // A team the config does not declare has no members to ask: anyone of the workspace answers it.
+  const members = team && workspace.teams.some((t) => t.id === team) ? team : undefined;
+  const someoneThere = !closed && (await routedAgents(queues, workspace)).some((a) => a.presence === 'online' && (!members || a.teams.includes(members)));
   return { position: rank + 1, offline: !someoneThere };
 }

@@ -47,6 +47,10 @@ describe('the console in Chromium', () => {
     await visitor.waitFor("Hi Eva! I'm the Demo Shop assistant.");
     await visitor.widget.getByRole('button', { name: 'Talk to a human' }).click();
     await visitor.waitFor('I am passing you to a colleague');
+    // Anna's console beats, so she is online: the visitor sees their place in line, not the offline form.
+    await visitor.widget.locator('.sb-queue', { hasText: 'You are 1st in line.' }).waitFor({ timeout: 5_000 });
+    expect(await visitor.widget.locator('.sb-extra form').count()).toBe(0);
+    expect(await agent.getByRole('combobox', { name: 'Your status' }).inputValue()).toBe('online');
 
     // Within a second of the handoff, without a reload.
     const row = agent.locator('.rows .row', { hasText: 'Eva' });
@@ -69,6 +73,14 @@ describe('the console in Chromium', () => {
     await expect.poll(() => agent.locator('.owner').textContent()).toBe('Yours');
     expect(await take.isDisabled()).toBe(true);
     await visitor.waitFor('Anna joined the chat.');
+    await expect.poll(() => visitor.widget.locator('.sb-queue').isHidden()).toBe(true);
+    // Everyone sees who is there: Anna online, holding one conversation.
+    await agent.locator('.colleagues-menu > summary').click();
+    const me = agent.locator('.colleague', { hasText: 'Anna' });
+    await expect.poll(() => me.locator('.state').textContent()).toBe('Online');
+    await expect.poll(() => me.locator('.load').textContent()).toMatch(/^1\//);
+    await agent.screenshot({ path: `${artifacts}/2b-colleagues.png` });
+    await agent.locator('.colleagues-menu > summary').click();
 
     // Typing, both ways: the agent's shows the widget's dots (and not "typing…" on her own console),
     // the visitor's shows "typing…" under the console's timeline.

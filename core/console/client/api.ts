@@ -1,4 +1,4 @@
-import type { Agent, AgentName, CannedReply, ConversationDetail, Summary, TransferTarget, View } from './types';
+import type { Agent, CannedReply, Colleague, ConversationDetail, Presence, Summary, Team, TransferTarget, View } from './types';
 
 /** A refusal of the API: its status and `{error, message}`. */
 export class ApiError extends Error {
@@ -54,6 +54,9 @@ export const api = {
   close: (id: string) => call<unknown>('POST', `/api/conversations/${encodeURIComponent(id)}/close`),
   reopen: (id: string) => call<unknown>('POST', `/api/conversations/${encodeURIComponent(id)}/reopen`),
   transfer: (id: string, to: TransferTarget) => call<unknown>('POST', `/api/conversations/${encodeURIComponent(id)}/transfer`, to),
-  agents: () => call<{ agents: AgentName[] }>('GET', '/api/agents'),
+  agents: () => call<{ agents: Colleague[]; teams: Team[] }>('GET', '/api/agents'),
+  routing: (id: string, change: { teams?: string[]; capacity?: number | null }) =>
+    call<Colleague>('POST', `/api/agents/${encodeURIComponent(id)}/routing`, change),
+  presence: (beat: { active?: boolean; status?: Presence }) => call<{ presence: Presence; heartbeatEveryMs: number }>('POST', '/api/presence', beat),
   cannedReplies: () => call<{ replies: CannedReply[] }>('GET', '/api/canned-replies'),
 };

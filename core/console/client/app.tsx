@@ -7,7 +7,9 @@ import { useLive, type LiveState } from './live';
 import { useRoute } from './route';
 import { SignIn } from './sign-in';
 import { useTyping } from './typing';
-import type { Agent, LiveEvent } from './types';
+import { Colleagues } from './colleagues';
+import { usePresence } from './presence';
+import type { Agent, LiveEvent, Presence, PresenceEvent } from './types';
 import { applyEvent } from './views';
 
 /** The first time the inbox shows what the hub answered: a mark the browser test reads (time to first render). */
@@ -50,10 +52,14 @@ function Console({ me, signedOut }: { me: Agent; signedOut: () => void }) {
   useEffect(() => load(filter), [key]);
 
   const typing = useTyping(me.id);
+  const { presence, choose } = usePresence();
+  const [heard, setHeard] = useState<PresenceEvent | undefined>();
+  const [colleaguesOpen, setColleaguesOpen] = useState(false);
 
   const live = useLive({
     event: (e: LiveEvent) => {
       if (e.t === 'typing') return typing.heard(e);
+      if (e.t === 'presence') return setHeard(e);
       const c = e.conversation;
       if (c.team) teams.current.add(c.team);
       setList((l) => ({ ...l, items: applyEvent(l.items, c, filterRef.current, me.id) }));
@@ -81,7 +87,22 @@ function Console({ me, signedOut }: { me: Agent; signedOut: () => void }) {
           {liveText[live]}
         </span>
         <span class="spacer" />
+        {/* Mounted while open, so opening it reads everyone's load afresh. */}
+        <details class="colleagues-menu" onToggle={(e) => setColleaguesOpen((e.currentTarget as HTMLDetailsElement).open)}>
+          <summary>Colleagues</summary>
+          {colleaguesOpen ? <Colleagues me={me} heard={heard} /> : null}
+        </details>
         <span class="me">{me.displayName}</span>
+        <select
+          class={`my-presence presence-${presence ?? 'offline'}`}
+          aria-label="Your status"
+          value={presence ?? 'online'}
+          onChange={(e) => choose((e.target as HTMLSelectElement).value as Presence)}
+        >
+          <option value="online">Online</option>
+          <option value="away">Away</option>
+          <option value="offline">Offline</option>
+        </select>
         <button
           type="button"
           class="link"

@@ -49,7 +49,7 @@ export function useLive(handlers: LiveHandlers): LiveState {
       socket.onmessage = (m) => {
         try {
           const event = JSON.parse(String(m.data)) as LiveEvent;
-          if (event && (event.t === 'conversation' || event.t === 'typing')) latest.current.event(event);
+          if (event && (event.t === 'conversation' || event.t === 'typing' || event.t === 'presence')) latest.current.event(event);
         } catch {
           // Not ours to understand: a newer hub's frame.
         }

@@ -19,6 +19,30 @@ export interface AgentName {
   role: Agent['role'];
 }
 
+export type Presence = 'online' | 'away' | 'offline';
+
+/** A colleague as `/api/agents` lists them: teams, capacity, load and presence. */
+export interface Colleague extends AgentName {
+  teams: string[];
+  capacity: number;
+  ownCapacity: boolean;
+  open: number;
+  presence: Presence;
+}
+
+export interface Team {
+  id: string;
+  name: string;
+  assignment: 'auto' | 'manual';
+}
+
+/** An agent's presence changed (their heartbeat or toggle). */
+export interface PresenceEvent {
+  t: 'presence';
+  agent: string;
+  presence: Presence;
+}
+
 /** Where a transfer sends a conversation: to one agent, or to a team's queue. */
 export type TransferTarget = { agent: string } | { team: string };
 
@@ -90,4 +114,4 @@ export type TypingEvent =
   { t: 'typing'; conversation: string; who: 'contact' } | { t: 'typing'; conversation: string; who: 'agent'; agent: { id: string; name?: string } };
 
 /** A frame of `/console/ws`. */
-export type LiveEvent = { t: 'conversation'; conversation: Summary } | TypingEvent;
+export type LiveEvent = { t: 'conversation'; conversation: Summary } | TypingEvent | PresenceEvent;
