@@ -206,7 +206,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       ...(sharedByWorkspaces ? { databaseGate: databaseGate(config.pipeline.databasePerWorkspace) } : {}),
     });
     workers = startWorkers({ config, redis, queues, turns, adapters, metrics, logger, channelModels: options.registry.collections().models });
-    stopAssignmentSweep = startAssignmentSweep({ queues, config });
+    stopAssignmentSweep = startAssignmentSweep({ queues, config, logger });
     logger.info({ role, concurrency: config.pipeline.concurrency }, 'workers started');
     // A changed privacy policy goes in the audit log; an erasure a crash interrupted is finished.
     void (async () => {

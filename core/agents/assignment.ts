@@ -9,6 +9,7 @@ import { Conversation } from '../store/conversation.js';
 import { routedAgents, type RoutedAgent } from './routing.js';
 import { hoursFor, isOpen } from './opening-hours.js';
 import { takeConversation } from './takeover.js';
+import { checkLongWaits } from './waiting-timers.js';
 
 /** A pass holds the workspace's lock this long at most without renewing it (each assignment renews it). */
 const lockMs = 30_000;
@@ -139,10 +140,16 @@ async function give(queues: Queues, at: { workspace: WorkspaceConfig; id: string
   }
 }
 
-/** Every {@link sweepEveryMs}, a pass over each workspace with `auto` teams (in the background, as any request); returns the stop function. */
-export function startAssignmentSweep(options: { queues: Queues; config: Config }): () => void {
+/**
+ * Every {@link sweepEveryMs}, a routing pass over each workspace (in the background, as any
+ * request) and its long waits (core/agents/waiting-timers.ts); returns the stop function.
+ */
+export function startAssignmentSweep(options: { queues: Queues; config: Config; logger: Logger }): () => void {
   const timer = setInterval(() => {
-    for (const w of options.config.workspaces) options.queues.requestAssignment(w);
+    for (const w of options.config.workspaces) {
+      options.queues.requestAssignment(w);
+      void checkLongWaits(options.queues, w).catch((err: unknown) => options.logger.warn({ err: (err as Error).message }, 'long-wait check failed'));
+    }
   }, sweepEveryMs);
   timer.unref();
   return () => clearInterval(timer);

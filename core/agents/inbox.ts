@@ -50,6 +50,8 @@ export interface InboxQuery {
 }
 
 const seg = (s: string) => encodeURIComponent(s);
+/** A waiting set's `WITHSCORES` answer as ids and since when (ms). */
+const sinceWhen = (flat: string[]) => Array.from({ length: flat.length / 2 }, (_, i) => ({ id: flat[2 * i]!, since: Number(flat[2 * i + 1]) }));
 const ms = (date: Date | string | null | undefined) => (date ? new Date(date).getTime() : 0);
 
 /** The sets a conversation belongs to, with its score in each. */
@@ -224,16 +226,18 @@ export class InboxIndex {
 
   /** A team's waiting conversations, longest waiting first: ids and since when (ms). */
   async waitingFor(workspace: string, team: string, limit: number): Promise<{ id: string; since: number }[]> {
-    const flat = await this.redis.zrange(`${this.base(workspace)}waiting:team:${seg(team)}`, 0, limit - 1, 'WITHSCORES');
-    const result: { id: string; since: number }[] = [];
-    for (let i = 0; i < flat.length; i += 2) result.push({ id: flat[i]!, since: Number(flat[i + 1]) });
-    return result;
+    return sinceWhen(await this.redis.zrange(`${this.base(workspace)}waiting:team:${seg(team)}`, 0, limit - 1, 'WITHSCORES'));
   }
 
   /** A waiting conversation's rank in its team's queue (or the workspace's), 0 = next; undefined when not in it. */
   async waitingRank(workspace: string, id: string, team?: string): Promise<number | undefined> {
     const rank = await this.redis.zrank(`${this.base(workspace)}waiting${team ? `:team:${seg(team)}` : ''}`, id);
     return rank ?? undefined;
+  }
+
+  /** The workspace's conversations waiting since before `before` (ms), longest first: ids and since when. */
+  async waitingLongerThan(workspace: string, before: number, limit: number): Promise<{ id: string; since: number }[]> {
+    return sinceWhen(await this.redis.zrangebyscore(`${this.base(workspace)}waiting`, '-inf', before, 'WITHSCORES', 'LIMIT', 0, limit));
   }
 
   /** Ids of a workspace's indexed conversations (for the rebuild). */

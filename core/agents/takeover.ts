@@ -184,23 +184,44 @@ export async function agentReply(queues: Queues, at: { agent: Session; id: strin
  * as a due idle timer is), so the flow goes on at the handoff node's `next` right away. Written
  * while no turn runs; the conversation gets a new slot after everything said so far.
  */
-export async function resumeBot(queues: Queues, at: { workspace: string; id: string; actor: string }): Promise<void> {
+export async function resumeBot(
+  queues: Queues,
+  at: {
+    workspace: string;
+    id: string;
+    actor: string;
+    /** Routing's fallback: only while the conversation still waits, since this time, for anyone (resolves to false otherwise). */
+    waitingSince?: Date;
+  },
+): Promise<boolean> {
   const conversation = await findConversation(at.workspace, at.id);
   if (conversation.status === 'closed') throw new ConversationActionError(`conversation ${at.id} is closed`);
   if (conversation.status === 'bot') throw new ConversationActionError(`conversation ${at.id} is with the bot already`);
   const address = addressOf(conversation);
   const key = mailboxKey(address);
-  await withMailboxesHeld(queues, { workspace: address.workspace, mailboxes: [{ kind: 'in', key }], busy: 'the conversation is busy; try again' }, async () => {
-    // A marker of its own, so this resume turn is the current one (an idle timer set before the handoff stays moot).
-    const marker = `resume_${new Types.ObjectId().toHexString()}`;
-    await Conversation.updateOne(
-      { _id: conversation._id },
-      { $set: { status: 'bot', botInbound: marker }, $inc: { seq: 1 }, $unset: { assignee: 1, assigneeName: 1, team: 1, waitingSince: 1 } },
-    );
-    await recordAction({ workspace: address.workspace, conversation: conversation._id, kind: 'handed_back', actor: at.actor, details: { mode: 'resume' } });
-    await queues.staleSnapshot(address);
-    await queues.inbox.refresh(address.workspace, conversation._id);
-    const entry: InboundEntry = { idle: { address, conversation: String(conversation._id), inbound: marker, stage: 'resume' } };
-    await queues.mailboxes.push('in', key, [JSON.stringify(entry)]);
-  });
+  return withMailboxesHeld(
+    queues,
+    { workspace: address.workspace, mailboxes: [{ kind: 'in', key }], busy: 'the conversation is busy; try again' },
+    async () => {
+      if (at.waitingSince && !(await stillWaiting(conversation._id, at.waitingSince))) return false;
+      // A marker of its own, so this resume turn is the current one (an idle timer set before the handoff stays moot).
+      const marker = `resume_${new Types.ObjectId().toHexString()}`;
+      await Conversation.updateOne(
+        { _id: conversation._id },
+        { $set: { status: 'bot', botInbound: marker }, $inc: { seq: 1 }, $unset: { assignee: 1, assigneeName: 1, team: 1, waitingSince: 1 } },
+      );
+      await recordAction({ workspace: address.workspace, conversation: conversation._id, kind: 'handed_back', actor: at.actor, details: { mode: 'resume' } });
+      await queues.staleSnapshot(address);
+      await queues.inbox.refresh(address.workspace, conversation._id);
+      const entry: InboundEntry = { idle: { address, conversation: String(conversation._id), inbound: marker, stage: 'resume' } };
+      await queues.mailboxes.push('in', key, [JSON.stringify(entry)]);
+      return true;
+    },
+  );
+}
+
+/** Whether the conversation waits for people still, since that time (read under its mailbox's hold, so no turn or agent changes it meanwhile). */
+export async function stillWaiting(id: Types.ObjectId, since: Date): Promise<boolean> {
+  const now = await Conversation.findById(id, { status: 1, waitingSince: 1 }).lean();
+  return now?.status === 'waiting' && now.waitingSince?.getTime() === since.getTime();
 }

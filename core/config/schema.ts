@@ -33,6 +33,8 @@ const textsSchema = z.strictObject({
     .default('We are closed right now and will answer from {opens}. Leave us a message here and we will get back to you.'),
   /** The same, when the hours name no opening in the next two weeks. */
   closed: z.string().min(1).max(1000).default('We are closed right now. Leave us a message here and we will get back to you.'),
+  /** Nobody of the team came online within `routing.offlineAfterMinutes`. */
+  noAgent: z.string().min(1).max(1000).default('Nobody is free to answer right now. Leave us a message here and we will get back to you.'),
 });
 
 const keywordList = z
@@ -161,6 +163,20 @@ const routingSchema = z.strictObject({
   capacity: z.number().int().min(1).max(100).default(5),
   /** A console with no keyboard or pointer use for this long shows its agent `away`. */
   idleAfterMinutes: z.number().int().min(1).max(240).default(5),
+  /** A conversation waiting this long with nobody of its team online takes the offline path (`texts.noAgent`; the next message becomes a lead). */
+  offlineAfterMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .optional(),
+  /** A conversation nobody took for this long goes back to the bot, which picks up after the handoff. */
+  botAfterMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 60)
+    .optional(),
 });
 
 export const workspaceSchema = z.strictObject({
