@@ -79,7 +79,14 @@ export async function handBack(at: ConversationAction): Promise<void> {
 export async function close(at: ConversationAction): Promise<void> {
   const conversation = await findConversation(at.workspace, at.id);
   await changeConversation(at.queues, conversation, async () => {
-    await Conversation.updateOne({ _id: conversation._id }, { $set: { status: 'closed' }, $unset: { assignee: 1, assigneeName: 1, waitingSince: 1 } });
+    await Conversation.updateOne(
+      { _id: conversation._id },
+      { $set: { status: 'closed' }, $unset: { assignee: 1, assigneeName: 1, waitingSince: 1, awaitingReplySince: 1 } },
+    );
+    // Handed off and nobody answered: the contact left before a person did (the handoff figures).
+    if (conversation.status === 'waiting' || conversation.awaitingReplySince) {
+      await at.queues.figures.abandoned({ workspace: at.workspace, team: conversation.team, conversation: String(conversation._id) });
+    }
     await Contact.updateOne({ _id: conversation.contact, openConversation: conversation._id }, { $unset: { openConversation: 1 } });
     await recordAction({ workspace: at.workspace, conversation: conversation._id, kind: 'closed', actor: at.actor });
   });

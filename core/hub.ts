@@ -33,6 +33,7 @@ import { Redactor } from './privacy/redact.js';
 import { RetentionRun } from './store/retention-run.js';
 import { startAssignmentSweep } from './agents/assignment.js';
 import { queuePlace } from './agents/queue-place.js';
+import { routedAgents } from './agents/routing.js';
 import { startConsole, type ConsoleServer } from './console/index.js';
 import { contactTyping } from './typing/contact-typing.js';
 
@@ -85,6 +86,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         .sort({ startedAt: -1 })
         .lean(),
     overdueRequests: () => overdueCounts(),
+    handoffs: () =>
+      Promise.all(config.workspaces.map(async (w) => ({ workspace: w.id, figures: await queues.figures.read(queues, w, await routedAgents(queues, w)) }))),
   });
   const adapters: Map<string, ChannelAdapter> = options.registry.build(config);
   const signIn = new SignIn(config, redis);

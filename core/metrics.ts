@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Figures } from './agents/handoff-figures.js';
 
 /** The hub's Prometheus metrics, one registry per hub (tests run several in one process). */
 export class Metrics {
@@ -45,9 +46,11 @@ export class Metrics {
       queueDepth?: () => Promise<{ inbound: number; outbound: number }>;
       lastRetentionRun?: () => Promise<{ startedAt: Date; counts: { kind: string; count: number; oldest?: Date | null }[] } | null>;
       overdueRequests?: () => Promise<Map<string, number>>;
+      handoffs?: () => Promise<{ workspace: string; figures: Figures }[]>;
     } = {},
   ) {
     const { queueDepth, lastRetentionRun, overdueRequests } = sources;
+    handoffGauges(this.registry, sources.handoffs);
     collectDefaultMetrics({ register: this.registry, prefix: 'switchboard_' });
     new Gauge({
       name: 'switchboard_queue_depth',
@@ -105,6 +108,67 @@ export class Metrics {
       },
     });
   }
+}
+
+/**
+ * The handoff figures (core/agents/handoff-figures.ts) as gauges, read from Redis on each scrape,
+ * so every process reports the deployment's figures over the last 7 days. One read serves all
+ * five gauges of a scrape.
+ */
+function handoffGauges(registry: Registry, source: (() => Promise<{ workspace: string; figures: Figures }[]>) | undefined): void {
+  if (!source) return;
+  let read: { at: number; value: Promise<{ workspace: string; figures: Figures }[]> } | undefined;
+  const figures = () => {
+    if (!read || Date.now() - read.at > 1000) read = { at: Date.now(), value: source().catch(() => []) };
+    return read.value;
+  };
+  const gauge = (
+    name: string,
+    help: string,
+    labelNames: string[],
+    fill: (set: (labels: Record<string, string>, v: number) => void, f: Figures, workspace: string) => void,
+  ) =>
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const { workspace, figures: f } of await figures()) fill((labels, v) => this.set(labels, v), f, workspace);
+      },
+    });
+  gauge('switchboard_handoff_queue_length', 'Conversations waiting for an agent, per workspace and team', ['workspace', 'team'], (set, f, workspace) => {
+    for (const t of f.teams) set({ workspace, team: t.team }, t.queue.length);
+  });
+  gauge(
+    'switchboard_handoff_oldest_wait_seconds',
+    'How long the longest-waiting conversation has waited (0: none waits)',
+    ['workspace', 'team'],
+    (set, f, workspace) => {
+      for (const t of f.teams) set({ workspace, team: t.team }, t.queue.oldestWaitSeconds ?? 0);
+    },
+  );
+  gauge(
+    'switchboard_handoff_first_reply_seconds',
+    'Time from handoff to the first agent reply over the last 7 days, per workspace, team and quantile',
+    ['workspace', 'team', 'quantile'],
+    (set, f, workspace) => {
+      for (const t of f.teams) {
+        if (t.firstReply.p50Seconds !== undefined) set({ workspace, team: t.team, quantile: '0.5' }, t.firstReply.p50Seconds);
+        if (t.firstReply.p95Seconds !== undefined) set({ workspace, team: t.team, quantile: '0.95' }, t.firstReply.p95Seconds);
+      }
+    },
+  );
+  gauge('switchboard_handoff_abandoned', 'Handoffs that ended before any agent answered, over the last 7 days', ['workspace', 'team'], (set, f, workspace) => {
+    for (const t of f.teams) set({ workspace, team: t.team }, t.abandoned);
+  });
+  gauge('switchboard_agent_conversations', 'Per agent: open now, and handled over the last 7 days', ['workspace', 'agent', 'kind'], (set, f, workspace) => {
+    for (const a of f.agents) {
+      set({ workspace, agent: a.id, kind: 'open' }, a.open);
+      set({ workspace, agent: a.id, kind: 'handled' }, a.handled);
+    }
+  });
 }
 
 /** A run's counts folded per kind (over workspaces and channels). */

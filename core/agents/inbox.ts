@@ -235,6 +235,14 @@ export class InboxIndex {
     return rank ?? undefined;
   }
 
+  /** The workspace's waiting conversations that name no team: ids and since when. */
+  async waitingWithoutTeam(workspace: string): Promise<{ id: string; since: number }[]> {
+    const all = sinceWhen(await this.redis.zrange(`${this.base(workspace)}waiting`, 0, -1, 'WITHSCORES'));
+    if (!all.length) return [];
+    const teams = await this.redis.hmget(`${this.base(workspace)}where`, ...all.map((w) => w.id));
+    return all.filter((_, i) => !(teams[i] ?? '').includes('waiting:team:'));
+  }
+
   /** The workspace's conversations waiting since before `before` (ms), longest first: ids and since when. */
   async waitingLongerThan(workspace: string, before: number, limit: number): Promise<{ id: string; since: number }[]> {
     return sinceWhen(await this.redis.zrangebyscore(`${this.base(workspace)}waiting`, '-inf', before, 'WITHSCORES', 'LIMIT', 0, limit));

@@ -112,10 +112,16 @@ export async function takeConversation(
   const dropped = await withMailboxesHeld(queues, { workspace: address.workspace, mailboxes: [{ kind: 'in', key }], busy }, async () => {
     // Under the hold no turn runs, and every other change holds it too: what is read now stays true until the write.
     if (at.assignment && (await Conversation.findById(conversation._id, { status: 1 }).lean())?.status !== 'waiting') return undefined;
+    // Taken from the queue: the wait counts until the first reply (what was read under the hold is still so).
+    const waitedSince = conversation.status === 'waiting' ? (conversation.waitingSince ?? new Date()) : undefined;
     await Conversation.updateOne(
       { _id: conversation._id },
-      { $set: { status: 'agent', assignee: at.agent.agent, assigneeName: name }, $unset: { waitingSince: 1 } },
+      {
+        $set: { status: 'agent', assignee: at.agent.agent, assigneeName: name, ...(waitedSince ? { awaitingReplySince: waitedSince } : {}) },
+        $unset: { waitingSince: 1 },
+      },
     );
+    await queues.figures.handled({ workspace: address.workspace, agent: at.agent.agent, conversation: String(conversation._id) });
     await queues.staleSnapshot(address);
     const count = await dropUndeliveredBotReplies(queues, { key, reason: 'an agent took the conversation before it was delivered' });
     // The contact sees who took over, on every channel.
@@ -166,6 +172,20 @@ export async function agentReply(queues: Queues, at: { agent: Session; id: strin
   return withMailboxesHeld(queues, { workspace: address.workspace, mailboxes, busy: 'the conversation is busy; try again' }, async () => {
     if (await Message.exists({ _id: id })) return { id };
     await storeOutOfTurn(queues, { conversation, address, id, sender: 'agent', text: at.text, senderName: await displayName(at.agent) });
+    // The first reply since it was taken from the queue: how long the contact waited for a person.
+    // (No projection: FerretDB v1's findAndModify has none.)
+    const first = await Conversation.findOneAndUpdate(
+      { _id: conversation._id, awaitingReplySince: { $exists: true } },
+      { $unset: { awaitingReplySince: 1 } },
+    ).lean();
+    if (first?.awaitingReplySince) {
+      await queues.figures.answered({
+        workspace: address.workspace,
+        team: first.team,
+        conversation: String(conversation._id),
+        since: first.awaitingReplySince,
+      });
+    }
     await queues.inbox.refresh(address.workspace, conversation._id);
     await recordAction({
       workspace: address.workspace,
@@ -204,11 +224,17 @@ export async function resumeBot(
     { workspace: address.workspace, mailboxes: [{ kind: 'in', key }], busy: 'the conversation is busy; try again' },
     async () => {
       if (at.waitingSince && !(await stillWaiting(conversation._id, at.waitingSince))) return false;
+      // Routing gave up on finding someone: a handoff nobody answered.
+      if (at.waitingSince) await queues.figures.abandoned({ workspace: address.workspace, team: conversation.team, conversation: String(conversation._id) });
       // A marker of its own, so this resume turn is the current one (an idle timer set before the handoff stays moot).
       const marker = `resume_${new Types.ObjectId().toHexString()}`;
       await Conversation.updateOne(
         { _id: conversation._id },
-        { $set: { status: 'bot', botInbound: marker }, $inc: { seq: 1 }, $unset: { assignee: 1, assigneeName: 1, team: 1, waitingSince: 1 } },
+        {
+          $set: { status: 'bot', botInbound: marker },
+          $inc: { seq: 1 },
+          $unset: { assignee: 1, assigneeName: 1, team: 1, waitingSince: 1, awaitingReplySince: 1 },
+        },
       );
       await recordAction({ workspace: address.workspace, conversation: conversation._id, kind: 'handed_back', actor: at.actor, details: { mode: 'resume' } });
       await queues.staleSnapshot(address);

@@ -65,6 +65,7 @@ export async function transferConversation(
         ...(conversation.assignee ? { $addToSet: { passedOn: conversation.assignee } } : {}),
       },
     );
+    await queues.figures.handled({ workspace: at.by.workspace, agent: target._id, conversation: String(conversation._id) });
     await storeOutOfTurn(queues, {
       conversation,
       address: addressOf(conversation),

@@ -9,8 +9,9 @@ import { requireAdmin } from './admin.js';
 import { answer, asAgent } from './conversation-handlers.js';
 
 /**
- * `/api/agents…` and `/api/presence`: colleagues with their teams, capacity, load and presence,
- * an admin setting someone's teams and capacity, and the console's heartbeat and presence toggle.
+ * `/api/agents…`, `/api/figures` and `/api/presence`: colleagues with their teams, capacity, load
+ * and presence, an admin setting someone's teams and capacity, the handoff figures (admins), and
+ * the console's heartbeat and presence toggle.
  */
 export function agentRouter(config: Config, queues: Queues): Router {
   const router = Router();
@@ -36,6 +37,15 @@ export function agentRouter(config: Config, queues: Queues): Router {
       const agent = (await routedAgents(queues, workspace)).find((a) => a.id === id);
       if (!agent) throw new NotFoundError(`no active agent ${id} in this workspace`);
       return agent;
+    }),
+  );
+  router.get(
+    '/figures',
+    requireAdmin,
+    routes.figures,
+    answer(async (_req, caller) => {
+      const workspace = workspaceOf(caller.workspace);
+      return queues.figures.read(queues, workspace, await routedAgents(queues, workspace));
     }),
   );
   router.post(

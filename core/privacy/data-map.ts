@@ -19,6 +19,7 @@ import { conversationNotePrivacy } from '../store/conversation-note.js';
 import { inboxPrivacy } from '../agents/inbox.js';
 import { presencePrivacy } from '../agents/presence.js';
 import { assignmentPrivacy } from '../agents/assignment.js';
+import { figuresPrivacy } from '../agents/handoff-figures.js';
 import { sessionPrivacy } from '../agents/sessions.js';
 import { signInLimitPrivacy } from '../agents/sign-in.js';
 import { retentionLockPrivacy } from './retention.js';
@@ -50,6 +51,7 @@ export const corePrivacy: readonly PrivacyContract[] = [
   inboxPrivacy,
   presencePrivacy,
   assignmentPrivacy,
+  figuresPrivacy,
   typingThrottlePrivacy,
 ];
 

@@ -9,6 +9,7 @@ import { privacyContract } from '../privacy/contract.js';
 import type { EventJob } from '../pipeline/event-webhook.js';
 import { InboxIndex } from '../agents/inbox.js';
 import { AgentPresence } from '../agents/presence.js';
+import { HandoffFigures } from '../agents/handoff-figures.js';
 import { requestAssignment } from '../agents/assignment.js';
 import type { WorkspaceConfig } from '../config/schema.js';
 import type { Logger } from 'pino';
@@ -148,6 +149,8 @@ export class Queues {
   readonly inbox: InboxIndex;
   /** Agents' presence (core/agents/presence.ts), which routing reads beside the inbox. */
   readonly presence: AgentPresence;
+  /** Handoff figures (core/agents/handoff-figures.ts): time to the first agent reply, abandoned handoffs, conversations per agent. */
+  readonly figures: HandoffFigures;
   /** Routing passes this process started in the background (see `requestAssignment`). */
   private readonly routing = new Set<Promise<unknown>>();
 
@@ -160,6 +163,7 @@ export class Queues {
     this.mailboxes = new Mailboxes(options.connection, options.prefix);
     this.inbox = new InboxIndex(options.connection, options.prefix);
     this.presence = new AgentPresence(options.connection, options.prefix);
+    this.figures = new HandoffFigures(options.connection, options.prefix);
   }
 
   /** The Redis connection the queues and indexes share (routing's lock lives there too). */

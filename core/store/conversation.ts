@@ -47,6 +47,8 @@ const conversationSchema = new Schema(
     assigneeName: { type: String },
     /** Handed off while the team was closed (`closed`); `message` once the contact's message after that was taken as a lead. */
     offline: { type: String, enum: ['closed', 'message'] },
+    /** Taken from the queue and not answered yet: since when it waited (the handoff figures' time to the first agent reply). */
+    awaitingReplySince: { type: Date },
     /** Agents who transferred it away: routing never assigns it to them again. */
     passedOn: { type: [String], default: undefined },
     // What the inbox shows (core/agents/inbox-summary.ts), kept up by the writes that change it, so a list needs no message read.

@@ -1,4 +1,4 @@
-import type { Agent, CannedReply, Colleague, ConversationDetail, Presence, Summary, Team, TransferTarget, View } from './types';
+import type { Agent, CannedReply, Colleague, ConversationDetail, Figures, Presence, Summary, Team, TransferTarget, View } from './types';
 
 /** A refusal of the API: its status and `{error, message}`. */
 export class ApiError extends Error {
@@ -57,6 +57,7 @@ export const api = {
   agents: () => call<{ agents: Colleague[]; teams: Team[] }>('GET', '/api/agents'),
   routing: (id: string, change: { teams?: string[]; capacity?: number | null }) =>
     call<Colleague>('POST', `/api/agents/${encodeURIComponent(id)}/routing`, change),
+  figures: () => call<Figures>('GET', '/api/figures'),
   presence: (beat: { active?: boolean; status?: Presence }) => call<{ presence: Presence; heartbeatEveryMs: number }>('POST', '/api/presence', beat),
   cannedReplies: () => call<{ replies: CannedReply[] }>('GET', '/api/canned-replies'),
 };

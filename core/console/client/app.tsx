@@ -8,6 +8,7 @@ import { useRoute } from './route';
 import { SignIn } from './sign-in';
 import { useTyping } from './typing';
 import { Colleagues } from './colleagues';
+import { FiguresPage } from './figures';
 import { usePresence } from './presence';
 import type { Agent, LiveEvent, Presence, PresenceEvent } from './types';
 import { applyEvent } from './views';
@@ -92,6 +93,18 @@ function Console({ me, signedOut }: { me: Agent; signedOut: () => void }) {
           <summary>Colleagues</summary>
           {colleaguesOpen ? <Colleagues me={me} heard={heard} /> : null}
         </details>
+        {me.role !== 'agent' ? (
+          <a
+            class={`link${route.page === 'figures' ? ' current' : ''}`}
+            href="/console/figures"
+            onClick={(e) => {
+              e.preventDefault();
+              go({ view: route.view, page: 'figures' });
+            }}
+          >
+            Figures
+          </a>
+        ) : null}
         <span class="me">{me.displayName}</span>
         <select
           class={`my-presence presence-${presence ?? 'offline'}`}
@@ -129,7 +142,9 @@ function Console({ me, signedOut }: { me: Agent; signedOut: () => void }) {
           open={(id) => go({ view: route.view, id })}
           more={() => load(filter, list.next)}
         />
-        {route.id ? (
+        {route.page === 'figures' ? (
+          <FiguresPage />
+        ) : route.id ? (
           // Keyed by id: a draft, an open menu or an error never carries over to another conversation.
           <ConversationPane
             key={route.id}

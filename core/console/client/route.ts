@@ -6,15 +6,22 @@ import { views } from './views';
 export interface Route {
   view: View;
   id?: string;
+  /** A page of its own instead of a conversation (`/console/figures`); the inbox stays on `view`. */
+  page?: Page;
 }
+
+export const pages = ['figures'] as const;
+export type Page = (typeof pages)[number];
 
 function parse(path: string): Route {
   const [, , view, id] = path.split('/');
+  const page = pages.find((p) => p === view);
+  if (page) return { view: 'mine', page };
   const known = views.find((v) => v.id === view)?.id ?? 'mine';
   return id ? { view: known, id: decodeURIComponent(id) } : { view: known };
 }
 
-export const href = (r: Route) => `/console/${r.view}${r.id ? `/${encodeURIComponent(r.id)}` : ''}`;
+export const href = (r: Route) => (r.page ? `/console/${r.page}` : `/console/${r.view}${r.id ? `/${encodeURIComponent(r.id)}` : ''}`);
 
 export function useRoute(): [Route, (r: Route) => void] {
   const [route, setRoute] = useState(() => parse(location.pathname));

@@ -36,6 +36,19 @@ export interface Team {
   assignment: 'auto' | 'manual';
 }
 
+/** The handoff figures of the last days (`GET /api/figures`, admins). */
+export interface Figures {
+  windowDays: number;
+  teams: {
+    team: string;
+    name: string;
+    firstReply: { count: number; p50Seconds?: number; p95Seconds?: number };
+    abandoned: number;
+    queue: { length: number; oldestWaitSeconds?: number };
+  }[];
+  agents: { id: string; displayName: string; handled: number; open: number }[];
+}
+
 /** An agent's presence changed (their heartbeat or toggle). */
 export interface PresenceEvent {
   t: 'presence';

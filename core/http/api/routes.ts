@@ -199,6 +199,25 @@ export const routes = {
     response: routedAgent,
     errors: { 400: 'a team the workspace does not declare', 404: 'no such agent in this workspace' },
   }),
+  figures: api.route({
+    method: 'get',
+    path: '/api/figures',
+    summary: 'Handoff figures of the last 7 days: time to the first agent reply (p50, p95), abandoned handoffs and the queue per team; conversations per agent',
+    audience: 'admin',
+    response: z.object({
+      windowDays: z.number(),
+      teams: z.array(
+        z.object({
+          team: z.string().describe('a team id, or "-" for handoffs naming none'),
+          name: z.string(),
+          firstReply: z.object({ count: z.number(), p50Seconds: z.number().optional(), p95Seconds: z.number().optional() }),
+          abandoned: z.number().describe('handed off, and closed or back to the bot before any agent answered'),
+          queue: z.object({ length: z.number(), oldestWaitSeconds: z.number().optional() }),
+        }),
+      ),
+      agents: z.array(z.object({ id: z.string(), displayName: z.string(), handled: z.number(), open: z.number() })),
+    }),
+  }),
   presence: api.route({
     method: 'post',
     path: '/api/presence',
