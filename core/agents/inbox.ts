@@ -229,6 +229,11 @@ export class InboxIndex {
     return sinceWhen(await this.redis.zrange(`${this.base(workspace)}waiting:team:${seg(team)}`, 0, limit - 1, 'WITHSCORES'));
   }
 
+  /** How many conversations wait in the team's queue (or the workspace's). */
+  async waitingCount(workspace: string, team?: string): Promise<number> {
+    return this.redis.zcard(`${this.base(workspace)}waiting${team ? `:team:${seg(team)}` : ''}`);
+  }
+
   /** A waiting conversation's rank in its team's queue (or the workspace's), 0 = next; undefined when not in it. */
   async waitingRank(workspace: string, id: string, team?: string): Promise<number | undefined> {
     const rank = await this.redis.zrank(`${this.base(workspace)}waiting${team ? `:team:${seg(team)}` : ''}`, id);

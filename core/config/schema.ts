@@ -33,6 +33,12 @@ const textsSchema = z.strictObject({
     .default('We are closed right now and will answer from {opens}. Leave us a message here and we will get back to you.'),
   /** The same, when the hours name no opening in the next two weeks. */
   closed: z.string().min(1).max(1000).default('We are closed right now. Leave us a message here and we will get back to you.'),
+  /**
+   * Optional: on the messengers, a line after a handoff saying where the contact stands in the
+   * team's queue, `{position}` being 1 for next ("You are number {position} in line."). The widget
+   * shows the place itself.
+   */
+  queuePosition: z.string().min(1).max(1000).optional(),
   /** Nobody of the team came online within `routing.offlineAfterMinutes`. */
   noAgent: z.string().min(1).max(1000).default('Nobody is free to answer right now. Leave us a message here and we will get back to you.'),
 });

@@ -84,7 +84,13 @@ export class TurnRunner {
 
   constructor(private readonly options: TurnRunnerOptions) {
     this.workspaces = new Map(options.config.workspaces.map((w) => [w.id, w]));
-    this.steps = options.steps ?? turnSteps({ responder: options.responder, ownForms: (channel) => options.channels.ownForms(channel) });
+    this.steps =
+      options.steps ??
+      turnSteps({
+        responder: options.responder,
+        ownForms: (channel) => options.channels.ownForms(channel),
+        inLine: (workspace, team) => options.queues.inbox.waitingCount(workspace, team),
+      });
   }
 
   /**

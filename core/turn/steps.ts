@@ -16,7 +16,12 @@ import type { OwnForms, TurnStep } from './types.js';
  *
  * A new concern of every turn (redaction, restriction, takeover, assignment) is a new step here.
  */
-export function turnSteps(options: { responder: Responder; ownForms: (channel: string) => OwnForms | undefined }): TurnStep[] {
+export function turnSteps(options: {
+  responder: Responder;
+  ownForms: (channel: string) => OwnForms | undefined;
+  /** How many wait in the team's queue (the workspace's, for none) already. */
+  inLine: (workspace: string, team?: string) => Promise<number>;
+}): TurnStep[] {
   return [
     businessEcho, // the business wrote from its own device: people have the conversation, nothing else runs
     consentKeywords, // STOP / START; a contact who said STOP is answered by nobody
@@ -24,7 +29,7 @@ export function turnSteps(options: { responder: Responder; ownForms: (channel: s
     privacyNotice, // the notice first, to a contact who has not seen its current version
     redactionReply, // a card number (or a workspace pattern) was removed as the message arrived: say so
     channelOwnForms(options.ownForms), // forms the channel's own client shows (the widget's pre-chat and offline forms)
-    offlineHandoff(options.ownForms), // a handoff while the team is closed says when people answer; the next message becomes a lead
+    offlineHandoff(options), // a handoff while the team is closed says when people answer (the next message becomes a lead), else the place in line
     respond(options.responder), // the bot, while it owns the conversation
   ];
 }
