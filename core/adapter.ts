@@ -92,6 +92,22 @@ export interface QueuePlace {
   offline: boolean;
 }
 
+/** What the admins' channels page says of one account, as far as its platform tells (core/http/channel-routes.ts). */
+export interface AccountState {
+  /** How updates arrive: `webhook` (with whether the platform has ours registered, when it can be asked), `polling`, or `socket`. */
+  intake?: { mode: 'webhook' | 'polling' | 'socket'; registered?: boolean; detail?: string };
+  /** A linked-device session (WhatsApp Web): saved or not, and how it runs. */
+  session?: { linked: boolean; state?: string };
+}
+
+/** What linking by QR reports while it runs (WhatsApp Web from the console). */
+export interface LinkEvents {
+  /** A code to scan; a newer one replaces it every 20 s or so. */
+  qr(code: string): void;
+  /** The admin left: stop. */
+  signal: AbortSignal;
+}
+
 export interface SendResult {
   /** The platform's id for the delivered message, when it gives one. */
   platformId?: string;
@@ -119,6 +135,10 @@ export interface ChannelAdapter {
    */
   typing?(target: TypingTarget): Promise<void>;
   stop(): Promise<void>;
+  /** The account's state for the admins' channels page (webhook registered, session linked); never throws for a platform that is down. */
+  accountState?(account: string): Promise<AccountState>;
+  /** Links the account by QR code (WhatsApp Web), as `switchboard whatsapp login` does; resolves once the session is saved. */
+  link?(account: string, events: LinkEvents): Promise<'linked' | 'already linked'>;
 }
 
 /** Builds the adapter of one channel from all accounts of that channel in the config. */

@@ -129,6 +129,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
           return message;
         });
         await queues.enqueueInbound(messages);
+        await queues.activity.received(messages.map((m) => m.address));
         for (const m of messages) {
           metrics.messagesIn.inc({ channel: m.address.channel });
           // Debug only, and no platform id: on WhatsApp Web it carries the phone number.

@@ -132,6 +132,28 @@ export function createTelegramAdapter(accounts: ChannelAccount<TelegramAccountCo
       await sendTyping(accountFor(byAccount, address).onceApi, address.user);
     },
 
+    async accountState(name: string) {
+      const account = byAccount.get(name);
+      if (!account) return {};
+      if (account.config.mode === 'polling') return { intake: { mode: 'polling' as const } };
+      try {
+        const info = await account.onceApi.getWebhookInfo();
+        const url = info.url ?? '';
+        const registered = url.endsWith(`/channels/telegram/${encodeURIComponent(name)}/webhook`);
+        const detail = info.last_error_message
+          ? `Telegram's last delivery failed: ${info.last_error_message}`
+          : registered
+            ? `${info.pending_update_count} update(s) pending`
+            : url
+              ? 'Telegram posts this bot’s updates somewhere else'
+              : 'no webhook set: run `switchboard telegram set-webhook`';
+        return { intake: { mode: 'webhook' as const, registered, detail } };
+      } catch (err) {
+        // The error's name only: a message could carry the request's URL, and the token with it.
+        return { intake: { mode: 'webhook' as const, detail: `Telegram did not answer (${(err as Error).name})` } };
+      }
+    },
+
     async stop() {
       await Promise.all(pollers.map((p) => p.stop()));
       await Promise.all([...answering]);

@@ -8,10 +8,11 @@ import type { Config } from '../../core/config/schema.js';
 import { createLogger } from '../../core/logger.js';
 import { connectStore, disconnectStore } from '../../core/store/connect.js';
 import type { WebClientFactory } from './web/client.js';
+import { linkByQr } from './web/link.js';
 import { lockTtlMs } from './web/holder.js';
 import { webClientFactory, webAccountSchema, type WebAccountConfig } from './web/index.js';
 import { SessionLock, sessionLockKey } from './web/lock.js';
-import { GridFsSessionStore, sessionName } from './web/session-store.js';
+import { GridFsSessionStore } from './web/session-store.js';
 
 export interface LoginOptions {
   config: Config;
@@ -44,50 +45,31 @@ function findWebAccount(config: Config, account: string): { workspace: string; c
 }
 
 /**
- * Links a WhatsApp number to an account: starts its client, prints each QR code to scan, and
- * returns once RemoteAuth has saved the session in MongoDB (about a minute after the scan) or
- * the stored session proved still valid. Holds the account's session lock meanwhile, so it
- * refuses to run while a hub process uses the session.
+ * `switchboard whatsapp login`: links the number in the terminal (see web/link.ts), printing each
+ * QR code to scan. Refuses while a hub process uses the session.
  */
 export async function whatsappLogin(o: LoginOptions): Promise<'linked' | 'already linked'> {
   const { config } = findWebAccount(o.config, o.account);
   await connectStore(o.mongoUri);
   const redis = new Redis(o.redisUrl, { maxRetriesPerRequest: 3 });
-  const lock = new SessionLock(redis, sessionLockKey(o.config.redis.prefix, o.account), lockTtlMs);
-  let renew: NodeJS.Timeout | undefined;
-  let client: Awaited<ReturnType<WebClientFactory>> | undefined;
   try {
-    if (!(await lock.acquire())) {
-      throw new Error(`a running hub process is using the WhatsApp Web session of "${o.account}"; stop it first (or log this device out on the phone)`);
-    }
-    renew = setInterval(() => void lock.renew().catch(() => undefined), lockTtlMs / 3);
-    const store = new GridFsSessionStore({ dataPath: config.dataPath });
-    client = await o.factory({ account: o.account, config, store, logger: o.logger });
-    const c = client;
-    let showedQr = false;
-    let dropped: Promise<void> | undefined;
-    const outcome = new Promise<'linked' | 'already linked'>((resolve, reject) => {
-      c.on('qr', (qr) => {
-        // RemoteAuth saves right after linking only when nothing is stored: drop the session that no longer works.
-        dropped ??= store.delete({ session: sessionName(o.account) }).catch((err: unknown) => o.logger.warn({ err }, 'old WhatsApp Web session not deleted'));
-        showedQr = true;
-        o.print(`Scan this QR code in WhatsApp on the phone of account "${o.account}": Settings > Linked devices > Link a device.`);
-        qrcode.generate(qr, { small: true }, (art) => o.print(art));
-      });
-      c.on('authenticated', () => showedQr && o.print('Scanned. Opening WhatsApp Web...'));
-      c.on('ready', () => {
-        if (showedQr) o.print('Linked. Saving the session to MongoDB (whatsapp-web.js waits about a minute first)...');
-        else resolve('already linked');
-      });
-      c.on('remote_session_saved', () => resolve('linked'));
-      c.on('auth_failure', (reason) => reject(new Error(`WhatsApp Web refused the login: ${reason}`)));
-      c.on('disconnected', (reason) => reject(new Error(`WhatsApp Web disconnected before the session was saved (${reason})`)));
-      setTimeout(() => reject(new Error(`not linked within ${Math.round(o.timeoutMs / 1000)} s`)), o.timeoutMs).unref();
+    const result = await linkByQr({
+      account: o.account,
+      config,
+      factory: o.factory,
+      store: new GridFsSessionStore({ dataPath: config.dataPath }),
+      lock: new SessionLock(redis, sessionLockKey(o.config.redis.prefix, o.account), lockTtlMs),
+      logger: o.logger,
+      timeoutMs: o.timeoutMs,
+      progress: {
+        qr(code) {
+          o.print(`Scan this QR code in WhatsApp on the phone of account "${o.account}": Settings > Linked devices > Link a device.`);
+          qrcode.generate(code, { small: true }, (art) => o.print(art));
+        },
+        scanned: () => o.print('Scanned. Opening WhatsApp Web...'),
+        saving: () => o.print('Linked. Saving the session to MongoDB (whatsapp-web.js waits about a minute first)...'),
+      },
     });
-    outcome.catch(() => undefined);
-    await c.initialize();
-    const result = await outcome;
-    await dropped;
     o.print(
       result === 'linked'
         ? `WhatsApp account "${o.account}" is linked; a running hub picks the session up within ${Math.round(config.sessionPollMs / 1000)} s.`
@@ -95,9 +77,6 @@ export async function whatsappLogin(o: LoginOptions): Promise<'linked' | 'alread
     );
     return result;
   } finally {
-    clearInterval(renew);
-    await client?.destroy().catch(() => undefined);
-    await lock.release().catch(() => undefined);
     await redis.quit();
     await disconnectStore();
   }

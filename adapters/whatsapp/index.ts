@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AdapterContext, ChannelAccount, ChannelAdapter, TypingTarget } from '../../core/adapter.js';
+import type { AdapterContext, LinkEvents, ChannelAccount, ChannelAdapter, TypingTarget } from '../../core/adapter.js';
 import { defineChannel } from '../../core/channel.js';
 import type { OutboundMessage } from '../../core/message.js';
 import { cloudTransport } from './cloud/index.js';
@@ -66,6 +66,12 @@ export function createWhatsAppAdapter(accounts: ChannelAccount<WhatsAppAccountCo
     },
     async stop() {
       await Promise.all(built.map((t) => t.stop()));
+    },
+    accountState: async (account: string) => (await of(account).accountState?.(account)) ?? { intake: { mode: 'webhook' } },
+    async link(account: string, events: LinkEvents) {
+      const transport = of(account);
+      if (!transport.link) throw new Error(`whatsapp account "${account}" uses the Cloud API: nothing to link by QR`);
+      return transport.link(account, events);
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { AdapterContext, ChannelAccount, ChannelCapabilities, SendResult, TypingTarget } from '../../core/adapter.js';
+import type { AccountState, AdapterContext, ChannelAccount, ChannelCapabilities, LinkEvents, SendResult, TypingTarget } from '../../core/adapter.js';
 import type { OutboundMessage } from '../../core/message.js';
 
 /**
@@ -16,6 +16,8 @@ export interface WhatsAppTransport {
   /** Only on transports whose `capabilities.typing` is true. */
   typing?(target: TypingTarget): Promise<void>;
   stop(): Promise<void>;
+  accountState?(account: string): Promise<AccountState>;
+  link?(account: string, events: LinkEvents): Promise<'linked' | 'already linked'>;
 }
 
 export interface WhatsAppTransportDefinition<S extends z.ZodType> {

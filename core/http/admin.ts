@@ -15,6 +15,7 @@ import { inboxRouter } from './inbox-routes.js';
 import { emitEvents } from '../pipeline/event-webhook.js';
 import { audit } from '../privacy/audit.js';
 import { agentRouter } from './agent-routes.js';
+import { channelRouter } from './channel-routes.js';
 import { transferConversation } from '../agents/transfer.js';
 import { listCannedReplies, removeCannedReply, saveCannedReply } from '../agents/canned-replies.js';
 import { cannedShortcut } from '../store/canned-reply.js';
@@ -86,6 +87,7 @@ export const requireAdmin: RequestHandler = (_req: Request, res: Response, next:
  *   /api/privacy/…, /api/audit              data-subject requests and the audit log (privacy-routes.ts)
  */
 export function adminRouter(config: Config, options: { privacy: PrivacyOperations; signIn: SignIn; queues: Queues; typing: AgentTypingDeps }): Router {
+  const { adapters, logger } = options.typing;
   const router = Router();
   // The description itself needs no key: it holds nothing of any workspace.
   const description = openApiDocument(api, { version: hubVersion });
@@ -168,6 +170,7 @@ export function adminRouter(config: Config, options: { privacy: PrivacyOperation
     }),
   );
   router.use(agentRouter(config, options.queues));
+  router.use(channelRouter(config, { queues: options.queues, adapters, logger }));
   router.use('/conversations', inboxRouter(options.queues, { workspaceOf }));
 
   router.get('/leads', routes.leads, async (req: Request, res: Response) => {

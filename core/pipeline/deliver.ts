@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { ChannelAdapter } from '../adapter.js';
 import { ChannelApiError } from '../errors.js';
+import type { AccountActivity } from '../account-activity.js';
 import type { OutboundMessage } from '../message.js';
 import type { Metrics } from '../metrics.js';
 import type { OutboundEntry } from '../queue/queues.js';
@@ -29,6 +30,8 @@ export interface DeliverOptions {
   backoffMs: number;
   metrics: Metrics;
   logger: Logger;
+  /** Where a failed attempt is noted for the admins' channels page. */
+  activity?: AccountActivity;
 }
 
 /** A delivery failure as stored on the reply, so an agent can see why it did not arrive (yet). */
@@ -143,6 +146,15 @@ export async function attemptDelivery(options: DeliverOptions, message: ReplyDoc
     if (api?.retryAfterMs) await options.rates.pause({ channel: message.channel, account: message.account }, api.retryAfterMs);
     const attempts = (message.attempts ?? 0) + 1;
     const error = deliveryError(err as Error);
+    await options.activity
+      ?.failed({
+        workspace,
+        channel: message.channel,
+        account: message.account,
+        code: api?.platformCode ?? (api?.status ? String(api.status) : undefined),
+        message: error.message,
+      })
+      .catch((failure: unknown) => logger.debug({ err: (failure as Error).message }, 'delivery error not noted for the channels page'));
     if (!retryable || attempts >= options.attempts) {
       metrics.messagesOut.inc({ channel: message.channel, outcome: 'failed' });
       return { kind: 'failed', error };

@@ -86,6 +86,7 @@ export function startWorkers(options: WorkerOptions): Workers {
     accountLimits,
     configuredAccounts,
     attempts: config.pipeline.outboundAttempts,
+    activity: options.queues.activity,
     backoffMs: config.pipeline.outboundBackoffMs,
     metrics: options.metrics,
     logger,

@@ -20,6 +20,7 @@ import { inboxPrivacy } from '../agents/inbox.js';
 import { presencePrivacy } from '../agents/presence.js';
 import { assignmentPrivacy } from '../agents/assignment.js';
 import { figuresPrivacy } from '../agents/handoff-figures.js';
+import { accountActivityPrivacy } from '../account-activity.js';
 import { sessionPrivacy } from '../agents/sessions.js';
 import { signInLimitPrivacy } from '../agents/sign-in.js';
 import { retentionLockPrivacy } from './retention.js';
@@ -52,6 +53,7 @@ export const corePrivacy: readonly PrivacyContract[] = [
   presencePrivacy,
   assignmentPrivacy,
   figuresPrivacy,
+  accountActivityPrivacy,
   typingThrottlePrivacy,
 ];
 

@@ -10,6 +10,7 @@ import type { EventJob } from '../pipeline/event-webhook.js';
 import { InboxIndex } from '../agents/inbox.js';
 import { AgentPresence } from '../agents/presence.js';
 import { HandoffFigures } from '../agents/handoff-figures.js';
+import { AccountActivity } from '../account-activity.js';
 import { requestAssignment } from '../agents/assignment.js';
 import type { WorkspaceConfig } from '../config/schema.js';
 import type { Logger } from 'pino';
@@ -151,6 +152,8 @@ export class Queues {
   readonly presence: AgentPresence;
   /** Handoff figures (core/agents/handoff-figures.ts): time to the first agent reply, abandoned handoffs, conversations per agent. */
   readonly figures: HandoffFigures;
+  /** Each account's last message in and last delivery error, for the admins' channels page. */
+  readonly activity: AccountActivity;
   /** Routing passes this process started in the background (see `requestAssignment`). */
   private readonly routing = new Set<Promise<unknown>>();
 
@@ -164,6 +167,7 @@ export class Queues {
     this.inbox = new InboxIndex(options.connection, options.prefix);
     this.presence = new AgentPresence(options.connection, options.prefix);
     this.figures = new HandoffFigures(options.connection, options.prefix);
+    this.activity = new AccountActivity(options.connection, options.prefix);
   }
 
   /** The Redis connection the queues and indexes share (routing's lock lives there too). */

@@ -39,6 +39,11 @@ export class SessionHolder {
     await this.tick();
   }
 
+  /** How the session stands in this process: its state while held here, `unlinked` while waiting for a login, else `elsewhere` (another process holds it, or it is being linked). */
+  get status(): string {
+    return this.session ? this.session.state : this.waitingForLogin ? 'unlinked' : 'elsewhere';
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);

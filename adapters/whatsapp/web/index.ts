@@ -1,16 +1,18 @@
 import type { Redis } from 'ioredis';
-import type { AdapterContext, ChannelAccount, ChannelCapabilities, TypingTarget } from '../../../core/adapter.js';
+import type { Logger } from 'pino';
+import type { AdapterContext, ChannelAccount, ChannelCapabilities, LinkEvents, TypingTarget } from '../../../core/adapter.js';
 import type { OutboundMessage } from '../../../core/message.js';
 import { accountFor } from '../../../core/account-for.js';
 import type { WhatsAppTransport, WhatsAppTransportDefinition } from '../transport.js';
 import type { WebClientFactory } from './client.js';
 import { webAccountSchema, type WebAccountConfig } from './config.js';
 import { lockTtlMs, SessionHolder } from './holder.js';
+import { linkByQr } from './link.js';
 import { SessionLock, sessionLockKey } from './lock.js';
 import { createRealClient } from './real-client.js';
 import { SendRelay } from './relay.js';
 import { WebSession } from './session.js';
-import { GridFsSessionStore } from './session-store.js';
+import { GridFsSessionStore, sessionName } from './session-store.js';
 
 export { webAccountSchema, type WebAccountConfig };
 
@@ -31,6 +33,8 @@ export const webCapabilities: ChannelCapabilities = {
   outboundRate: { perSecond: 5, perChatPerSecond: 1 },
 };
 
+/** Linking from the console gives up after this long without a scan and a saved session. */
+const linkTimeoutMs = 5 * 60_000;
 /** How long a relayed typing indicator may wait for the session's holder. */
 const typingTimeoutMs = 3000;
 
@@ -60,6 +64,8 @@ export function createWebTransport(accounts: ChannelAccount<WebAccountConfig>[])
   const holders = new Map<string, SessionHolder>();
   let relay: SendRelay | undefined;
   let lockRedis: Redis | undefined;
+  let linkPrefix: string | undefined;
+  let linkLogger: Logger | undefined;
 
   return {
     capabilities: webCapabilities,
@@ -70,6 +76,8 @@ export function createWebTransport(accounts: ChannelAccount<WebAccountConfig>[])
       if (!ctx.http) return; // Worker-only processes relay their sends to the holder.
       const factory = clientFactory;
       lockRedis = ctx.redis();
+      linkPrefix = ctx.keyPrefix;
+      linkLogger = ctx.logger;
       for (const [account, { workspace, config }] of byAccount) {
         const store = new GridFsSessionStore({ dataPath: config.dataPath });
         const holder = new SessionHolder({
@@ -113,6 +121,30 @@ export function createWebTransport(accounts: ChannelAccount<WebAccountConfig>[])
       if (!relay) throw new Error('the whatsapp web transport is not started');
       // Not worth waiting long for: the indicator only means something while the agent types.
       await relay.request(address.account, { typing: true, chatId: address.user }, Math.min(account.config.sendTimeoutMs, typingTimeoutMs));
+    },
+
+    async accountState(account: string) {
+      const config = byAccount.get(account)?.config;
+      if (!config) return {};
+      const linked = Boolean(await new GridFsSessionStore({ dataPath: config.dataPath }).latest(sessionName(account)).catch(() => undefined));
+      // Only a process that serves HTTP runs sessions; the page is served by one.
+      return { intake: { mode: 'socket' as const }, session: { linked, state: holders.get(account)?.status ?? 'elsewhere' } };
+    },
+
+    async link(account: string, events: LinkEvents) {
+      const config = byAccount.get(account)?.config;
+      if (!config || !lockRedis || !linkPrefix) throw new Error(`whatsapp web account "${account}" is not started here`);
+      return linkByQr({
+        account,
+        config,
+        factory: clientFactory,
+        store: new GridFsSessionStore({ dataPath: config.dataPath }),
+        lock: new SessionLock(lockRedis, sessionLockKey(linkPrefix, account), lockTtlMs),
+        logger: linkLogger!,
+        progress: { qr: events.qr },
+        timeoutMs: linkTimeoutMs,
+        signal: events.signal,
+      });
     },
 
     async stop() {

@@ -1,4 +1,17 @@
-import type { Agent, CannedReply, Colleague, ConversationDetail, Figures, Presence, Summary, Team, TransferTarget, View } from './types';
+import type {
+  Agent,
+  CannedReply,
+  ChannelAccount,
+  Colleague,
+  ConversationDetail,
+  Figures,
+  LinkLine,
+  Presence,
+  Summary,
+  Team,
+  TransferTarget,
+  View,
+} from './types';
 
 /** A refusal of the API: its status and `{error, message}`. */
 export class ApiError extends Error {
@@ -58,6 +71,36 @@ export const api = {
   routing: (id: string, change: { teams?: string[]; capacity?: number | null }) =>
     call<Colleague>('POST', `/api/agents/${encodeURIComponent(id)}/routing`, change),
   figures: () => call<Figures>('GET', '/api/figures'),
+  channels: () => call<{ accounts: ChannelAccount[] }>('GET', '/api/channels'),
+  link: (channel: string, account: string, signal: AbortSignal, line: (l: LinkLine) => void) => linkStream(channel, account, signal, line),
   presence: (beat: { active?: boolean; status?: Presence }) => call<{ presence: Presence; heartbeatEveryMs: number }>('POST', '/api/presence', beat),
   cannedReplies: () => call<{ replies: CannedReply[] }>('GET', '/api/canned-replies'),
 };
+
+/** Reads the linking stream: one JSON object per line, each handed to `line` as it arrives. */
+async function linkStream(channel: string, account: string, signal: AbortSignal, line: (l: LinkLine) => void): Promise<void> {
+  const res = await fetch(`/api/channels/${encodeURIComponent(channel)}/${encodeURIComponent(account)}/link`, {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+    signal,
+  });
+  if (!res.ok || !res.body) {
+    const data = (await res.json().catch(() => ({}))) as { error?: string; message?: string };
+    throw new ApiError(res.status, data.error ?? 'error', data.message ?? `the hub answered ${res.status}`);
+  }
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let buffered = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffered += decoder.decode(value, { stream: true });
+    let cut;
+    while ((cut = buffered.indexOf('\n')) >= 0) {
+      line(JSON.parse(buffered.slice(0, cut)) as LinkLine);
+      buffered = buffered.slice(cut + 1);
+    }
+  }
+}

@@ -4,9 +4,10 @@ import { forgetCannedReplies } from './canned';
 import { ConversationPane } from './conversation';
 import { Inbox, type InboxList } from './inbox';
 import { useLive, type LiveState } from './live';
-import { useRoute } from './route';
+import { useRoute, type Page } from './route';
 import { SignIn } from './sign-in';
 import { useTyping } from './typing';
+import { ChannelsPage } from './channels';
 import { Colleagues } from './colleagues';
 import { FiguresPage } from './figures';
 import { usePresence } from './presence';
@@ -18,6 +19,12 @@ function markFirstPaint(): void {
   if (performance.getEntriesByName('console:inbox-painted').length) return;
   requestAnimationFrame(() => performance.mark('console:inbox-painted'));
 }
+
+/** Pages for admins and owners, linked from the header. */
+const adminPages: [Page, string][] = [
+  ['figures', 'Figures'],
+  ['channels', 'Channels'],
+];
 
 const liveText: Record<LiveState, string> = { connecting: 'Connecting…', live: 'Live', offline: 'Reconnecting…' };
 
@@ -93,18 +100,21 @@ function Console({ me, signedOut }: { me: Agent; signedOut: () => void }) {
           <summary>Colleagues</summary>
           {colleaguesOpen ? <Colleagues me={me} heard={heard} /> : null}
         </details>
-        {me.role !== 'agent' ? (
-          <a
-            class={`link${route.page === 'figures' ? ' current' : ''}`}
-            href="/console/figures"
-            onClick={(e) => {
-              e.preventDefault();
-              go({ view: route.view, page: 'figures' });
-            }}
-          >
-            Figures
-          </a>
-        ) : null}
+        {me.role !== 'agent'
+          ? adminPages.map(([page, label]) => (
+              <a
+                key={page}
+                class={`link${route.page === page ? ' current' : ''}`}
+                href={`/console/${page}`}
+                onClick={(e) => {
+                  e.preventDefault();
+                  go({ view: route.view, page });
+                }}
+              >
+                {label}
+              </a>
+            ))
+          : null}
         <span class="me">{me.displayName}</span>
         <select
           class={`my-presence presence-${presence ?? 'offline'}`}
@@ -144,6 +154,8 @@ function Console({ me, signedOut }: { me: Agent; signedOut: () => void }) {
         />
         {route.page === 'figures' ? (
           <FiguresPage />
+        ) : route.page === 'channels' ? (
+          <ChannelsPage />
         ) : route.id ? (
           // Keyed by id: a draft, an open menu or an error never carries over to another conversation.
           <ConversationPane

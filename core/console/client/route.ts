@@ -6,11 +6,11 @@ import { views } from './views';
 export interface Route {
   view: View;
   id?: string;
-  /** A page of its own instead of a conversation (`/console/figures`); the inbox stays on `view`. */
+  /** A page of its own instead of a conversation (`/console/figures`, `/console/channels`); the inbox stays on `view`. */
   page?: Page;
 }
 
-export const pages = ['figures'] as const;
+export const pages = ['figures', 'channels'] as const;
 export type Page = (typeof pages)[number];
 
 function parse(path: string): Route {

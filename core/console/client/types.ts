@@ -36,6 +36,25 @@ export interface Team {
   assignment: 'auto' | 'manual';
 }
 
+/** One account as the channels page lists it (`GET /api/channels`, admins). */
+export interface ChannelAccount {
+  channel: string;
+  account: string;
+  transport?: string;
+  lastEventAt?: string;
+  lastError?: { at: string; reason: string };
+  intake?: { mode: 'webhook' | 'polling' | 'socket'; registered?: boolean; detail?: string };
+  session?: { linked: boolean; state?: string };
+  linkable: boolean;
+}
+
+/** A line of the linking stream (`POST /api/channels/:channel/:account/link`). */
+export interface LinkLine {
+  qr?: { size: number; modules: string };
+  done?: string;
+  error?: string;
+}
+
 /** The handoff figures of the last days (`GET /api/figures`, admins). */
 export interface Figures {
   windowDays: number;

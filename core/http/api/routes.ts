@@ -218,6 +218,35 @@ export const routes = {
       agents: z.array(z.object({ id: z.string(), displayName: z.string(), handled: z.number(), open: z.number() })),
     }),
   }),
+  channels: api.route({
+    method: 'get',
+    path: '/api/channels',
+    summary: "Every account of the workspace: last message in, last delivery error, how updates arrive (webhook registered) and a linked device's session",
+    audience: 'admin',
+    response: z.object({
+      accounts: z.array(
+        z.object({
+          channel: z.string(),
+          account: z.string(),
+          transport: z.string().optional(),
+          lastEventAt: date.optional(),
+          lastError: z.object({ at: date, reason: z.string() }).optional(),
+          intake: z.object({ mode: z.enum(['webhook', 'polling', 'socket']), registered: z.boolean().optional(), detail: z.string().optional() }).optional(),
+          session: z.object({ linked: z.boolean(), state: z.string().optional() }).optional(),
+          linkable: z.boolean().describe('a WhatsApp Web account: POST …/link shows its QR code'),
+        }),
+      ),
+    }),
+  }),
+  linkAccount: api.route({
+    method: 'post',
+    path: '/api/channels/:channel/:account/link',
+    summary:
+      'Link a WhatsApp Web number by QR: answers JSON lines while it runs, {"qr": {size, modules}} for each code to scan, then {"done": "linked" | "already linked"} or {"error"}',
+    audience: 'admin',
+    response: z.object({ qr: z.object({ size: z.number(), modules: z.string() }).optional(), done: z.string().optional(), error: z.string().optional() }),
+    errors: { 404: 'no account of this workspace to link by QR' },
+  }),
   presence: api.route({
     method: 'post',
     path: '/api/presence',
