@@ -45,6 +45,8 @@ export interface TurnOutcome {
   status?: ConversationStatus;
   team?: string;
   leads?: CapturedLead[];
+  /** Addresses to e-mail the conversation to (a flow's `transcript` node). */
+  transcripts?: string[];
   /** Consent the contact gave or withdrew in words (e.g. a flow's `@stop` intent), recorded with the message as proof. */
   consents?: { purpose: string; granted: boolean; text: string }[];
   /** Idle turns to run if the contact says nothing for this long (moot once they do). */

@@ -172,6 +172,14 @@ function run(flow: Flow, state: FlowState, target: string, actions: FlowAction[]
       case 'handoff':
         actions.push(reply(node.handoff.message, current, vars, ctx), { type: 'handoff', ...(node.handoff.team ? { team: node.handoff.team } : {}) });
         return here('handoff');
+      case 'transcript': {
+        const to = vars[node.transcript.to];
+        actions.push({ type: 'transcript', to: typeof to === 'string' ? to : '' });
+        if (node.transcript.say) actions.push(reply(node.transcript.say, current, vars, ctx));
+        if (!node.next) return here('ended');
+        name = node.next;
+        break;
+      }
       case 'end':
         if (node.end !== null) actions.push(reply(node.end, current, vars, ctx));
         return here('ended');

@@ -162,6 +162,9 @@ export function parseFlow(text: string, file: string, options: LoadFlowsOptions 
       case 'handoff':
         if (node.handoff.next) out.push([node.handoff.next, [...p, 'handoff', 'next']]);
         break;
+      case 'transcript':
+        if (node.next) out.push([node.next, [...p, 'next']]);
+        break;
       case 'end':
         break;
     }
@@ -267,6 +270,14 @@ function checkTexts(
     case 'http':
       texts.push([node.http.url, [...p, 'http', 'url']], [node.http.body, [...p, 'http', 'body']]);
       for (const [name, value] of Object.entries(node.http.headers)) texts.push([value, [...p, 'http', 'headers', name]]);
+      break;
+    case 'transcript':
+      texts.push([node.transcript.say, [...p, 'transcript', 'say']]);
+      if (!defined.has(node.transcript.to)) {
+        issues.push(
+          atPath([...p, 'transcript', 'to'], `variable "${node.transcript.to}" is never set: ask for the address first (an ask node validated as email)`),
+        );
+      }
       break;
     default:
       break;

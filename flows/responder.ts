@@ -124,6 +124,9 @@ function toOutcome(actions: FlowAction[], state: FlowState): TurnOutcome {
         break;
       case 'http':
         break;
+      case 'transcript':
+        outcome.transcripts = [...(outcome.transcripts ?? []), action.to];
+        break;
     }
   }
   if (leads.length) outcome.leads = leads;

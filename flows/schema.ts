@@ -175,6 +175,15 @@ export const nodeSchemas = {
       next: nodeId.optional(),
     }),
   }),
+  /**
+   * E-mails the contact the conversation, to the address a variable holds (ask for it with an
+   * `ask` node validated as `email`, and confirm it with a `say` and choices first), then says
+   * `say` and goes on to `next`. The business is its `Reply-To`; agents appear by display name.
+   */
+  transcript: z.strictObject({
+    transcript: z.strictObject({ to: varName, say: textSchema.optional() }),
+    next: nodeId.optional(),
+  }),
   goto: z.strictObject({
     goto: z.union([nodeId, z.strictObject({ flow: z.string().min(1), node: nodeId.optional() })]),
   }),

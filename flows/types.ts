@@ -68,7 +68,9 @@ export type FlowAction =
   /** Perform this request, then call {@link step} with its `http-result`. Always the last action of a step. */
   | { type: 'http'; request: HttpRequest }
   /** The contact went quiet for good: close the conversation. */
-  | { type: 'close' };
+  | { type: 'close' }
+  /** E-mail the contact the conversation so far, to the address in the node's variable (core/email/). */
+  | { type: 'transcript'; to: string };
 
 export interface StepContext {
   contact: { name?: string; locale?: string };

@@ -3,6 +3,9 @@ import { addressOf, findConversation } from '../conversations.js';
 import { MailboxBusyError, withMailboxesHeld } from '../queue/hold.js';
 import { mailboxKey, type Queues } from '../queue/queues.js';
 import { Conversation } from '../store/conversation.js';
+import { emailId, queueEmails } from '../email/queue-email.js';
+import { Agent } from '../store/agent.js';
+import { Email } from '../store/email.js';
 import { routedAgents } from './routing.js';
 import { outOfTurnId, resumeBot, stillWaiting, storeOutOfTurn } from './takeover.js';
 
@@ -12,27 +15,34 @@ const perSweep = 100;
 const lockMs = 10_000;
 
 /**
- * What happens to a conversation nobody took: after `routing.offlineAfterMinutes` with nobody of
+ * What happens to a conversation nobody took: after `routing.notifyAfterMinutes` its team's members
+ * get an e-mail (once per wait); after `routing.offlineAfterMinutes` with nobody of
  * its team online it takes the offline path (`texts.noAgent`; on the messengers the next message
  * becomes a lead, the widget shows its offline form), and after `routing.botAfterMinutes` it goes
  * back to the bot, which picks up after the handoff. Run by every worker's routing sweep; each
  * change is made under the conversation's mailbox hold and only while it still waits since the
  * same time, so an agent taking it meanwhile wins, and nothing is done twice.
  */
-export async function checkLongWaits(queues: Queues, workspace: WorkspaceConfig, now = Date.now()): Promise<{ offline: number; toBot: number }> {
+export async function checkLongWaits(
+  queues: Queues,
+  workspace: WorkspaceConfig,
+  now = Date.now(),
+): Promise<{ offline: number; toBot: number; notified: number }> {
   const { offlineAfterMinutes, botAfterMinutes } = workspace.routing;
-  const done = { offline: 0, toBot: 0 };
-  if (!offlineAfterMinutes && !botAfterMinutes) return done;
+  const notifyAfterMinutes = workspace.email ? workspace.routing.notifyAfterMinutes : undefined;
+  const done = { offline: 0, toBot: 0, notified: 0 };
+  if (!offlineAfterMinutes && !botAfterMinutes && !notifyAfterMinutes) return done;
   const lock = `${queues.prefix}:assign:${workspace.id}:timers`;
   if ((await queues.connection.set(lock, '1', 'PX', lockMs, 'NX')) !== 'OK') return done;
   try {
-    const soonest = Math.min(...[offlineAfterMinutes, botAfterMinutes].filter((m): m is number => m !== undefined)) * 60_000;
+    const soonest = Math.min(...[offlineAfterMinutes, botAfterMinutes, notifyAfterMinutes].filter((m): m is number => m !== undefined)) * 60_000;
     const waits = await queues.inbox.waitingLongerThan(workspace.id, now - soonest, perSweep);
     if (!waits.length) return done;
     const online = (await routedAgents(queues, workspace)).filter((a) => a.presence === 'online');
     for (const { id, since } of waits) {
       const waited = now - since;
       try {
+        if (notifyAfterMinutes && waited >= notifyAfterMinutes * 60_000) done.notified += await notifyTeam(queues, { workspace, id, since });
         if (botAfterMinutes && waited >= botAfterMinutes * 60_000) {
           if (await resumeBot(queues, { workspace: workspace.id, id, actor: 'routing', waitingSince: new Date(since) })) done.toBot += 1;
         } else if (offlineAfterMinutes && waited >= offlineAfterMinutes * 60_000) {
@@ -72,4 +82,21 @@ async function nobodyCame(queues: Queues, at: { workspace: WorkspaceConfig; id: 
     await queues.inbox.refresh(address.workspace, conversation._id);
     return true;
   });
+}
+
+/** E-mails the members of the conversation's team (every agent, without a declared team) that it waits; once per wait. */
+async function notifyTeam(queues: Queues, at: { workspace: WorkspaceConfig; id: string; since: number }): Promise<number> {
+  const key = `${at.id}:${at.since}`;
+  if (await Email.exists({ _id: emailId(at.workspace.id, 'waiting', `${key}:0`) })) return 0;
+  const conversation = await findConversation(at.workspace.id, at.id);
+  const team = conversation.team && at.workspace.teams.some((t) => t.id === conversation.team) ? conversation.team : undefined;
+  const members = await Agent.find({ workspace: at.workspace.id, disabled: { $ne: true } }, { email: 1, teams: 1 }).lean();
+  const to = members.filter((a) => !team || (a.teams ?? []).includes(team)).map((a) => a.email);
+  // Key 0 marks the wait as told, whoever else follows.
+  await queueEmails(
+    queues,
+    at.workspace,
+    to.map((address, i) => ({ kind: 'waiting' as const, to: address, key: `${key}:${i}`, conversation: conversation._id, contact: conversation.contact })),
+  );
+  return to.length ? 1 : 0;
 }

@@ -153,6 +153,35 @@ const privacySchema = z.strictObject({
 });
 export type PrivacyConfig = z.infer<typeof privacySchema>;
 
+/** Where e-mail goes out: an SMTP relay (the deployment's, or a workspace's own). */
+const smtpSchema = z.strictObject({
+  host: z.string().min(1),
+  // A string too, so `${SMTP_PORT:-587}` works.
+  port: z
+    .union([z.number(), z.string().regex(/^\d+$/).transform(Number)], { error: 'expected a port number' })
+    .pipe(z.number().int().min(1).max(65535))
+    .default(587),
+  /** TLS from the start (port 465); otherwise STARTTLS when the server offers it. */
+  secure: z.boolean().default(false),
+  user: z.string().min(1).optional(),
+  pass: z.string().min(1).optional(),
+});
+const emailAddress = z.email({ error: 'expected an e-mail address' });
+
+/** E-mail of one workspace (core/email/): offline messages and leads to the business, transcripts to contacts, notices to the team. */
+const workspaceEmailSchema = z.strictObject({
+  /** Its own relay; without it, the deployment's `email.smtp`. */
+  smtp: smtpSchema.optional(),
+  /** The sender; without it, the deployment's `email.from`. */
+  from: emailAddress.optional(),
+  /** The business's address: `Reply-To` of transcripts, and where leads and offline messages go unless `notify` says otherwise. */
+  replyTo: emailAddress,
+  /** Where leads and offline messages go (default `replyTo`). */
+  notify: emailAddress.optional(),
+  /** Send the business a transcript of every conversation an agent or the bot closes. */
+  copyOnClose: z.boolean().default(false),
+});
+
 /** A team of agents (config `teams`): handoffs name it, agents belong to one or more (core/agents/routing.ts). */
 const teamSchema = z.strictObject({
   id: idSchema,
@@ -169,6 +198,13 @@ const routingSchema = z.strictObject({
   capacity: z.number().int().min(1).max(100).default(5),
   /** A console with no keyboard or pointer use for this long shows its agent `away`. */
   idleAfterMinutes: z.number().int().min(1).max(240).default(5),
+  /** A conversation waiting this long is e-mailed to its team's members (once; needs the workspace's `email`). */
+  notifyAfterMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .optional(),
   /** A conversation waiting this long with nobody of its team online takes the offline path (`texts.noAgent`; the next message becomes a lead). */
   offlineAfterMinutes: z
     .number()
@@ -242,6 +278,7 @@ export const workspaceSchema = z.strictObject({
   routing: routingSchema.prefault({}),
   /** When people answer handoffs (teams may have their own); without it, always. Outside them a handoff takes the offline path. */
   hours: openingHoursSchema.optional(),
+  email: workspaceEmailSchema.optional(),
 });
 export type WorkspaceConfig = z.infer<typeof workspaceSchema>;
 
@@ -340,6 +377,8 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   /** Serves the demo shop's endpoints (an order-status API the example flow calls). */
+  /** The deployment's mail relay and sender, for workspaces with `email` (each may have its own). */
+  email: z.strictObject({ smtp: smtpSchema.optional(), from: emailAddress.optional() }).optional(),
   demo: z.boolean().default(false),
   workspaces: z.array(workspaceSchema).min(1, 'expected at least one workspace'),
 });

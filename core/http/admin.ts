@@ -22,6 +22,7 @@ import { cannedShortcut } from '../store/canned-reply.js';
 import { openApiDocument } from './api/describe.js';
 import { api, routes } from './api/routes.js';
 import { hubVersion } from '../version.js';
+import { latestEmails, queueEmails } from '../email/queue-email.js';
 import { agentTyping, type AgentTypingDeps } from '../typing/agent-typing.js';
 
 /**
@@ -100,6 +101,12 @@ export function adminRouter(config: Config, options: { privacy: PrivacyOperation
       await run({ workspace: caller.workspace, id: String(req.params.id), queues: options.queues, actor: caller.actor });
       // Whoever had it has room for the next one waiting.
       options.queues.requestAssignment(workspaceOf(caller.workspace));
+      const ws = workspaceOf(caller.workspace);
+      if (status === 'closed' && ws.email?.copyOnClose) {
+        const id = String(req.params.id);
+        const to = ws.email.notify ?? ws.email.replyTo;
+        await queueEmails(options.queues, ws, [{ kind: 'close-copy', to, key: `${id}:${Date.now()}`, conversation: id }]);
+      }
       if (status === 'closed')
         await emitEvents(options.queues, workspaceOf(caller.workspace), [
           { type: 'conversation.closed', conversation: String(req.params.id), actor: caller.actor, key: String(Date.now()) },
@@ -181,6 +188,9 @@ export function adminRouter(config: Config, options: { privacy: PrivacyOperation
       return;
     }
     res.json({ leads });
+  });
+  router.get('/emails', requireAdmin, routes.emails, async (_req: Request, res: Response) => {
+    res.json({ emails: await latestEmails(res.locals.workspace as string) });
   });
   router.get('/canned-replies', routes.cannedReplies, async (_req: Request, res: Response) => {
     res.json({ replies: await listCannedReplies(res.locals.workspace as string) });

@@ -7,6 +7,7 @@ import { inWorkspace } from '../store/in-workspace.js';
 import { Lead } from '../store/lead.js';
 import { postSigned } from './signed-post.js';
 import { deliverEvent } from './event-webhook.js';
+import { deliverEmail } from '../email/send.js';
 
 /**
  * POSTs one lead to its workspace's CRM webhook, signed like the api channel.
@@ -16,6 +17,8 @@ import { deliverEvent } from './event-webhook.js';
 export async function deliverLead(options: { config: Config; logger: Logger }, job: Job<CrmJob>): Promise<void> {
   if (job.data.notice) return deliverNotice(options, job.data.workspace, job.data.notice);
   if (job.data.event) return deliverEvent(options, job.data.workspace, job.data.event);
+  if (job.data.email)
+    return deliverEmail(options, { workspace: job.data.workspace, email: job.data.email, attemptsMade: job.attemptsMade, attempts: job.opts.attempts ?? 1 });
   const { workspace, leadId } = job.data;
   const crm = options.config.workspaces.find((w) => w.id === workspace)?.crm;
   const lead = inWorkspace(await Lead.findById(leadId).lean(), workspace);

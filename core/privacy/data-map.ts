@@ -16,6 +16,7 @@ import { agentPrivacy } from '../store/agent.js';
 import { cannedReplyPrivacy } from '../store/canned-reply.js';
 import { conversationEventPrivacy } from '../store/conversation-event.js';
 import { conversationNotePrivacy } from '../store/conversation-note.js';
+import { emailPrivacy } from '../store/email.js';
 import { inboxPrivacy } from '../agents/inbox.js';
 import { presencePrivacy } from '../agents/presence.js';
 import { assignmentPrivacy } from '../agents/assignment.js';
@@ -43,6 +44,7 @@ export const corePrivacy: readonly PrivacyContract[] = [
   conversationEventPrivacy,
   cannedReplyPrivacy,
   conversationNotePrivacy,
+  emailPrivacy,
   sessionPrivacy,
   signInLimitPrivacy,
   ...mailboxPrivacy,

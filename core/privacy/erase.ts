@@ -9,6 +9,7 @@ import { Contact } from '../store/contact.js';
 import { Conversation } from '../store/conversation.js';
 import { ConversationEvent } from '../store/conversation-event.js';
 import { ConversationNote } from '../store/conversation-note.js';
+import { Email } from '../store/email.js';
 import { Lead } from '../store/lead.js';
 import { Message } from '../store/message.js';
 import { PlatformRef } from '../store/platform-ref.js';
@@ -128,6 +129,10 @@ async function runErasure(options: EraseOptions, workspace: WorkspaceConfig, req
     count('mongodb:messages', (await Message.deleteMany({ workspace: ws, conversation: { $in: conversations } })).deletedCount);
     count('mongodb:conversation_events', (await ConversationEvent.deleteMany({ workspace: ws, conversation: { $in: conversations } })).deletedCount);
     count('mongodb:conversation_notes', (await ConversationNote.deleteMany({ workspace: ws, conversation: { $in: conversations } })).deletedCount);
+    count(
+      'mongodb:emails',
+      (await Email.deleteMany({ workspace: ws, $or: [{ conversation: { $in: conversations } }, { contact: { $in: pending.contacts } }] })).deletedCount,
+    );
     count('mongodb:conversations', (await Conversation.deleteMany({ _id: { $in: conversations } })).deletedCount);
     await step('conversations');
     count('mongodb:leads', (await Lead.deleteMany({ workspace: ws, contact: { $in: pending.contacts } })).deletedCount);

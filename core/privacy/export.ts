@@ -5,6 +5,7 @@ import { Contact } from '../store/contact.js';
 import { Conversation } from '../store/conversation.js';
 import { Lead } from '../store/lead.js';
 import { ConversationNote } from '../store/conversation-note.js';
+import { Email } from '../store/email.js';
 import { Message } from '../store/message.js';
 import { PrivacyRequest } from '../store/privacy-request.js';
 import type { Subject } from './subject.js';
@@ -35,6 +36,9 @@ export async function exportSubject(
   for (const m of messages) byConversation.set(String(m.conversation), [...(byConversation.get(String(m.conversation)) ?? []), m]);
   // What agents wrote about them is data about them too (Art. 15); the author is left out.
   const notes = await ConversationNote.find(ofThem).sort({ at: 1 }).lean();
+  const emails = await Email.find({ workspace: ws, $or: [ofThem, { contact: { $in: contacts } }] })
+    .sort({ createdAt: 1 })
+    .lean();
   const channels: Record<string, unknown[]> = {};
   for (const model of channelModels) {
     if (!model.schema.path('user') || !model.schema.path('account')) continue;
@@ -83,6 +87,14 @@ export async function exportSubject(
       consent: l.consent ?? null,
       crm: l.crm?.status ?? null,
       createdAt: l.createdAt,
+    })),
+    emails: emails.map((e) => ({
+      kind: e.kind,
+      to: e.to,
+      ...(e.conversation ? { conversation: String(e.conversation) } : {}),
+      status: e.status,
+      createdAt: e.createdAt,
+      ...(e.sentAt ? { sentAt: e.sentAt } : {}),
     })),
     consents: (
       await ConsentEvent.find({ workspace: ws, contact: { $in: contacts } })

@@ -8,6 +8,7 @@ import { Contact } from '../store/contact.js';
 import { Conversation } from '../store/conversation.js';
 import { ConversationEvent } from '../store/conversation-event.js';
 import { ConversationNote } from '../store/conversation-note.js';
+import { Email } from '../store/email.js';
 import { Lead } from '../store/lead.js';
 import { Message } from '../store/message.js';
 import { PlatformRef } from '../store/platform-ref.js';
@@ -403,6 +404,8 @@ async function sweepConversations(
       // The inbox's preview is a message's text; agents' notes are about the person: both go with the contents.
       await Conversation.updateMany({ _id: { $in: ids } }, { $unset: { botState: 1, botPrevState: 1, lastText: 1 }, $set: { anonymisedAt: new Date() } });
       await ConversationNote.deleteMany(ofThem);
+      // The e-mail log names the person's address: it goes with the contents either way.
+      await Email.deleteMany(ofThem);
     } else {
       // Platform refs exist only on channels with delivery reports; their message ids are looked up only then.
       if (await PlatformRef.exists({ workspace: row.workspace })) {
@@ -424,6 +427,8 @@ async function sweepConversations(
       ]);
       await ConversationEvent.deleteMany(ofThem);
       await ConversationNote.deleteMany(ofThem);
+      // The e-mail log names the person's address: it goes with the contents either way.
+      await Email.deleteMany(ofThem);
       await Conversation.deleteMany({ _id: { $in: ids } });
       await queues.inbox.remove(row.workspace, ids);
     }

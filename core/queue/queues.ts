@@ -45,9 +45,11 @@ export interface CrmNotice {
  * already posted, or an event for its event webhook (ids only; the payload is read when it is sent).
  */
 export type CrmJob =
-  | { workspace: string; leadId: string; notice?: undefined; event?: undefined }
-  | { workspace: string; notice: CrmNotice; leadId?: undefined; event?: undefined }
-  | { workspace: string; event: EventJob; leadId?: undefined; notice?: undefined };
+  | { workspace: string; leadId: string; notice?: undefined; event?: undefined; email?: undefined }
+  | { workspace: string; notice: CrmNotice; leadId?: undefined; event?: undefined; email?: undefined }
+  | { workspace: string; event: EventJob; leadId?: undefined; notice?: undefined; email?: undefined }
+  /** An e-mail of the log (core/email/): only its id travels. */
+  | { workspace: string; email: string; leadId?: undefined; notice?: undefined; event?: undefined };
 
 /** An idle timer of a conversation; when due it joins the conversation's inbound mailbox, so it keeps its place among the messages. */
 export interface IdleJob {
@@ -180,13 +182,19 @@ export class Queues {
     return this.options.prefix;
   }
 
-  /** Leads, notices and events for the business's webhooks; each job's id is stable, so a retried turn queues it once. */
+  /** Leads, notices and events for the business's webhooks, and e-mails; each job's id is stable, so a retried turn queues it once. */
   async enqueueCrm(jobs: CrmJob[]): Promise<void> {
     // BullMQ refuses `:` in ids, which a notice's id (a consent event's key) may have.
     const hashed = (kind: string, id: string) => `${kind}-${createHash('sha256').update(id).digest('hex').slice(0, 32)}`;
     for (const data of jobs) {
-      await this.crm.add(data.notice ? data.notice.event : data.event ? data.event.type : 'lead', data, {
-        jobId: data.notice ? hashed('notice', data.notice.id) : data.event ? hashed('event', data.event.id) : data.leadId,
+      await this.crm.add(data.notice ? data.notice.event : data.event ? data.event.type : data.email ? 'email' : 'lead', data, {
+        jobId: data.notice
+          ? hashed('notice', data.notice.id)
+          : data.event
+            ? hashed('event', data.event.id)
+            : data.email
+              ? hashed('email', data.email)
+              : data.leadId,
         attempts: this.options.outboundAttempts,
         backoff: { type: 'custom' },
         removeOnComplete: true,

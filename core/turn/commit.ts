@@ -10,6 +10,8 @@ import { Conversation } from '../store/conversation.js';
 import { leadId, turnEventId } from '../store/ids.js';
 import { Lead } from '../store/lead.js';
 import { Message } from '../store/message.js';
+import { queueEmails, type EmailRequest } from '../email/queue-email.js';
+import { normaliseEmail } from '../validate/contact-fields.js';
 import { inboundDocument, insertIgnoringDuplicates, replyDocuments, takeoverEvent } from './documents.js';
 import { conversationAfter, profileAfter, waitingSinceAfter } from './snapshot.js';
 import type { TurnConsent, TurnContext, TurnReply } from './types.js';
@@ -209,6 +211,28 @@ export async function commitTurn(
   if (turn.workspace.events) await emitEvents(queues, turn.workspace, turnEvents(turn, replies));
   // Handed off: routing may give it to an agent at once (after this turn lets go of the conversation).
   if (status === 'waiting') queues.requestAssignment(turn.workspace);
+  // After the messages are stored: a transcript holds this turn's too.
+  if (turn.workspace.email) await queueEmails(queues, turn.workspace, turnEmails(turn, leads));
+}
+
+/** The e-mails a turn asks for: its leads to the business, the transcripts the contact asked for, a copy of a conversation the bot closed. */
+function turnEmails(turn: TurnContext, leads: readonly { _id: string }[]): EmailRequest[] {
+  const { conversation, collected, workspace } = turn;
+  const business = workspace.email?.notify ?? workspace.email?.replyTo;
+  const about = { conversation: conversation._id, contact: conversation.contact };
+  const locale = turn.contact.profile.locale;
+  const transcripts = collected.transcripts.flatMap((raw, i) => {
+    const to = normaliseEmail(raw);
+    return to ? [{ kind: 'transcript' as const, to, key: `${turn.id}:${i}`, ...about, ...(locale ? { locale } : {}) }] : [];
+  });
+  if (!business) return transcripts;
+  return [
+    ...leads.map((lead) => ({ kind: 'lead' as const, to: business, key: lead._id, lead: lead._id, ...about })),
+    ...transcripts,
+    ...(collected.status === 'closed' && workspace.email?.copyOnClose
+      ? [{ kind: 'close-copy' as const, to: business, key: `${turn.id}:close`, ...about }]
+      : []),
+  ];
 }
 
 /** What the turn tells the workspace's event webhook, once it is stored. */

@@ -39,7 +39,7 @@ export interface TurnRunnerOptions {
   databaseGate?: DatabaseGate;
 }
 
-const emptyCollection = (): TurnCollection => ({ replies: [], leads: [], consents: [], typed: {}, timers: [] });
+const emptyCollection = (): TurnCollection => ({ replies: [], leads: [], transcripts: [], consents: [], typed: {}, timers: [] });
 
 /** A conversation's snapshot and recent ids as the mailbox gave them with the entry (see snapshot.ts). */
 export type TurnSnapshot = Pick<Snapshot, 'value' | 'recent'>;

@@ -39,6 +39,8 @@ export interface TurnCollection {
   /** Set when the first reply is the privacy notice: its version, stored on the contact once the turn is. */
   noticeVersion?: string;
   leads: CapturedLead[];
+  /** Addresses the contact asked the conversation to be e-mailed to, queued once the turn is stored. */
+  transcripts: string[];
   consents: TurnConsent[];
   /** Fields the person typed about themselves (a pre-chat form), put on the contact; never overwritten by the platform. */
   typed: Record<string, string>;

@@ -29,12 +29,12 @@ const conversationOf = async (user: string) => (await Conversation.findOne({ use
 it('tells a contact nobody is there once the team stayed offline, and takes their next message as a lead', async () => {
   await chat.write('ida', 'hello');
   await chat.until('ida', 1);
-  expect(await sweep(minutes(1))).toEqual({ offline: 0, toBot: 0 });
-  expect(await sweep(minutes(6))).toEqual({ offline: 1, toBot: 0 });
+  expect(await sweep(minutes(1))).toEqual({ offline: 0, toBot: 0, notified: 0 });
+  expect(await sweep(minutes(6))).toEqual({ offline: 1, toBot: 0, notified: 0 });
   await chat.until('ida', 2);
   expect(chat.received('ida')[1]).toBe('Nobody is free to answer right now. Leave us a message here and we will get back to you.');
   // Once only.
-  expect(await sweep(minutes(7))).toEqual({ offline: 0, toBot: 0 });
+  expect(await sweep(minutes(7))).toEqual({ offline: 0, toBot: 0, notified: 0 });
 
   await chat.write('ida', 'Call me on 777 123 456 please');
   await chat.until('ida', 3);
@@ -56,12 +56,12 @@ it('keeps waiting while someone of the team is online, then gives it back to the
   expect((await chat.api('Anna', `/conversations/${kim._id}/take`, {})).status).toBe(200);
 
   // Anna is online: no offline notice for Jan (and Ida was told already).
-  expect(await sweep(minutes(6))).toEqual({ offline: 0, toBot: 0 });
+  expect(await sweep(minutes(6))).toEqual({ offline: 0, toBot: 0, notified: 0 });
   expect((await conversationOf('jan')).offline).toBeUndefined();
   expect(chat.received('jan')).toHaveLength(1);
 
   // Half an hour on, nobody took Jan's or Ida's: back to the bot. Kim's is Anna's and stays so.
-  expect(await sweep(minutes(31))).toEqual({ offline: 0, toBot: 2 });
+  expect(await sweep(minutes(31))).toEqual({ offline: 0, toBot: 2, notified: 0 });
   expect((await conversationOf('jan')).status).toBe('bot');
   expect((await conversationOf('ida')).status).toBe('bot');
   expect(await conversationOf('kim')).toMatchObject({ status: 'agent', assignee: anna });

@@ -118,6 +118,26 @@ nodes:
     expect(problems({ 'f.yaml': flow })).toEqual([]);
   });
 
+  it('reports a transcript node that names no variable the flow sets, or a key it does not know, at file:line:col', () => {
+    const flow = `flow: f
+start: ask
+nodes:
+  ask:
+    ask: "Your e-mail?"
+    var: email
+    validate: { type: email }
+    next: send
+  send:
+    transcript: { to: emial, say: "Sent." }
+  again:
+    transcript: { to: email, cc: boss }
+`;
+    expect(problems({ 'f.yaml': flow })).toEqual([
+      expect.stringMatching(/^f\.yaml:10:\d+: nodes\.send\.transcript\.to: .*emial/),
+      expect.stringMatching(/^f\.yaml:12:\d+: nodes\.again\.transcript\.cc: unknown key "cc"/),
+    ]);
+  });
+
   it('reports problems of form and http nodes at file:line:col', () => {
     const flow = `flow: f
 start: lead

@@ -58,7 +58,7 @@ function turn(
     capabilities: { maxTextLength: 100, maxChoices: 0, maxChoiceLabelLength: 20, forms: false, typing: false, media: false, ...options.capabilities },
     ...(options.idle ? { idle: options.idle } : { inbound: { platformId: 'p1', address, content, receivedAt: new Date(0).toISOString() } }),
     replyOrder: 1001,
-    collected: { replies: [], leads: [], consents: [], typed: {}, timers: [] },
+    collected: { replies: [], leads: [], transcripts: [], consents: [], typed: {}, timers: [] },
   };
 }
 

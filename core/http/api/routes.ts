@@ -247,6 +247,27 @@ export const routes = {
     response: z.object({ qr: z.object({ size: z.number(), modules: z.string() }).optional(), done: z.string().optional(), error: z.string().optional() }),
     errors: { 404: 'no account of this workspace to link by QR' },
   }),
+  emails: api.route({
+    method: 'get',
+    path: '/api/emails',
+    summary: "The workspace's latest e-mails (transcripts, leads, notices), newest first, with how sending went",
+    audience: 'admin',
+    response: z.object({
+      emails: z.array(
+        z.object({
+          id: z.string(),
+          kind: z.enum(['lead', 'transcript', 'close-copy', 'waiting']),
+          to: z.string(),
+          conversation: z.string().optional(),
+          status: z.enum(['queued', 'sent', 'failed']),
+          attempts: z.number(),
+          error: z.string().optional(),
+          createdAt: date,
+          sentAt: date.optional(),
+        }),
+      ),
+    }),
+  }),
   presence: api.route({
     method: 'post',
     path: '/api/presence',

@@ -28,6 +28,7 @@ export function respond(responder: Responder): TurnStep {
     });
     collected.replies.push(...outcome.replies);
     collected.leads.push(...(outcome.leads ?? []));
+    collected.transcripts.push(...(outcome.transcripts ?? []));
     // Consent taken in words (a flow's `@stop` intent: no more marketing), with the message as proof.
     for (const [i, c] of (outcome.consents ?? []).entries()) {
       collected.consents.push({
