@@ -85,13 +85,13 @@ export function ChannelsPage() {
   useEffect(() => void load(), []);
   if (error)
     return (
-      <section class="pane pane-wide channels">
+      <section class="pane pane-wide admin-page channels">
         <p class="error">{error}</p>
       </section>
     );
-  if (!accounts) return <section class="pane pane-wide channels muted">Loading…</section>;
+  if (!accounts) return <section class="pane pane-wide admin-page channels muted">Loading…</section>;
   return (
-    <section class="pane pane-wide channels" aria-label="Channels">
+    <section class="pane pane-wide admin-page channels" aria-label="Channels">
       <h2>Channels</h2>
       <table>
         <thead>

@@ -49,13 +49,13 @@ export function FiguresPage() {
   }, []);
   if (error)
     return (
-      <section class="pane pane-wide figures">
+      <section class="pane pane-wide admin-page figures">
         <p class="error">{error}</p>
       </section>
     );
-  if (!figures) return <section class="pane pane-wide figures muted">Loading…</section>;
+  if (!figures) return <section class="pane pane-wide admin-page figures muted">Loading…</section>;
   return (
-    <section class="pane pane-wide figures" aria-label="Figures">
+    <section class="pane pane-wide admin-page figures" aria-label="Figures">
       <h2>Handoffs, last {figures.windowDays} days</h2>
       <table>
         <thead>
