@@ -74,6 +74,12 @@ export interface AdapterContext {
    */
   queue(address: Address): Promise<QueuePlace | undefined>;
   /**
+   * E-mails the address's open conversation to `to`, as the contact asked from the channel's own
+   * client (the widget's menu); `key` makes a repeated request one e-mail. `invalid`: not an
+   * e-mail address; `unavailable`: the workspace sends no e-mail, or there is no conversation yet.
+   */
+  transcript(at: { address: Address; to: string; key: string }): Promise<'queued' | 'invalid' | 'unavailable'>;
+  /**
    * A new Redis connection (e.g. for pub/sub between hub processes: a reply produced by a worker
    * of one process reaching a WebSocket held by another). The adapter closes it in `stop`.
    */

@@ -33,6 +33,7 @@ import { Redactor } from './privacy/redact.js';
 import { RetentionRun } from './store/retention-run.js';
 import { startAssignmentSweep } from './agents/assignment.js';
 import { queuePlace } from './agents/queue-place.js';
+import { requestTranscript } from './email/transcript-request.js';
 import { routedAgents } from './agents/routing.js';
 import { startConsole, type ConsoleServer } from './console/index.js';
 import { contactTyping } from './typing/contact-typing.js';
@@ -153,6 +154,12 @@ export async function startHub(options: HubOptions): Promise<Hub> {
           queues,
           config.workspaces.find((w) => w.id === address.workspace)!,
           address,
+        ),
+      transcript: (at) =>
+        requestTranscript(
+          queues,
+          config.workspaces.find((w) => w.id === at.address.workspace),
+          at,
         ),
       redis: () => redis.duplicate(),
       keyPrefix: config.redis.prefix,

@@ -26,6 +26,7 @@ export function clientConfig(account: WidgetAccountConfig, workspace: WorkspaceC
     ...(account.marketing ? { marketing: account.marketing } : {}),
     ...(account.prechat.enabled ? { prechat: ownForm('prechat', account.prechat.fields, account.marketing) } : {}),
     offline: ownForm('offline', account.offline.fields, account.marketing),
+    ...(workspace.email ? { transcript: true } : {}),
     texts: { ...account.texts },
   };
 }

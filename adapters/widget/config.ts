@@ -40,6 +40,12 @@ const textsSchema = z.strictObject({
   soundOn: z.string().min(1).max(40).default('Sound on'),
   soundOff: z.string().min(1).max(40).default('Sound off'),
   reconnecting: z.string().min(1).max(80).default('Reconnecting…'),
+  emailTranscript: z.string().min(1).max(80).default('Email me this conversation'),
+  transcriptAddress: z.string().min(1).max(80).default('Your e-mail address'),
+  /** `{email}`: the address typed, shown back before anything is sent. */
+  transcriptConfirm: z.string().min(1).max(200).default('Send the conversation to {email}?'),
+  transcriptChange: z.string().min(1).max(40).default('Change'),
+  transcriptSent: z.string().min(1).max(200).default('On its way to {email}.'),
 });
 
 /**

@@ -25,6 +25,8 @@ export const clientFrameSchema = z.discriminatedUnion('t', [
   z.strictObject({ t: z.literal('consent'), id: clientId, purpose: z.enum(['notice', 'marketing']), granted: z.boolean() }),
   /** The visitor is typing (the client sends it at most once in 3 s): the agents' consoles say so. Carries nothing of the text. */
   z.strictObject({ t: z.literal('typing') }),
+  /** E-mail me this conversation (the widget's menu), to the address the visitor typed and confirmed: acknowledged, or refused with `invalid`. */
+  z.strictObject({ t: z.literal('transcript'), id: clientId, email: z.string().trim().min(3).max(254) }),
   /** Where the visitor stands in line while people have the conversation waiting (the client asks every 15 s): answered with a `queue` frame. */
   z.strictObject({ t: z.literal('queue') }),
   /**
@@ -88,5 +90,7 @@ export interface WidgetClientConfig {
   marketing?: { text: string; version: string };
   prechat?: FormSpec;
   offline: FormSpec;
+  /** The menu offers to e-mail the conversation (the workspace sends e-mail). */
+  transcript?: boolean;
   texts: Record<string, string>;
 }

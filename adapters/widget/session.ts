@@ -88,6 +88,13 @@ export function runSession(ws: WebSocket, address: Address, proof: { userAgent?:
     if (!frame) return;
     if (frame.t === 'sync') return sync(frame.after, frame.conv);
     if (frame.t === 'consent') return consent(frame);
+    if (frame.t === 'transcript') {
+      const outcome = await ctx.transcript({ address, to: frame.email, key: frame.id });
+      if (outcome === 'queued') send(ws, { t: 'ack', id: frame.id });
+      else
+        send(ws, { t: 'error', code: 'invalid', id: frame.id, message: outcome === 'invalid' ? 'expected an e-mail address' : 'no conversation to send yet' });
+      return;
+    }
     if (frame.t === 'queue') {
       const place = await ctx.queue(address);
       send(ws, place ? { t: 'queue', position: place.position, offline: place.offline } : { t: 'queue' });

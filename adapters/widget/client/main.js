@@ -42,6 +42,8 @@ function boot() {
   let queue;
   /** @type {ReturnType<typeof setInterval> | undefined} */
   let queueTimer;
+  /** The id of the last transcript request, to tell its refusal from the others'. @type {string | undefined} */
+  let transcriptRequest;
 
   const newId = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`);
 
@@ -115,6 +117,10 @@ function boot() {
               consent: (/** @type {'notice' | 'marketing'} */ purpose, /** @type {boolean} */ granted) =>
                 socket.send({ t: 'consent', id: newId(), purpose, granted }),
               typed,
+              requestTranscript: (/** @type {string} */ email) => {
+                transcriptRequest = newId();
+                socket.send({ t: 'transcript', id: transcriptRequest, email });
+              },
               drop: () => socket.drop(),
             });
             // Sent before a reload and not yet acknowledged: shown as pending, resent by the socket.
@@ -146,7 +152,8 @@ function boot() {
           queue = frame.position ? { position: frame.position, offline: Boolean(frame.offline) } : undefined;
           break;
         case 'error':
-          if (frame.code === 'invalid' && frame.id) store.failed(frame.id);
+          if (frame.code === 'invalid' && frame.id && frame.id === transcriptRequest) view?.transcriptRefused(frame.message);
+          else if (frame.code === 'invalid' && frame.id) store.failed(frame.id);
           break;
       }
       refresh();

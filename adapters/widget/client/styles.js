@@ -24,6 +24,8 @@ button:focus-visible, input:focus-visible, select:focus-visible, a:focus-visible
 .sb-menu button:hover { background: #f0f3f7; }
 .sb-log { flex: 1; overflow-y: auto; padding: 14px; display: flex; flex-direction: column; gap: 8px; background: #f7f8fa; }
 .sb-greeting, .sb-note { margin: 0; color: #505a6b; font-size: 14px; }
+/* The messages' own column, so a visitor's messages keep to the right (align-self needs a flex parent). */
+.sb-list { display: flex; flex-direction: column; gap: 8px; }
 .sb-msg { max-width: 85%; display: flex; flex-direction: column; gap: 6px; }
 .sb-text { margin: 0; padding: 8px 12px; border-radius: 12px; white-space: pre-wrap; overflow-wrap: anywhere; }
 .sb-out { align-self: flex-start; }
@@ -48,6 +50,12 @@ button:focus-visible, input:focus-visible, select:focus-visible, a:focus-visible
 .sb-consent { display: flex; gap: 8px; align-items: flex-start; font-size: 13px; }
 .sb-submit, .sb-primary, .sb-composer button { background: var(--sb-color, #0b6bcb); color: #fff; border: 0; border-radius: 8px; padding: 8px 14px; }
 .sb-submit:disabled { opacity: .6; }
+.sb-transcript { padding: 8px 14px; background: #f7f8fa; display: flex; flex-wrap: wrap; gap: 6px; align-items: center; font-size: 13px; }
+.sb-transcript p { margin: 0; width: 100%; }
+.sb-transcript-form { display: flex; gap: 6px; width: 100%; }
+.sb-transcript-form input { flex: 1; min-width: 0; }
+.sb-link { background: none; border: none; color: inherit; text-decoration: underline; cursor: pointer; }
+.sb-error { color: #b00020; }
 .sb-queue { margin: 0; padding: 8px 14px; background: #eef4ff; color: #1f3b73; font-size: 13px; }
 .sb-extra { padding: 0 14px 10px; background: #f7f8fa; max-height: 55%; overflow-y: auto; }
 .sb-composer { display: flex; gap: 8px; padding: 10px; border-top: 1px solid #e1e5ea; background: #fff; }

@@ -24,7 +24,8 @@ function parseSeen(value) {
  * @param {{ config: any, storage: ReturnType<typeof import('./storage.js').storageFor>,
  *   send: (text: string) => void, choose: (c: { id: string, label: string }) => void,
  *   submitForm: (form: string, fields: Record<string, string>, consent?: { purpose: string, granted: boolean, text: string }) => void,
- *   consent: (purpose: 'notice' | 'marketing', granted: boolean) => void, typed: () => void, drop: () => void }} options
+ *   consent: (purpose: 'notice' | 'marketing', granted: boolean) => void, typed: () => void,
+ *   requestTranscript: (email: string) => void, drop: () => void }} options
  */
 export function createView(options) {
   const { config, storage } = options;
@@ -49,19 +50,24 @@ export function createView(options) {
   const status = h('span', { class: 'sb-status', 'aria-live': 'polite' });
   const soundItem = h('button', { type: 'button', role: 'menuitem', 'data-action': 'sound' });
   const withdrawItem = config.marketing ? h('button', { type: 'button', role: 'menuitem', 'data-action': 'withdraw', text: t.withdrawMarketing }) : undefined;
-  const menu = h('div', { class: 'sb-menu', role: 'menu', hidden: true }, [soundItem, withdrawItem]);
+  const transcriptItem = config.transcript
+    ? h('button', { type: 'button', role: 'menuitem', 'data-action': 'transcript', text: t.emailTranscript })
+    : undefined;
+  const menu = h('div', { class: 'sb-menu', role: 'menu', hidden: true }, [soundItem, withdrawItem, transcriptItem]);
   const menuButton = h('button', { class: 'sb-icon', type: 'button', 'aria-label': 'Menu', 'aria-haspopup': 'menu', 'aria-expanded': 'false', text: '⋮' });
   const closeButton = h('button', { class: 'sb-icon', type: 'button', 'aria-label': 'Close', text: '×' });
   const log = h('div', { class: 'sb-log', role: 'log', 'aria-live': 'polite', tabindex: '0' });
   const typingDots = h('div', { class: 'sb-typing', hidden: true, 'aria-label': '…', text: '•••' });
   const extra = h('div', { class: 'sb-extra' });
   const queueLine = h('p', { class: 'sb-queue', role: 'status', hidden: true });
+  const transcriptBox = h('div', { class: 'sb-transcript', hidden: true });
   const input = h('input', { type: 'text', placeholder: t.placeholder, 'aria-label': t.placeholder, maxlength: '4000', autocomplete: 'off' });
   const composer = h('form', { class: 'sb-composer' }, [input, h('button', { type: 'submit', text: t.send })]);
   const panel = h('section', { class: 'sb-panel', id: 'sb-panel', role: 'dialog', 'aria-label': config.title, hidden: true }, [
     h('header', { class: 'sb-head' }, [h('h2', { text: config.title }), status, menuButton, closeButton, menu]),
     log,
     queueLine,
+    transcriptBox,
     extra,
     composer,
   ]);
@@ -284,6 +290,45 @@ export function createView(options) {
     menu.hidden = true;
     log.insertBefore(h('p', { class: 'sb-note', role: 'status', text: t.withdrawn }), typingDots);
   });
+  transcriptItem?.addEventListener('click', () => {
+    menu.hidden = true;
+    askTranscriptAddress('');
+  });
+
+  /** The address, typed and then shown back for a confirmation before anything is sent. @param {string} typed */
+  function askTranscriptAddress(typed) {
+    const field = h('input', {
+      type: 'email',
+      required: true,
+      'aria-label': t.transcriptAddress,
+      placeholder: t.transcriptAddress,
+      maxlength: '254',
+      autocomplete: 'email',
+    });
+    field.value = typed;
+    const form = h('form', { class: 'sb-transcript-form' }, [field, h('button', { type: 'submit', text: t.submit })]);
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      const email = field.value.trim();
+      if (email && field.checkValidity()) confirmTranscript(email);
+    });
+    transcriptBox.replaceChildren(form);
+    transcriptBox.hidden = false;
+    field.focus();
+  }
+
+  /** @param {string} email */
+  function confirmTranscript(email) {
+    const send = h('button', { type: 'button', text: t.submit });
+    const change = h('button', { type: 'button', class: 'sb-link', text: t.transcriptChange });
+    send.addEventListener('click', () => {
+      options.requestTranscript(email);
+      transcriptBox.replaceChildren(h('p', { class: 'sb-note', role: 'status', text: t.transcriptSent.replace(/\{email\}/g, email) }));
+    });
+    change.addEventListener('click', () => askTranscriptAddress(email));
+    transcriptBox.replaceChildren(h('p', { text: t.transcriptConfirm.replace(/\{email\}/g, email) }), send, change);
+  }
+
   input.addEventListener('input', () => input.value.trim() && options.typed());
   composer.addEventListener('submit', (event) => {
     event.preventDefault();
@@ -296,6 +341,11 @@ export function createView(options) {
 
   return {
     render,
+    /** The hub refused the transcript request (a bad address, or nothing to send yet). @param {string} message */
+    transcriptRefused(message) {
+      transcriptBox.replaceChildren(h('p', { class: 'sb-error', role: 'alert', text: message }));
+      transcriptBox.hidden = false;
+    },
     /** @param {boolean} on */
     typing(on) {
       typingDots.hidden = !on;

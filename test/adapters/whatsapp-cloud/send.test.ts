@@ -44,6 +44,7 @@ const ctx = (): AdapterContext => ({
   history: async () => [],
   conversation: async () => undefined,
   queue: async () => undefined,
+  transcript: async () => 'unavailable' as const,
   redis: () => new Redis(inject('redisUrl')),
   keyPrefix: prefix,
   typing: async () => {},

@@ -33,6 +33,7 @@ function hubProcess(role: 'web' | 'worker'): Promise<WhatsAppTransport> {
     history: async () => [],
     conversation: async () => undefined,
     queue: async () => undefined,
+    transcript: async () => 'unavailable' as const,
     redis: () => new Redis(inject('redisUrl')),
     keyPrefix: prefix,
     typing: async () => undefined,
