@@ -211,7 +211,8 @@ describe('the console in Chromium', () => {
     for (const p of xssPayloads) {
       await note.fill(p);
       await note.press('Enter');
-      await expect.poll(() => note.inputValue()).toBe('');
+      // Cleared once the hub stored it: a round trip, which a loaded machine can take a while over.
+      await expect.poll(() => note.inputValue(), { timeout: 10_000 }).toBe('');
     }
     await eventually(async () => (await timeline.locator('.note .note-text').allTextContents()).length === xssPayloads.length, 10_000, 'the notes');
     expect(await timeline.locator('.note .note-text').allTextContents()).toEqual(xssPayloads);

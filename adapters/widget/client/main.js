@@ -42,6 +42,8 @@ function boot() {
   let queue;
   /** @type {ReturnType<typeof setInterval> | undefined} */
   let queueTimer;
+  /** Answers without a place while the conversation already says it waits (see the `queue` frame). */
+  let queueRetries = 0;
   /** The id of the last transcript request, to tell its refusal from the others'. @type {string | undefined} */
   let transcriptRequest;
 
@@ -150,6 +152,11 @@ function boot() {
           break;
         case 'queue':
           queue = frame.position ? { position: frame.position, offline: Boolean(frame.offline) } : undefined;
+          // The handoff's reply can arrive before its turn has stored the wait: ask again shortly.
+          if (!queue && status === 'waiting' && queueRetries < 5) {
+            queueRetries += 1;
+            setTimeout(() => status === 'waiting' && socket.send({ t: 'queue' }), 1000);
+          } else if (queue) queueRetries = 0;
           break;
         case 'error':
           if (frame.code === 'invalid' && frame.id && frame.id === transcriptRequest) view?.transcriptRefused(frame.message);

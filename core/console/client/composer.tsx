@@ -22,7 +22,8 @@ export function Composer(props: {
 }) {
   const [text, setText] = useState('');
   const [asNote, setAsNote] = useState(false);
-  const [busy, setBusy] = useState(false);
+  /** Sends in the order they were made: Enter pressed again while one is on its way queues the next, it is never dropped. */
+  const sending = useRef<Promise<void>>(Promise.resolve());
   const [error, setError] = useState('');
   const [replies, setReplies] = useState<CannedReply[]>([]);
   const [active, setActive] = useState(0);
@@ -51,21 +52,21 @@ export function Composer(props: {
     field.current?.focus();
   };
 
-  const send = async () => {
+  const send = () => {
     const body = text.trim();
-    if (!body || busy || !enabled) return;
-    setBusy(true);
+    if (!body || !enabled) return;
     setError('');
     // Cleared at once, so what is typed while it goes is kept; put back if it failed and nothing new was typed.
     setText('');
-    try {
-      await (asNote ? props.note(body) : props.reply(body));
-    } catch (err) {
-      setText((current) => current || body);
-      setError(err instanceof ApiError ? err.message : 'The hub cannot be reached; try again.');
-    } finally {
-      setBusy(false);
-    }
+    const go = asNote ? props.note : props.reply;
+    sending.current = sending.current.then(async () => {
+      try {
+        await go(body);
+      } catch (err) {
+        setText((current) => current || body);
+        setError(err instanceof ApiError ? err.message : 'The hub cannot be reached; try again.');
+      }
+    });
   };
 
   const keyDown = (e: KeyboardEvent) => {
@@ -86,7 +87,7 @@ export function Composer(props: {
     }
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
       e.preventDefault();
-      void send();
+      send();
     }
   };
 
@@ -96,7 +97,7 @@ export function Composer(props: {
       class={`composer${asNote ? ' composer-note' : ''}`}
       onSubmit={(e) => {
         e.preventDefault();
-        void send();
+        send();
       }}
     >
       <label class="note-toggle">
@@ -151,7 +152,7 @@ export function Composer(props: {
           {error}
         </p>
       ) : null}
-      <button type="submit" class="primary" disabled={!enabled || busy || !text.trim()}>
+      <button type="submit" class="primary" disabled={!enabled || !text.trim()}>
         {asNote ? 'Add note' : 'Send'}
       </button>
     </form>
