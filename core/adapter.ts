@@ -96,6 +96,8 @@ export interface AdapterContext {
 export interface QueuePlace {
   position: number;
   offline: boolean;
+  /** A rough wait: the team's median time to a first reply lately, in minutes (none until there are a few). */
+  waitMinutes?: number;
 }
 
 /** What the admins' channels page says of one account, as far as its platform tells (core/http/channel-routes.ts). */

@@ -31,6 +31,8 @@ const textsSchema = z.strictObject({
   offlineTitle: z.string().min(1).max(300).default('Nobody is online right now. Leave your e-mail and we will answer.'),
   /** While the visitor waits for an agent: `{ordinal}` is "1st", "2nd", … (English), `{position}` the plain number. */
   queuePosition: z.string().min(1).max(200).default('You are {ordinal} in line. An agent will be with you shortly.'),
+  /** Added when the hub has a rough wait: the team's median time to a first reply lately. */
+  queueWait: z.string().min(1).max(200).default('Usually about {minutes} min.'),
   submit: z.string().min(1).max(40).default('Send'),
   required: z.string().min(1).max(100).default('This field is required.'),
   invalidEmail: z.string().min(1).max(100).default('Please enter a valid e-mail address.'),

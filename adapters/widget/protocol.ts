@@ -75,9 +75,10 @@ export type ServerFrame =
   | { t: 'typing' }
   /**
    * The answer to a `queue` frame: `position` in line (1 = next) while the conversation waits for
-   * people, or none; `offline` when nobody will answer soon, so the widget offers its offline form.
+   * people, or none; `offline` when nobody will answer soon, so the widget offers its offline form;
+   * `waitMinutes`, a rough wait (the team's median time to a first reply lately).
    */
-  | { t: 'queue'; position?: number; offline?: boolean }
+  | { t: 'queue'; position?: number; offline?: boolean; waitMinutes?: number }
   | { t: 'error'; code: 'invalid' | 'rate_limited' | 'internal'; message: string; id?: string; retryAfterMs?: number };
 
 /** What the browser needs to draw the widget; sent in `hello` (no secrets in it). */

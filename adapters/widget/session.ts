@@ -97,7 +97,7 @@ export function runSession(ws: WebSocket, address: Address, proof: { userAgent?:
     }
     if (frame.t === 'queue') {
       const place = await ctx.queue(address);
-      send(ws, place ? { t: 'queue', position: place.position, offline: place.offline } : { t: 'queue' });
+      send(ws, place ? { t: 'queue', ...place } : { t: 'queue' });
       return;
     }
     // Only the consoles are told: a failure is not the visitor's to see.

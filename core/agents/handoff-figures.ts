@@ -55,6 +55,16 @@ export class HandoffFigures {
     await this.add(this.key(at.workspace, 'handled'), `${at.agent}:${at.conversation}`, at.now ?? Date.now());
   }
 
+  /** The median wait for a first reply of the team's handoffs (seconds), from 3 of them on; undefined with fewer. */
+  async medianWait(workspace: string, team: string | undefined, now = Date.now()): Promise<number | undefined> {
+    const replies = await this.redis.zrangebyscore(this.key(workspace, 'reply', team ?? noTeam), now - figuresWindowMs, '+inf');
+    if (replies.length < 3) return undefined;
+    return percentile(
+      replies.map((r) => Number(r.slice(r.lastIndexOf(':') + 1))).sort((a, b) => a - b),
+      0.5,
+    );
+  }
+
   /** The window's figures for the workspace: per team (declared ones, and `-` for handoffs naming none) and per agent. */
   async read(queues: Queues, workspace: WorkspaceConfig, agents: readonly RoutedAgent[], now = Date.now()): Promise<Figures> {
     const since = now - figuresWindowMs;

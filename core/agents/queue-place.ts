@@ -29,5 +29,7 @@ export async function queuePlace(queues: Queues, workspace: WorkspaceConfig, add
   // A team the config does not declare has no members to ask: anyone of the workspace answers it.
   const members = team && workspace.teams.some((t) => t.id === team) ? team : undefined;
   const someoneThere = !closed && (await routedAgents(queues, workspace)).some((a) => a.presence === 'online' && (!members || a.teams.includes(members)));
-  return { position: rank + 1, offline: !someoneThere };
+  if (!someoneThere) return { position: rank + 1, offline: true };
+  const median = await queues.figures.medianWait(workspace.id, team);
+  return { position: rank + 1, offline: false, ...(median !== undefined ? { waitMinutes: Math.max(1, Math.ceil(median / 60)) } : {}) };
 }

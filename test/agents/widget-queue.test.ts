@@ -62,6 +62,12 @@ it('tells each waiting visitor their place while an agent of the team is online,
   expect(await place(first)).toEqual({});
   expect(await place(second)).toEqual({ position: 1, offline: false });
 
+  // Once the team has answered a few handoffs, the place comes with a rough wait: their median time to a first reply.
+  for (const [i, seconds] of [60, 100, 300].entries()) {
+    await hub.queues.figures.answered({ workspace: 'shop', team: 'support', conversation: `past-${i}`, since: new Date(Date.now() - seconds * 1000) });
+  }
+  expect(await place(second)).toEqual({ position: 1, offline: false, waitMinutes: 2 });
+
   // Anna goes offline: nobody of the team is there, so the widget offers its offline form.
   expect((await api('/presence', { status: 'offline' })).body.presence).toBe('offline');
   expect(await place(second)).toEqual({ position: 1, offline: true });

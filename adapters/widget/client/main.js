@@ -38,7 +38,7 @@ function boot() {
   let typingTimer;
   let connected = false;
   let typedAt = 0;
-  /** @type {{ position?: number, offline?: boolean } | undefined} the hub's last answer about the place in line */
+  /** @type {{ position?: number, offline?: boolean, waitMinutes?: number } | undefined} the hub's last answer about the place in line */
   let queue;
   /** @type {ReturnType<typeof setInterval> | undefined} */
   let queueTimer;
@@ -151,7 +151,9 @@ function boot() {
           typing(true, agentTypingMs);
           break;
         case 'queue':
-          queue = frame.position ? { position: frame.position, offline: Boolean(frame.offline) } : undefined;
+          queue = frame.position
+            ? { position: frame.position, offline: Boolean(frame.offline), ...(frame.waitMinutes ? { waitMinutes: frame.waitMinutes } : {}) }
+            : undefined;
           // The handoff's reply can arrive before its turn has stored the wait: ask again shortly.
           if (!queue && status === 'waiting' && queueRetries < 5) {
             queueRetries += 1;

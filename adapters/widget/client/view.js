@@ -89,7 +89,7 @@ export function createView(options) {
   /** @type {any[]} */
   let messages = [];
   /** @type {{ status: string, connected: boolean, conv?: string }} */
-  /** @type {{ status: string, connected: boolean, conv?: string, queue?: { position?: number, offline?: boolean } }} */
+  /** @type {{ status: string, connected: boolean, conv?: string, queue?: { position?: number, offline?: boolean, waitMinutes?: number } }} */
   let state = { status: 'none', connected: false };
   /** @type {string | undefined} */
   let extraShown;
@@ -163,7 +163,8 @@ export function createView(options) {
     const want = noticeDue() ? undefined : prechatDue() ? 'prechat' : waiting ? 'offline' : undefined;
     const place = queue && !queue.offline && queue.position ? queue.position : undefined;
     queueLine.hidden = !place;
-    queueLine.textContent = place ? t.queuePosition.replace(/\{ordinal\}/g, ordinal(place)).replace(/\{position\}/g, String(place)) : '';
+    const wait = place && queue?.waitMinutes ? ` ${t.queueWait.replace(/\{minutes\}/g, String(queue.waitMinutes))}` : '';
+    queueLine.textContent = place ? t.queuePosition.replace(/\{ordinal\}/g, ordinal(place)).replace(/\{position\}/g, String(place)) + wait : '';
     if (want !== extraShown) {
       extra.replaceChildren();
       extraShown = want;
@@ -235,7 +236,7 @@ export function createView(options) {
     return el;
   }
 
-  /** @param {any[]} all @param {{ status: string, connected: boolean, conv?: string, queue?: { position?: number, offline?: boolean } }} now */
+  /** @param {any[]} all @param {{ status: string, connected: boolean, conv?: string, queue?: { position?: number, offline?: boolean, waitMinutes?: number } }} now */
   function render(all, now) {
     messages = all;
     state = now;

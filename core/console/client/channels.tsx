@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from './api';
-import type { ChannelAccount } from './types';
+import type { ChannelAccount, EmailRow } from './types';
 
 /** A QR code drawn from its modules ("1" dark, row by row) as SVG rectangles: no markup from the hub, no inline styles. */
 function QrCode({ size, modules }: { size: number; modules: string }) {
@@ -72,6 +72,45 @@ function intakeText(a: ChannelAccount): string {
 
 const when = (iso?: string) => (iso ? new Date(iso).toLocaleString() : 'never');
 
+const emailKinds: Record<EmailRow['kind'], string> = { lead: 'Lead', transcript: 'Transcript', 'close-copy': 'Copy on close', waiting: 'Waiting too long' };
+
+/** The latest e-mails and how sending went: a relay that refuses them shows here. */
+function Emails() {
+  const [emails, setEmails] = useState<EmailRow[] | undefined>();
+  useEffect(() => {
+    api.emails().then(
+      (r) => setEmails(r.emails),
+      () => setEmails([]),
+    );
+  }, []);
+  if (!emails?.length) return null;
+  return (
+    <>
+      <h2>E-mails</h2>
+      <table class="emails">
+        <thead>
+          <tr>
+            <th scope="col">When</th>
+            <th scope="col">What</th>
+            <th scope="col">To</th>
+            <th scope="col">Status</th>
+          </tr>
+        </thead>
+        <tbody>
+          {emails.map((e) => (
+            <tr key={e.id} data-status={e.status}>
+              <td>{when(e.createdAt)}</td>
+              <td>{emailKinds[e.kind]}</td>
+              <td>{e.to}</td>
+              <td>{e.status === 'failed' ? `Failed after ${e.attempts} attempt(s): ${e.error ?? ''}` : e.status === 'sent' ? 'Sent' : 'Sending…'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}
+
 /** The channels page (admins): every account of the workspace with its state, and linking a WhatsApp Web number by QR. */
 export function ChannelsPage() {
   const [accounts, setAccounts] = useState<ChannelAccount[] | undefined>();
@@ -128,6 +167,7 @@ export function ChannelsPage() {
           })}
         </tbody>
       </table>
+      <Emails />
     </section>
   );
 }

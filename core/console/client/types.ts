@@ -48,6 +48,18 @@ export interface ChannelAccount {
   linkable: boolean;
 }
 
+/** One e-mail of the log (`GET /api/emails`, admins). */
+export interface EmailRow {
+  id: string;
+  kind: 'lead' | 'transcript' | 'close-copy' | 'waiting';
+  to: string;
+  status: 'queued' | 'sent' | 'failed';
+  attempts: number;
+  error?: string;
+  createdAt: string;
+  sentAt?: string;
+}
+
 /** A line of the linking stream (`POST /api/channels/:channel/:account/link`). */
 export interface LinkLine {
   qr?: { size: number; modules: string };
