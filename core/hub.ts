@@ -130,7 +130,10 @@ export async function startHub(options: HubOptions): Promise<Hub> {
           return message;
         });
         await queues.enqueueInbound(messages);
-        await queues.activity.received(messages.map((m) => m.address));
+        // For the channels page only: a failure here must not fail a message that is queued already.
+        await queues.activity
+          .received(messages.map((m) => m.address))
+          .catch((err: unknown) => logger.debug({ err: (err as Error).message }, 'account activity not noted'));
         for (const m of messages) {
           metrics.messagesIn.inc({ channel: m.address.channel });
           // Debug only, and no platform id: on WhatsApp Web it carries the phone number.

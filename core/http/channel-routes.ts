@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import QRCode from 'qrcode';
 import type { AccountState, ChannelAdapter } from '../adapter.js';
 import type { Config } from '../config/schema.js';
+import { withoutIdentifiers } from '../logger.js';
 import { audit } from '../privacy/audit.js';
 import type { Queues } from '../queue/queues.js';
 import { routes } from './api/routes.js';
@@ -87,8 +88,9 @@ export function channelRouter(config: Config, options: { queues: Queues; adapter
       });
       line({ done });
     } catch (err) {
-      options.logger.warn({ channel, account, reason: (err as Error).message }, 'linking by QR did not finish');
-      line({ error: (err as Error).message });
+      const reason = withoutIdentifiers((err as Error).message);
+      options.logger.warn({ channel, account, reason }, 'linking by QR did not finish');
+      line({ error: reason });
     }
     res.end();
   });
