@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { addAgent } from '../../core/agents/accounts.js';
 import { signInAgent } from '../helpers/agent.js';
 import { consoleCall } from '../helpers/api-chat.js';
-import { cleanup, type TestEnv } from '../helpers/hub.js';
+import { cleanup, eventually, type TestEnv } from '../helpers/hub.js';
 import { freePort, startWidgetHub, WidgetClient, widgetEnv } from '../widget/helpers.js';
 
 // Outside opening hours the widget takes the offline path: the contact hears when people answer,
@@ -39,9 +39,19 @@ it('tells a widget visitor when people answer and answers `offline`, even with a
   const visitor = await new WidgetClient(hub.url!, { origin }).open();
   await visitor.sendText('hello');
   await visitor.until(() => visitor.replies().some((m) => m.text?.startsWith('We are closed right now and will answer from ')), 'the closed notice');
-  const before = visitor.frames.length;
-  visitor.send({ t: 'queue' });
-  await visitor.until(() => visitor.frames.slice(before).some((f) => f.t === 'queue'), 'the queue answer');
-  expect(visitor.frames.slice(before).find((f) => f.t === 'queue')).toEqual({ t: 'queue', position: 1, offline: true });
+  // Asked again until the handoff's turn has stored the wait (its reply can arrive first).
+  let answer: unknown;
+  await eventually(
+    async () => {
+      const before = visitor.frames.length;
+      visitor.send({ t: 'queue' });
+      await visitor.until(() => visitor.frames.slice(before).some((f) => f.t === 'queue'), 'the queue answer');
+      answer = visitor.frames.slice(before).find((f) => f.t === 'queue');
+      return Object.keys(answer as object).length > 1;
+    },
+    5_000,
+    'a place in line',
+  );
+  expect(answer).toEqual({ t: 'queue', position: 1, offline: true });
   visitor.close();
 });

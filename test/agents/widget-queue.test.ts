@@ -7,7 +7,7 @@ import { Conversation } from '../../core/store/conversation.js';
 import { signInAgent } from '../helpers/agent.js';
 import { consoleCall } from '../helpers/api-chat.js';
 import { cleanup, type TestEnv } from '../helpers/hub.js';
-import { freePort, startWidgetHub, visitorIdOf, WidgetClient, widgetEnv } from '../widget/helpers.js';
+import { freePort, startWidgetHub, visitorIdOf, WidgetClient, widgetEnv, placeInLine, queueAnswer as place } from '../widget/helpers.js';
 
 // A visitor handed off to people sees their place in line while someone of the team is online,
 // and the offline form (the `offline` answer) when nobody is.
@@ -39,22 +39,14 @@ async function waitingVisitor(): Promise<WidgetClient> {
   await visitor.until(() => visitor.replies().some((m) => m.text === 'Passing you to a colleague.'), 'the handoff');
   return visitor;
 }
-/** What the hub answers a `queue` frame now. */
-async function place(visitor: WidgetClient): Promise<unknown> {
-  const before = visitor.frames.length;
-  visitor.send({ t: 'queue' });
-  await visitor.until(() => visitor.frames.slice(before).some((f) => f.t === 'queue'), 'the queue answer');
-  const { t: _t, ...answer } = visitor.frames.slice(before).find((f) => f.t === 'queue')!;
-  return answer;
-}
 
 it('tells each waiting visitor their place while an agent of the team is online, moves them up as conversations are taken, and says offline when nobody is', async () => {
   const api = (path: string, body?: unknown) => consoleCall(hub.url!, cookie, path, body);
   expect((await api('/presence', { active: true })).body.presence).toBe('online');
   const first = await waitingVisitor();
   const second = await waitingVisitor();
-  expect(await place(first)).toEqual({ position: 1, offline: false });
-  expect(await place(second)).toEqual({ position: 2, offline: false });
+  expect(await placeInLine(first)).toEqual({ position: 1, offline: false });
+  expect(await placeInLine(second)).toEqual({ position: 2, offline: false });
 
   // Anna takes the first: the second moves up, the first is no longer in line.
   const firstConversation = String((await Conversation.findOne({ user: visitorIdOf(first.visitor!) }).lean())!._id);

@@ -7,7 +7,7 @@ import { Conversation } from '../../core/store/conversation.js';
 import { signInAgent } from '../helpers/agent.js';
 import { consoleCall } from '../helpers/api-chat.js';
 import { cleanup, eventually, type TestEnv } from '../helpers/hub.js';
-import { freePort, startWidgetHub, visitorIdOf, WidgetClient, widgetEnv } from '../widget/helpers.js';
+import { freePort, startWidgetHub, visitorIdOf, WidgetClient, widgetEnv, placeInLine, queueAnswer as place } from '../widget/helpers.js';
 
 // Two agents of capacity 1 and three widget visitors handed off to an `auto` team: two are
 // assigned at once, the third waits and is told it is next; when an agent closes a conversation,
@@ -46,13 +46,6 @@ async function handedOff(): Promise<WidgetClient> {
   return visitor;
 }
 const conversationOf = async (v: WidgetClient) => (await Conversation.findOne({ user: visitorIdOf(v.visitor!) }).lean())!;
-async function place(visitor: WidgetClient): Promise<unknown> {
-  const before = visitor.frames.length;
-  visitor.send({ t: 'queue' });
-  await visitor.until(() => visitor.frames.slice(before).some((f) => f.t === 'queue'), 'the queue answer');
-  const { t: _t, ...answer } = visitor.frames.slice(before).find((f) => f.t === 'queue')!;
-  return answer;
-}
 
 it('assigns two at once, tells the third it is next, and gives it to whoever closes one', async () => {
   for (const name of ['anna', 'petr']) expect((await consoleCall(hub.url!, cookies[name]!, '/presence', { active: true })).body.presence).toBe('online');
@@ -61,7 +54,7 @@ it('assigns two at once, tells the third it is next, and gives it to whoever clo
   await first.until(() => first.replies().some((m) => m.sender === 'system' && / joined the chat\.$/.test(m.text ?? '')), 'the joined line');
 
   const third = await handedOff();
-  expect(await place(third)).toEqual({ position: 1, offline: false });
+  expect(await placeInLine(third)).toEqual({ position: 1, offline: false });
   expect((await conversationOf(third)).status).toBe('waiting');
 
   const firstConversation = await conversationOf(first);

@@ -11,7 +11,7 @@ import { repoRoot } from '../../core/embedded/ferretdb.js';
 import { startHub, type Hub, type Role } from '../../core/hub.js';
 import { createLogger } from '../../core/logger.js';
 import { createFlowResponder } from '../../flows/setup.js';
-import { testEnv, type TestEnv } from '../helpers/hub.js';
+import { eventually, testEnv, type TestEnv } from '../helpers/hub.js';
 
 export const widgetSecret = 'widget-test-secret-0123456789';
 export const workspace = 'shop';
@@ -225,4 +225,23 @@ export class FlakyNetwork {
     this.cut();
     await new Promise((r) => this.server?.close(r));
   }
+}
+
+/** What the hub answers a `queue` frame now (without its `t`). */
+export async function queueAnswer(visitor: WidgetClient): Promise<Record<string, unknown>> {
+  const before = visitor.frames.length;
+  visitor.send({ t: 'queue' });
+  await visitor.until(() => visitor.frames.slice(before).some((f) => f.t === 'queue'), 'the queue answer');
+  const { t: _t, ...answer } = visitor.frames.slice(before).find((f) => f.t === 'queue')!;
+  return answer;
+}
+
+/**
+ * The place in line once the handoff's turn has stored the wait: its reply can reach the visitor
+ * first (the turn's first delivery attempt), so an empty answer is asked again, as the widget does.
+ */
+export async function placeInLine(visitor: WidgetClient): Promise<Record<string, unknown>> {
+  let answer: Record<string, unknown> = {};
+  await eventually(async () => Object.keys((answer = await queueAnswer(visitor))).length > 0, 5_000, 'a place in line');
+  return answer;
 }
