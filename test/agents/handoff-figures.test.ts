@@ -3,6 +3,7 @@ import { expect, it } from 'vitest';
 import { agentId } from '../../core/store/agent.js';
 import { Conversation } from '../../core/store/conversation.js';
 import { agentHub } from '../helpers/agent-hub.js';
+import { eventually } from '../helpers/hub.js';
 
 // The handoff figures an admin reads in the console and Prometheus scrapes: time to the first
 // agent reply, abandoned handoffs and the queue per team, and conversations per agent.
@@ -23,6 +24,8 @@ const conversationOf = async (user: string) => String((await Conversation.findOn
 async function handedOff(user: string): Promise<string> {
   await chat.write(user, 'hello');
   await chat.until(user, 1);
+  // The handoff's reply can reach the contact before its turn has stored the wait.
+  await eventually(async () => (await Conversation.findOne({ user }).lean())?.status === 'waiting', 10_000, `${user} waiting`);
   return conversationOf(user);
 }
 

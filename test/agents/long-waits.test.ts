@@ -6,6 +6,7 @@ import { ConversationEvent } from '../../core/store/conversation-event.js';
 import { Conversation } from '../../core/store/conversation.js';
 import { Lead } from '../../core/store/lead.js';
 import { agentHub } from '../helpers/agent-hub.js';
+import { eventually } from '../helpers/hub.js';
 
 // Nobody took it: after `offlineAfterMinutes` with nobody of the team online the contact is told
 // and may leave a message (a lead); after `botAfterMinutes` the bot has the conversation back.
@@ -25,10 +26,13 @@ const chat = agentHub({
 const minutes = (n: number) => Date.now() + n * 60_000;
 const sweep = (at: number) => checkLongWaits(chat.hub.queues, chat.env.config.workspaces[0]!, at);
 const conversationOf = async (user: string) => (await Conversation.findOne({ user }).lean())!;
+/** The handoff's reply can reach the contact before its turn has stored the wait. */
+const waiting = (user: string) => eventually(async () => (await Conversation.findOne({ user }).lean())?.status === 'waiting', 10_000, `${user} waiting`);
 
 it('tells a contact nobody is there once the team stayed offline, and takes their next message as a lead', async () => {
   await chat.write('ida', 'hello');
   await chat.until('ida', 1);
+  await waiting('ida');
   expect(await sweep(minutes(1))).toEqual({ offline: 0, toBot: 0, notified: 0 });
   expect(await sweep(minutes(6))).toEqual({ offline: 1, toBot: 0, notified: 0 });
   await chat.until('ida', 2);
@@ -52,6 +56,8 @@ it('keeps waiting while someone of the team is online, then gives it back to the
   await chat.until('jan', 1);
   await chat.write('kim', 'hello');
   await chat.until('kim', 1);
+  await waiting('jan');
+  await waiting('kim');
   const kim = await conversationOf('kim');
   expect((await chat.api('Anna', `/conversations/${kim._id}/take`, {})).status).toBe(200);
 

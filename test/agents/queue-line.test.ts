@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
+import { Conversation } from '../../core/store/conversation.js';
 import { agentHub } from '../helpers/agent-hub.js';
+import { eventually } from '../helpers/hub.js';
 
 // On the messengers the place in line is one optional system line after the handoff.
 
@@ -18,5 +20,7 @@ it('tells each contact handed off where they stand in the team’s queue', async
     await chat.write(user, 'hello');
     await chat.until(user, 2);
     expect(chat.received(user)).toEqual(['Passing you to a colleague.', `You are number ${i + 1} in line.`]);
+    // In line once its turn has stored the wait (the replies can arrive first): then the next one comes.
+    await eventually(async () => (await Conversation.findOne({ user }).lean())?.status === 'waiting', 10_000, `${user} waiting`);
   }
 });
