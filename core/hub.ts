@@ -105,6 +105,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         logger,
         metrics,
         bodyLimitBytes: config.server.bodyLimitBytes,
+        trustProxy: config.server.trustProxy,
         admin: Router()
           .use(queueBoard(config, queues, authenticate(config, signIn)))
           // The web process has every adapter too (built and started in every role), so a typing indicator goes straight to the platform.

@@ -300,6 +300,12 @@ export const configSchema = z.strictObject({
         .min(1024)
         .max(10 * 1024 * 1024)
         .default(64 * 1024),
+      /**
+       * Reverse proxies in front of the hub whose X-Forwarded-For is believed (0: none, the peer's
+       * address is the client's). Limits per client address (widget sockets, sign-in, failed API
+       * keys) count what this gives, so set it to exactly the number of proxies you run.
+       */
+      trustProxy: z.number().int().min(0).max(10).default(0),
     })
     .prefault({}),
   /** Agents' sign-in to the console and the admin API (core/agents/). */

@@ -15,6 +15,8 @@ export interface AppOptions {
   consolePages?: express.Router;
   metrics: Metrics;
   bodyLimitBytes: number;
+  /** `server.trustProxy`: proxies whose X-Forwarded-For gives `req.ip` (see client-address.ts). */
+  trustProxy: number;
   /** Resolves when MongoDB and Redis answer; throws otherwise. */
   readiness: () => Promise<void>;
 }
@@ -24,7 +26,7 @@ export function createApp(options: AppOptions): { app: Express; router: HttpRout
   const { logger } = options;
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  app.set('trust proxy', options.trustProxy);
   app.use(helmet());
 
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
@@ -52,7 +54,8 @@ export function createApp(options: AppOptions): { app: Express; router: HttpRout
     async (req: Request, res: Response): Promise<void> => {
       const request: RawRequest = {
         method: req.method,
-        remoteAddress: req.socket.remoteAddress,
+        // The client behind `server.trustProxy` proxies (the peer itself when there are none).
+        remoteAddress: req.ip,
         params: req.params as Record<string, string>,
         headers: req.headers as Record<string, string | undefined>,
         query: req.query as Record<string, string | undefined>,
