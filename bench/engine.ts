@@ -290,7 +290,7 @@ function responderTurns(): { responder: FlowResponder; conversations: { turns: T
   const workspace = workspaceSchema.parse({ id: 'bench', name: 'Bench', flows: { path: shopFlowsDir, start: shopStart } });
   const fakeHttp = async (request: HttpRequest): Promise<HttpResult> =>
     request.url.endsWith('/123456') ? { ok: true, json: { status: 'shipped', eta: 'Friday' } } : { ok: false, error: 'status 404' };
-  const responder = new FlowResponder(new Map([['bench', registry]]), new AutoReplyResponder(), undefined, fakeHttp);
+  const responder = new FlowResponder({ registries: new Map([['bench', registry]]), fallback: new AutoReplyResponder(), http: fakeHttp });
   const conversation = {} as ConversationDoc; // not read by the FlowResponder
   return {
     responder,

@@ -36,6 +36,8 @@ export async function startBenchHub(options: BenchHubOptions): Promise<Hub> {
       {
         id: options.workspace,
         name: 'Bench',
+        // The benchmark's receiver and order API listen on loopback.
+        outbound: { allow: ['127.0.0.1'] },
         ...(options.flows ? { flows: options.flows } : {}),
         ...(options.apiKeys ? { apiKeys: options.apiKeys } : {}),
         channels: { api: [{ account: options.account, secret: options.secret, webhookUrl: options.webhookUrl }] },

@@ -103,12 +103,14 @@ async function startIsolationHub(mongoUri: string, redisUrl: string, flowsDir: s
       {
         id: 'ws-a',
         name: 'Slow flow',
+        outbound: { allow: ['127.0.0.1'] },
         flows: { path: flowsDir, start: 'slow' },
         channels: { api: [{ account: 'a-app', secret: secretA, webhookUrl }] },
       },
       {
         id: 'ws-b',
         name: 'Chatty',
+        outbound: { allow: ['127.0.0.1'] },
         texts: { autoReply: 'Thanks, B here.' },
         channels: { api: [{ account: 'b-app', secret: secretB, webhookUrl, timeoutMs: 60_000 }] },
       },

@@ -121,7 +121,7 @@ async function runSetup(services: Services, receiver: Receiver, workers: number,
     server: { host: '127.0.0.1', port },
     mongodb: { uri: services.mongoUri(db) },
     redis: { url: services.redisUrl, prefix },
-    workspaces: [{ id: 'bench', name: 'Bench', channels: { api: [{ account, secret, webhookUrl: receiver.url }] } }],
+    workspaces: [{ id: 'bench', name: 'Bench', outbound: { allow: ['127.0.0.1'] }, channels: { api: [{ account, secret, webhookUrl: receiver.url }] } }],
   };
   const configFile = join(dir, `switchboard-${workers}.yaml`);
   // JSON is valid YAML; the hub reads it as YAML.

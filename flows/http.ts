@@ -3,14 +3,19 @@
  * flows/ that does I/O. The engine describes the request; the router calls
  * {@link performHttp} and feeds the result back with `step`.
  */
+import { OutboundClient, OutboundRefused, type Response } from '../core/net/outbound.js';
+import { AddressPolicy } from '../core/net/address-policy.js';
 import type { HttpRequest, HttpResult } from './types.js';
 
 export type { HttpRequest, HttpResult };
 
 export interface PerformHttpOptions {
-  /** Stands in for the global `fetch` (tests, instrumentation). */
-  fetchImpl?: typeof fetch;
+  /** The workspace's outbound client (core/net/workspace-outbound.ts): its allowlist decides which addresses a flow may reach. */
+  client?: OutboundClient;
 }
+
+/** Without a workspace's client: public addresses only. */
+let publicOnly: OutboundClient | undefined;
 
 const fail = (error: string): HttpResult => ({ ok: false, error });
 
@@ -20,7 +25,7 @@ class TooLarge extends Error {}
 /**
  * Sends `request` and parses its JSON response. Never throws: every failure
  * is `{ ok: false, error }` with a short reason such as `timeout`,
- * `connection refused`, `status 503`, `response too large` or `not JSON`.
+ * `connection refused`, `status 503`, `response too large`, `not JSON` or `address not allowed`.
  *
  * A 2xx with a JSON body is required; a 204 or 205 (no content) gives
  * `json: null`. Redirects are refused rather than followed, so a flow reaches
@@ -28,12 +33,13 @@ class TooLarge extends Error {}
  */
 export async function performHttp(request: HttpRequest, options: PerformHttpOptions = {}): Promise<HttpResult> {
   const signal = AbortSignal.timeout(request.timeoutMs);
+  const client = options.client ?? (publicOnly ??= new OutboundClient(new AddressPolicy()));
   try {
-    const response = await (options.fetchImpl ?? fetch)(request.url, {
+    const response = await client.fetch(request.url, {
       method: request.method,
       headers: request.headers,
       ...(request.body !== undefined ? { body: request.body } : {}),
-      redirect: 'error',
+      maxRedirects: 0,
       signal,
     });
     if (!response.ok) {
@@ -93,6 +99,7 @@ async function discard(response: Response): Promise<void> {
 function reason(err: unknown, signal: AbortSignal): string {
   if (signal.aborted) return 'timeout';
   if (err instanceof TooLarge) return 'response too large';
+  if (err instanceof OutboundRefused) return err.reason === 'redirect refused' ? err.reason : 'address not allowed';
   const cause = (err as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
   const code = typeof cause?.code === 'string' ? cause.code : undefined;
   if (code === 'ECONNREFUSED') return 'connection refused';

@@ -2,7 +2,9 @@ import type { Logger } from 'pino';
 import type { Responder, Turn, TurnOutcome, Reply, CapturedLead } from '../core/responder.js';
 import type { InboundMessage } from '../core/message.js';
 import { idleTimers, startFlow, step, type FlowAction, type FlowInput, type FlowState, type StepContext, type StepResult } from './engine.js';
-import { performHttp } from './http.js';
+import { performHttp, type HttpRequest, type HttpResult } from './http.js';
+import type { WorkspaceConfig } from '../core/config/schema.js';
+import { outboundFor } from '../core/net/workspace-outbound.js';
 import type { FlowRegistry } from './registry.js';
 
 /** More `http` nodes than this in one turn stops the turn (a flow looping over an API). */
@@ -13,15 +15,31 @@ const maxHttpPerTurn = 5;
  * with the `http` calls they ask for performed in between, and the actions
  * turned into replies, a stored state, leads and a handoff.
  */
+export interface FlowResponderOptions {
+  registries: ReadonlyMap<string, FlowRegistry>;
+  /** Answers workspaces without flows. */
+  fallback: Responder;
+  logger?: Logger;
+  /** Performs an `http` node's request; by default through the workspace's outbound client (its allowlist). */
+  http?: (request: HttpRequest, workspace: WorkspaceConfig) => Promise<HttpResult>;
+  /** Whether a channel shows forms whole (capabilities.forms): its `form` nodes are sent as one form. */
+  showsForms?: (channel: string) => boolean;
+}
+
 export class FlowResponder implements Responder {
-  constructor(
-    private readonly registries: ReadonlyMap<string, FlowRegistry>,
-    private readonly fallback: Responder,
-    private readonly logger?: Logger,
-    private readonly http = performHttp,
-    /** Whether a channel shows forms whole (capabilities.forms): its `form` nodes are sent as one form. */
-    private readonly showsForms: (channel: string) => boolean = () => false,
-  ) {}
+  private readonly registries: ReadonlyMap<string, FlowRegistry>;
+  private readonly fallback: Responder;
+  private readonly logger: Logger | undefined;
+  private readonly http: NonNullable<FlowResponderOptions['http']>;
+  private readonly showsForms: (channel: string) => boolean;
+
+  constructor(options: FlowResponderOptions) {
+    this.registries = options.registries;
+    this.fallback = options.fallback;
+    this.logger = options.logger;
+    this.http = options.http ?? ((request, workspace) => performHttp(request, { client: outboundFor(workspace) }));
+    this.showsForms = options.showsForms ?? (() => false);
+  }
 
   async respond(turn: Turn): Promise<TurnOutcome> {
     const registry = this.registries.get(turn.workspace.id);
@@ -53,7 +71,7 @@ export class FlowResponder implements Responder {
         this.logger?.warn({ flow: result.state.flow, node: result.state.node }, 'too many http calls in one turn; the flow stops here');
         break;
       }
-      const outcome = await this.http(http.request);
+      const outcome = await this.http(http.request, turn.workspace);
       if (!outcome.ok) this.logger?.info({ flow: result.state.flow, node: result.state.node, error: outcome.error }, 'flow http call failed');
       const flow = registry.get(result.state.flow, result.state.version) ?? registry.start;
       result = step(flow, result.state, { type: 'http-result', ...outcome } as FlowInput, ctx);

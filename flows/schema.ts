@@ -107,11 +107,15 @@ const headerName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/, 'expe
 const httpSchema = z
   .strictObject({
     method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('GET'),
-    /** The scheme is written out so that no variable can pick it; values are URL-encoded. */
+    /**
+     * The scheme, host and port are written out, so no variable can pick them (a value like
+     * `27.0.0.1` after a literal `1` would otherwise make the host 127.0.0.1); values go into the
+     * path and query only, URL-encoded.
+     */
     url: z
       .string()
       .max(2048)
-      .regex(/^https?:\/\/[^\s/{]/i, 'expected an http:// or https:// URL with a literal host start'),
+      .regex(/^https?:\/\/[^\s/?#{}\\]+(?:[/?#]|$)/i, 'expected an http:// or https:// URL whose host and port are written out ({{ }} only after the host)'),
     headers: z.record(headerName, z.string().max(4096)).default({}),
     /** A JSON body; each substituted value becomes one JSON literal. */
     body: z.string().min(1).max(16384).optional(),

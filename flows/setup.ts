@@ -4,7 +4,6 @@ import type { AdapterRegistry } from '../core/registry.js';
 import { AutoReplyResponder, type Responder } from '../core/responder.js';
 import type { ChoiceLimits } from './load.js';
 import { FlowRegistry } from './registry.js';
-import { performHttp } from './http.js';
 import { FlowResponder } from './responder.js';
 
 /** The choice limits of the channels a workspace uses, for the flow checks. */
@@ -39,5 +38,8 @@ export function createFlowResponder(options: { config: Config; channels: Adapter
     registries.set(workspace.id, registry);
   }
   const showsForms = (channel: string) => options.channels.capabilities(channel)?.forms === true;
-  return { responder: new FlowResponder(registries, new AutoReplyResponder(), options.logger, performHttp, showsForms), registries };
+  return {
+    responder: new FlowResponder({ registries, fallback: new AutoReplyResponder(), ...(options.logger ? { logger: options.logger } : {}), showsForms }),
+    registries,
+  };
 }

@@ -6,6 +6,7 @@ import type { OutboundMessage } from '../../core/message.js';
 import { apiAccountSchema, type ApiAccountConfig } from './config.js';
 import { parseInbound } from './inbound.js';
 import { postReply } from './outbound.js';
+import { outboundFor } from '../../core/net/workspace-outbound.js';
 import { signatureHeader, verify } from './signature.js';
 
 export const apiCapabilities: ChannelCapabilities = {
@@ -22,7 +23,7 @@ export const apiCapabilities: ChannelCapabilities = {
  * receives signed replies at its webhook. See README.md beside this file.
  */
 function createApiAdapter(accounts: ChannelAccount<ApiAccountConfig>[]): ChannelAdapter {
-  const byAccount = new Map(accounts.map((a) => [a.account, { workspace: a.workspace.id, config: a.config }]));
+  const byAccount = new Map(accounts.map((a) => [a.account, { workspace: a.workspace.id, config: a.config, outbound: outboundFor(a.workspace) }]));
 
   return {
     channel: 'api',
@@ -40,7 +41,8 @@ function createApiAdapter(accounts: ChannelAccount<ApiAccountConfig>[]): Channel
     },
 
     async send(message: OutboundMessage) {
-      await postReply(accountFor(byAccount, message.address).config, message);
+      const account = accountFor(byAccount, message.address);
+      await postReply(account.config, message, account.outbound);
       return {};
     },
 

@@ -1,4 +1,5 @@
 import { ChannelApiError } from '../../core/errors.js';
+import { OutboundRefused, type OutboundClient, type Response } from '../../core/net/outbound.js';
 import type { OutboundMessage } from '../../core/message.js';
 import type { ApiAccountConfig } from './config.js';
 import { sign, signatureHeader } from './signature.js';
@@ -14,18 +15,24 @@ function renderOutbound(message: OutboundMessage): string {
   });
 }
 
-/** POSTs one reply, signed; any non-2xx or network failure is retryable (the queue backs off). */
-export async function postReply(account: ApiAccountConfig, message: OutboundMessage): Promise<void> {
+/**
+ * POSTs one reply, signed, through the workspace's outbound client (its allowlist; 307/308
+ * redirects followed up to 3 times, each checked again); any non-2xx, refused address or network
+ * failure is retryable (the queue backs off).
+ */
+export async function postReply(account: ApiAccountConfig, message: OutboundMessage, client: OutboundClient): Promise<void> {
   const body = renderOutbound(message);
   let res: Response;
   try {
-    res = await fetch(account.webhookUrl, {
+    res = await client.fetch(account.webhookUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json', [signatureHeader]: sign(body, account.secret) },
       body,
       signal: AbortSignal.timeout(account.timeoutMs),
+      maxRedirects: 3,
     });
   } catch (err) {
+    if (err instanceof OutboundRefused) throw new ChannelApiError({ message: `webhook refused: ${err.reason}`, retryable: true });
     throw new ChannelApiError({ message: `webhook unreachable: ${(err as Error).message}`, retryable: true });
   }
   // Drain the body so the connection can be reused.

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { eventTypes } from '../event-types.js';
 import { durationPattern } from '../privacy/duration.js';
 import { openingHoursSchema } from '../agents/opening-hours.js';
+import { checkAllowEntry } from '../net/address-policy.js';
 
 /** Ids that appear in URLs and stored documents: short, lowercase, URL-safe. */
 const idSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'expected a lowercase id of letters, digits, "-" or "_" (at most 63 characters)');
@@ -241,6 +242,24 @@ export const workspaceSchema = z.strictObject({
    * put them in the environment: `shop_api: ${SHOP_API_TOKEN}`.
    */
   secrets: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/), z.string()).default({}),
+  /**
+   * What the workspace's outbound calls (flow `http` nodes, `crm`, `events`, the api channel's
+   * webhook) may reach besides public addresses: host names (`orders.internal`, `*.corp.example`,
+   * trusted whatever they resolve to), addresses and CIDR ranges (`10.1.0.0/16`). Loopback,
+   * private, link-local, CGNAT and other non-public addresses are refused otherwise (core/net/).
+   */
+  outbound: z
+    .strictObject({
+      allow: z
+        .array(
+          z.string().superRefine((entry, ctx) => {
+            const problem = checkAllowEntry(entry);
+            if (problem) ctx.addIssue({ code: 'custom', message: problem });
+          }),
+        )
+        .default([]),
+    })
+    .prefault({}),
   /** Where each new lead is POSTed (JSON, signed like the api channel), retried until it is accepted. */
   crm: z
     .strictObject({

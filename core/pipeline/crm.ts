@@ -20,9 +20,10 @@ export async function deliverLead(options: { config: Config; logger: Logger }, j
   if (job.data.email)
     return deliverEmail(options, { workspace: job.data.workspace, email: job.data.email, attemptsMade: job.attemptsMade, attempts: job.opts.attempts ?? 1 });
   const { workspace, leadId } = job.data;
-  const crm = options.config.workspaces.find((w) => w.id === workspace)?.crm;
+  const ws = options.config.workspaces.find((w) => w.id === workspace);
+  const crm = ws?.crm;
   const lead = inWorkspace(await Lead.findById(leadId).lean(), workspace);
-  if (!crm || !lead || lead.crm?.status === 'sent') return;
+  if (!ws || !crm || !lead || lead.crm?.status === 'sent') return;
   // Processing restricted (Art. 18): nothing goes to the CRM; the lead waits for the restriction to lift.
   if (await Contact.exists({ _id: lead.contact, restricted: true })) {
     await Lead.updateOne({ _id: leadId }, { $set: { 'crm.status': 'held' } });
@@ -42,7 +43,7 @@ export async function deliverLead(options: { config: Config; logger: Logger }, j
   });
   const attempts = job.attemptsMade + 1;
   try {
-    await postSigned(crm, body, 'CRM webhook');
+    await postSigned({ workspace: ws, target: crm, body, what: 'CRM webhook' });
   } catch (err) {
     const last = attempts >= (job.opts.attempts ?? 1);
     await Lead.updateOne(
@@ -60,10 +61,11 @@ export async function deliverLead(options: { config: Config; logger: Logger }, j
  * leads: `{"event": "erasure", "leads": [...], ...}`. The CRM finds its records by those ids.
  */
 async function deliverNotice(options: { config: Config; logger: Logger }, workspace: string, notice: CrmNotice): Promise<void> {
-  const crm = options.config.workspaces.find((w) => w.id === workspace)?.crm;
-  if (!crm) return;
+  const ws = options.config.workspaces.find((w) => w.id === workspace);
+  const crm = ws?.crm;
+  if (!ws || !crm) return;
   try {
-    await postSigned(crm, JSON.stringify({ ...notice, workspace }), 'CRM webhook');
+    await postSigned({ workspace: ws, target: crm, body: JSON.stringify({ ...notice, workspace }), what: 'CRM webhook' });
   } catch (err) {
     options.logger.warn({ notice: notice.id, event: notice.event, err: (err as Error).message }, 'CRM notice failed');
     throw err;

@@ -54,8 +54,9 @@ function eventId(e: NewEvent): string {
  * restricted contact's events are not sent (Art. 18).
  */
 export async function deliverEvent(options: { config: Config; logger: Logger }, workspace: string, event: EventJob): Promise<void> {
-  const target = options.config.workspaces.find((w) => w.id === workspace)?.events;
-  if (!target) return;
+  const ws = options.config.workspaces.find((w) => w.id === workspace);
+  const target = ws?.events;
+  if (!ws || !target) return;
   const conversation = inWorkspace(await Conversation.findById(event.conversation).lean(), workspace);
   if (conversation && (await Contact.exists({ _id: conversation.contact, restricted: true }))) return;
   const message = event.message ? inWorkspace(await Message.findById(event.message).lean(), workspace) : undefined;
@@ -92,7 +93,7 @@ export async function deliverEvent(options: { config: Config; logger: Logger }, 
     ...(event.actor ? { actor: event.actor.startsWith('agent:') ? { agent: await agentName(event.actor.slice(6)) } : event.actor } : {}),
   });
   try {
-    await postSigned(target, body, 'event webhook');
+    await postSigned({ workspace: ws, target, body, what: 'event webhook' });
   } catch (err) {
     options.logger.warn({ event: event.id, type: event.type, err: (err as Error).message }, 'event webhook failed');
     throw err;

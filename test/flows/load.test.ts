@@ -172,7 +172,7 @@ nodes:
       'f.yaml:11:63: nodes.lead.form.fields.2.options: options are only for a field of type choice',
       'f.yaml:13:41: nodes.lead.form.fields.4.lable: unknown key "lable"',
       'f.yaml:14:48: nodes.lead.form.consent.purpose: expected a lowercase purpose like "marketing"',
-      'f.yaml:18:12: nodes.call.http.url: expected an http:// or https:// URL with a literal host start',
+      'f.yaml:18:12: nodes.call.http.url: expected an http:// or https:// URL whose host and port are written out ({{ }} only after the host)',
       'f.yaml:19:18: nodes.call.http.headers.bad header: expected a header name',
       'f.yaml:21:18: nodes.call.http.timeoutMs: Too big: expected number to be <=30000',
       'f.yaml:26:29: nodes.shown.say: variable "q" is used but never set (by an ask node\'s var, a set node, a form field or an http node\'s var)',
@@ -198,6 +198,21 @@ nodes:
       'f.yaml:7:56: nodes.lead.form.fields.1.name: field "mail" is already in this form',
       'f.yaml:10:48: nodes.call.http.body: a GET request cannot have a body',
     ]);
+  });
+
+  it('refuses an http url whose host or port a variable could change, and allows variables after the host', () => {
+    const urls = [
+      'https://1{{ x }}/',
+      'https://api.example.com:{{ x }}/',
+      'https://{{ x }}.example.com/',
+      'http://a\\{{ x }}/',
+      'https://api.example.com/{{ x }}',
+    ];
+    const flow = `flow: f\nstart: ask\nnodes:\n  ask:\n    ask: "?"\n    var: x\n    next: c0\n${urls
+      .map((url, i) => `  c${i}:\n    http: { url: '${url}' }\n    var: r${i}\n    next: ${i < urls.length - 1 ? `c${i + 1}` : 'ask'}\n    onError: ask\n`)
+      .join('')}`;
+    const refused = problems({ 'f.yaml': flow }).filter((p) => p.includes('written out'));
+    expect(refused.map((p) => p.split(':').slice(0, 3).join(':'))).toEqual(['f.yaml:9:18', 'f.yaml:14:18', 'f.yaml:19:18', 'f.yaml:24:18']);
   });
 
   it('checks the edges, templates and reachability of valid form and http nodes', () => {

@@ -66,6 +66,8 @@ export function testEnv(options: {
     id: ws,
     name: `Workspace ${ws}`,
     texts: { autoReply: options.autoReply?.[ws] ?? `auto-reply from ${ws}` },
+    // The receivers, CRMs and order APIs of the tests listen on loopback, which workspaces may not call by default.
+    outbound: { allow: ['127.0.0.1'] },
     ...(options.flows?.[ws] ? { flows: options.flows[ws] } : {}),
     ...(options.apiKeys?.[ws] ? { apiKeys: options.apiKeys[ws] } : {}),
     ...(options.crm?.[ws] ? { crm: options.crm[ws] } : {}),
