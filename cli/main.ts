@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
+import { randomBytes } from 'node:crypto';
 import { builtinRegistry } from '../adapters/index.js';
 import { loadConfig } from '../core/config/load.js';
 import { ConfigError } from '../core/errors.js';
+import { apiKeySchema, keyDigest } from '../core/http/api-key-schema.js';
 import { startHub, type Role } from '../core/hub.js';
 import { createLogger } from '../core/logger.js';
 import { createFlowResponder } from '../flows/setup.js';
@@ -67,6 +69,20 @@ configCommand
     const config = loadConfig(file, { channelSchemas: registry.schemas() });
     const accounts = config.workspaces.reduce((n, w) => n + Object.values(w.channels).reduce((m, a) => m + a.length, 0), 0);
     console.log(`${file}: ok (${config.workspaces.length} workspace(s), ${accounts} channel account(s))`);
+  });
+
+program
+  .command('api-key')
+  .description('make a new admin API key: prints the key (give it to whoever calls the API) and the config entry holding only its hash')
+  .option('--scopes <list>', 'comma-separated: read, write, privacy', 'read,write,privacy')
+  .option('--name <name>', 'how the audit log names the key')
+  .action((options: { scopes: string; name?: string }) => {
+    const scopes = options.scopes.split(',').map((s) => s.trim());
+    const entry = apiKeySchema.safeParse({ sha256: '0'.repeat(64), scopes, ...(options.name ? { name: options.name } : {}) });
+    if (!entry.success) throw new Error(entry.error.issues.map((i) => i.message).join('; '));
+    const key = `sb_${randomBytes(24).toString('base64url')}`;
+    console.log(`key:    ${key}`);
+    console.log(`config: - { sha256: "${keyDigest(key)}", scopes: [${entry.data.scopes.join(', ')}]${options.name ? `, name: ${options.name}` : ''} }`);
   });
 
 const flowsCommand = program.command('flows').description('work with chatbot flows');

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { ChannelAdapter } from './adapter.js';
 import type { Config } from './config/schema.js';
 import { adminRouter, authenticate } from './http/admin.js';
+import { ApiKeys } from './http/api-keys.js';
 import { consoleAuthRouter } from './http/console-auth.js';
 import { SignIn } from './agents/sign-in.js';
 import { createApp } from './http/app.js';
@@ -92,6 +93,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   });
   const adapters: Map<string, ChannelAdapter> = options.registry.build(config);
   const signIn = new SignIn(config, redis);
+  const keys = new ApiKeys(config, redis);
   const privacy = new PrivacyOperations({ config, redis, queues, contracts: dataMap(options.registry), channelModels: options.registry.collections().models });
   const redactors = new Map(config.workspaces.map((w) => [w.id, new Redactor(w.privacy.redaction.patterns)]));
 
@@ -107,9 +109,9 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         bodyLimitBytes: config.server.bodyLimitBytes,
         trustProxy: config.server.trustProxy,
         admin: Router()
-          .use(queueBoard(config, queues, authenticate(config, signIn)))
+          .use(queueBoard(config, queues, authenticate({ signIn, keys })))
           // The web process has every adapter too (built and started in every role), so a typing indicator goes straight to the platform.
-          .use(adminRouter(config, { privacy, signIn, queues, typing: { redis, prefix: config.redis.prefix, adapters, logger } })),
+          .use(adminRouter(config, { privacy, signIn, keys, queues, typing: { redis, prefix: config.redis.prefix, adapters, logger } })),
         console: consoleAuthRouter(config, signIn),
         ...(agentConsole ? { consolePages: agentConsole.pages } : {}),
         readiness: async () => {

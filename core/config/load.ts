@@ -91,6 +91,25 @@ export function parseConfig(text: string, file: string, options: LoadOptions): C
       });
     }
   });
+  issues.push(...duplicateKeys(config, atPath));
   if (issues.length) throw new ConfigError(byPosition(issues));
   return config;
+}
+
+/**
+ * An API key (compared by digest, so a key and its `sha256` are the same key) may appear once:
+ * in two workspaces the hub could not tell whose data it opens.
+ */
+function duplicateKeys(config: Config, atPath: (path: (string | number)[], message: string) => ConfigIssue): ConfigIssue[] {
+  const seen = new Map<string, string>();
+  const issues: ConfigIssue[] = [];
+  config.workspaces.forEach((ws, w) =>
+    ws.apiKeys.forEach((key, k) => {
+      const first = seen.get(key.sha256);
+      if (first !== undefined)
+        issues.push(atPath(['workspaces', w, 'apiKeys', k], `this API key is already a key of ${first}; each key may open one workspace only`));
+      else seen.set(key.sha256, `workspace "${ws.id}" (apiKeys.${k})`);
+    }),
+  );
+  return issues;
 }

@@ -3,6 +3,7 @@ import { eventTypes } from '../event-types.js';
 import { durationPattern } from '../privacy/duration.js';
 import { openingHoursSchema } from '../agents/opening-hours.js';
 import { checkAllowEntry } from '../net/address-policy.js';
+import { apiKeySchema } from '../http/api-key-schema.js';
 
 /** Ids that appear in URLs and stored documents: short, lowercase, URL-safe. */
 const idSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'expected a lowercase id of letters, digits, "-" or "_" (at most 63 characters)');
@@ -234,9 +235,11 @@ export const workspaceSchema = z.strictObject({
   flows: z.strictObject({ path: z.string().min(1), start: z.string().min(1) }).optional(),
   /**
    * Keys for this workspace's admin API (`Authorization: Bearer <key>`): leads, handing
-   * conversations back. Put them in the environment: `- ${SHOP_API_KEY}`.
+   * conversations back. Put them in the environment (`- ${SHOP_API_KEY}`), or give their
+   * SHA-256 with the scopes they need (`- { sha256: …, scopes: [read] }`). A key may belong to
+   * one workspace only.
    */
-  apiKeys: z.array(z.string().min(24, 'expected an API key of at least 24 characters')).default([]),
+  apiKeys: z.array(apiKeySchema).default([]),
   /**
    * Values flows may use as `{{ secrets.NAME }}` in http nodes only (e.g. a shop API token);
    * put them in the environment: `shop_api: ${SHOP_API_TOKEN}`.
@@ -351,6 +354,8 @@ export const configSchema = z.strictObject({
         .prefault({}),
       /** Sign-in attempts per client address per 15 minutes, whatever the account (guessing across accounts). */
       attemptsPerAddress: z.number().int().min(5).max(10_000).default(50),
+      /** Wrong API keys per client address per 15 minutes; past it the address is refused (429) until the window passes, even with a right key. */
+      keyFailuresPerAddress: z.number().int().min(3).max(10_000).default(20),
       /** Send the session cookie over HTTPS only (`Secure`). Default: when the request came over HTTPS; set true behind a TLS-terminating proxy. */
       secureCookie: z.boolean().optional(),
       /**

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { agentReply, resumeBot, takeConversation } from '../agents/takeover.js';
 import type { Queues } from '../queue/queues.js';
@@ -6,7 +5,8 @@ import type { Config } from '../config/schema.js';
 import { close, handBack } from '../conversations.js';
 import { leadsToCsv, listLeads } from '../leads.js';
 import type { PrivacyOperations } from '../privacy/operations.js';
-import { safeEqual } from '../secure-compare.js';
+import { addressGroup } from './client-address.js';
+import { scopeFor, type ApiKeys } from './api-keys.js';
 import { privacyRouter } from './privacy-routes.js';
 import { sameOrigin, sessionToken } from './console-auth.js';
 import type { SignIn } from '../agents/sign-in.js';
@@ -26,33 +26,34 @@ import { latestEmails, queueEmails } from '../email/queue-email.js';
 import { agentTyping, type AgentTypingDeps } from '../typing/agent-typing.js';
 
 /**
- * The workspace whose API key is in `Authorization: Bearer <key>`, compared in constant time
- * against every configured key (see {@link safeEqual}: lengths never leak), and the key's id for
- * the audit log: `key:` and the start of its SHA-256, never the key.
+ * Who is calling: a workspace's API key (role `owner`, limited to the key's scopes, see
+ * {@link scopeFor}) or an agent's console session, whose state changes must come from the hub's
+ * own origin. Sets `res.locals` workspace, actor, role (and session), or answers 401; 429 once
+ * the caller's address sent too many wrong keys; 403 for a key without the scope.
  */
-function keyOf(config: Config, header: string | undefined): { workspace: string; actor: string } | undefined {
-  const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
-  if (!match) return undefined;
-  const given = match[1]!;
-  let found: string | undefined;
-  for (const ws of config.workspaces) for (const key of ws.apiKeys) if (safeEqual(given, key)) found = ws.id;
-  return found ? { workspace: found, actor: `key:${createHash('sha256').update(given).digest('hex').slice(0, 12)}` } : undefined;
-}
-
-/**
- * Who is calling: a workspace's API key (role `owner`) or an agent's console session, whose
- * state changes must come from the hub's own origin. Sets `res.locals` workspace, actor, role
- * (and session), or answers 401.
- */
-export function authenticate(config: Config, signIn: SignIn): RequestHandler {
+export function authenticate(options: { signIn: SignIn; keys: ApiKeys }): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
-    const key = req.headers.authorization ? keyOf(config, req.headers.authorization) : undefined;
-    if (key) {
-      Object.assign(res.locals, { workspace: key.workspace, actor: key.actor, role: 'owner' });
-      return next();
+    if (req.headers.authorization) {
+      const key = await options.keys.check(req.headers.authorization, addressGroup(req.ip ?? 'unknown'));
+      if (key.ok) {
+        const needed = scopeFor(req.method, req.path);
+        if (!key.scopes.includes(needed)) {
+          res.status(403).json({ error: 'forbidden', message: `this API key lacks the "${needed}" scope` });
+          return;
+        }
+        Object.assign(res.locals, { workspace: key.workspace, actor: key.actor, role: 'owner' });
+        return next();
+      }
+      if (key.reason === 'limited') {
+        res
+          .status(429)
+          .set('retry-after', String(key.retryAfterSeconds))
+          .json({ error: 'too_many_requests', message: 'too many wrong API keys from this address; try again later' });
+        return;
+      }
     }
     // An agent's console session: the cookie rides along with any page's request, so changes must come from the hub's own pages.
-    const session = req.headers.authorization ? undefined : await signIn.session(sessionToken(req));
+    const session = req.headers.authorization ? undefined : await options.signIn.session(sessionToken(req));
     if (session) {
       if (!['GET', 'HEAD'].includes(req.method) && !sameOrigin(req)) {
         res.status(403).json({ error: 'forbidden', message: 'cross-origin request refused' });
@@ -87,13 +88,16 @@ export const requireAdmin: RequestHandler = (_req: Request, res: Response, next:
  *   GET  /api/leads[?format=csv&limit=N]   the workspace's leads, newest first
  *   /api/privacy/…, /api/audit              data-subject requests and the audit log (privacy-routes.ts)
  */
-export function adminRouter(config: Config, options: { privacy: PrivacyOperations; signIn: SignIn; queues: Queues; typing: AgentTypingDeps }): Router {
+export function adminRouter(
+  config: Config,
+  options: { privacy: PrivacyOperations; signIn: SignIn; keys: ApiKeys; queues: Queues; typing: AgentTypingDeps },
+): Router {
   const { adapters, logger } = options.typing;
   const router = Router();
   // The description itself needs no key: it holds nothing of any workspace.
   const description = openApiDocument(api, { version: hubVersion });
   router.get('/openapi.json', routes.openapi, (_req: Request, res: Response) => void res.json(description));
-  router.use(authenticate(config, options.signIn));
+  router.use(authenticate(options));
   const workspaceOf = (id: string) => config.workspaces.find((w) => w.id === id)!;
 
   const action = (run: typeof close, status: string) =>

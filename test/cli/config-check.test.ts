@@ -31,3 +31,17 @@ it('`switchboard config check` prints file:line:col for each problem and exits 1
     `${file}:6:5: workspaces.0.colour: unknown key "colour"`,
   ]);
 });
+
+it('`switchboard api-key` makes a key whose config entry, holding only its hash, the config accepts', async () => {
+  const res = await run('api-key', '--scopes', 'read,privacy', '--name', 'dpo');
+  expect(res.code).toBe(0);
+  const key = /^key: +(sb_\S+)$/m.exec(res.stdout)?.[1];
+  const entry = /^config: (- .*)$/m.exec(res.stdout)?.[1];
+  expect(key).toMatch(/^sb_[A-Za-z0-9_-]{32}$/);
+  expect(entry).not.toContain(key);
+  const dir = mkdtempSync(join(tmpdir(), 'switchboard-cli-'));
+  const file = join(dir, 'keys.yaml');
+  writeFileSync(file, `workspaces:\n  - id: shop\n    name: Shop\n    apiKeys:\n      ${entry}\n`);
+  expect(await run('config', 'check', file)).toMatchObject({ code: 0 });
+  expect((await run('api-key', '--scopes', 'read,delete')).code).not.toBe(0);
+});

@@ -57,7 +57,7 @@ function served(router: Router, prefix: string): string[] {
 it('describes every route the admin API and the console sign-in serve', () => {
   const none = {} as never;
   const routes = [
-    ...served(adminRouter(env.config, { privacy: none, signIn: none, queues: none, typing: none }), '/api'),
+    ...served(adminRouter(env.config, { privacy: none, signIn: none, keys: none, queues: none, typing: none }), '/api'),
     ...served(consoleAuthRouter(env.config, none), '/console/api'),
   ]
     // The audit middleware for every conversation action is not a route of its own.

@@ -105,7 +105,11 @@ export function openApiDocument(api: ApiDescription, info: { version: string }):
     info: { title: 'Switchboard admin API', version: info.version, description: 'The API the agent console and scripts use; see docs/console-api.md.' },
     components: {
       securitySchemes: {
-        apiKey: { type: 'http', scheme: 'bearer', description: "a workspace's API key (apiKeys in the config)" },
+        apiKey: {
+          type: 'http',
+          scheme: 'bearer',
+          description: "a workspace's API key (apiKeys in the config), with scopes: read (GET), write (other methods), privacy (/api/privacy, /api/audit)",
+        },
         session: { type: 'apiKey', in: 'cookie', name: 'sb_session', description: "an agent's console session (POST /console/api/sign-in)" },
       },
     },
