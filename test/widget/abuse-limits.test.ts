@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { builtinRegistry } from '../../adapters/index.js';
+import { widgetAccountSchema } from '../../adapters/widget/config.js';
 import { OpenConnections } from '../../adapters/widget/open-connections.js';
 import type { Hub } from '../../core/hub.js';
 import { matchesRedisPattern } from '../../core/privacy/contract.js';
@@ -251,5 +252,26 @@ describe('open connections of a crashed process', () => {
     await eventually(async () => (await redis.exists(counter.key)) === 0, 2_000, 'the counter emptied');
     await alive.stop();
     await crashed.stop();
+  });
+});
+
+describe('config', () => {
+  const base = { account: 'shop', secret: 'widget-test-secret-0123456789', allowedOrigins: ['https://shop.example'] };
+
+  it('defaults to 20 open and 30 new per 10 minutes per address, 5,000 open and 600 new per minute per account', () => {
+    expect(widgetAccountSchema.parse(base).limits).toEqual({
+      perAddress: { connections: 20, newVisitors: { max: 30, windowSeconds: 600 } },
+      perAccount: { connections: 5000, newVisitors: { max: 600, windowSeconds: 60 } },
+    });
+    expect(widgetAccountSchema.parse({ ...base, limits: { perAddress: { connections: 50 } } }).limits.perAddress).toEqual({
+      connections: 50,
+      newVisitors: { max: 30, windowSeconds: 600 },
+    });
+  });
+
+  it('refuses a cap of 0, a fraction and an unknown setting', () => {
+    for (const limits of [{ perAddress: { connections: 0 } }, { perAccount: { newVisitors: { max: 1.5 } } }, { perAddress: { sockets: 5 } }]) {
+      expect(widgetAccountSchema.safeParse({ ...base, limits }).success, JSON.stringify(limits)).toBe(false);
+    }
   });
 });
