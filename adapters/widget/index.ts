@@ -107,8 +107,14 @@ function createWidgetAdapter(accounts: ChannelAccount<WidgetAccountConfig>[]): C
       c.logger.warn({ account: runtime.config.account, err }, 'widget limits unavailable');
       return undefined;
     });
-    if (!admission) return (refuse(socket, 503, 'try again later', c.logger, where), false);
-    if (!admission.ok) return (refuse(socket, 429, admission.reason, c.logger, { ...where, limit: admission.limit }, admission), false);
+    if (!admission) {
+      refuse(socket, 503, 'try again later', c.logger, where);
+      return false;
+    }
+    if (!admission.ok) {
+      refuse(socket, 429, admission.reason, c.logger, { ...where, limit: admission.limit }, admission);
+      return false;
+    }
     // The raw connection's close covers every end: the socket's, and a handshake `ws` aborts itself.
     if (socket.destroyed) admission.release();
     else socket.once('close', admission.release);

@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { builtinRegistry } from '../../adapters/index.js';
 import { widgetAccountSchema } from '../../adapters/widget/config.js';
@@ -27,6 +28,18 @@ async function connect(url: string, address?: string, options: { token?: string 
     if (status === undefined) throw err;
     return status;
   }
+}
+
+/** The headers of a refused handshake from `address`. */
+function refusal(url: string, address: string): Promise<{ status?: number; retryAfter?: string }> {
+  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/channels/widget/ws?account=shop`, ['switchboard.v1'], {
+    headers: { origin: url, 'x-forwarded-for': address },
+  });
+  return new Promise((resolve, reject) => {
+    ws.once('unexpected-response', (_req, res) => resolve({ status: res.statusCode, retryAfter: res.headers['retry-after'] }));
+    ws.once('open', () => (ws.terminate(), reject(new Error('accepted'))));
+    ws.once('error', reject);
+  });
 }
 
 const opened = (results: (WidgetClient | number)[]) => results.filter((r): r is WidgetClient => typeof r !== 'number');
@@ -116,8 +129,11 @@ describe('behind one trusted proxy', () => {
       first ??= c as WidgetClient;
       (c as WidgetClient).close();
     }
-    // Room among the open connections, but the window's 40 new visitors are used.
-    expect(await connect(hub.url!, '192.0.2.50')).toBe(429);
+    // Room among the open connections, but the window's 40 new visitors are used: until it ends (10 minutes).
+    const refused = await refusal(hub.url!, '192.0.2.50');
+    expect(refused.status).toBe(429);
+    expect(Number(refused.retryAfter)).toBeGreaterThan(590);
+    expect(Number(refused.retryAfter)).toBeLessThanOrEqual(600);
     const returning = await connect(hub.url!, '192.0.2.50', { token: first!.visitor! });
     expect(returning).toBeInstanceOf(WidgetClient);
     all.push(returning as WidgetClient);
