@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { ConsentInput } from './consent.js';
@@ -86,6 +87,12 @@ export interface AdapterContext {
   redis(): Redis;
   /** Prefix for the adapter's own Redis keys and channels (the hub's `redis.prefix`). */
   keyPrefix: string;
+  /**
+   * The client's address of a request or upgrade, behind the configured `server.trustProxy`
+   * proxies (core/http/client-address.ts): what per-client limits count by. Personal data: hash
+   * it before it reaches a key or a log line.
+   */
+  clientAddress(req: IncomingMessage): string;
   /**
    * The contact is typing (the widget's `typing` frame, a Bot Framework `typing` activity): the
    * agents' consoles showing their open conversation say so for a few seconds. Nothing is stored.

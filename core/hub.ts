@@ -10,6 +10,7 @@ import { ApiKeys } from './http/api-keys.js';
 import { consoleAuthRouter } from './http/console-auth.js';
 import { SignIn } from './agents/sign-in.js';
 import { createApp } from './http/app.js';
+import { clientAddress } from './http/client-address.js';
 import { queueBoard } from './http/queue-board.js';
 import { Metrics } from './metrics.js';
 import { Queues } from './queue/queues.js';
@@ -169,6 +170,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         ),
       redis: () => redis.duplicate(),
       keyPrefix: config.redis.prefix,
+      clientAddress: (req) => clientAddress(req, config.server.trustProxy),
       typing: contactTyping({ redis, prefix: config.redis.prefix }),
     });
   }

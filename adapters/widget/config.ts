@@ -50,6 +50,46 @@ const textsSchema = z.strictObject({
   transcriptSent: z.string().min(1).max(200).default('On its way to {email}.'),
 });
 
+/** A cap on new visitors (handshakes without a valid visitor token) in a fixed window of `windowSeconds`. */
+const newVisitorsSchema = (max: number, windowSeconds: number) =>
+  z
+    .strictObject({
+      max: z.number().int().min(1).max(1_000_000).default(max),
+      windowSeconds: z
+        .number()
+        .int()
+        .min(1)
+        .max(24 * 3600)
+        .default(windowSeconds),
+    })
+    .prefault({});
+
+/**
+ * Abuse limits at the handshake, held in Redis so they bind across hub processes (limits.ts).
+ * `perAddress` counts per client address (behind `server.trustProxy` proxies; IPv6 by /64),
+ * `perAccount` all of this widget's visitors together. Over a cap the handshake gets 429.
+ */
+const limitsSchema = z
+  .strictObject({
+    perAddress: z
+      .strictObject({
+        // A household or office behind one NAT: a few people, a few tabs each (every tab holds a socket).
+        connections: z.number().int().min(1).max(100_000).default(20),
+        // A real browser is a new visitor once per token lifetime (or a cleared storage, a private window).
+        newVisitors: newVisitorsSchema(30, 600),
+      })
+      .prefault({}),
+    perAccount: z
+      .strictObject({
+        // What one site's widget may hold open at once, all hub processes together (tens of KB each).
+        connections: z.number().int().min(1).max(10_000_000).default(5000),
+        // 10 a second: a busy shop's campaign peak; beyond it, many addresses are likely one script.
+        newVisitors: newVisitorsSchema(600, 60),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
 /**
  * One website chat widget: the site it may be embedded on, how it looks, and its forms.
  * Installed as `<script src="https://hub.example/widget.js" data-account="{account}" async></script>`.
@@ -114,6 +154,7 @@ export const widgetAccountSchema = channelAccountSchema
     /** Messages a visitor may send: a burst, refilled at `perSecond`; beyond it messages are refused until it refills. */
     inboundRate: z.strictObject({ burst: z.number().int().min(1).max(1000).default(10), perSecond: z.number().positive().max(100).default(1) }).prefault({}),
     texts: textsSchema.prefault({}),
+    limits: limitsSchema,
   })
   .strict();
 export type WidgetAccountConfig = z.infer<typeof widgetAccountSchema>;

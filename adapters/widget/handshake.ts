@@ -40,12 +40,30 @@ export function checkHandshake(
   return { ok: true, account: account.account, origin, visitor: { id: check.id, issuedAt: check.issuedAt } };
 }
 
-const reasons: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found' };
+const reasons: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  429: 'Too Many Requests',
+  503: 'Service Unavailable',
+};
 
-/** Answers a refused upgrade with a plain HTTP status and closes the connection. */
-export function refuse(socket: Duplex, status: number, reason: string, logger: Logger, where: { account?: string; origin?: string }): void {
+/**
+ * Answers a refused upgrade with a plain HTTP status and closes the connection. `where` is
+ * logged at warn, so it names no address: `client` is at most a client key's short form.
+ */
+export function refuse(
+  socket: Duplex,
+  status: number,
+  reason: string,
+  logger: Logger,
+  where: { account?: string; origin?: string; client?: string; limit?: string },
+  options: { retryAfterSeconds?: number } = {},
+): void {
   logger.warn({ ...where, status, reason }, 'widget handshake refused');
+  const retry = options.retryAfterSeconds ? `Retry-After: ${options.retryAfterSeconds}\r\n` : '';
   socket.end(
-    `HTTP/1.1 ${status} ${reasons[status] ?? 'Error'}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`,
+    `HTTP/1.1 ${status} ${reasons[status] ?? 'Error'}\r\nConnection: close\r\n${retry}Content-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`,
   );
 }

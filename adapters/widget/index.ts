@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { Redis } from 'ioredis';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { AdapterContext, ChannelAccount, ChannelAdapter, ChannelCapabilities, TypingTarget } from '../../core/adapter.js';
 import { defineChannel } from '../../core/channel.js';
@@ -10,8 +11,10 @@ import { widgetBundle } from './bundle.js';
 import { clientConfig } from './client-config.js';
 import { widgetAccountSchema, type WidgetAccountConfig } from './config.js';
 import { Fanout } from './fanout.js';
+import { clientKey } from './client-key.js';
 import { checkHandshake, protocolName, refuse } from './handshake.js';
 import { issueVisitor, tokenExpiry, visitorToken } from './identity.js';
+import { HandshakeLimits, widgetLimitsPrivacy } from './limits.js';
 import { pushReply, pushTyping } from './outbound.js';
 import { widgetOwnForms } from './own-form-handlers.js';
 import { VisitorRateLimiter } from './rate.js';
@@ -54,6 +57,7 @@ function createWidgetAdapter(accounts: ChannelAccount<WidgetAccountConfig>[]): C
   const alive = new WeakSet<WebSocket>();
   const sockets = new Set<WebSocket>();
   let fanout: Fanout | undefined;
+  let limits: { checks: HandshakeLimits; redis: Redis } | undefined;
   let ctx: AdapterContext | undefined;
   let timers: NodeJS.Timeout[] = [];
 
@@ -94,12 +98,36 @@ function createWidgetAdapter(accounts: ChannelAccount<WidgetAccountConfig>[]): C
     );
   }
 
-  function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  /** The abuse limits (limits.ts): a place for the socket, given back when the connection closes; refused with 429 over a cap. */
+  async function admit(req: IncomingMessage, socket: Duplex, runtime: AccountRuntime, newVisitor: boolean): Promise<boolean> {
+    const c = ctx!;
+    const client = clientKey(runtime.config.secret, c.clientAddress(req));
+    const where = { account: runtime.config.account, origin: req.headers.origin, client: client.short };
+    const admission = await limits!.checks.admit({ account: runtime.config, client: client.key, newVisitor }).catch((err: unknown) => {
+      c.logger.warn({ account: runtime.config.account, err }, 'widget limits unavailable');
+      return undefined;
+    });
+    if (!admission) {
+      refuse(socket, 503, 'try again later', c.logger, where);
+      return false;
+    }
+    if (!admission.ok) {
+      refuse(socket, 429, admission.reason, c.logger, { ...where, limit: admission.limit }, admission);
+      return false;
+    }
+    // The raw connection's close covers every end: the socket's, and a handshake `ws` aborts itself.
+    if (socket.destroyed) admission.release();
+    else socket.once('close', admission.release);
+    return !socket.destroyed;
+  }
+
+  async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const c = ctx!;
     const now = new Date();
     const shake = checkHandshake(req, handshakeAccount, now);
     if (!shake.ok) return refuse(socket, shake.status, shake.reason, c.logger, { origin: req.headers.origin });
     const runtime = runtimes.get(shake.account)!;
+    if (!(await admit(req, socket, runtime, !shake.visitor))) return;
     const scope = { workspace: runtime.workspace.id, account: runtime.config.account };
     // A first visit, or one whose token's lifetime is over, gets a new id; a returning one keeps the
     // id its token proves and the same token back (same issue time: returning does not extend it).
@@ -140,6 +168,8 @@ function createWidgetAdapter(accounts: ChannelAccount<WidgetAccountConfig>[]): C
       fanout = new Fanout(context.redis(), `${context.keyPrefix}:widget`, context.logger);
       if (!context.http) return; // a worker process only publishes
       await fanout.subscribe(context.redis());
+      const redis = context.redis();
+      limits = { redis, checks: new HandshakeLimits({ redis, prefix: context.keyPrefix, accounts: [...runtimes.values()].map((r) => r.config) }) };
       const bundle = await widgetBundle();
       context.logger.info({ bytes: bundle.js.length, gzipBytes: bundle.gzip.length }, 'widget script bundled');
       context.http.get('/widget.js', async (req) => {
@@ -158,7 +188,12 @@ function createWidgetAdapter(accounts: ChannelAccount<WidgetAccountConfig>[]): C
           },
         };
       });
-      context.http.upgrade(widgetSocketPath, upgrade);
+      context.http.upgrade(widgetSocketPath, (req, socket, head) => {
+        upgrade(req, socket, head).catch((err: unknown) => {
+          context.logger.error({ err }, 'widget upgrade failed');
+          socket.destroy();
+        });
+      });
       timers = [
         setInterval(() => {
           // Dead peers (a laptop closed mid-chat) never send a close; a missed pong ends them.
@@ -191,6 +226,8 @@ function createWidgetAdapter(accounts: ChannelAccount<WidgetAccountConfig>[]): C
     async stop() {
       for (const t of timers) clearInterval(t);
       for (const ws of sockets) ws.terminate();
+      await limits?.checks.stop();
+      await limits?.redis.quit();
       await fanout?.close();
       await fanout?.closePublisher();
     },
@@ -204,6 +241,8 @@ export const widget = defineChannel({
   create: createWidgetAdapter,
   // The pre-chat and offline forms the widget shows itself.
   ownForms: widgetOwnForms,
+  // The handshake limits' Redis keys.
+  collections: { privacy: widgetLimitsPrivacy },
 });
 
 /** For tests and tools: a frame the hub would send. */

@@ -36,6 +36,8 @@ export function widgetEnv(options: {
   storeIp?: boolean;
   /** More workspace settings (teams, hours, ...). */
   workspace?: Record<string, unknown>;
+  /** More `server` settings (e.g. `trustProxy`). */
+  server?: Record<string, unknown>;
 }): TestEnv {
   const flows = options.flows === 'shop' ? { path: join(repoRoot, 'config/flows'), start: 'shop' } : options.flows;
   return testEnv({
@@ -50,6 +52,9 @@ export function widgetEnv(options: {
             title: 'Demo Shop',
             greeting: 'Hi! Write us anything.',
             marketing: { text: 'Send me news and offers.', version: 'm1' },
+            // Every test connects from 127.0.0.1, many visitors a file: the abuse limits are lifted
+            // unless a test sets its own (test/widget/abuse-limits.test.ts).
+            limits: liftedLimits,
             ...options.account,
           },
         ],
@@ -65,9 +70,15 @@ export function widgetEnv(options: {
     ...(flows ? { flows: { [workspace]: flows } } : {}),
     ...(options.autoReply ? { autoReply: { [workspace]: options.autoReply } } : {}),
     ...(options.workspace ? { workspaces: { [workspace]: options.workspace } } : {}),
-    extra: { server: { port: options.port }, demo: true },
+    extra: { server: { port: options.port, ...options.server }, demo: true },
   });
 }
+
+/** Handshake limits no test reaches by accident. */
+export const liftedLimits = {
+  perAddress: { connections: 100_000, newVisitors: { max: 1_000_000, windowSeconds: 1 } },
+  perAccount: { connections: 1_000_000, newVisitors: { max: 1_000_000, windowSeconds: 1 } },
+};
 
 /** A hub with the demo pages, as `switchboard start` runs it with `demo: true`. */
 export async function startWidgetHub(env: TestEnv, role: Role = 'all'): Promise<Hub> {
@@ -105,7 +116,7 @@ export class WidgetClient {
 
   constructor(
     private readonly hubUrl: string,
-    private readonly options: { origin?: string; token?: string; account?: string } = {},
+    private readonly options: { origin?: string; token?: string; account?: string; headers?: Record<string, string> } = {},
   ) {}
 
   /** Opens the socket; rejects with the HTTP status when the handshake is refused. */
@@ -116,6 +127,7 @@ export class WidgetClient {
       headers: {
         origin: this.options.origin ?? this.hubUrl,
         'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36',
+        ...this.options.headers,
       },
     });
     this.ws.on('message', (data) => {
@@ -174,7 +186,10 @@ export class WidgetClient {
 }
 
 /** The status a handshake gets (101 when accepted). */
-export async function handshakeStatus(hubUrl: string, options: { origin?: string; token?: string; account?: string }): Promise<number> {
+export async function handshakeStatus(
+  hubUrl: string,
+  options: { origin?: string; token?: string; account?: string; headers?: Record<string, string> },
+): Promise<number> {
   try {
     const c = await new WidgetClient(hubUrl, options).open();
     c.close();

@@ -47,6 +47,7 @@ const ctx = (): AdapterContext => ({
   transcript: async () => 'unavailable' as const,
   redis: () => new Redis(inject('redisUrl')),
   keyPrefix: prefix,
+  clientAddress: () => '127.0.0.1',
   typing: async () => {},
 });
 

@@ -36,6 +36,7 @@ function hubProcess(role: 'web' | 'worker'): Promise<WhatsAppTransport> {
     transcript: async () => 'unavailable' as const,
     redis: () => new Redis(inject('redisUrl')),
     keyPrefix: prefix,
+    clientAddress: () => '127.0.0.1',
     typing: async () => undefined,
   };
   started.push(transport);
