@@ -144,7 +144,8 @@ function createWidgetAdapter(accounts: ChannelAccount<WidgetAccountConfig>[]): C
       ws.on('close', () => sockets.delete(ws));
       const proof = {
         userAgent: coarseUserAgent(req.headers['user-agent']),
-        ...(runtime.workspace.privacy.storeIp && req.socket.remoteAddress ? { ip: req.socket.remoteAddress } : {}),
+        // The client's address behind `server.trustProxy` proxies, not the proxy's.
+        ...(runtime.workspace.privacy.storeIp ? { ip: c.clientAddress(req) } : {}),
       };
       const address = { workspace: runtime.workspace.id, channel: 'widget', account: runtime.config.account, user: visitor.id };
       runSession(ws, address, proof, {
