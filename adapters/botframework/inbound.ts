@@ -12,6 +12,9 @@ export function parseActivityBody(rawBody: Buffer): Record<string, unknown> {
   }
   if (!json || typeof json !== 'object' || Array.isArray(json)) throw new PayloadError('expected an activity object');
   if (typeof (json as { type?: unknown }).type !== 'string') throw new PayloadError('"type": expected the activity type');
+  // botbuilder reads it before any check of ours and fails with a 500 on anything but a string (found by fuzzing).
+  const serviceUrl = (json as { serviceUrl?: unknown }).serviceUrl;
+  if (serviceUrl !== undefined && typeof serviceUrl !== 'string') throw new PayloadError('"serviceUrl": expected a URL');
   return json as Record<string, unknown>;
 }
 
