@@ -3,6 +3,7 @@ import { Conversation } from '../../core/store/conversation.js';
 import { Message } from '../../core/store/message.js';
 import { agentHub } from '../helpers/agent-hub.js';
 import { eventually } from '../helpers/hub.js';
+import { reportRow } from '../helpers/reliability-row.js';
 
 const conversations = 100;
 /** When each reply reached the app (ms), by reply id. */
@@ -44,6 +45,10 @@ it(`takes over ${conversations} conversations while their bot turns are in fligh
   const late = botReplies.filter((m) => {
     const arrived = arrivedAt.get(m._id);
     return arrived !== undefined && arrived > takenAt.get(m.user)!;
+  });
+  reportRow('handoff race', {
+    messages: conversations * 4,
+    notes: [`${conversations} takeovers racing the bot's turns; bot replies that arrived after their takeover: ${late.length}`],
   });
   expect(late.map((m) => `${m.user}: ${m._id}`)).toEqual([]);
   expect(botReplies.filter((m) => m.status === 'queued')).toEqual([]);

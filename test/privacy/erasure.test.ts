@@ -17,6 +17,7 @@ import { FakeTelegram, fakeBotInfo, textUpdate, tgUser } from '../fakes/telegram
 import { cleanup, eventually, postApi, startTestHub, testEnv, type TestEnv } from '../helpers/hub.js';
 import { Receiver } from '../helpers/receiver.js';
 import { scanEverywhere } from '../helpers/scanner.js';
+import { reportRow } from '../helpers/reliability-row.js';
 import { freePort, WidgetClient } from '../widget/helpers.js';
 
 // One person on three channels, linked by what they typed: the widget's pre-chat e-mail, a lead
@@ -198,7 +199,12 @@ it('erases them from every collection, every Redis key and the CRM, keeps consen
 
   // (The notice's job leaves Redis as it completes, a moment after the CRM answered.)
   await eventually(async () => (await scan()).length === 0, 5000, 'nothing of theirs left').catch(() => undefined);
-  expect(await scan()).toEqual([]);
+  const left = await scan();
+  reportRow('erasure leaves no trace', {
+    messages: before.length,
+    notes: [`traces of the person before erasure: ${before.length} (MongoDB, Redis, CRM jobs); after: ${left.length}`],
+  });
+  expect(left).toEqual([]);
   const logged = logs.flatMap((line, i) => personal.filter((n) => line.toLowerCase().includes(n.toLowerCase())).map((n) => `log ${i + 1}: ${n}`));
   expect(logged).toEqual([]);
 

@@ -21,6 +21,7 @@ import { textEvent, webhookBody as messengerBody, pageId } from '../adapters/mes
 import { phoneNumberId, textMessage, webhookBody as whatsappBody } from '../adapters/whatsapp-cloud/events.js';
 import { cleanup, eventually, postApi, startTestHub, testEnv, type TestEnv } from '../helpers/hub.js';
 import { Receiver } from '../helpers/receiver.js';
+import { reportRow } from '../helpers/reliability-row.js';
 
 const cases = Number(process.env.FUZZ_CASES ?? 1000);
 const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
@@ -213,6 +214,14 @@ it(`answers ${cases} fuzzed webhook bodies per channel below 500, logs every ref
   console.log(`webhook fuzz (seed ${seed}):\n${rows.map((r) => JSON.stringify(r)).join('\n')}`);
   mkdirSync('bench/results', { recursive: true });
   writeFileSync('bench/results/fuzz.json', JSON.stringify({ seed, cases, rows }, null, 2));
+  reportRow('webhook fuzz', {
+    messages: rows.reduce((n, r) => n + r.cases, 0),
+    http5xx: rows.reduce((n, r) => n + r.http5xx, 0),
+    maxAckMs: Math.max(...rows.map((r) => r.maxAckMs)),
+    notes: [
+      `seed ${seed}; per channel accepted/refused (refusals without a log line): ${rows.map((r) => `${r.channel} ${r.accepted}/${r.refused} (${r.refusalsUnlogged})`).join(', ')}`,
+    ],
+  });
 
   expect(rows.map((r) => ({ channel: r.channel, http5xx: r.http5xx, refusalsUnlogged: r.refusalsUnlogged }))).toEqual(
     rows.map((r) => ({ channel: r.channel, http5xx: 0, refusalsUnlogged: 0 })),
