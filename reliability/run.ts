@@ -10,9 +10,10 @@ import { printRows } from '../bench/report.js';
 import { killAll, logDir, stopSharedServices, type Row, type Scenario } from './harness.js';
 import { duplicateWebhooks } from './scenarios/duplicate-webhooks.js';
 import { workerKill } from './scenarios/worker-kill.js';
+import { redisCrash, redisHang } from './scenarios/redis-outage.js';
 
 /** The suite, in order. A scenario is a module exporting `{ name, run }`; adding one is one line here. */
-const scenarios: Scenario[] = [workerKill, duplicateWebhooks];
+const scenarios: Scenario[] = [workerKill, duplicateWebhooks, redisCrash, redisHang];
 
 const args = process.argv.slice(2);
 const short = args.includes('--short');
