@@ -286,6 +286,7 @@ export interface Delivery {
 
 export interface Attempt {
   id: string;
+  /** performance.now() when it was sent. */
   startedAt: number;
   ms: number;
   /** The HTTP status, or 0 for a network error or a timeout. */
@@ -303,7 +304,6 @@ export class Sender {
   /** Messages accepted (2xx) at least once, and when first. */
   readonly accepted = new Map<string, number>();
   readonly gaveUp = new Set<string>();
-  private readonly origin = performance.now();
 
   constructor(private readonly options: { timeoutMs?: number; firstBackoffMs?: number; maxBackoffMs?: number; giveUpAfterMs?: number } = {}) {}
 
@@ -330,7 +330,7 @@ export class Sender {
         error = (err as Error).name === 'TimeoutError' ? 'timeout' : (err as Error).message;
       }
       const ms = performance.now() - startedAt;
-      this.attempts.push({ id: delivery.id, startedAt: startedAt - this.origin, ms, status, ...(error ? { error } : {}) });
+      this.attempts.push({ id: delivery.id, startedAt, ms, status, ...(error ? { error } : {}) });
       if (status >= 200 && status < 300) {
         if (!this.accepted.has(delivery.id)) this.accepted.set(delivery.id, performance.now());
         return;
@@ -455,3 +455,23 @@ export function recoveryFrom(faultEnd: number, ids: Iterable<string>, firstReply
 }
 
 export const now = () => performance.now();
+
+/** Delivers messages evenly spread over `spanMs` (each redelivered until accepted), as traffic keeps arriving through a fault. */
+export async function sendSpread(sender: Sender, deliveries: Delivery[], spanMs: number): Promise<void> {
+  const spacing = spanMs / deliveries.length;
+  await Promise.all(
+    deliveries.map(async (d, i) => {
+      await sleep(i * spacing);
+      await sender.deliver(d);
+    }),
+  );
+}
+
+/**
+ * Delivers one message and waits for its reply: the hub's processes are up and working (a worker
+ * connects to MongoDB and Redis as it starts, and exits when it cannot) before a fault is injected.
+ */
+export async function firstAnswered(sender: Sender, receiver: { firstReplyAt: Map<string, number> }, delivery: Delivery): Promise<void> {
+  await sender.deliver(delivery);
+  await eventually(async () => receiver.firstReplyAt.has(delivery.id), 60_000, `a reply to ${delivery.id}`, 50);
+}

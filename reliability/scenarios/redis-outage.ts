@@ -10,10 +10,12 @@
  */
 import {
   apiDelivery,
+  firstAnswered,
   hubUnderTest,
   now,
   recoveryFrom,
   Sender,
+  sendSpread,
   sharedServices,
   sleep,
   startReceiver,
@@ -55,31 +57,23 @@ function redisOutage(kind: 'crash' | 'hang'): Scenario {
         const deliveries = Array.from({ length: messages }, (_, i) =>
           apiDelivery(hub.url, 'shop-app', secret, { id: `${name}-${i}`, user: `u${i % users}`, text: `message ${i}` }),
         );
-        // Messages arrive evenly across before + outage + after.
-        const spacing = (before + outageMs + after) / messages;
-        const start = now();
-        const sending = Promise.all(
-          deliveries.map(async (d, i) => {
-            await sleep(i * spacing);
-            await sender.deliver(d);
-          }),
-        );
+        await firstAnswered(sender, receiver, deliveries[0]!);
+        // The rest arrive evenly across before + outage + after.
+        const sending = sendSpread(sender, deliveries.slice(1), before + outageMs + after);
         await sleep(before);
-        const faultStart = now() - start;
+        const faultStart = now();
         if (kind === 'crash') await redis.kill();
         else redis.freeze();
         await sleep(outageMs);
         if (kind === 'crash') await redis.restart();
         else redis.thaw();
-        const faultEndAt = now();
-        const faultEnd = faultEndAt - start;
+        const faultEnd = now();
         await sending;
         await untilAnswered(receiver, sender.accepted.keys(), 60_000);
-        const recoveryMs = recoveryFrom(faultEndAt, sender.accepted.keys(), receiver.firstReplyAt);
+        const recoveryMs = recoveryFrom(faultEnd, sender.accepted.keys(), receiver.firstReplyAt);
         await sleep(2000);
         const tally = await tallyApi(hub.env.mongoUri, 'shop', sender.accepted.keys(), receiver);
 
-        // Attempts are timed from the sender's origin, which is `start` give or take a millisecond.
         const during = sender.attempts.filter((a) => a.startedAt >= faultStart + 200 && a.startedAt + a.ms <= faultEnd);
         const refusedWell = during.filter((a) => a.status === 503 && a.ms <= maxRefusalMs).length;
         const outside = sender.attempts.filter((a) => a.startedAt + a.ms < faultStart || a.startedAt > faultEnd + 5000);
