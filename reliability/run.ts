@@ -12,9 +12,10 @@ import { duplicateWebhooks } from './scenarios/duplicate-webhooks.js';
 import { workerKill } from './scenarios/worker-kill.js';
 import { redisCrash, redisHang } from './scenarios/redis-outage.js';
 import { mongoOutage } from './scenarios/mongo-outage.js';
+import { telegramRetryAfter } from './scenarios/telegram-retry-after.js';
 
 /** The suite, in order. A scenario is a module exporting `{ name, run }`; adding one is one line here. */
-const scenarios: Scenario[] = [workerKill, duplicateWebhooks, redisCrash, redisHang, mongoOutage];
+const scenarios: Scenario[] = [workerKill, duplicateWebhooks, redisCrash, redisHang, mongoOutage, telegramRetryAfter];
 
 const args = process.argv.slice(2);
 const short = args.includes('--short');
