@@ -28,6 +28,6 @@ export default tseslint.config(
       'no-console': ['error', { allow: ['error', 'warn'] }],
     },
   },
-  // The CLI, benchmarks and tests talk to a terminal.
-  { files: ['cli/**', 'bench/**', 'test/**'], rules: { 'no-console': 'off' } },
+  // The CLI, benchmarks, the reliability suite and tests talk to a terminal.
+  { files: ['cli/**', 'bench/**', 'reliability/**', 'test/**'], rules: { 'no-console': 'off' } },
 );

@@ -57,6 +57,23 @@ export class NotFoundError extends Error {
   }
 }
 
+/**
+ * What the request needs is out of reach for now (Redis down or not answering): nothing was
+ * queued, so the sender should deliver it again later. Maps to HTTP 503 with `Retry-After`.
+ */
+export class UnavailableError extends Error {
+  readonly code = 'UNAVAILABLE';
+  readonly status = 503;
+  constructor(
+    message: string,
+    /** Seconds the sender is asked to wait before delivering again. */
+    readonly retryAfterSeconds = 5,
+  ) {
+    super(message);
+    this.name = 'UnavailableError';
+  }
+}
+
 /** A webhook body could not be understood. Maps to HTTP 400 with `message` as the reason. */
 export class PayloadError extends Error {
   readonly code = 'PAYLOAD_INVALID';

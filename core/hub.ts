@@ -14,7 +14,7 @@ import { clientAddress } from './http/client-address.js';
 import { queueBoard } from './http/queue-board.js';
 import { Metrics } from './metrics.js';
 import { Queues } from './queue/queues.js';
-import { connectRedis, warnIfEvicting } from './queue/redis.js';
+import { connectRedis, warnIfEvicting, whileRedisAnswers } from './queue/redis.js';
 import type { HttpRouter } from './http/router.js';
 import type { AdapterRegistry } from './registry.js';
 import { AutoReplyResponder, type Responder } from './responder.js';
@@ -117,7 +117,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         ...(agentConsole ? { consolePages: agentConsole.pages } : {}),
         readiness: async () => {
           await pingStore();
-          await redis.ping();
+          await whileRedisAnswers(redis, () => redis.ping());
         },
       })
     : undefined;
@@ -133,11 +133,12 @@ export async function startHub(options: HubOptions): Promise<Hub> {
           for (const [kind, n] of Object.entries(removed)) metrics.redactions.inc({ kind }, n);
           return message;
         });
-        await queues.enqueueInbound(messages);
+        // A webhook is answered within seconds: with Redis down or hung, 503 (the sender delivers again), not a hung request.
+        await whileRedisAnswers(redis, () => queues.enqueueInbound(messages));
         // For the channels page only: a failure here must not fail a message that is queued already.
-        await queues.activity
-          .received(messages.map((m) => m.address))
-          .catch((err: unknown) => logger.debug({ err: (err as Error).message }, 'account activity not noted'));
+        await whileRedisAnswers(redis, () => queues.activity.received(messages.map((m) => m.address))).catch((err: unknown) =>
+          logger.debug({ err: (err as Error).message }, 'account activity not noted'),
+        );
         for (const m of messages) {
           metrics.messagesIn.inc({ channel: m.address.channel });
           // Debug only, and no platform id: on WhatsApp Web it carries the phone number.

@@ -13,6 +13,8 @@ const ferretdbBinary = join(repoRoot, '.cache/bin/ferretdb');
 
 export interface EmbeddedMongo {
   uri: string;
+  /** The server's process id (to measure its CPU, or to kill it in a fault test). */
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -55,12 +57,13 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs: number)
 }
 
 /**
- * Starts FerretDB (SQLite backend) on a free loopback port with its files in
- * `dataDir`. It exits when this process does, even on SIGKILL (it watches its stdin).
+ * Starts FerretDB (SQLite backend) on a free loopback port (or `port`, e.g. to start it again
+ * where it was) with its files in `dataDir`. It exits when this process does, even on SIGKILL
+ * (it watches its stdin).
  */
-export async function startEmbeddedMongo(options: { dataDir: string; database?: string; logger?: Logger }): Promise<EmbeddedMongo> {
+export async function startEmbeddedMongo(options: { dataDir: string; database?: string; logger?: Logger; port?: number }): Promise<EmbeddedMongo> {
   const binary = await ensureFerretdbBinary(options.logger);
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
   // FERRETDB_PPROF (an address) serves the server's Go profiles, for looking into a benchmark.
@@ -81,6 +84,7 @@ export async function startEmbeddedMongo(options: { dataDir: string; database?: 
   options.logger?.info({ port, dataDir }, 'embedded FerretDB started');
   return {
     uri: `mongodb://127.0.0.1:${port}/${options.database ?? 'switchboard'}`,
+    pid: child.pid,
     async stop() {
       if (child.exitCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));

@@ -1,7 +1,7 @@
 import express, { type ErrorRequestHandler, type Express, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
-import { ForbiddenError, PayloadError, SignatureError } from '../errors.js';
+import { ForbiddenError, PayloadError, SignatureError, UnavailableError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import type { HttpRouter, RawRequest, RouteHandler, UpgradeHandler } from './router.js';
 
@@ -87,13 +87,17 @@ export function createApp(options: AppOptions): { app: Express; router: HttpRout
       if (e instanceof SignatureError) [status, code] = [401, 'unauthorized'];
       else if (e instanceof ForbiddenError) [status, code] = [403, 'forbidden'];
       else if (e instanceof PayloadError) [status, code] = [400, 'bad_request'];
-      else if (e.type === 'entity.too.large') [status, code] = [413, 'payload_too_large'];
+      else if (e instanceof UnavailableError) {
+        [status, code] = [503, 'unavailable'];
+        res.set('Retry-After', String(e.retryAfterSeconds));
+      } else if (e.type === 'entity.too.large') [status, code] = [413, 'payload_too_large'];
       else if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) [status, code] = [e.status, 'bad_request'];
       // Never the body: it may hold personal data. The path is enough to find the caller.
       const log = { method: req.method, path: req.path, status, reason: e.message };
-      if (status >= 500) logger.error({ ...log, err }, 'request failed');
+      if (status === 503) logger.warn(log, 'request refused for now');
+      else if (status >= 500) logger.error({ ...log, err }, 'request failed');
       else logger.warn(log, 'request rejected');
-      res.status(status).json({ error: code, message: status >= 500 ? 'internal error' : e.message });
+      res.status(status).json({ error: code, message: status === 503 ? 'unavailable, try again later' : status >= 500 ? 'internal error' : e.message });
     };
     app.use(onError);
   };

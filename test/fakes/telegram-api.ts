@@ -13,6 +13,8 @@ import type { Message, Update, UserFromGetMe } from 'grammy/types';
 export interface ApiCall {
   method: string;
   body: Record<string, unknown>;
+  /** When the call arrived (Date.now()), e.g. to check a retry_after was waited out. */
+  at: number;
   /** The fake answered with an error (an injected failure or a refusal). */
   refused?: { error_code: number; description: string };
 }
@@ -142,7 +144,7 @@ export class FakeTelegram {
     } catch {
       return reply(res, 400, { ok: false, error_code: 400, description: 'Bad Request: invalid JSON' });
     }
-    const call: ApiCall = { method, body };
+    const call: ApiCall = { method, body, at: Date.now() };
     this.calls.push(call);
     const refuse = (error_code: number, description: string, parameters?: Record<string, unknown>) => {
       call.refused = { error_code, description };

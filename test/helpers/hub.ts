@@ -58,9 +58,12 @@ export function testEnv(options: {
   events?: Record<string, { webhookUrl: string; secret: string; types?: string[] }>;
   /** Workspace id → any other workspace settings (teams, routing, ...). */
   workspaces?: Record<string, Record<string, unknown>>;
+  /** The MongoDB server (a URI without database, ending in `/`) and Redis; default: vitest's global setup (test/setup/services.ts). */
+  services?: { mongoBase: string; redisUrl: string };
 }): TestEnv {
   const id = randomBytes(4).toString('hex');
-  const mongoUri = `${inject('mongoBase')}sbtest_${id}`;
+  const services = options.services ?? { mongoBase: inject('mongoBase'), redisUrl: inject('redisUrl') };
+  const mongoUri = `${services.mongoBase}sbtest_${id}`;
   const prefix = `sbtest-${id}`;
   const workspaces = [...new Set([...options.accounts.map((a) => a.workspace), ...Object.keys(options.channels ?? {})])].map((ws) => ({
     id: ws,
@@ -89,7 +92,7 @@ export function testEnv(options: {
   const config = {
     server: { port: 0 },
     mongodb: { uri: mongoUri },
-    redis: { url: inject('redisUrl'), prefix },
+    redis: { url: services.redisUrl, prefix },
     pipeline: { outboundBackoffMs: 50, lockMs: 2000, ...options.pipeline },
     ...options.extra,
     workspaces,
@@ -98,7 +101,7 @@ export function testEnv(options: {
   const configFile = join(dir, 'switchboard.yaml');
   // JSON is valid YAML; the loader still reads it as YAML.
   writeFileSync(configFile, JSON.stringify(config, null, 2));
-  return { configFile, config: loadConfig(configFile, { channelSchemas: builtinRegistry().schemas() }), mongoUri, redisUrl: inject('redisUrl'), prefix };
+  return { configFile, config: loadConfig(configFile, { channelSchemas: builtinRegistry().schemas() }), mongoUri, redisUrl: services.redisUrl, prefix };
 }
 
 /**
@@ -122,12 +125,16 @@ export async function startTestHub(env: TestEnv, role: Role = 'all', logs?: stri
   return Object.assign(hub, { flows: registries });
 }
 
-/** A hub in its own OS process (`switchboard start`), e.g. to run several workers or SIGKILL one. */
-export function spawnHub(env: TestEnv, role: Role): ChildProcess {
+/**
+ * A hub in its own OS process (`switchboard start`), e.g. to run several workers or SIGKILL one;
+ * its output goes to this process's, or to the file descriptor `output` (e.g. an open log file).
+ */
+export function spawnHub(env: TestEnv, role: Role, options: { output?: number; logLevel?: string } = {}): ChildProcess {
+  const output = options.output ?? 'inherit';
   const child = spawn(process.execPath, [join(repoRoot, 'bin/switchboard.js'), 'start', '--config', env.configFile, '--role', role], {
     cwd: repoRoot,
-    env: { ...process.env, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn' },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, LOG_LEVEL: options.logLevel ?? process.env.TEST_LOG_LEVEL ?? 'warn' },
+    stdio: ['ignore', output, output],
   });
   return child;
 }
