@@ -1,7 +1,8 @@
 /**
  * `npm run reliability` (full sizes) and `npm run reliability -- --short` (CI sizes): runs each
  * scenario, prints one table row per scenario, writes the table to bench/results/reliability-<date>.md,
- * exits 1 if any scenario failed. `--only name,name` runs some of them. See reliability/README.md.
+ * exits 1 if any scenario failed. `--only name,name` runs some of them; `--skip-tests` leaves out those
+ * run as vitest files (CI runs them in `npm test`). See reliability/README.md.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -12,17 +13,39 @@ import { duplicateWebhooks } from './scenarios/duplicate-webhooks.js';
 import { workerKill } from './scenarios/worker-kill.js';
 import { redisCrash, redisHang } from './scenarios/redis-outage.js';
 import { mongoOutage } from './scenarios/mongo-outage.js';
+import { overload, workspaceIsolation } from './scenarios/overload.js';
+import { soak } from './scenarios/soak.js';
+import { erasureTraces, handoffRace, webhookFuzz, widgetAbuse, xssPayloads } from './scenarios/from-tests.js';
 import { telegramRetryAfter } from './scenarios/telegram-retry-after.js';
 
 /** The suite, in order. A scenario is a module exporting `{ name, run }`; adding one is one line here. */
-const scenarios: Scenario[] = [workerKill, duplicateWebhooks, redisCrash, redisHang, mongoOutage, telegramRetryAfter];
+/** In the issue's order (#14): 1 worker kills, 2 duplicates, 3 overload and isolation, 4 Redis, 5 MongoDB, 6 429s, 7 widget, 8 XSS, 9 soak, 10 erasure, 11 handoff race, 12 fuzzing. */
+const scenarios: Scenario[] = [
+  workerKill,
+  duplicateWebhooks,
+  overload,
+  workspaceIsolation,
+  redisCrash,
+  redisHang,
+  mongoOutage,
+  telegramRetryAfter,
+  widgetAbuse,
+  xssPayloads,
+  soak,
+  erasureTraces,
+  handoffRace,
+  webhookFuzz,
+];
+/** Run as vitest files (scenarios/from-tests.ts): `--skip-tests` leaves them out where `npm test` just ran them (CI). */
+const vitestBacked = new Set<Scenario>([widgetAbuse, xssPayloads, erasureTraces, handoffRace, webhookFuzz]);
 
 const args = process.argv.slice(2);
 const short = args.includes('--short');
 const onlyAt = args.indexOf('--only');
 const only = onlyAt >= 0 ? new Set(args[onlyAt + 1]?.split(',')) : undefined;
-const selected = only ? scenarios.filter((s) => only.has(s.name)) : scenarios;
-if (only && selected.length !== only.size) {
+const skipTests = args.includes('--skip-tests');
+const selected = (only ? scenarios.filter((s) => only.has(s.name)) : scenarios).filter((s) => !(skipTests && vitestBacked.has(s)));
+if (only && scenarios.filter((s) => only.has(s.name)).length !== only.size) {
   console.error(`unknown scenario in --only; known: ${scenarios.map((s) => s.name).join(', ')}`);
   process.exit(2);
 }
