@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import { configSchema, type Config } from './schema.js';
 import { interpolate } from './interpolate.js';
+import { RoutingKeyCheck, type ChannelRoutingKeys } from './routing-keys.js';
 import { byPosition, parseYamlFile } from './yaml-issues.js';
 
 /** Channel id → the zod schema of one account of that channel (from the adapter registry). */
@@ -14,6 +15,8 @@ export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
   /** Each channel's account schema; accounts of channels not listed here are an error. */
   channelSchemas: ChannelSchemas;
+  /** Each channel's routing keys (Messenger's Page id): two accounts sharing one are an error. */
+  channelRoutingKeys?: ChannelRoutingKeys;
 }
 
 /** Reads, interpolates and validates a config file; throws {@link ConfigError} listing every problem. */
@@ -56,6 +59,7 @@ export function parseConfig(text: string, file: string, options: LoadOptions): C
   // Cross-field checks the schema cannot express, and each channel's own account schema.
   const seenWorkspaces = new Map<string, number>();
   const seenAccounts = new Map<string, string>();
+  const routes = new RoutingKeyCheck(yaml);
   config.workspaces.forEach((ws, w) => {
     const wsPath = ['workspaces', w];
     if (seenWorkspaces.has(ws.id)) {
@@ -85,6 +89,8 @@ export function parseConfig(text: string, file: string, options: LoadOptions): C
         const result = schema.safeParse(account, { reportInput: true });
         if (result.success) {
           ws.channels[channel]![a] = result.data as typeof account;
+          const keys = options.channelRoutingKeys?.get(channel)?.(result.data) ?? [];
+          issues.push(...routes.check(channel, { workspace: ws.id, account: account.account, path: accPath }, keys));
         } else {
           issues.push(...yaml.zodIssues(result.error.issues, accPath));
         }
