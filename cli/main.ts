@@ -4,6 +4,7 @@ import { builtinRegistry } from '../adapters/index.js';
 import { loadConfig } from '../core/config/load.js';
 import { ConfigError } from '../core/errors.js';
 import { startHub, type Role } from '../core/hub.js';
+import { refuseDefaultSecrets } from '../core/default-secrets.js';
 import { createLogger } from '../core/logger.js';
 import { createFlowResponder } from '../flows/setup.js';
 import { registerAdminCommands } from './admin-commands.js';
@@ -29,6 +30,8 @@ program
     const logger = createLogger();
     const registry = builtinRegistry();
     const config = loadConfig(opts.config, registry.loadOptions());
+    // startHub checks too; here it stops the start before an embedded FerretDB is built and started for nothing.
+    if (opts.role !== 'worker') refuseDefaultSecrets(config);
     // Flows load first: an invalid flow file stops the start with file:line:col, before any service.
     const { responder } = createFlowResponder({ config, channels: registry, logger, watch: true });
     const services = await resolveServices(config, logger);

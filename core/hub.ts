@@ -37,6 +37,7 @@ import { requestTranscript } from './email/transcript-request.js';
 import { routedAgents } from './agents/routing.js';
 import { startConsole, type ConsoleServer } from './console/index.js';
 import { contactTyping } from './typing/contact-typing.js';
+import { refuseDefaultSecrets } from './default-secrets.js';
 
 /** `all` runs web and workers in one process; `web` and `worker` split them for scale-out. */
 export type Role = 'all' | 'web' | 'worker';
@@ -67,6 +68,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const { config, logger, role } = options;
   const web = role !== 'worker';
   const work = role !== 'web';
+  // Before anything connects: a hub reachable from elsewhere must not run on the demo's guessable secrets.
+  if (web) refuseDefaultSecrets(config);
 
   await connectStore(options.mongoUri, options.registry.collections());
   const redis = connectRedis(options.redisUrl);

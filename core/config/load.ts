@@ -6,7 +6,8 @@ import { ConfigError, type ConfigIssue } from '../errors.js';
 import { configSchema, type Config } from './schema.js';
 import { interpolate } from './interpolate.js';
 import { RoutingKeyCheck, type ChannelRoutingKeys } from './routing-keys.js';
-import { byPosition, parseYamlFile } from './yaml-issues.js';
+import { byPosition, parseYamlFile, pathOfVisited } from './yaml-issues.js';
+import { recordDefaultsUsed, type DefaultUsed } from './defaults-used.js';
 
 /** Channel id → the zod schema of one account of that channel (from the adapter registry). */
 type ChannelSchemas = ReadonlyMap<string, z.ZodType>;
@@ -37,10 +38,13 @@ export function parseConfig(text: string, file: string, options: LoadOptions): C
   const issues: ConfigIssue[] = [...yaml.errors];
   if (issues.length) throw new ConfigError(issues);
 
+  const defaults: DefaultUsed[] = [];
   visit(doc, {
-    Scalar(_key, node) {
+    Scalar(_key, node, ancestors) {
       if (typeof node.value !== 'string' || !node.value.includes('${')) return;
-      const { value, missing } = interpolate(node.value, env);
+      const { value, missing, defaulted } = interpolate(node.value, env);
+      const path = defaulted.length ? pathOfVisited(ancestors, node) : undefined;
+      if (path) defaults.push({ file, ...yaml.position(path), path: path.join('.'), variables: defaulted });
       for (const name of missing) {
         issues.push(at(node.range?.[0] ?? 0, [], `environment variable ${name} is not set (use \${${name}:-default} for a default)`));
       }
@@ -98,5 +102,6 @@ export function parseConfig(text: string, file: string, options: LoadOptions): C
     }
   });
   if (issues.length) throw new ConfigError(byPosition(issues));
+  recordDefaultsUsed(config, defaults);
   return config;
 }
