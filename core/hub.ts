@@ -115,10 +115,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
           .use(adminRouter(config, { privacy, signIn, queues, typing: { redis, prefix: config.redis.prefix, adapters, logger } })),
         console: consoleAuthRouter(config, signIn),
         ...(agentConsole ? { consolePages: agentConsole.pages } : {}),
-        readiness: async () => {
-          await pingStore();
-          await redis.ping();
-        },
+        readiness: { mongodb: pingStore, redis: () => redis.ping() },
+        ...(config.server.metricsToken !== undefined ? { metricsToken: config.server.metricsToken } : {}),
       })
     : undefined;
 
