@@ -168,6 +168,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         ),
       redis: () => redis.duplicate(),
       keyPrefix: config.redis.prefix,
+      serverHost: config.server.host,
       typing: contactTyping({ redis, prefix: config.redis.prefix }),
     });
   }
