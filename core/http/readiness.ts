@@ -3,8 +3,8 @@ import type { Logger } from 'pino';
 /** Name → a check that resolves when that dependency answers. */
 export type ReadinessChecks = Readonly<Record<string, () => Promise<unknown>>>;
 
-/** A check that has not answered by then counts as failing: a hung dependency must not hang `/readyz`. */
-const checkTimeoutMs = 3000;
+/** A check that has not answered by then counts as failing: a hung dependency must not hang `/readyz` (and Docker's HEALTHCHECK gives it 3 s). */
+const checkTimeoutMs = 2000;
 
 /** The names of the checks that failed (in the order given), each failure logged at warn with its error. */
 export async function readinessOf(checks: ReadinessChecks, logger: Logger): Promise<string[]> {
