@@ -108,7 +108,7 @@ async function startBenchHub(mongoUri: string, redisUrl: string, prefix: string)
       },
     ],
   });
-  const config = parseConfig(yaml, 'bench.yaml', { channelSchemas: registry.schemas() });
+  const config = parseConfig(yaml, 'bench.yaml', registry.loadOptions());
   const hub = await startHub({
     config,
     registry,

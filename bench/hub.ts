@@ -44,7 +44,7 @@ export async function startBenchHub(options: BenchHubOptions): Promise<Hub> {
       },
     ],
   });
-  const config = parseConfig(yaml, 'bench.yaml', { channelSchemas: registry.schemas() });
+  const config = parseConfig(yaml, 'bench.yaml', registry.loadOptions());
   const logger = createLogger({ level: 'warn' });
   // As the CLI does: the flow responder when a workspace has flows (it falls back to the auto-reply for the others).
   const responder = options.flows ? createFlowResponder({ config, channels: registry, logger }).responder : new AutoReplyResponder();

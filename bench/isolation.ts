@@ -116,7 +116,7 @@ async function startIsolationHub(mongoUri: string, redisUrl: string, flowsDir: s
       },
     ],
   });
-  const config = parseConfig(yaml, 'bench-isolation.yaml', { channelSchemas: registry.schemas() });
+  const config = parseConfig(yaml, 'bench-isolation.yaml', registry.loadOptions());
   const logger = createLogger({ level: 'error' });
   const { responder } = createFlowResponder({ config, channels: registry, logger });
   return startHub({ config, registry, role: 'all', mongoUri, redisUrl, logger, responder });

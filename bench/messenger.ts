@@ -204,7 +204,7 @@ async function startMessengerHub(mongoUri: string, redisUrl: string, prefix: str
       },
     ],
   });
-  const config = parseConfig(yaml, 'bench-messenger.yaml', { channelSchemas: registry.schemas() });
+  const config = parseConfig(yaml, 'bench-messenger.yaml', registry.loadOptions());
   return startHub({ config, registry, role: 'all', mongoUri, redisUrl, logger: createLogger({ level: 'warn' }), responder: new AutoReplyResponder() });
 }
 

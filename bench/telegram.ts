@@ -171,7 +171,7 @@ async function startTelegramHub(mongoUri: string, redisUrl: string, prefix: stri
       },
     ],
   });
-  const config = parseConfig(yaml, 'bench-telegram.yaml', { channelSchemas: registry.schemas() });
+  const config = parseConfig(yaml, 'bench-telegram.yaml', registry.loadOptions());
   return startHub({ config, registry, role: 'all', mongoUri, redisUrl, logger: createLogger({ level: 'warn' }) });
 }
 

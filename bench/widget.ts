@@ -68,7 +68,7 @@ async function serve(kind: 'hub' | 'echo', env: { mongoUri: string; redisUrl: st
         },
       ],
     });
-    const config = parseConfig(yaml, 'bench.yaml', { channelSchemas: registry.schemas() });
+    const config = parseConfig(yaml, 'bench.yaml', registry.loadOptions());
     const hub = await startHub({
       config,
       registry,

@@ -28,7 +28,7 @@ export function registerFlowCommands(flows: Command, defaultConfig: string): voi
     .action((paths: string[], opts: { config: string }) => {
       const targets = paths.length
         ? paths
-        : usage(testCommand, () => workspaceFlowPaths(loadConfig(opts.config, { channelSchemas: builtinRegistry().schemas() }), opts.config));
+        : usage(testCommand, () => workspaceFlowPaths(loadConfig(opts.config, builtinRegistry().loadOptions()), opts.config));
       process.exitCode = testFlows(targets);
     });
 
@@ -41,7 +41,7 @@ export function registerFlowCommands(flows: Command, defaultConfig: string): voi
     .option('--locale <code>', "the contact's language, e.g. cs")
     .option('--name <name>', "the contact's name")
     .action(async (flow: string, opts: { config: string; channel: string; locale?: string; name?: string }) => {
-      const config = loadConfig(opts.config, { channelSchemas: builtinRegistry().schemas() });
+      const config = loadConfig(opts.config, builtinRegistry().loadOptions());
       const session = usage(tryCommand, () => prepareTry(config, flow, opts));
       // Piped input is not echoed by a terminal, so the transcript echoes it instead of prompting.
       const tty = Boolean(process.stdin.isTTY);

@@ -6,6 +6,7 @@ import { loadConfig } from '../core/config/load.js';
 import { ConfigError } from '../core/errors.js';
 import { apiKeySchema, keyDigest } from '../core/http/api-key-schema.js';
 import { startHub, type Role } from '../core/hub.js';
+import { refuseDefaultSecrets } from '../core/default-secrets.js';
 import { createLogger } from '../core/logger.js';
 import { createFlowResponder } from '../flows/setup.js';
 import { registerAdminCommands } from './admin-commands.js';
@@ -30,7 +31,9 @@ program
   .action(async (opts: { config: string; role: Role }) => {
     const logger = createLogger();
     const registry = builtinRegistry();
-    const config = loadConfig(opts.config, { channelSchemas: registry.schemas() });
+    const config = loadConfig(opts.config, registry.loadOptions());
+    // startHub checks too; here it stops the start before an embedded FerretDB is built and started for nothing.
+    if (opts.role !== 'worker') refuseDefaultSecrets(config);
     // Flows load first: an invalid flow file stops the start with file:line:col, before any service.
     const { responder } = createFlowResponder({ config, channels: registry, logger, watch: true });
     const services = await resolveServices(config, logger);
@@ -66,7 +69,7 @@ configCommand
   .argument('[file]', 'config file', defaultConfig)
   .action((file: string) => {
     const registry = builtinRegistry();
-    const config = loadConfig(file, { channelSchemas: registry.schemas() });
+    const config = loadConfig(file, registry.loadOptions());
     const accounts = config.workspaces.reduce((n, w) => n + Object.values(w.channels).reduce((m, a) => m + a.length, 0), 0);
     console.log(`${file}: ok (${config.workspaces.length} workspace(s), ${accounts} channel account(s))`);
   });
@@ -92,7 +95,7 @@ flowsCommand
   .argument('[paths...]', "flow files or folders (default: each workspace's flows in the config)")
   .option('-c, --config <file>', 'config file', defaultConfig)
   .action((paths: string[], opts: { config: string }) => {
-    const config = loadConfig(opts.config, { channelSchemas: builtinRegistry().schemas() });
+    const config = loadConfig(opts.config, builtinRegistry().loadOptions());
     console.log(validateFlows(config, paths));
   });
 
@@ -110,7 +113,7 @@ program
   .option('--hub <url>', 'hub base URL', `http://127.0.0.1:${process.env.PORT ?? 3000}`)
   .option('--no-wait', 'do not listen on the webhook URL for the reply')
   .action(async (text: string, opts: { config: string; account?: string; user: string; hub: string; wait: boolean }) => {
-    const config = loadConfig(opts.config, { channelSchemas: builtinRegistry().schemas() });
+    const config = loadConfig(opts.config, builtinRegistry().loadOptions());
     await apiSend(config, text, { ...opts, timeoutMs: 15_000 });
   });
 
@@ -122,7 +125,7 @@ registerInboxCommands(program, defaultConfig);
 // Each channel's own commands (`switchboard telegram …`, `switchboard whatsapp …`), from its definition.
 const channels = builtinRegistry();
 for (const { register } of channels.commands()) {
-  register(program, { defaultConfig, loadConfig: (file) => loadConfig(file, { channelSchemas: channels.schemas() }), services: resolveServices });
+  register(program, { defaultConfig, loadConfig: (file) => loadConfig(file, channels.loadOptions()), services: resolveServices });
 }
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -25,7 +25,7 @@ export function pickWorkspace(config: Config, name: string | undefined): string 
  */
 export async function withStore<T>(file: string, work: (config: Config, services: { redis: Redis; queues: Queues }) => Promise<T>): Promise<T> {
   const registry = builtinRegistry();
-  const config = loadConfig(file, { channelSchemas: registry.schemas() });
+  const config = loadConfig(file, registry.loadOptions());
   const services = await resolveServices(config, createLogger({ level: 'warn' }));
   const redis = connectRedis(services.redisUrl);
   const queues = new Queues({ connection: redis, prefix: config.redis.prefix, outboundAttempts: config.pipeline.outboundAttempts });

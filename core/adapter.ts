@@ -94,6 +94,12 @@ export interface AdapterContext {
    */
   clientAddress(req: IncomingMessage): string;
   /**
+   * The hub's `server.host`: whether it is reachable beyond this machine decides what an adapter
+   * may keep less protected (WhatsApp Web refuses unencrypted sessions beyond loopback).
+   * Undefined in contexts built in code (tests).
+   */
+  serverHost?: string;
+  /**
    * The contact is typing (the widget's `typing` frame, a Bot Framework `typing` activity): the
    * agents' consoles showing their open conversation say so for a few seconds. Nothing is stored.
    */

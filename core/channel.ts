@@ -6,6 +6,7 @@ import type { ChannelAccount, ChannelAdapter, ChannelCapabilities } from './adap
 import type { Config } from './config/schema.js';
 import type { OwnForms } from './turn/types.js';
 import type { PrivacyContract } from './privacy/contract.js';
+import type { RoutingKey } from './config/routing-keys.js';
 
 /** What a channel's CLI commands get from `switchboard` (cli/main.ts). */
 export interface ChannelCommandContext {
@@ -50,6 +51,11 @@ export interface ChannelDefinition<S extends z.ZodType = z.ZodType> {
   readonly collections?: ChannelCollections;
   /** Forms the channel's own client shows (not a flow's), by form id. */
   readonly ownForms?: OwnForms;
+  /**
+   * The values the platform routes webhook events to an account by (Messenger's Page id), which
+   * the config loader keeps unique per channel across workspaces (core/config/routing-keys.ts).
+   */
+  readonly routingKeys?: (account: z.output<S>) => readonly RoutingKey[];
 }
 
 /**

@@ -39,6 +39,7 @@ import { requestTranscript } from './email/transcript-request.js';
 import { routedAgents } from './agents/routing.js';
 import { startConsole, type ConsoleServer } from './console/index.js';
 import { contactTyping } from './typing/contact-typing.js';
+import { refuseDefaultSecrets } from './default-secrets.js';
 
 /** `all` runs web and workers in one process; `web` and `worker` split them for scale-out. */
 export type Role = 'all' | 'web' | 'worker';
@@ -69,6 +70,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const { config, logger, role } = options;
   const web = role !== 'worker';
   const work = role !== 'web';
+  // Before anything connects: a hub reachable from elsewhere must not run on the demo's guessable secrets.
+  if (web) refuseDefaultSecrets(config);
 
   await connectStore(options.mongoUri, options.registry.collections());
   const redis = connectRedis(options.redisUrl);
@@ -115,10 +118,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
           .use(adminRouter(config, { privacy, signIn, keys, queues, typing: { redis, prefix: config.redis.prefix, adapters, logger } })),
         console: consoleAuthRouter(config, signIn),
         ...(agentConsole ? { consolePages: agentConsole.pages } : {}),
-        readiness: async () => {
-          await pingStore();
-          await whileRedisAnswers(redis, () => redis.ping());
-        },
+        readiness: { mongodb: pingStore, redis: () => whileRedisAnswers(redis, () => redis.ping()) },
+        ...(config.server.metricsToken !== undefined ? { metricsToken: config.server.metricsToken } : {}),
       })
     : undefined;
 
@@ -172,6 +173,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       redis: () => redis.duplicate(),
       keyPrefix: config.redis.prefix,
       clientAddress: (req) => clientAddress(req, config.server.trustProxy),
+      serverHost: config.server.host,
       typing: contactTyping({ redis, prefix: config.redis.prefix }),
     });
   }

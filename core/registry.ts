@@ -3,14 +3,17 @@ import type { z } from 'zod';
 import type { ChannelAdapter, ChannelAccount, ChannelCapabilities } from './adapter.js';
 import type { ChannelCollections, ChannelCommandContext, ChannelDefinition } from './channel.js';
 import type { Config } from './config/schema.js';
+import type { LoadOptions } from './config/load.js';
+import type { RoutingKey } from './config/routing-keys.js';
 import type { OwnForms } from './turn/types.js';
 
 export { defineChannel, type ChannelCollections, type ChannelCommandContext, type ChannelDefinition } from './channel.js';
 
 /** A registered channel: its definition without `create`, and `create` behind the account schema. */
 interface Registered {
-  definition: Omit<ChannelDefinition, 'create'>;
+  definition: Omit<ChannelDefinition, 'create' | 'routingKeys'>;
   build(accounts: ChannelAccount[]): ChannelAdapter;
+  routingKeys?: (account: unknown) => readonly RoutingKey[];
 }
 
 /**
@@ -21,7 +24,7 @@ export class AdapterRegistry {
   private readonly channels = new Map<string, Registered>();
 
   register<S extends z.ZodType>(definition: ChannelDefinition<S>): this {
-    const { id, create, ...rest } = definition;
+    const { id, create, routingKeys, ...rest } = definition;
     if (this.channels.has(id)) throw new Error(`channel "${id}" is registered twice`);
     const build = (accounts: ChannelAccount[]): ChannelAdapter =>
       // The config loader already validated each account with this schema; parsing again (the
@@ -35,7 +38,9 @@ export class AdapterRegistry {
           return { ...a, config: parsed.data };
         }),
       );
-    this.channels.set(id, { definition: { id, ...rest }, build });
+    // The loader calls it with an account its schema just parsed, so the input has the schema's output type.
+    const keys = routingKeys && ((account: unknown) => routingKeys(account as z.output<S>));
+    this.channels.set(id, { definition: { id, ...rest }, build, ...(keys ? { routingKeys: keys } : {}) });
     return this;
   }
 
@@ -47,6 +52,13 @@ export class AdapterRegistry {
   /** Channel id → account schema, for the config loader. */
   schemas(): Map<string, z.ZodType> {
     return new Map([...this.channels].map(([id, c]) => [id, c.definition.accountSchema]));
+  }
+
+  /** What the config loader needs of the channels: account schemas and routing keys. */
+  loadOptions(): Pick<LoadOptions, 'channelSchemas' | 'channelRoutingKeys'> {
+    const channelRoutingKeys = new Map<string, (account: unknown) => readonly RoutingKey[]>();
+    for (const [id, c] of this.channels) if (c.routingKeys) channelRoutingKeys.set(id, c.routingKeys);
+    return { channelSchemas: this.schemas(), channelRoutingKeys };
   }
 
   capabilities(channel: string): ChannelCapabilities | undefined {

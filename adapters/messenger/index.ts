@@ -111,4 +111,6 @@ export const messenger = defineChannel({
   accountSchema: messengerAccountSchema,
   capabilities: messengerCapabilities,
   create: createMessengerAdapter,
+  // Events of all of an app's Pages reach any of its webhooks and are routed by Page id.
+  routingKeys: (account) => [{ path: ['pageId'], name: 'pageId', value: account.pageId }],
 });

@@ -170,4 +170,7 @@ export const telegram = defineChannel({
   // `switchboard telegram set-webhook|delete-webhook <account>`
   commands: registerTelegramCommands,
   collections: { privacy: telegramPrivacy },
+  // A bot has one webhook (the last setWebhook wins) and one getUpdates consumer, so it can serve one account.
+  // Compared by the bot's id (the token's part before ":"): a regenerated token is still the same bot, and the error never shows a token.
+  routingKeys: (account) => [{ path: ['token'], name: 'bot', value: account.token.split(':')[0]! }],
 });

@@ -13,6 +13,7 @@ import { lockTtlMs } from './web/holder.js';
 import { webClientFactory, webAccountSchema, type WebAccountConfig } from './web/index.js';
 import { SessionLock, sessionLockKey } from './web/lock.js';
 import { GridFsSessionStore } from './web/session-store.js';
+import { checkSessionStorage } from './web/session-policy.js';
 
 export interface LoginOptions {
   config: Config;
@@ -50,6 +51,9 @@ function findWebAccount(config: Config, account: string): { workspace: string; c
  */
 export async function whatsappLogin(o: LoginOptions): Promise<'linked' | 'already linked'> {
   const { config } = findWebAccount(o.config, o.account);
+  const store = new GridFsSessionStore({ dataPath: config.dataPath });
+  // The same rule as the hub's: the session this saves is the one the hub will run.
+  checkSessionStorage({ encrypted: store.encrypts, host: o.config.server.host, accounts: [o.account], logger: o.logger });
   await connectStore(o.mongoUri);
   const redis = new Redis(o.redisUrl, { maxRetriesPerRequest: 3 });
   try {
@@ -57,7 +61,7 @@ export async function whatsappLogin(o: LoginOptions): Promise<'linked' | 'alread
       account: o.account,
       config,
       factory: o.factory,
-      store: new GridFsSessionStore({ dataPath: config.dataPath }),
+      store,
       lock: new SessionLock(redis, sessionLockKey(o.config.redis.prefix, o.account), lockTtlMs),
       logger: o.logger,
       timeoutMs: o.timeoutMs,

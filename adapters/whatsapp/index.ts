@@ -85,4 +85,6 @@ export const whatsapp = defineChannel({
   commands: registerWhatsAppCommands,
   // WhatsApp Web sessions (RemoteAuth zips), one file per account.
   collections: { buckets: [sessionBucket], privacy: whatsappPrivacy },
+  // Cloud API events are routed by the number's id (cloud/index.ts); a WhatsApp Web account is reached through its own session.
+  routingKeys: (account) => (account.transport === 'cloud' ? [{ path: ['phoneNumberId'], name: 'phoneNumberId', value: account.phoneNumberId }] : []),
 });

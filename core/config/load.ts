@@ -5,7 +5,9 @@ import type { z } from 'zod';
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import { configSchema, type Config } from './schema.js';
 import { interpolate } from './interpolate.js';
-import { byPosition, parseYamlFile } from './yaml-issues.js';
+import { RoutingKeyCheck, type ChannelRoutingKeys } from './routing-keys.js';
+import { byPosition, parseYamlFile, pathOfVisited } from './yaml-issues.js';
+import { recordDefaultsUsed, type DefaultUsed } from './defaults-used.js';
 
 /** Channel id → the zod schema of one account of that channel (from the adapter registry). */
 type ChannelSchemas = ReadonlyMap<string, z.ZodType>;
@@ -14,6 +16,8 @@ export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
   /** Each channel's account schema; accounts of channels not listed here are an error. */
   channelSchemas: ChannelSchemas;
+  /** Each channel's routing keys (Messenger's Page id): two accounts sharing one are an error. */
+  channelRoutingKeys?: ChannelRoutingKeys;
 }
 
 /** Reads, interpolates and validates a config file; throws {@link ConfigError} listing every problem. */
@@ -34,10 +38,13 @@ export function parseConfig(text: string, file: string, options: LoadOptions): C
   const issues: ConfigIssue[] = [...yaml.errors];
   if (issues.length) throw new ConfigError(issues);
 
+  const defaults: DefaultUsed[] = [];
   visit(doc, {
-    Scalar(_key, node) {
+    Scalar(_key, node, ancestors) {
       if (typeof node.value !== 'string' || !node.value.includes('${')) return;
-      const { value, missing } = interpolate(node.value, env);
+      const { value, missing, defaulted } = interpolate(node.value, env);
+      const path = defaulted.length ? pathOfVisited(ancestors, node) : undefined;
+      if (path) defaults.push({ file, ...yaml.position(path), path: path.join('.'), variables: defaulted });
       for (const name of missing) {
         issues.push(at(node.range?.[0] ?? 0, [], `environment variable ${name} is not set (use \${${name}:-default} for a default)`));
       }
@@ -56,6 +63,7 @@ export function parseConfig(text: string, file: string, options: LoadOptions): C
   // Cross-field checks the schema cannot express, and each channel's own account schema.
   const seenWorkspaces = new Map<string, number>();
   const seenAccounts = new Map<string, string>();
+  const routes = new RoutingKeyCheck(yaml);
   config.workspaces.forEach((ws, w) => {
     const wsPath = ['workspaces', w];
     if (seenWorkspaces.has(ws.id)) {
@@ -85,6 +93,8 @@ export function parseConfig(text: string, file: string, options: LoadOptions): C
         const result = schema.safeParse(account, { reportInput: true });
         if (result.success) {
           ws.channels[channel]![a] = result.data as typeof account;
+          const keys = options.channelRoutingKeys?.get(channel)?.(result.data) ?? [];
+          issues.push(...routes.check(channel, { workspace: ws.id, account: account.account, path: accPath }, keys));
         } else {
           issues.push(...yaml.zodIssues(result.error.issues, accPath));
         }
@@ -93,6 +103,7 @@ export function parseConfig(text: string, file: string, options: LoadOptions): C
   });
   issues.push(...duplicateKeys(config, atPath));
   if (issues.length) throw new ConfigError(byPosition(issues));
+  recordDefaultsUsed(config, defaults);
   return config;
 }
 

@@ -328,6 +328,16 @@ export const configSchema = z.strictObject({
        * keys) count what this gives, so set it to exactly the number of proxies you run.
        */
       trustProxy: z.number().int().min(0).max(10).default(0),
+      /**
+       * When set, `GET /metrics` answers only `Authorization: Bearer <token>` (401 otherwise): its
+       * figures (workspaces, queue depths, overdue privacy requests) are not for everyone. From the
+       * environment: `metricsToken: ${SWITCHBOARD_METRICS_TOKEN:-}` (empty: no token, open as before).
+       */
+      metricsToken: z
+        .string()
+        .optional()
+        .transform((t) => (t === '' ? undefined : t))
+        .pipe(z.string().min(16, 'expected a token of at least 16 characters (or leave it empty for none)').optional()),
     })
     .prefault({}),
   /** Agents' sign-in to the console and the admin API (core/agents/). */

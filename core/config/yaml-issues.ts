@@ -3,7 +3,7 @@
  * loader, the flow loader and the golden transcripts turn YAML syntax errors and zod issues
  * into {@link ConfigIssue}s.
  */
-import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import type { ConfigIssue } from '../errors.js';
 
@@ -52,6 +52,26 @@ export function parseYamlFile(text: string, file: string): YamlFile {
     position: (path) => lines.linePos(offsetOf(doc, path, false)),
     zodIssues: (issues, base = [], options = {}) => issues.flatMap((issue) => zodIssue(atPath, base, issue, options)),
   };
+}
+
+/**
+ * The path of a value node from the ancestors `visit` gives it (document first), or undefined for
+ * a map's key or a node under a key that is not a scalar: what config issues call `path`.
+ */
+export function pathOfVisited(ancestors: readonly unknown[], node: unknown): (string | number)[] | undefined {
+  const chain = [...ancestors, node];
+  const path: (string | number)[] = [];
+  for (let i = 1; i < chain.length - 1; i++) {
+    const parent = chain[i];
+    const child = chain[i + 1];
+    if (isPair(parent)) {
+      if (child !== parent.value || !isScalar(parent.key)) return undefined;
+      path.push(String(parent.key.value));
+    } else if (isSeq(parent)) {
+      path.push(parent.items.indexOf(child as never));
+    }
+  }
+  return path;
 }
 
 /** Issues in reading order: by file, then line, then column (stable, so one place keeps its issues' order). */

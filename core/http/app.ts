@@ -3,6 +3,8 @@ import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { ForbiddenError, PayloadError, SignatureError, UnavailableError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
+import { bearerMatches } from './metrics-auth.js';
+import { readinessOf, type ReadinessChecks } from './readiness.js';
 import type { HttpRouter, RawRequest, RouteHandler, UpgradeHandler } from './router.js';
 
 export interface AppOptions {
@@ -17,8 +19,10 @@ export interface AppOptions {
   bodyLimitBytes: number;
   /** `server.trustProxy`: proxies whose X-Forwarded-For gives `req.ip` (see client-address.ts). */
   trustProxy: number;
-  /** Resolves when MongoDB and Redis answer; throws otherwise. */
-  readiness: () => Promise<void>;
+  /** What `/readyz` asks, by the name it reports when one fails (`mongodb`, `redis`). */
+  readiness: ReadinessChecks;
+  /** `server.metricsToken`: `/metrics` needs it as a bearer token; without it, `/metrics` is open. */
+  metricsToken?: string;
 }
 
 /** The express app with health, readiness, metrics, security headers and JSON errors. */
@@ -31,15 +35,16 @@ export function createApp(options: AppOptions): { app: Express; router: HttpRout
 
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/readyz', async (_req, res) => {
-    try {
-      await options.readiness();
-      res.json({ status: 'ready' });
-    } catch (err) {
-      logger.warn({ err: (err as Error).message }, 'not ready');
-      res.status(503).json({ status: 'unavailable', error: (err as Error).message });
-    }
+    const failing = await readinessOf(options.readiness, logger);
+    // Only the names: an error's text can carry a host, a user or a path, and /readyz is unauthenticated.
+    if (failing.length) res.status(503).json({ status: 'unavailable', failing });
+    else res.json({ status: 'ready' });
   });
-  app.get('/metrics', async (_req, res) => {
+  app.get('/metrics', async (req, res) => {
+    if (options.metricsToken !== undefined && !bearerMatches(req.headers.authorization, options.metricsToken)) {
+      res.status(401).set('www-authenticate', 'Bearer realm="metrics"').json({ error: 'unauthorized', message: 'a bearer token is required' });
+      return;
+    }
     res.type(options.metrics.registry.contentType).send(await options.metrics.registry.metrics());
   });
 

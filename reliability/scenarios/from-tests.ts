@@ -22,7 +22,10 @@ interface FromTests {
   criteria: string;
 }
 
-async function runVitest(scenario: FromTests, options: RunOptions): Promise<{ code: number | null; rows: Map<string, RowFigures>; log: string; output: string }> {
+async function runVitest(
+  scenario: FromTests,
+  options: RunOptions,
+): Promise<{ code: number | null; rows: Map<string, RowFigures>; log: string; output: string }> {
   const rowsDir = mkdtempSync(join(tmpdir(), 'switchboard-rows-'));
   const log = join(logDir, `${scenario.name}-vitest.log`);
   const args = ['vitest', 'run', ...scenario.files, ...(scenario.filter ? ['-t', scenario.filter] : [])];
@@ -98,5 +101,6 @@ export const webhookFuzz = fromTests({
   name: 'webhook-fuzz',
   files: ['test/reliability/webhook-fuzz.test.ts'],
   full: { FUZZ_CASES: '10000' },
-  criteria: 'fuzzed bodies (fast-check; short 1,000 per channel, full 10,000) for api, Telegram, Messenger, WhatsApp Cloud, Bot Framework: no 5xx, every refusal a 4xx with a log line, the hub still answers',
+  criteria:
+    'fuzzed bodies (fast-check; short 1,000 per channel, full 10,000) for api, Telegram, Messenger, WhatsApp Cloud, Bot Framework: no 5xx, every refusal a 4xx with a log line, the hub still answers',
 });

@@ -44,7 +44,11 @@ export const overload: Scenario = {
     const users = 300;
     const { redis, mongo } = await sharedServices();
     const receiver = await startReceiver(secret);
-    const hub = await hubUnderTest('overload', { mongoUri: mongo.uri, redisUrl: redis.url }, { accounts: [{ workspace: 'shop', account: 'shop-app', secret, webhookUrl: receiver.url }] });
+    const hub = await hubUnderTest(
+      'overload',
+      { mongoUri: mongo.uri, redisUrl: redis.url },
+      { accounts: [{ workspace: 'shop', account: 'shop-app', secret, webhookUrl: receiver.url }] },
+    );
     try {
       await hub.spawn('web');
       await hub.spawn('worker');
@@ -128,7 +132,8 @@ export const workspaceIsolation: Scenario = {
       maxAckMs: 0,
       recoveryMs: null,
       pass,
-      criteria: "workspace B's reply p99 beside A's 50 conversations waiting 10 s on a flow http call ≤ 2× B alone; one conversation's platform call hanging 30 s holds up no other",
+      criteria:
+        "workspace B's reply p99 beside A's 50 conversations waiting 10 s on a flow http call ≤ 2× B alone; one conversation's platform call hanging 30 s holds up no other",
       notes: [
         `B reply p99 alone ${alone.p99.toFixed(1)} ms, beside A ${withA.p99.toFixed(1)} ms: ${ratio.p99.toFixed(2)}×`,
         `behind a hung platform call: ${results.scenario2.conversationsWaited} of 100 conversations waited (${results.scenario2.repliesWaited} replies); bench/isolation.ts results in ${file}`,

@@ -101,7 +101,7 @@ export function testEnv(options: {
   const configFile = join(dir, 'switchboard.yaml');
   // JSON is valid YAML; the loader still reads it as YAML.
   writeFileSync(configFile, JSON.stringify(config, null, 2));
-  return { configFile, config: loadConfig(configFile, { channelSchemas: builtinRegistry().schemas() }), mongoUri, redisUrl: services.redisUrl, prefix };
+  return { configFile, config: loadConfig(configFile, builtinRegistry().loadOptions()), mongoUri, redisUrl: services.redisUrl, prefix };
 }
 
 /**

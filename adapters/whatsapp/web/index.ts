@@ -13,6 +13,7 @@ import { createRealClient } from './real-client.js';
 import { SendRelay } from './relay.js';
 import { WebSession } from './session.js';
 import { GridFsSessionStore, sessionName } from './session-store.js';
+import { checkSessionStorage } from './session-policy.js';
 
 export { webAccountSchema, type WebAccountConfig };
 
@@ -78,8 +79,16 @@ export function createWebTransport(accounts: ChannelAccount<WebAccountConfig>[])
       lockRedis = ctx.redis();
       linkPrefix = ctx.keyPrefix;
       linkLogger = ctx.logger;
+      // Throws for a malformed SWITCHBOARD_SESSION_KEY, or for none beyond loopback (session-policy.ts).
+      const stores = new Map([...byAccount].map(([account, { config }]) => [account, new GridFsSessionStore({ dataPath: config.dataPath })]));
+      checkSessionStorage({
+        encrypted: [...stores.values()].every((s) => s.encrypts),
+        host: ctx.serverHost,
+        accounts: [...byAccount.keys()],
+        logger: ctx.logger,
+      });
       for (const [account, { workspace, config }] of byAccount) {
-        const store = new GridFsSessionStore({ dataPath: config.dataPath });
+        const store = stores.get(account)!;
         const holder = new SessionHolder({
           account,
           lock: new SessionLock(lockRedis, sessionLockKey(ctx.keyPrefix, account), lockTtlMs),

@@ -1,7 +1,9 @@
 import { createReadStream, createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import mongoose from 'mongoose';
+import { headerLength, isSealed, opener, seal, sessionKeysFrom, tagLength, wrongKey, type SessionKeys } from './session-cipher.js';
 
 /** The newest saved copy of a session: a new `id` means someone linked the number again. */
 export interface StoredSession {
@@ -25,14 +27,25 @@ export const sessionBucket = 'whatsapp_sessions';
  * the working directory and names its bucket after `session`: the first fails unless the process
  * runs inside `dataPath`, the second saves where `sessionExists` never looks. This store keys
  * everything by the name's last path segment and finds the zip in either place.
+ *
+ * With `SWITCHBOARD_SESSION_KEY` set, every save is encrypted (session-cipher.ts); a plaintext
+ * copy from before still restores, and the next save replaces it sealed.
  */
 export class GridFsSessionStore {
   private readonly dataPath: string;
   private readonly bucketName: string;
+  private readonly keys: SessionKeys | undefined;
 
-  constructor(options: { dataPath: string; bucketName?: string }) {
+  /** `env`: where `SWITCHBOARD_SESSION_KEY` is read (default `process.env`); a malformed key throws here. */
+  constructor(options: { dataPath: string; bucketName?: string; env?: NodeJS.ProcessEnv }) {
     this.dataPath = resolve(options.dataPath);
     this.bucketName = options.bucketName ?? sessionBucket;
+    this.keys = sessionKeysFrom(options.env ?? process.env);
+  }
+
+  /** Whether saves are encrypted (a key is configured). */
+  get encrypts(): boolean {
+    return this.keys !== undefined;
   }
 
   async sessionExists(options: { session: string }): Promise<boolean> {
@@ -44,16 +57,37 @@ export class GridFsSessionStore {
     const bucket = this.bucket();
     const filename = fileName(options.session);
     const upload = bucket.openUploadStream(filename);
-    await pipeline(createReadStream(this.zipPath(options.session)), upload);
+    const zip = createReadStream(this.zipPath(options.session));
+    await pipeline(this.keys ? seal(this.keys, zip) : zip, upload);
     const older = await bucket.find({ filename }).toArray();
     for (const file of older) if (!file._id.equals(upload.id)) await bucket.delete(file._id);
   }
 
-  /** Writes the newest copy to `path`, where RemoteAuth unzips it. */
+  /**
+   * Writes the newest copy to `path`, where RemoteAuth unzips it: decrypted when sealed, as it is
+   * when it is a plaintext zip from before. A copy these keys cannot open throws
+   * {@link SessionKeyError} and writes nothing; the stored copy is never touched.
+   */
   async extract(options: { session: string; path: string }): Promise<void> {
+    const name = fileName(options.session);
     const latest = await this.latest(options.session);
-    if (!latest) throw new Error(`no stored WhatsApp session "${fileName(options.session)}"`);
-    await pipeline(this.bucket().openDownloadStream(new mongoose.Types.ObjectId(latest.id)), createWriteStream(options.path));
+    if (!latest) throw new Error(`no stored WhatsApp session "${name}"`);
+    const id = new mongoose.Types.ObjectId(latest.id);
+    const head = await this.read(id, 0, Math.min(headerLength, latest.length));
+    if (!isSealed(head)) return void (await pipeline(this.bucket().openDownloadStream(id), createWriteStream(options.path)));
+    const tag = latest.length >= headerLength + tagLength ? await this.read(id, latest.length - tagLength, latest.length) : Buffer.alloc(0);
+    const decipher = opener(this.keys, head, tag, name);
+    // Beside the target, renamed only once the tag matched: RemoteAuth never unzips unverified bytes.
+    const partial = `${options.path}.partial`;
+    try {
+      await pipeline(this.bucket().openDownloadStream(id, { start: headerLength, end: latest.length - tagLength }), decipher, createWriteStream(partial));
+      await rename(partial, options.path);
+    } catch (err) {
+      await rm(partial, { force: true });
+      // node:crypto's GCM tag mismatch; anything else (MongoDB, the disk) is itself.
+      if (/unable to authenticate|invalid authentication tag/i.test((err as Error).message)) throw wrongKey(name, head);
+      throw err;
+    }
   }
 
   async delete(options: { session: string }): Promise<void> {
@@ -69,6 +103,14 @@ export class GridFsSessionStore {
     // Sorted here rather than by the server: FerretDB v1 evaluates any non-_id filter in full anyway.
     const newest = files.sort((a, b) => b.uploadDate.getTime() - a.uploadDate.getTime())[0];
     return newest ? { id: String(newest._id), uploadDate: newest.uploadDate, length: newest.length } : undefined;
+  }
+
+  /** Bytes `start` to `end` (exclusive) of a stored file. */
+  private async read(id: mongoose.Types.ObjectId, start: number, end: number): Promise<Buffer> {
+    if (end <= start) return Buffer.alloc(0);
+    const chunks: Buffer[] = [];
+    for await (const chunk of this.bucket().openDownloadStream(id, { start, end })) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
   }
 
   private bucket() {

@@ -6,6 +6,7 @@ import type { WebAccountConfig } from './config.js';
 import { parseAck, parseMessageEvent, sentByThisNumber } from './inbound.js';
 import { OwnSends } from './own-sends.js';
 import type { GridFsSessionStore } from './session-store.js';
+import { SessionKeyError, sessionKeyVariable } from './session-cipher.js';
 
 export interface WebSessionOptions {
   workspace: string;
@@ -159,6 +160,14 @@ export class WebSession {
       await client.initialize();
     } catch (err) {
       if (!current()) return;
+      // The stored session cannot be opened with the configured key: no retry helps, and it stays stored for the right key.
+      if (err instanceof SessionKeyError) {
+        this.log.error(
+          { reason: err.message },
+          `WhatsApp Web session not restored: fix ${sessionKeyVariable} or run \`switchboard whatsapp login ${this.o.account}\``,
+        );
+        return void (await this.waitForLogin());
+      }
       this.log.warn({ err }, 'WhatsApp Web client failed to start; retrying');
       await this.reconnect();
     }

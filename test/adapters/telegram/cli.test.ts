@@ -31,7 +31,15 @@ beforeAll(async () => {
   writeFileSync(
     configFile,
     JSON.stringify({
-      workspaces: [{ id: 'shop', name: 'Shop', channels: { telegram: [account('shop-bot', { secretToken }), account('dev-bot', { mode: 'polling' })] } }],
+      workspaces: [
+        {
+          id: 'shop',
+          name: 'Shop',
+          channels: {
+            telegram: [account('shop-bot', { secretToken }), account('dev-bot', { mode: 'polling', token: '7000002:AAAnotherBotOfTheSameOperator_0123' })],
+          },
+        },
+      ],
     }),
   );
 });

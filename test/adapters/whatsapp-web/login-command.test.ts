@@ -99,3 +99,23 @@ it('`switchboard whatsapp login` names the accounts it can link when given anoth
   expect('code' in res && res.code).toBe(1);
   expect((res as { stderr: string }).stderr).toContain(`no whatsapp account "nope" in the config; WhatsApp Web accounts: ${account}`);
 });
+
+it('`whatsapp login` for a hub listening beyond loopback refuses without SWITCHBOARD_SESSION_KEY, before linking anything', async () => {
+  const fake = new FakeWhatsApp();
+  const printed: string[] = [];
+  const exposed = { ...env.config, server: { ...env.config.server, host: '0.0.0.0' } };
+  await expect(
+    whatsappLogin({
+      config: exposed,
+      account,
+      mongoUri: env.mongoUri,
+      redisUrl: env.redisUrl,
+      factory: fake.factory,
+      print: (text) => printed.push(text),
+      logger: createLogger({ level: 'silent' }),
+      timeoutMs: 10_000,
+    }),
+  ).rejects.toThrow(`WhatsApp Web account "${account}": SWITCHBOARD_SESSION_KEY is not set`);
+  expect(fake.live(account)).toBeUndefined();
+  expect(printed).toEqual([]);
+});
