@@ -13,7 +13,7 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import type { LookupAddress } from 'node:dns';
 import { Agent, fetch, type Response } from 'undici';
-import type { AddressPolicy} from './address-policy.js';
+import type { AddressPolicy } from './address-policy.js';
 import { bareHost } from './address-policy.js';
 
 /** Stands in for DNS in tests: a name's addresses, as `dns.lookup(name, { all: true })` gives them. */
