@@ -36,6 +36,10 @@ export function defaultSecretsInUse(config: Config): DefaultSecret[] {
     else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) walk(v, [...path, k]);
   };
   walk(config, []);
+  // Values the schema turned into something else (an API key into its digest) are judged as written.
+  for (const d of known.values())
+    if (placeholder.test(d.value) && !found.some((f) => f.path === d.path))
+      found.push({ path: d.path, variables: d.variables, at: `${d.file}:${d.line}:${d.col}`, order: d.line * 10_000 + d.col });
   return found.sort((a, b) => a.order - b.order).map(({ order: _, ...f }) => f);
 }
 

@@ -7,6 +7,8 @@ export interface DefaultUsed extends Position {
   path: string;
   /** The unset variables whose defaults it holds. */
   variables: string[];
+  /** The value as interpolated, before the schema changed it (an API key is kept as its digest). */
+  value: string;
 }
 
 /**

@@ -44,7 +44,7 @@ export function parseConfig(text: string, file: string, options: LoadOptions): C
       if (typeof node.value !== 'string' || !node.value.includes('${')) return;
       const { value, missing, defaulted } = interpolate(node.value, env);
       const path = defaulted.length ? pathOfVisited(ancestors, node) : undefined;
-      if (path) defaults.push({ file, ...yaml.position(path), path: path.join('.'), variables: defaulted });
+      if (path) defaults.push({ file, ...yaml.position(path), path: path.join('.'), variables: defaulted, value });
       for (const name of missing) {
         issues.push(at(node.range?.[0] ?? 0, [], `environment variable ${name} is not set (use \${${name}:-default} for a default)`));
       }

@@ -33,8 +33,8 @@ describe('the demo’s placeholder secrets', () => {
     expect(lines.slice(1, -1)).toEqual([
       '  config/switchboard.yaml:26:9: workspaces.0.apiKeys.0 (set DEMO_API_KEY)',
       '  config/switchboard.yaml:44:21: workspaces.0.privacy.pseudonymKey (set DEMO_PSEUDONYM_KEY)',
-      '  config/switchboard.yaml:55:19: workspaces.0.channels.api.0.secret (set DEMO_API_SECRET)',
-      '  config/switchboard.yaml:62:19: workspaces.0.channels.widget.0.secret (set DEMO_WIDGET_SECRET)',
+      '  config/switchboard.yaml:60:19: workspaces.0.channels.api.0.secret (set DEMO_API_SECRET)',
+      '  config/switchboard.yaml:67:19: workspaces.0.channels.widget.0.secret (set DEMO_WIDGET_SECRET)',
     ]);
     expect(lines.at(-1)).toBe('Give each a secret of your own (in the environment), or listen on 127.0.0.1.');
     expect(failed!.stderr).not.toContain('demo-secret-change-me');
