@@ -46,13 +46,19 @@ if [ -z "${SKIP_BROWSER:-}" ] && ! command -v chromium >/dev/null 2>&1; then
   fi
 fi
 
+# redis-server: the reliability suite starts its own (to stop and kill them), whatever answers on 6379.
+if ! command -v redis-server >/dev/null 2>&1; then
+  echo "setup: installing redis-server"
+  if [ "$(id -u)" = 0 ]; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server) >/dev/null
+  else
+    (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server) >/dev/null
+  fi
+fi
+
 # Redis: start a local one when the default address does not answer.
 if [ -z "${REDIS_URL:-}" ]; then
   if ! (exec 3<>/dev/tcp/127.0.0.1/6379 && printf 'PING\r\n' >&3 && head -c5 <&3 | grep -q PONG) 2>/dev/null; then
-    if ! command -v redis-server >/dev/null 2>&1; then
-      echo "setup: installing redis-server"
-      (apt-get update -qq && apt-get install -y -qq redis-server) >/dev/null
-    fi
     echo "setup: starting redis-server on 127.0.0.1:6379"
     mkdir -p .data/redis
     # noeviction: BullMQ must never lose queued jobs to eviction.

@@ -3,7 +3,7 @@
  * messages (a platform that redelivers because our 2xx was slow or lost). Each message must be
  * stored once and answered once.
  */
-import { apiDelivery, type Row, type Scenario, Sender, sharedServices, hubUnderTest, startReceiver, tallyApi, untilAnswered } from '../harness.js';
+import { apiHubUnderTest, type Row, type Scenario, Sender, sharedServices, tallyApi, untilAnswered } from '../harness.js';
 
 const secret = 'reliability-duplicates-secret';
 
@@ -14,19 +14,11 @@ export const duplicateWebhooks: Scenario = {
     const copies = 3;
     const users = 50;
     const { redis, mongo } = await sharedServices();
-    const receiver = await startReceiver(secret);
-    const hub = await hubUnderTest(
-      'duplicates',
-      { mongoUri: mongo.uri, redisUrl: redis.url },
-      {
-        accounts: [{ workspace: 'shop', account: 'shop-app', secret, webhookUrl: receiver.url }],
-      },
-    );
+    const hub = await apiHubUnderTest('duplicates', { mongoUri: mongo.uri, redisUrl: redis.url }, { secret });
+    const { receiver } = hub;
     try {
       await hub.spawn('all');
-      const originals = Array.from({ length: messages }, (_, i) =>
-        apiDelivery(hub.url, 'shop-app', secret, { id: `dup-${i}`, user: `u${i % users}`, text: `message ${i}` }),
-      );
+      const originals = Array.from({ length: messages }, (_, i) => hub.message({ id: `dup-${i}`, user: `u${i % users}`, text: `message ${i}` }));
       // Every copy of every message, shuffled: copies of one message race each other and everyone else's.
       const deliveries = originals.flatMap((d) => Array.from({ length: copies }, () => d));
       for (let i = deliveries.length - 1; i > 0; i--) {
@@ -56,7 +48,6 @@ export const duplicateWebhooks: Scenario = {
       };
     } finally {
       await hub.stop();
-      await receiver.stop();
     }
   },
 };

@@ -5,9 +5,8 @@
  * place, then their wake-ups' retries) and resume once it is back: nothing lost, nothing stored twice.
  */
 import {
-  apiDelivery,
+  apiHubUnderTest,
   firstAnswered,
-  hubUnderTest,
   now,
   recoveryFrom,
   Sender,
@@ -15,7 +14,6 @@ import {
   sharedServices,
   sleep,
   startMongo,
-  startReceiver,
   tallyApi,
   untilAnswered,
   type Row,
@@ -35,21 +33,13 @@ export const mongoOutage: Scenario = {
     const after = 3000;
     const { redis } = await sharedServices();
     let mongo = await startMongo('outage');
-    const receiver = await startReceiver(secret);
-    const hub = await hubUnderTest(
-      'mongo-outage',
-      { mongoUri: mongo.uri, redisUrl: redis.url },
-      {
-        accounts: [{ workspace: 'shop', account: 'shop-app', secret, webhookUrl: receiver.url }],
-      },
-    );
+    const hub = await apiHubUnderTest('mongo-outage', { mongoUri: mongo.uri, redisUrl: redis.url }, { secret });
+    const { receiver } = hub;
     try {
       await hub.spawn('web');
       await hub.spawn('worker');
       const sender = new Sender({ timeoutMs: 15_000 });
-      const deliveries = Array.from({ length: messages }, (_, i) =>
-        apiDelivery(hub.url, 'shop-app', secret, { id: `mongo-${i}`, user: `u${i % users}`, text: `message ${i}` }),
-      );
+      const deliveries = Array.from({ length: messages }, (_, i) => hub.message({ id: `mongo-${i}`, user: `u${i % users}`, text: `message ${i}` }));
       await firstAnswered(sender, receiver, deliveries[0]!);
       const sending = sendSpread(sender, deliveries.slice(1), before + outageMs + after);
       await sleep(before);
@@ -94,7 +84,6 @@ export const mongoOutage: Scenario = {
       };
     } finally {
       await hub.stop();
-      await receiver.stop();
       await mongo.stop();
     }
   },

@@ -11,16 +11,14 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import {
-  apiDelivery,
+  apiHubUnderTest,
   firstAnswered,
-  hubUnderTest,
   logDir,
   now,
   recoveryFrom,
   sendSpread,
   Sender,
   sharedServices,
-  startReceiver,
   tallyApi,
   track,
   untilAnswered,
@@ -43,16 +41,12 @@ export const overload: Scenario = {
     const floodSeconds = short ? 10 : 60;
     const users = 300;
     const { redis, mongo } = await sharedServices();
-    const receiver = await startReceiver(secret);
-    const hub = await hubUnderTest(
-      'overload',
-      { mongoUri: mongo.uri, redisUrl: redis.url },
-      { accounts: [{ workspace: 'shop', account: 'shop-app', secret, webhookUrl: receiver.url }] },
-    );
+    const hub = await apiHubUnderTest('overload', { mongoUri: mongo.uri, redisUrl: redis.url }, { secret });
+    const { receiver } = hub;
     try {
       await hub.spawn('web');
       await hub.spawn('worker');
-      const message = (id: string, i: number) => apiDelivery(hub.url, 'shop-app', secret, { id, user: `u${i % users}`, text: `message ${i}` });
+      const message = (id: string, i: number) => hub.message({ id, user: `u${i % users}`, text: `message ${i}` });
       await firstAnswered(new Sender(), receiver, message('warm-up', 0));
 
       // The sustained rate: 40 senders as fast as the hub answers them.
@@ -77,7 +71,8 @@ export const overload: Scenario = {
       const acks = sender.attempts.map((a) => a.ms);
       const ackP99 = percentile(acks, 99);
       const tally = await tallyApi(hub.env.mongoUri, 'shop', [...measuring.accepted.keys(), ...sender.accepted.keys(), 'warm-up'], receiver);
-      const pass = ackP99 <= ackP99Limit && sender.http5xx === 0 && tally.lost === 0 && tally.duplicated === 0 && sender.accepted.size === flood.length;
+      const pass = sender.http5xx === 0 && tally.lost === 0 && tally.duplicated === 0 && sender.accepted.size === flood.length;
+      const fast = ackP99 <= ackP99Limit;
       return {
         scenario: overload.name,
         messages: flood.length,
@@ -88,6 +83,7 @@ export const overload: Scenario = {
         maxAckMs: sender.maxAckMs,
         recoveryMs,
         pass,
+        fast,
         criteria: `webhook acknowledgement p99 ≤ ${ackP99Limit} ms and no 5xx at 3× the sustained rate for ${floodSeconds} s; every message answered once`,
         notes: [
           `sustained (40 senders, closed loop): ${sustained.toFixed(0)} msg/s; offered ${rate.toFixed(0)} msg/s for ${floodSeconds} s`,
@@ -97,7 +93,6 @@ export const overload: Scenario = {
       };
     } finally {
       await hub.stop();
-      await receiver.stop();
     }
   },
 };
@@ -110,8 +105,9 @@ interface IsolationResults {
 
 export const workspaceIsolation: Scenario = {
   name: 'workspace-isolation',
-  async run({ short }): Promise<Row> {
-    const args = ['tsx', 'bench/isolation.ts', '--seconds', short ? '4' : '8'];
+  async run(): Promise<Row> {
+    // 8 s of B's messages (160 replies) even in the short run: with fewer, p99 is the single slowest reply.
+    const args = ['tsx', 'bench/isolation.ts', '--seconds', '8'];
     const child = track(spawn('npx', args, { stdio: ['ignore', 'pipe', 'pipe'] }));
     let output = '';
     child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
@@ -121,7 +117,8 @@ export const workspaceIsolation: Scenario = {
     if (code !== 0 || !file) throw new Error(`bench/isolation.ts exited ${code}: ${output.slice(-2000)} (logs in ${logDir})`);
     const results = JSON.parse(readFileSync(file, 'utf8')) as IsolationResults;
     const { ratio, alone, withA } = results.scenario1;
-    const pass = ratio.p99 <= 2 && results.scenario2.conversationsWaited === 0;
+    const pass = results.scenario2.conversationsWaited === 0;
+    const fast = ratio.p99 <= 2;
     return {
       scenario: workspaceIsolation.name,
       messages: 0,
@@ -132,6 +129,7 @@ export const workspaceIsolation: Scenario = {
       maxAckMs: 0,
       recoveryMs: null,
       pass,
+      fast,
       criteria:
         "workspace B's reply p99 beside A's 50 conversations waiting 10 s on a flow http call ≤ 2× B alone; one conversation's platform call hanging 30 s holds up no other",
       notes: [

@@ -9,16 +9,14 @@
  * with backoff, and once Redis is back every accepted message is answered, once.
  */
 import {
-  apiDelivery,
+  apiHubUnderTest,
   firstAnswered,
-  hubUnderTest,
   now,
   recoveryFrom,
   Sender,
   sendSpread,
   sharedServices,
   sleep,
-  startReceiver,
   startRedisServer,
   tallyApi,
   untilAnswered,
@@ -42,21 +40,13 @@ function redisOutage(kind: 'crash' | 'hang'): Scenario {
       const after = 3000;
       const { mongo } = await sharedServices();
       const redis = await startRedisServer({ name, appendonly: true, preferredPort: 6391 });
-      const receiver = await startReceiver(secret);
-      const hub = await hubUnderTest(
-        name,
-        { mongoUri: mongo.uri, redisUrl: redis.url },
-        {
-          accounts: [{ workspace: 'shop', account: 'shop-app', secret, webhookUrl: receiver.url }],
-        },
-      );
+      const hub = await apiHubUnderTest(name, { mongoUri: mongo.uri, redisUrl: redis.url }, { secret });
+      const { receiver } = hub;
       try {
         await hub.spawn('web');
         await hub.spawn('worker');
         const sender = new Sender({ timeoutMs: 15_000, firstBackoffMs: 500, maxBackoffMs: 4000 });
-        const deliveries = Array.from({ length: messages }, (_, i) =>
-          apiDelivery(hub.url, 'shop-app', secret, { id: `${name}-${i}`, user: `u${i % users}`, text: `message ${i}` }),
-        );
+        const deliveries = Array.from({ length: messages }, (_, i) => hub.message({ id: `${name}-${i}`, user: `u${i % users}`, text: `message ${i}` }));
         await firstAnswered(sender, receiver, deliveries[0]!);
         // The rest arrive evenly across before + outage + after.
         const sending = sendSpread(sender, deliveries.slice(1), before + outageMs + after);
@@ -111,7 +101,6 @@ function redisOutage(kind: 'crash' | 'hang'): Scenario {
         };
       } finally {
         await hub.stop();
-        await receiver.stop();
         await redis.stop();
       }
     },

@@ -6,15 +6,13 @@
  */
 import { Redis } from 'ioredis';
 import {
-  apiDelivery,
+  apiHubUnderTest,
   firstAnswered,
-  hubUnderTest,
   now,
   recoveryFrom,
   Sender,
   sharedServices,
   sleep,
-  startReceiver,
   tallyApi,
   untilAnswered,
   type Row,
@@ -55,17 +53,13 @@ export const soak: Scenario = {
     const seconds = short ? 120 : 3600;
     const users = 200;
     const { redis, mongo } = await sharedServices();
-    const receiver = await startReceiver(secret);
-    const hub = await hubUnderTest(
-      'soak',
-      { mongoUri: mongo.uri, redisUrl: redis.url },
-      { accounts: [{ workspace: 'shop', account: 'shop-app', secret, webhookUrl: receiver.url }] },
-    );
+    const hub = await apiHubUnderTest('soak', { mongoUri: mongo.uri, redisUrl: redis.url }, { secret });
+    const { receiver } = hub;
     const redisClient = new Redis(redis.url);
     const samples: Sample[] = [];
     try {
       await hub.spawn('all');
-      const message = (i: number) => apiDelivery(hub.url, 'shop-app', secret, { id: `soak-${i}`, user: `u${i % users}`, text: `message ${i}` });
+      const message = (i: number) => hub.message({ id: `soak-${i}`, user: `u${i % users}`, text: `message ${i}` });
       await firstAnswered(new Sender(), receiver, message(-1));
 
       const sample = async () => {
@@ -128,7 +122,6 @@ export const soak: Scenario = {
     } finally {
       redisClient.disconnect();
       await hub.stop();
-      await receiver.stop();
     }
   },
 };

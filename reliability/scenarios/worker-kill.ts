@@ -6,20 +6,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { exited } from '../../test/helpers/hub.js';
-import {
-  apiDelivery,
-  hubUnderTest,
-  now,
-  recoveryFrom,
-  Sender,
-  sharedServices,
-  sleep,
-  startReceiver,
-  tallyApi,
-  untilAnswered,
-  type Row,
-  type Scenario,
-} from '../harness.js';
+import { apiHubUnderTest, now, recoveryFrom, Sender, sharedServices, sleep, tallyApi, untilAnswered, type Row, type Scenario } from '../harness.js';
 
 const secret = 'reliability-worker-kill-secret';
 
@@ -30,20 +17,12 @@ export const workerKill: Scenario = {
     const users = 100;
     const kills = 3;
     const { redis, mongo } = await sharedServices();
-    const receiver = await startReceiver(secret);
-    const hub = await hubUnderTest(
-      'worker-kill',
-      { mongoUri: mongo.uri, redisUrl: redis.url },
-      {
-        accounts: [{ workspace: 'shop', account: 'shop-app', secret, webhookUrl: receiver.url }],
-      },
-    );
+    const hub = await apiHubUnderTest('worker-kill', { mongoUri: mongo.uri, redisUrl: redis.url }, { secret });
+    const { receiver } = hub;
     try {
       await hub.spawn('web');
       const workers: ChildProcess[] = [await hub.spawn('worker'), await hub.spawn('worker')];
-      const deliveries = Array.from({ length: messages }, (_, i) =>
-        apiDelivery(hub.url, 'shop-app', secret, { id: `kill-${i}`, user: `u${i % users}`, text: `order ${i}` }),
-      );
+      const deliveries = Array.from({ length: messages }, (_, i) => hub.message({ id: `kill-${i}`, user: `u${i % users}`, text: `order ${i}` }));
       const sender = new Sender();
       const sending = sender.deliverAll(deliveries, 20);
 
@@ -107,7 +86,6 @@ export const workerKill: Scenario = {
       };
     } finally {
       await hub.stop();
-      await receiver.stop();
     }
   },
 };
