@@ -406,6 +406,13 @@ export const configSchema = z.strictObject({
        * then waits behind itself, not in front of the others.
        */
       databasePerWorkspace: z.number().int().min(1).max(1000).default(2),
+      /**
+       * With several workspaces: turns at the database at once in each process, shared fairly
+       * (a workspace alone may use up to `databasePerWorkspace` of them; several busy ones share
+       * them in turn). Raise it for a MongoDB that serves many writes in parallel; FerretDB
+       * writes one at a time.
+       */
+      databaseConcurrency: z.number().int().min(1).max(1000).default(2),
       /** No longer used (order is kept per conversation now, not per shard); accepted so older configs still load, with a warning at start. */
       shards: z.number().int().min(1).max(256).optional(),
       outboundAttempts: z.number().int().min(1).max(50).default(8),
