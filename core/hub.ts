@@ -225,7 +225,9 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         ownForms: (channel) => options.registry.ownForms(channel),
       },
       // With several workspaces, one's burst may not hold up another's turns at the database (see database-gate.ts).
-      ...(sharedByWorkspaces ? { databaseGate: databaseGate({ perWorkspace: config.pipeline.databasePerWorkspace, total: config.pipeline.databaseConcurrency }) } : {}),
+      ...(sharedByWorkspaces
+        ? { databaseGate: databaseGate({ perWorkspace: config.pipeline.databasePerWorkspace, total: config.pipeline.databaseConcurrency }) }
+        : {}),
     });
     workers = startWorkers({ config, redis, queues, turns, adapters, metrics, logger, channelModels: options.registry.collections().models });
     stopAssignmentSweep = startAssignmentSweep({ queues, config, logger });

@@ -15,7 +15,7 @@ import { redisCrash, redisHang } from './scenarios/redis-outage.js';
 import { mongoOutage } from './scenarios/mongo-outage.js';
 import { overload, workspaceIsolation } from './scenarios/overload.js';
 import { soak } from './scenarios/soak.js';
-import { erasureTraces, handoffRace, webhookFuzz, widgetAbuse, xssPayloads } from './scenarios/from-tests.js';
+import { erasureTraces, handoffRace, platform429, webhookFuzz, widgetAbuse, xssPayloads } from './scenarios/from-tests.js';
 import { telegramRetryAfter } from './scenarios/telegram-retry-after.js';
 
 /** The suite, in order. A scenario is a module exporting `{ name, run }`; adding one is one line here. */
@@ -29,6 +29,7 @@ const scenarios: Scenario[] = [
   redisHang,
   mongoOutage,
   telegramRetryAfter,
+  platform429,
   widgetAbuse,
   xssPayloads,
   soak,
@@ -37,7 +38,7 @@ const scenarios: Scenario[] = [
   webhookFuzz,
 ];
 /** Run as vitest files (scenarios/from-tests.ts): `--skip-tests` leaves them out where `npm test` just ran them (CI). */
-const vitestBacked = new Set<Scenario>([widgetAbuse, xssPayloads, erasureTraces, handoffRace, webhookFuzz]);
+const vitestBacked = new Set<Scenario>([platform429, widgetAbuse, xssPayloads, erasureTraces, handoffRace, webhookFuzz]);
 
 const args = process.argv.slice(2);
 const short = args.includes('--short');

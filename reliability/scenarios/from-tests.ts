@@ -79,6 +79,14 @@ export const widgetAbuse = fromTests({
     'a foreign Origin is refused before a socket exists, a 100 KB frame closes the socket with nothing stored, a flood is cut off, 1,000 sockets from one address: 20 chat and 980 get 429, another address unaffected',
 });
 
+export const platform429 = fromTests({
+  name: 'platform-429',
+  files: ['api', 'telegram', 'messenger', 'whatsapp-cloud', 'botframework'].map((c) => `test/adapters/${c}/conformance.test.ts`),
+  filter: 'waits out a 429',
+  criteria:
+    "each channel's platform (the api channel's webhook too) answers a send 429 with a retry-after of 1 s: the reply goes once, not before the second has passed (the conformance suite); telegram-429 above covers many chats at once",
+});
+
 export const xssPayloads = fromTests({
   name: 'xss-payloads',
   files: ['test/widget/browser.test.ts', 'test/console/browser.test.ts'],

@@ -22,6 +22,8 @@ export class Receiver {
   private waiters: { count: number; resolve: () => void }[] = [];
   respond: (reply: ReceivedReply, attempt: number) => number | Promise<number> = () => 200;
   private attempts = new Map<string, number>();
+  /** A 429 with `Retry-After` owed to the next request (seconds), as a rate-limited app answers. */
+  private throttleSeconds: number | undefined;
 
   constructor(private readonly secret: string) {}
 
@@ -39,6 +41,11 @@ export class Receiver {
       };
       const attempt = (this.attempts.get(reply.id) ?? 0) + 1;
       this.attempts.set(reply.id, attempt);
+      if (this.throttleSeconds !== undefined) {
+        res.writeHead(429, { 'content-type': 'application/json', 'retry-after': String(this.throttleSeconds) }).end('{}');
+        this.throttleSeconds = undefined;
+        return;
+      }
       const status = await this.respond(reply, attempt);
       if (status >= 200 && status < 300) {
         this.replies.push(reply);
@@ -48,6 +55,11 @@ export class Receiver {
     });
     await new Promise<void>((ok) => this.server!.listen(0, '127.0.0.1', ok));
     return this;
+  }
+
+  /** Answers the next request 429 with `Retry-After: seconds` (whatever `respond` says). */
+  throttleNext(seconds: number): void {
+    this.throttleSeconds = seconds;
   }
 
   /** Attempts (accepted or not) seen for a reply id. */

@@ -24,6 +24,7 @@ conformanceSuite({
     const res = await postApi(hubUrl, 'conf-app', { id: m.id, user: m.user, choice: m.choiceId }, { secret });
     if (res.status !== 202) throw new Error(`hub answered ${res.status}`);
   },
+  throttleNextSend: (seconds) => receiver.throttleNext(seconds),
   received: (user) =>
     receiver.replies.filter((r) => r.user === user).map((r) => ({ text: r.text, ...(r.choices ? { choices: r.choices.map((c) => c.label) } : {}) })),
   forged: async (hubUrl, m) =>
