@@ -105,7 +105,6 @@ function reason(err: unknown, signal: AbortSignal): string {
   if (code === 'ECONNREFUSED') return 'connection refused';
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'host not found';
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return 'connection reset';
-  if (typeof cause?.message === 'string' && /redirect/i.test(cause.message)) return 'redirect refused';
   if (err instanceof TypeError && /url/i.test(err.message)) return 'invalid URL';
   return code ? `network error (${code})` : 'network error';
 }
