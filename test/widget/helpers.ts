@@ -10,6 +10,7 @@ import { demoRoutes } from '../../cli/demo-routes.js';
 import { repoRoot } from '../../core/embedded/ferretdb.js';
 import { startHub, type Hub, type Role } from '../../core/hub.js';
 import { createLogger } from '../../core/logger.js';
+import { Message } from '../../core/store/message.js';
 import { createFlowResponder } from '../../flows/setup.js';
 import { eventually, testEnv, type TestEnv } from '../helpers/hub.js';
 
@@ -103,6 +104,16 @@ export function tokenFor(user: string, issuedAt?: Date): string {
 
 /** The visitor id a token carries (the stored messages' `user`). */
 export const visitorIdOf = (token: string): string => token.slice(0, token.indexOf('.'));
+
+/**
+ * Waits until a visitor's conversation holds `count` stored messages. A turn's first reply is sent
+ * before the turn commits, so a test that reads history right after a reply waits for this first.
+ */
+export async function untilStored(visitor: string, count: number): Promise<void> {
+  const user = visitor.includes('.') ? visitorIdOf(visitor) : visitor;
+  const stored = () => Message.countDocuments({ workspace, channel: 'widget', user });
+  await eventually(async () => (await stored()) >= count, 10_000, `${count} stored messages`);
+}
 
 /**
  * A widget client in Node, speaking the protocol as the browser script does: it collects every

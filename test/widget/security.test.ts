@@ -6,7 +6,7 @@ import { ConsentEvent } from '../../core/store/consent.js';
 import { Lead } from '../../core/store/lead.js';
 import { Message } from '../../core/store/message.js';
 import { cleanup, eventually, type TestEnv } from '../helpers/hub.js';
-import { freePort, handshakeStatus, startWidgetHub, tokenFor, visitorIdOf, WidgetClient, widgetEnv, workspace } from './helpers.js';
+import { freePort, handshakeStatus, startWidgetHub, tokenFor, untilStored, visitorIdOf, WidgetClient, widgetEnv, workspace } from './helpers.js';
 
 let env: TestEnv;
 let hub: Hub;
@@ -44,6 +44,7 @@ describe('widget handshake', () => {
     await bob.until(() => bob.frames.some((f) => f.t === 'history'), 'history');
     expect(bob.frames.find((f) => f.t === 'history')).toMatchObject({ messages: [], status: 'none' });
     await alice.until(() => alice.replies().length === 1, 'reply');
+    await untilStored(alice.visitor!, 2);
     const again = await new WidgetClient(url, { token: alice.visitor! }).open();
     expect(again.visitor).toBe(alice.visitor);
     again.send({ t: 'sync', after: -1 });
@@ -163,6 +164,7 @@ describe('widget catch-up', () => {
     await close({ workspace, id: old.conv!, queues: hub.queues, actor: 'test' });
     await tab.sendText('second conversation');
     await tab.until(() => tab.replies().length === 2, 'second reply');
+    await untilStored(tab.visitor!, 4);
     // The new conversation counts positions from the start again: "after" alone would skip it.
     expect(tab.replies()[1]).toMatchObject({ order: old.order });
     expect(tab.replies()[1]!.conv).not.toBe(old.conv);

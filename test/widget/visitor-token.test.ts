@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerFrame } from '../../adapters/widget/protocol.js';
 import type { Hub } from '../../core/hub.js';
 import { cleanup, type TestEnv } from '../helpers/hub.js';
-import { freePort, handshakeStatus, startWidgetHub, tokenFor, visitorIdOf, WidgetClient, widgetEnv, widgetSecret, workspace } from './helpers.js';
+import { freePort, handshakeStatus, startWidgetHub, tokenFor, untilStored, visitorIdOf, WidgetClient, widgetEnv, widgetSecret, workspace } from './helpers.js';
 
 // The visitor token's lifetime (`visitorTokenLifetime`, here 30 days): counted from its first
 // issue, not renewed by coming back; after it, the browser is a new visitor.
@@ -38,6 +38,7 @@ async function visitorWithConversation(): Promise<string> {
   const c = await new WidgetClient(url, { token: tokenFor(user, daysAgo(29)) }).open();
   await c.sendText('my order is 1234');
   await c.until(() => c.replies().length === 1, 'reply');
+  await untilStored(user, 2);
   c.close();
   return user;
 }
