@@ -67,6 +67,8 @@ it('e-mails the contact the transcript they asked for: names not addresses, no n
   }
   expect(String(mail.html)).toContain('hello &lt;script&gt;alert(1)&lt;/script&gt;');
   expect(String(mail.html)).not.toContain('<script>');
+  // The SMTP server has the mail a moment before the log records it sent.
+  await eventually(async () => (await Email.findOne({ kind: 'transcript' }).lean())?.status === 'sent', 10_000, 'the log entry');
   expect(await Email.findOne({ kind: 'transcript' }).lean()).toMatchObject({ to: 'ivy@example.com', status: 'sent', attempts: 1 });
 });
 
@@ -84,6 +86,7 @@ it('sends a message left as a lead to the business, once, though the relay refus
   expect(leads).toHaveLength(1);
   expect(leads[0]!.to && 'text' in leads[0]!.to ? leads[0]!.to.text : '').toBe('leads@shop.example');
   expect(leads[0]!.text).toContain('message: Please call me about the blue sofa');
+  await eventually(async () => (await Email.findOne({ kind: 'lead' }).lean())?.status === 'sent', 10_000, 'the log entry');
   expect(await Email.findOne({ kind: 'lead' }).lean()).toMatchObject({ status: 'sent', attempts: 2 });
   smtp.refuse = () => false;
 });
