@@ -61,11 +61,23 @@ function ownCpuMs(): number {
   return (user + system) / 1000;
 }
 
-async function redisCalls(redis: Redis): Promise<number> {
+/** Calls per command from `INFO commandstats` (commands run inside scripts count too). */
+async function redisCallsByCommand(redis: Redis): Promise<Map<string, number>> {
   const info = await redis.info('commandstats');
-  let sum = 0;
-  for (const m of info.matchAll(/calls=(\d+)/g)) sum += Number(m[1]);
-  return sum;
+  const calls = new Map<string, number>();
+  for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) calls.set(m[1]!, Number(m[2]));
+  return calls;
+}
+
+const total = (calls: Map<string, number>) => [...calls.values()].reduce((a, b) => a + b, 0);
+
+/** With BENCH_REDIS_BREAKDOWN=1 set, each measured phase prints its Redis commands per message by command, to find what to cut. */
+function printBreakdown(before: Map<string, number>, after: Map<string, number>, messages: number): void {
+  const rows = [...after]
+    .map(([name, calls]) => [name, (calls - (before.get(name) ?? 0)) / messages] as const)
+    .filter(([, perMessage]) => perMessage >= 0.01)
+    .sort((a, b) => b[1] - a[1]);
+  console.log(`redis commands per message: ${rows.map(([name, n]) => `${name} ${n.toFixed(2)}`).join(', ')}`);
 }
 
 export class Counters {
@@ -73,7 +85,7 @@ export class Counters {
   private active = false;
   private watched = 0;
   private readonly redis: Redis;
-  private before?: { redis: number; cpu: number; db: number | null };
+  private before?: { redis: Map<string, number>; cpu: number; db: number | null };
 
   constructor(private readonly options: CountersOptions) {
     this.redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 3, lazyConnect: false });
@@ -95,7 +107,7 @@ export class Counters {
 
   async start(): Promise<void> {
     this.mongoOps = 0;
-    const redis = await redisCalls(this.redis);
+    const redis = await redisCallsByCommand(this.redis);
     this.before = { redis, cpu: this.cpu(), db: this.options.dbPid ? procCpuMs(this.options.dbPid) : null };
     this.active = true;
   }
@@ -109,7 +121,9 @@ export class Counters {
     const dbNow = this.options.dbPid ? procCpuMs(this.options.dbPid) : null;
     const db = dbNow !== null && this.before.db !== null ? dbNow - this.before.db : null;
     // The first INFO is counted in the second snapshot; the second is not yet counted in itself.
-    const redis = (await redisCalls(this.redis)) - this.before.redis - 1;
+    const after = await redisCallsByCommand(this.redis);
+    const redis = total(after) - total(this.before.redis) - 1;
+    if (process.env.BENCH_REDIS_BREAKDOWN === '1') printBreakdown(this.before.redis, after, messages);
     const mongoOps = this.watched ? this.mongoOps : this.options.noMongo ? 0 : null;
     this.before = undefined;
     return {

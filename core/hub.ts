@@ -76,13 +76,10 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   await connectStore(options.mongoUri, options.registry.collections());
   const redis = connectRedis(options.redisUrl);
   await warnIfEvicting(redis, logger);
-  // Several workspaces in one deployment: wake-ups are ranked and database work gated per workspace, so none holds up another.
-  const sharedByWorkspaces = config.workspaces.length > 1;
   const queues = new Queues({
     connection: redis,
     prefix: config.redis.prefix,
     outboundAttempts: config.pipeline.outboundAttempts,
-    fairness: sharedByWorkspaces,
     logger,
   });
   const metrics = new Metrics({
@@ -225,7 +222,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         ownForms: (channel) => options.registry.ownForms(channel),
       },
       // With several workspaces, one's burst may not hold up another's turns at the database (see database-gate.ts).
-      ...(sharedByWorkspaces
+      ...(config.workspaces.length > 1
         ? { databaseGate: databaseGate({ perWorkspace: config.pipeline.databasePerWorkspace, total: config.pipeline.databaseConcurrency }) }
         : {}),
     });

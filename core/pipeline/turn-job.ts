@@ -40,31 +40,43 @@ export interface TurnsJobOptions extends MailboxJobOptions {
 }
 
 /**
- * Runs a `turns` job: works through one conversation's inbound mailbox (messages and due idle
- * timers, in order), each entry one turn whose replies get their first delivery attempt right
- * away, in the conversation's outbound order.
+ * Runs a `turns` job (a timer, a delayed wake-up, a look after a lease expired): works through one
+ * conversation's inbound mailbox (messages and due idle timers, in order), each entry one turn
+ * whose replies get their first delivery attempt right away, in the conversation's outbound order.
  */
 export async function runTurnsJob(options: TurnsJobOptions, job: Job<WakeJob>, token: string | undefined): Promise<void> {
   const { workspaceSlots } = options;
-  const { workspace } = job.data;
-  const busy = workspaceSlots.active.get(workspace) ?? 0;
-  if (busy >= workspaceSlots.limit && token) {
+  if ((workspaceSlots.active.get(job.data.workspace) ?? 0) >= workspaceSlots.limit && token) {
     await job.moveToDelayed(Date.now() + overShareWaitMs, token);
     throw new DelayedError();
   }
-  workspaceSlots.active.set(workspace, busy + 1);
+  await inWorkspaceSlot(workspaceSlots, job.data.workspace, () => runTurns(options, job.data, job, token));
+}
+
+/** Works through a mailbox a ready list woke (the worker passed over workspaces at their share, see {@link workspacesAtShare}). */
+export async function runTurnsWake(options: TurnsJobOptions, at: { key: string; workspace: string }): Promise<void> {
+  await inWorkspaceSlot(options.workspaceSlots, at.workspace, () => runTurns(options, at));
+}
+
+/** The workspaces holding their whole share of this process's slots now. */
+export function workspacesAtShare(slots: MailboxJobOptions['workspaceSlots']): string[] {
+  return [...slots.active].filter(([, n]) => n >= slots.limit).map(([workspace]) => workspace);
+}
+
+async function inWorkspaceSlot(slots: MailboxJobOptions['workspaceSlots'], workspace: string, work: () => Promise<void>): Promise<void> {
+  slots.active.set(workspace, (slots.active.get(workspace) ?? 0) + 1);
   try {
-    await runTurns(options, job, token);
+    await work();
   } finally {
-    const left = (workspaceSlots.active.get(workspace) ?? 1) - 1;
-    if (left > 0) workspaceSlots.active.set(workspace, left);
-    else workspaceSlots.active.delete(workspace);
+    const left = (slots.active.get(workspace) ?? 1) - 1;
+    if (left > 0) slots.active.set(workspace, left);
+    else slots.active.delete(workspace);
   }
 }
 
-async function runTurns(options: TurnsJobOptions, job: Job<WakeJob>, token: string | undefined): Promise<void> {
+async function runTurns(options: TurnsJobOptions, data: WakeJob, job?: Job<WakeJob>, token?: string): Promise<void> {
   const { queues, turns, metrics, logger } = options;
-  const { key, idle } = job.data;
+  const { key, idle } = data;
   // A due timer joins the conversation's messages; whoever holds the mailbox (we, just below, or a worker already at it) runs it in turn.
   if (idle) await queues.mailboxes.push('in', key, [JSON.stringify({ idle } satisfies InboundEntry)]);
 
@@ -78,7 +90,7 @@ async function runTurns(options: TurnsJobOptions, job: Job<WakeJob>, token: stri
       try {
         const result = 'm' in entry ? await turns.message(entry.m, snapshot, run) : await turns.idle(entry.idle, snapshot, run);
         stop();
-        await options.afterTurn({ key, workspace: job.data.workspace }, result);
+        await options.afterTurn({ key, workspace: data.workspace }, result);
         live.end();
         return result.snapshot ? { snapshot: result.snapshot } : 'done';
       } catch (err) {
@@ -105,7 +117,7 @@ async function runTurns(options: TurnsJobOptions, job: Job<WakeJob>, token: stri
     stopping: options.stopping,
     snapshots: { ttlMs: snapshotTtlMs },
   });
-  await settle(queues, { kind: 'in', key, workspace: job.data.workspace, job, token }, result);
+  await settle(queues, { kind: 'in', key, workspace: data.workspace, ...(job ? { job, token } : {}) }, result);
 }
 
 /** What follows a drain: nothing, a later look at a mailbox someone else holds, a wake-up when its first entry may go. */

@@ -22,7 +22,8 @@ import { deliver, type DeliverOptions } from './deliver.js';
 import { afterFirstDelivery, deliverFirst } from './first-delivery.js';
 import { drainMailbox } from './drain.js';
 import { OutboundRateLimiter, type RateLimits } from './rate.js';
-import { runTurnsJob, settle, type MailboxJobOptions } from './turn-job.js';
+import { startReadyWorker } from './ready-worker.js';
+import { runTurnsJob, runTurnsWake, settle, workspacesAtShare, type MailboxJobOptions } from './turn-job.js';
 
 export interface WorkerOptions {
   config: Config;
@@ -114,6 +115,27 @@ export function startWorkers(options: WorkerOptions): Workers {
   };
 
   const turnsOptions = { ...mailboxOptions, turns: options.turns, deliverFirst: deliverFirst(deliverOptions), afterTurn };
+  const takers = startReadyTakers(options);
+  // Mailboxes woken now come from the ready lists; BullMQ's workers take what waited (timers, backoffs, lease expiries).
+  const readyTurns = startReadyWorker({
+    ready: queues.ready,
+    kind: 'in',
+    blocking: redis.duplicate(),
+    concurrency,
+    passOver: () => workspacesAtShare(workspaceSlots),
+    handle: (at) => runTurnsWake(turnsOptions, at),
+    onFailure: (at) => queues.wake('in', at, wakeRetryMs),
+    logger,
+  });
+  const readyDeliveries = startReadyWorker({
+    ready: queues.ready,
+    kind: 'out',
+    blocking: redis.duplicate(),
+    concurrency,
+    handle: async (at) => settle(queues, { kind: 'out', ...at }, await drainOutbound(at.key)),
+    onFailure: (at) => queues.wake('out', at, wakeRetryMs),
+    logger,
+  });
   const turns = new Worker<WakeJob>(turnsQueueName, (job, token) => runTurnsJob(turnsOptions, job, token), {
     ...common,
     concurrency,
@@ -138,7 +160,36 @@ export function startWorkers(options: WorkerOptions): Workers {
     async close() {
       stopping = true;
       // Worker.close() waits for the jobs in progress, which stop after their current entry.
-      await Promise.all(all.map((w) => w.close()));
+      await Promise.all([...all.map((w) => w.close()), readyTurns.close(), readyDeliveries.close()]);
+      await takers.stop();
+    },
+  };
+}
+
+/** A wake-up whose worker failed goes to BullMQ, delayed this long; BullMQ retries it with backoff from there. */
+const wakeRetryMs = 1000;
+
+/**
+ * This process's heartbeat as a taker of ready wake-ups, and the sweep that puts back what a
+ * process that stopped beating had taken. A process is given up after two leases without a beat,
+ * so its mailboxes' leases have expired by the time another worker takes them (or soon after: the
+ * wake-up then waits for the lease, see `settle`).
+ */
+function startReadyTakers(options: WorkerOptions): { stop(): Promise<void> } {
+  const { config, queues, logger } = options;
+  const beat = async () => {
+    await queues.ready.beat(config.pipeline.lockMs * 2);
+    const moved = await queues.ready.sweep();
+    if (moved) logger.info({ moved }, 'put back the wake-ups of a worker process that stopped');
+  };
+  const warn = (err: unknown) => logger.warn({ err }, 'ready lists: heartbeat failed');
+  void beat().catch(warn);
+  const timer = setInterval(() => void beat().catch(warn), Math.max(100, Math.floor(config.pipeline.lockMs / 2)));
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await queues.ready.leave().catch(warn);
     },
   };
 }

@@ -1,6 +1,7 @@
 import { rateLimitPrivacy } from '../pipeline/rate.js';
 import { mailboxPrivacy } from '../queue/mailbox.js';
 import { queuePrivacy } from '../queue/queues.js';
+import { readyPrivacy } from '../queue/ready.js';
 import type { AdapterRegistry } from '../registry.js';
 import { consentPrivacy } from '../store/consent.js';
 import { contactPrivacy } from '../store/contact.js';
@@ -49,6 +50,7 @@ export const corePrivacy: readonly PrivacyContract[] = [
   signInLimitPrivacy,
   ...mailboxPrivacy,
   ...queuePrivacy,
+  ...readyPrivacy,
   rateLimitPrivacy,
   retentionLockPrivacy,
   inboxPrivacy,

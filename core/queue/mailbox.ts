@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { privacyContract } from '../privacy/contract.js';
+import { readyKeys, readyPushLua, wokenKey, wokenTtlMs } from './ready.js';
 
 /** Inbound (messages and idle timers, in arrival order) or outbound (replies, in the order they were produced). */
 export type MailboxKind = 'in' | 'out';
@@ -39,10 +40,22 @@ export interface SnapshotSave extends SnapshotUpdate {
 // Each script is one round trip and atomic, which is what makes the hand-over between a worker
 // finishing a mailbox and a new entry arriving safe (see docs/ARCHITECTURE.md, "Ordering").
 
-/** KEYS: list, lease. ARGV: entries…  → 1 when no worker holds the lease (someone must be woken), else 0. */
+/** KEYS: list, lease. ARGV: entries…  → 1 when no worker holds the lease, else 0 (the caller is about to work through it). */
 const pushScript = `
 for i = 1, #ARGV do redis.call('RPUSH', KEYS[1], ARGV[i]) end
 if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+return 1`;
+
+/**
+ * KEYS: list, lease, woken. ARGV: listPrefix, rotation, bell, workspace, key, entries…
+ * Appends and, when no worker holds the lease and no wake-up is on its way yet, puts the mailbox
+ * on its workspace's ready list (ready.ts) in the same step → 1 when it did.
+ */
+const pushWakeScript = `${readyPushLua}
+for i = 6, #ARGV do redis.call('RPUSH', KEYS[1], ARGV[i]) end
+if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+if not redis.call('SET', KEYS[3], '1', 'NX', 'PX', ${wokenTtlMs}) then return 0 end
+ready(ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])
 return 1`;
 
 /** KEYS: list, pause. ARGV: ms, entries… Appends and keeps every worker out for ms: the first entry waits. */
@@ -52,10 +65,12 @@ redis.call('SET', KEYS[2], '1', 'PX', ARGV[1])
 return 1`;
 
 /**
- * KEYS: lease, pause. ARGV: token, ttl → 1 when acquired, else minus the milliseconds until the
+ * KEYS: lease, pause, woken. ARGV: token, ttl → 1 when acquired, else minus the milliseconds until the
  * current holder's lease expires, or until the mailbox's pause ends (its first entry waits).
+ * Either way the wake-up marker goes: an entry pushed from now on wakes a worker again if needed.
  */
 const acquireScript = `
+redis.call('DEL', KEYS[3])
 local paused = redis.call('PTTL', KEYS[2])
 if paused > 0 then return -paused end
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
@@ -121,23 +136,25 @@ else
 end
 return 1`;
 
-/** KEYS: the workspace's counter of this second → how many wake-ups it asked for in it, this one included. */
-const rankScript = `
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], 1000) end
-return n`;
-
-/** BullMQ's largest priority. */
-const maxPriority = 2_097_151;
 /** See {@link Mailboxes.markLive}. */
 const liveMarkEveryMs = 250;
 const liveForMs = 1000;
 
 interface MailboxCommands {
-  sbWakeRank(counter: string): Promise<number>;
   sbMailboxPush(list: string, lease: string, ...entries: string[]): Promise<number>;
+  sbMailboxPushWake(
+    list: string,
+    lease: string,
+    woken: string,
+    listPrefix: string,
+    rotation: string,
+    bell: string,
+    workspace: string,
+    key: string,
+    ...entries: string[]
+  ): Promise<number>;
   sbMailboxPushPaused(list: string, pause: string, ms: number, ...entries: string[]): Promise<number>;
-  sbMailboxAcquire(lease: string, pause: string, token: string, ttlMs: number): Promise<number>;
+  sbMailboxAcquire(lease: string, pause: string, woken: string, token: string, ttlMs: number): Promise<number>;
   sbMailboxNext(
     list: string,
     lease: string,
@@ -176,12 +193,12 @@ export class Mailboxes {
   ) {
     for (const [name, lua, keys] of [
       ['sbMailboxPush', pushScript, 2],
+      ['sbMailboxPushWake', pushWakeScript, 3],
       ['sbMailboxPushPaused', pushPausedScript, 2],
-      ['sbMailboxAcquire', acquireScript, 2],
+      ['sbMailboxAcquire', acquireScript, 3],
       ['sbMailboxNext', nextScript, 4],
       ['sbSnapshotStale', staleScript, 1],
       ['sbMailboxLease', leaseScript, 2],
-      ['sbWakeRank', rankScript, 1],
     ] as const) {
       if (!(name in redis)) redis.defineCommand(name, { numberOfKeys: keys, lua });
     }
@@ -204,10 +221,34 @@ export class Mailboxes {
     return `${this.prefix}:snap:${key}`;
   }
 
-  /** Appends entries; true when no worker holds the mailbox, so the caller must wake one. */
+  /** Appends entries for a caller that works through the mailbox next itself; true when no worker holds it. */
   async push(kind: MailboxKind, key: string, entries: readonly string[]): Promise<boolean> {
     if (!entries.length) return false;
     return (await this.redis.sbMailboxPush(this.list(kind, key), this.lease(kind, key), ...entries)) === 1;
+  }
+
+  /**
+   * Appends entries and, when no worker holds the mailbox, wakes one through its workspace's
+   * ready list, in one step (so no entry waits for a wake-up that a crash in between lost).
+   */
+  async pushAndWake(kind: MailboxKind, at: { key: string; workspace: string }, entries: readonly string[]): Promise<boolean> {
+    if (!entries.length) return false;
+    const { key, workspace } = at;
+    const ready = readyKeys(this.prefix, kind);
+    const woken = wokenKey(this.prefix, kind, key);
+    return (
+      (await this.redis.sbMailboxPushWake(
+        this.list(kind, key),
+        this.lease(kind, key),
+        woken,
+        ready.listPrefix,
+        ready.rotation,
+        ready.bell,
+        workspace,
+        key,
+        ...entries,
+      )) === 1
+    );
   }
 
   /**
@@ -221,7 +262,7 @@ export class Mailboxes {
 
   /** Takes the lease: true, or the milliseconds until the current holder's lease expires (or the mailbox's pause ends). */
   async acquire(kind: MailboxKind, key: string, token: string, ttlMs: number): Promise<true | number> {
-    const result = await this.redis.sbMailboxAcquire(this.lease(kind, key), this.pauseKey(kind, key), token, ttlMs);
+    const result = await this.redis.sbMailboxAcquire(this.lease(kind, key), this.pauseKey(kind, key), wokenKey(this.prefix, kind, key), token, ttlMs);
     return result === 1 ? true : -result;
   }
 
@@ -277,12 +318,6 @@ export class Mailboxes {
   /** Gives the lease up and keeps every worker out for `ms`: the first entry waits (a backoff, a rate limit) and nothing overtakes it. */
   async pause(kind: MailboxKind, key: string, token: string, ms: number): Promise<void> {
     await this.redis.sbMailboxLease(this.lease(kind, key), this.pauseKey(kind, key), token, 'pause', Math.max(1, Math.ceil(ms)));
-  }
-
-  /** The workspace's count of wake-ups in the current second, as a BullMQ priority (1 = first). */
-  async rank(workspace: string): Promise<number> {
-    const n = await this.redis.sbWakeRank(`${this.prefix}:wakes:${workspace}:${Math.floor(Date.now() / 1000)}`);
-    return Math.min(n, maxPriority);
   }
 
   /**
@@ -375,14 +410,6 @@ export const mailboxPrivacy = [
     personal: [],
     findBy: 'nothing of a person',
     erasure: { action: 'none', why: 'one flag for the deployment' },
-    retention: { expires: '1s' },
-  }),
-  privacyContract({
-    store: { redis: 'wakes:*' },
-    purpose: "a workspace's wake-ups this second, for fairness",
-    personal: [],
-    findBy: 'nothing of a person',
-    erasure: { action: 'none', why: 'a counter per workspace' },
     retention: { expires: '1s' },
   }),
 ];

@@ -15,6 +15,7 @@ import { requestAssignment } from '../agents/assignment.js';
 import type { WorkspaceConfig } from '../config/schema.js';
 import type { Logger } from 'pino';
 import { Mailboxes, type MailboxKind } from './mailbox.js';
+import { ReadyLists } from './ready.js';
 
 export const turnsQueueName = 'turns';
 export const deliveriesQueueName = 'deliveries';
@@ -113,12 +114,6 @@ export interface QueueOptions {
   connection: Redis;
   prefix: string;
   outboundAttempts: number;
-  /**
-   * More than one workspace shares these queues: wake-ups are ranked so that one workspace's flood
-   * waits behind another's first messages (see `wake`). With one there is nobody to be fair to,
-   * and an unranked wake-up costs Redis less.
-   */
-  fairness?: boolean;
   /** Where a routing pass started in the background reports a failure. */
   logger?: Logger;
 }
@@ -137,10 +132,11 @@ const wakeRetries = { attempts: 10, backoff: { type: 'exponential', delay: 1000 
 
 /**
  * The hub's queues. Order lives in one mailbox per conversation and direction (`mailbox.ts`),
- * worked through by whichever worker holds its lease; BullMQ only wakes workers (`turns`,
- * `deliveries`: one small job when a mailbox had nobody working on it, or a timer) and carries
- * the CRM webhook's retries. So conversations proceed in parallel, as many as the workers'
- * concurrency allows, and each stays in order in both directions, across processes.
+ * worked through by whichever worker holds its lease. A mailbox nobody holds is woken through
+ * its workspace's ready list (`ready.ts`); BullMQ carries what must wait (`turns`, `deliveries`:
+ * a timer, a backoff, a look after a lease expires) and the CRM webhook's retries. So
+ * conversations proceed in parallel, as many as the workers' concurrency allows, and each stays
+ * in order in both directions, across processes.
  */
 export class Queues {
   readonly turns: Queue<WakeJob>;
@@ -148,6 +144,8 @@ export class Queues {
   readonly crm: Queue<CrmJob>;
   readonly maintenance: Queue;
   readonly mailboxes: Mailboxes;
+  /** Immediate wake-ups of mailboxes, the workspaces taking turns. */
+  readonly ready: ReadyLists;
   /** The console's inbox views (core/agents/inbox.ts): on the same connection, so whoever changes a conversation can index it. */
   readonly inbox: InboxIndex;
   /** Agents' presence (core/agents/presence.ts), which routing reads beside the inbox. */
@@ -166,6 +164,7 @@ export class Queues {
     this.crm = new Queue<CrmJob>(crmQueueName, base);
     this.maintenance = new Queue(maintenanceQueueName, base);
     this.mailboxes = new Mailboxes(options.connection, options.prefix);
+    this.ready = new ReadyLists(options.connection, options.prefix);
     this.inbox = new InboxIndex(options.connection, options.prefix);
     this.presence = new AgentPresence(options.connection, options.prefix);
     this.figures = new HandoffFigures(options.connection, options.prefix);
@@ -213,7 +212,7 @@ export class Queues {
       byKey.set(key, box);
     }
     // Duplicates of a platform id are let in: the turn finds the first one stored and answers once.
-    await Promise.all([...byKey].map(([key, box]) => this.push('in', key, box.entries, box.workspace)));
+    await Promise.all([...byKey].map(([key, box]) => this.mailboxes.pushAndWake('in', { key, workspace: box.workspace }, box.entries)));
   }
 
   /** Sets idle timers: delayed jobs (ids make setting one twice a no-op) that join the inbound mailbox when due. */
@@ -240,7 +239,7 @@ export class Queues {
 
   /** Replies made outside a worker (an agent's): appended to their conversation's outbound mailbox, and a worker woken if none holds it. */
   async queueReplies(at: { key: string; workspace: string }, replies: readonly OutboundRef[]): Promise<void> {
-    if (await this.mailboxes.push('out', at.key, replies.map(outboundEntry))) await this.wake('out', at);
+    await this.mailboxes.pushAndWake('out', at, replies.map(outboundEntry));
   }
 
   /**
@@ -253,22 +252,14 @@ export class Queues {
     await this.wake('out', at, delayMs);
   }
 
-  /** Appends to a mailbox and, when nobody holds it, wakes a worker for it. */
-  private async push(kind: MailboxKind, key: string, entries: string[], workspace: string): Promise<void> {
-    if (await this.mailboxes.push(kind, key, entries)) await this.wake(kind, { key, workspace });
-  }
-
   /**
-   * Asks some worker to work through a mailbox now, or after `delayMs` (a retry's backoff, a rate
-   * limit's wait). A wake-up is ranked by how many its workspace asked for in the same second
-   * (BullMQ priority: lower goes first), so one workspace's flood queues behind another's first
-   * messages instead of in front of them.
+   * Asks some worker to work through a mailbox now (its workspace's ready list, where workspaces
+   * take turns), or after `delayMs` (a retry's backoff, a rate limit's wait: a delayed BullMQ job).
    */
   async wake(kind: MailboxKind, at: { key: string; workspace: string }, delayMs = 0): Promise<void> {
-    const priority = this.options.fairness ? await this.mailboxes.rank(at.workspace) : undefined;
+    if (delayMs <= 0) return this.ready.wake(kind, at);
     await (kind === 'in' ? this.turns : this.deliveries).add('wake', at, {
-      ...(delayMs > 0 ? { delay: delayMs } : {}),
-      ...(priority ? { priority } : {}),
+      delay: delayMs,
       ...wakeRetries,
       removeOnComplete: true,
       removeOnFail: keepFailed,
@@ -317,8 +308,9 @@ export class Queues {
 
   /** Conversations waiting for a worker, per direction (wake-ups due, not timers or retries still ahead); for /metrics. */
   async depth(): Promise<{ inbound: number; outbound: number }> {
-    const count = async (q: Queue) => Object.values(await q.getJobCounts('wait', 'prioritized')).reduce((a, b) => a + b, 0);
-    return { inbound: await count(this.turns), outbound: await count(this.deliveries) };
+    const count = async (q: Queue, kind: MailboxKind) =>
+      Object.values(await q.getJobCounts('wait', 'prioritized')).reduce((a, b) => a + b, 0) + (await this.ready.depth(kind));
+    return { inbound: await count(this.turns, 'in'), outbound: await count(this.deliveries, 'out') };
   }
 
   /**
