@@ -56,6 +56,18 @@ export function startReadyWorker(options: ReadyWorkerOptions): ReadyWorker {
     }
   };
 
+  // One wait for the bell at a time on the blocking connection; a slot freed meanwhile ends the wait early, not the command.
+  let bell: Promise<void> | undefined;
+  const bellOrFreeSlot = async () => {
+    bell ??= ready
+      .waitForBell(blocking, kind, bellWaitSeconds)
+      .catch(async () => {
+        if (!closing) await sleep(errorPauseMs);
+      })
+      .finally(() => (bell = undefined));
+    await Promise.race([bell, freeSlot()]);
+  };
+
   const loop = async () => {
     while (!closing) {
       if (running.size >= concurrency) {
@@ -71,15 +83,9 @@ export function startReadyWorker(options: ReadyWorkerOptions): ReadyWorker {
         await sleep(errorPauseMs);
         continue;
       }
-      if (taken === undefined) {
-        await ready.waitForBell(blocking, kind, bellWaitSeconds).catch(async () => {
-          if (!closing) await sleep(errorPauseMs);
-        });
-        continue;
-      }
-      if (taken === 'skipped') {
-        // Only workspaces at their share wait: one of their mailboxes here has to finish first.
-        await Promise.race([freeSlot(), sleep(100)]);
+      if (taken === undefined || taken === 'skipped') {
+        // Nothing waits, or only workspaces at their share here: until something new is pushed, or one of ours finishes.
+        await bellOrFreeSlot();
         continue;
       }
       const work: Promise<void> = run(taken).finally(() => {

@@ -59,7 +59,9 @@ return 1`;
 /**
  * KEYS: rotation, taken, bell. ARGV: listPrefix, workspaces to pass over (over their share here)…
  * → the item `{key}:{workspace}` now in `taken`; 'skipped' when every workspace waiting was passed
- * over; false when nothing waits (the bell is cleared: nothing is left to ring for).
+ * over; false when nothing waits. Either way the bell is cleared, so the caller can block on it
+ * until something new is pushed (another process, not at its share, takes what was passed over:
+ * it rings for it, or it looks again within a second).
  */
 const takeScript = `
 local skip = {}
@@ -85,6 +87,7 @@ for _ = 1, tries do
     end
   end
 end
+redis.call('DEL', KEYS[3])
 return 'skipped'`;
 
 /**
