@@ -1,5 +1,5 @@
 import { ChannelApiError } from '../../core/errors.js';
-import { OutboundRefused, type OutboundClient, type Response } from '../../core/net/outbound.js';
+import { OutboundRefused, type OutboundAnswer, type OutboundClient } from '../../core/net/outbound.js';
 import type { OutboundMessage } from '../../core/message.js';
 import type { ApiAccountConfig } from './config.js';
 import { sign, signatureHeader } from './signature.js';
@@ -22,9 +22,9 @@ function renderOutbound(message: OutboundMessage): string {
  */
 export async function postReply(account: ApiAccountConfig, message: OutboundMessage, client: OutboundClient): Promise<void> {
   const body = renderOutbound(message);
-  let res: Response;
+  let res: OutboundAnswer;
   try {
-    res = await client.fetch(account.webhookUrl, {
+    res = await client.send(account.webhookUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json', [signatureHeader]: sign(body, account.secret) },
       body,
@@ -35,10 +35,8 @@ export async function postReply(account: ApiAccountConfig, message: OutboundMess
     if (err instanceof OutboundRefused) throw new ChannelApiError({ message: `webhook refused: ${err.reason}`, retryable: true });
     throw new ChannelApiError({ message: `webhook unreachable: ${(err as Error).message}`, retryable: true });
   }
-  // Drain the body so the connection can be reused.
-  await res.arrayBuffer().catch(() => undefined);
   if (!res.ok) {
-    const retryAfter = Number(res.headers.get('retry-after'));
+    const retryAfter = Number(res.header('retry-after'));
     throw new ChannelApiError({
       message: `webhook answered ${res.status}`,
       status: res.status,

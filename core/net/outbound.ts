@@ -12,7 +12,7 @@
  */
 import { lookup as dnsLookup } from 'node:dns/promises';
 import type { LookupAddress } from 'node:dns';
-import { Agent, fetch, type Response } from 'undici';
+import { Agent, fetch, request as undiciRequest, type Response } from 'undici';
 import type { AddressPolicy } from './address-policy.js';
 import { bareHost } from './address-policy.js';
 
@@ -37,6 +37,13 @@ export interface OutboundRequest {
 }
 
 export type { Response };
+
+/** What {@link OutboundClient.send} got back: the status, and the headers by lower-case name. */
+export interface OutboundAnswer {
+  status: number;
+  ok: boolean;
+  header(name: string): string | undefined;
+}
 
 const systemResolver: Resolver = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
 
@@ -81,9 +88,7 @@ export class OutboundClient {
 
   /** Performs the request; throws {@link OutboundRefused} for a refused address or redirect, or fetch's own errors. */
   async fetch(target: string, request: OutboundRequest): Promise<Response> {
-    let url = new URL(target);
-    for (let hop = 0; ; hop++) {
-      this.check(url);
+    return this.following(target, request.maxRedirects, async (url) => {
       const response = await fetch(url, {
         method: request.method,
         headers: request.headers,
@@ -91,13 +96,51 @@ export class OutboundClient {
         redirect: 'manual',
         dispatcher: this.agent,
         ...(request.signal ? { signal: request.signal } : {}),
-      }).catch((err: unknown) => {
+      });
+      return { status: response.status, location: response.headers.get('location') ?? undefined, answer: response, discard: async () => void (await response.body?.cancel()) };
+    });
+  }
+
+  /**
+   * Performs a request whose answer matters only by its status and headers (a webhook's POST):
+   * the body is read and dropped. It costs less CPU than {@link fetch} (no WHATWG streams,
+   * Headers or Response objects), which counts on every reply a turn delivers to a webhook.
+   */
+  async send(target: string, request: OutboundRequest): Promise<OutboundAnswer> {
+    return this.following(target, request.maxRedirects, async (url) => {
+      const answer = await undiciRequest(url, {
+        method: request.method as 'POST',
+        headers: request.headers,
+        ...(request.body !== undefined ? { body: request.body } : {}),
+        dispatcher: this.agent,
+        ...(request.signal ? { signal: request.signal } : {}),
+      });
+      await answer.body.dump().catch(() => undefined);
+      const header = (name: string) => {
+        const value = answer.headers[name];
+        return Array.isArray(value) ? value[0] : value;
+      };
+      const status = answer.statusCode;
+      return { status, location: header('location'), answer: { status, ok: status >= 200 && status < 300, header }, discard: async () => undefined };
+    });
+  }
+
+  /** Makes a call, following 307/308 redirects up to `maxRedirects` (each hop checked again), refusing every other. */
+  private async following<T>(
+    target: string,
+    maxRedirects = 0,
+    call: (url: URL) => Promise<{ status: number; location: string | undefined; answer: T; discard(): Promise<void> }>,
+  ): Promise<T> {
+    let url = new URL(target);
+    for (let hop = 0; ; hop++) {
+      this.check(url);
+      const result = await call(url).catch((err: unknown) => {
         throw refusalIn(err) ?? err;
       });
-      if (response.status < 300 || response.status > 399 || !response.headers.get('location')) return response;
-      await response.body?.cancel().catch(() => undefined);
-      if (hop >= (request.maxRedirects ?? 0) || (response.status !== 307 && response.status !== 308)) throw new OutboundRefused('redirect refused');
-      url = new URL(response.headers.get('location')!, url);
+      if (result.status < 300 || result.status > 399 || !result.location) return result.answer;
+      await result.discard().catch(() => undefined);
+      if (hop >= maxRedirects || (result.status !== 307 && result.status !== 308)) throw new OutboundRefused('redirect refused');
+      url = new URL(result.location, url);
     }
   }
 

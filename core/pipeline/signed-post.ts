@@ -23,7 +23,7 @@ export interface SignedPost {
 export async function postSigned({ workspace, target, body, what }: SignedPost): Promise<void> {
   let res;
   try {
-    res = await outboundFor(workspace).fetch(target.webhookUrl, {
+    res = await outboundFor(workspace).send(target.webhookUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json', [signatureHeader]: sign(body, target.secret) },
       body,
@@ -34,6 +34,5 @@ export async function postSigned({ workspace, target, body, what }: SignedPost):
     if (err instanceof OutboundRefused) throw new ChannelApiError({ message: `${what} refused: ${err.reason}`, retryable: true });
     throw err;
   }
-  await res.arrayBuffer().catch(() => undefined);
   if (!res.ok) throw new ChannelApiError({ message: `${what} answered ${res.status}`, status: res.status, retryable: true });
 }
