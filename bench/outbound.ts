@@ -27,15 +27,22 @@ async function main(): Promise<void> {
   const client = new OutboundClient(new AddressPolicy(['127.0.0.1']));
   const body = JSON.stringify({ id: 'out_0123456789abcdef', user: 'u1', text: 'Thanks, noted.', inReplyTo: 'm1' });
   const call = async (via: 'fetch' | 'send') => {
-    const request = { method: 'POST', headers: { 'content-type': 'application/json', 'x-switchboard-signature': 'sha256=00' }, body, signal: AbortSignal.timeout(5000) };
+    const request = {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-switchboard-signature': 'sha256=00' },
+      body,
+      signal: AbortSignal.timeout(5000),
+    };
     if (via === 'send') return void (await client.send(url, request));
     await (await client.fetch(url, request)).arrayBuffer();
   };
   const cpuPerRequest = async (via: 'fetch' | 'send', n: number) => {
     const before = process.cpuUsage();
-    await Promise.all(Array.from({ length: concurrency }, async () => {
-      for (let i = 0; i < n / concurrency; i++) await call(via);
-    }));
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        for (let i = 0; i < n / concurrency; i++) await call(via);
+      }),
+    );
     const used = process.cpuUsage(before);
     return (used.user + used.system) / 1000 / n;
   };

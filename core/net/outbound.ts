@@ -97,7 +97,12 @@ export class OutboundClient {
         dispatcher: this.agent,
         ...(request.signal ? { signal: request.signal } : {}),
       });
-      return { status: response.status, location: response.headers.get('location') ?? undefined, answer: response, discard: async () => void (await response.body?.cancel()) };
+      return {
+        status: response.status,
+        location: response.headers.get('location') ?? undefined,
+        answer: response,
+        discard: async () => void (await response.body?.cancel()),
+      };
     });
   }
 
