@@ -2,14 +2,15 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { MailboxKind } from '../queue/mailbox.js';
 import type { ReadyLists, TakenWakeUp } from '../queue/ready.js';
+import type { Slots } from './slots.js';
 
 export interface ReadyWorkerOptions {
   ready: ReadyLists;
   kind: MailboxKind;
   /** A connection of its own: waiting for the bell blocks it. */
   blocking: Redis;
-  /** Mailboxes worked through at once by this process. */
-  concurrency: number;
+  /** This process's slots for the direction, shared with the BullMQ worker of the same direction. */
+  slots: Slots;
   /** Workspaces to leave waiting for now (at their share of this process's slots). */
   passOver?: () => string[];
   /** Works through the mailbox; a failure is the caller's to retry (see `onFailure`). */
@@ -36,11 +37,17 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref()
  * through each mailbox concurrently (the mailbox's lease keeps each one in order).
  */
 export function startReadyWorker(options: ReadyWorkerOptions): ReadyWorker {
-  const { ready, kind, blocking, concurrency, logger } = options;
+  const { ready, kind, blocking, slots, logger } = options;
   const running = new Set<Promise<void>>();
   let closing = false;
-  let slotFreed: (() => void) | undefined;
-  const freeSlot = () => new Promise<void>((r) => (slotFreed = r));
+  let closed!: () => void;
+  const whenClosed = new Promise<void>((r) => (closed = r));
+  // One wait for a slot given back (by this worker or the BullMQ one) at a time, however often the bell rings meanwhile.
+  let released: Promise<void> | undefined;
+  const slotReleased = () => {
+    released ??= slots.released().finally(() => (released = undefined));
+    return Promise.race([released, whenClosed]);
+  };
 
   const run = async (taken: TakenWakeUp) => {
     try {
@@ -65,32 +72,40 @@ export function startReadyWorker(options: ReadyWorkerOptions): ReadyWorker {
         if (!closing) await sleep(errorPauseMs);
       })
       .finally(() => (bell = undefined));
-    await Promise.race([bell, freeSlot()]);
+    await Promise.race([bell, slotReleased()]);
   };
 
   const loop = async () => {
     while (!closing) {
-      if (running.size >= concurrency) {
-        await freeSlot();
+      if (!slots.free) {
+        await slotReleased();
         continue;
+      }
+      // Taken before the wake-up, so a BullMQ job cannot take it while the wake-up is on its way.
+      const release = await slots.take();
+      if (closing) {
+        release();
+        break;
       }
       let taken: Awaited<ReturnType<ReadyLists['take']>>;
       try {
         taken = await ready.take(kind, options.passOver?.() ?? []);
       } catch (err) {
+        release();
         if (closing) break;
         logger.warn({ err, kind }, 'could not take a wake-up');
         await sleep(errorPauseMs);
         continue;
       }
       if (taken === undefined || taken === 'skipped') {
-        // Nothing waits, or only workspaces at their share here: until something new is pushed, or one of ours finishes.
+        release();
+        // Nothing waits, or only workspaces at their share here: until something new is pushed, or a slot is given back.
         await bellOrFreeSlot();
         continue;
       }
       const work: Promise<void> = run(taken).finally(() => {
         running.delete(work);
-        slotFreed?.();
+        release();
       });
       running.add(work);
     }
@@ -100,7 +115,7 @@ export function startReadyWorker(options: ReadyWorkerOptions): ReadyWorker {
   return {
     async close() {
       closing = true;
-      slotFreed?.();
+      closed();
       // Ends a wait for the bell at once.
       blocking.disconnect();
       await looping;

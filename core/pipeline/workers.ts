@@ -23,6 +23,7 @@ import { afterFirstDelivery, deliverFirst } from './first-delivery.js';
 import { drainMailbox } from './drain.js';
 import { OutboundRateLimiter, type RateLimits } from './rate.js';
 import { startReadyWorker } from './ready-worker.js';
+import { Slots } from './slots.js';
 import { runTurnsJob, runTurnsWake, settle, workspacesAtShare, type MailboxJobOptions } from './turn-job.js';
 
 export interface WorkerOptions {
@@ -116,12 +117,22 @@ export function startWorkers(options: WorkerOptions): Workers {
 
   const turnsOptions = { ...mailboxOptions, turns: options.turns, deliverFirst: deliverFirst(deliverOptions), afterTurn };
   const takers = startReadyTakers(options);
+  // Each direction's slots are shared by its ready worker and its BullMQ worker: `concurrency` mailboxes at once in all.
+  const slots = { in: new Slots(concurrency), out: new Slots(concurrency) };
+  const inSlot = async <T>(kind: 'in' | 'out', work: () => Promise<T>): Promise<T> => {
+    const release = await slots[kind].take();
+    try {
+      return await work();
+    } finally {
+      release();
+    }
+  };
   // Mailboxes woken now come from the ready lists; BullMQ's workers take what waited (timers, backoffs, lease expiries).
   const readyTurns = startReadyWorker({
     ready: queues.ready,
     kind: 'in',
     blocking: redis.duplicate(),
-    concurrency,
+    slots: slots.in,
     passOver: () => workspacesAtShare(workspaceSlots),
     handle: (at) => runTurnsWake(turnsOptions, at),
     onFailure: (at) => queues.wake('in', at, wakeRetryMs),
@@ -131,18 +142,21 @@ export function startWorkers(options: WorkerOptions): Workers {
     ready: queues.ready,
     kind: 'out',
     blocking: redis.duplicate(),
-    concurrency,
+    slots: slots.out,
     handle: async (at) => settle(queues, { kind: 'out', ...at }, await drainOutbound(at.key)),
     onFailure: (at) => queues.wake('out', at, wakeRetryMs),
     logger,
   });
-  const turns = new Worker<WakeJob>(turnsQueueName, (job, token) => runTurnsJob(turnsOptions, job, token), {
+  const turns = new Worker<WakeJob>(turnsQueueName, (job, token) => inSlot('in', () => runTurnsJob(turnsOptions, job, token)), {
     ...common,
     concurrency,
   });
   const deliveries = new Worker<WakeJob>(
     deliveriesQueueName,
-    async (job, token) => settle(queues, { kind: 'out', key: job.data.key, workspace: job.data.workspace, job, token }, await drainOutbound(job.data.key)),
+    async (job, token) =>
+      inSlot('out', async () =>
+        settle(queues, { kind: 'out', key: job.data.key, workspace: job.data.workspace, job, token }, await drainOutbound(job.data.key)),
+      ),
     {
       ...common,
       concurrency,
