@@ -36,7 +36,7 @@ export function readyKeys(prefix: string, kind: MailboxKind): ReadyKeys {
 /** The key of a mailbox's wake-up marker: set while a wake-up is on a ready list, so a burst of entries wakes it once. */
 export const wokenKey = (prefix: string, kind: MailboxKind, key: string) => `${prefix}:woken:${kind}:${key}`;
 
-/** How long a wake-up marker lasts at most; one that outlives its wake-up only costs a second wake-up. */
+/** How long a wake-up marker lasts at most (a worker's lease acquire clears it); one that expires while its wake-up still waits only costs a second wake-up. */
 export const wokenTtlMs = 60_000;
 
 /**
