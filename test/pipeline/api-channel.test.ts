@@ -60,6 +60,8 @@ describe('api channel, end to end', () => {
     receiver.respond = (reply, attempt) => (reply.user === 'carol' && attempt < 3 ? 503 : 200);
     await postApi(hub.url!, 'shop-app', { id: 'r-1', user: 'carol', text: 'hi' }, { secret });
     await eventually(async () => receiver.replies.some((r) => r.user === 'carol'), 10_000, 'the retried reply');
+    // The receiver has the reply a moment before the hub records its answer.
+    await eventually(async () => (await Message.countDocuments({ user: 'carol', direction: 'out', status: 'sent' })) === 1, 5000, 'the delivery record');
     const reply = await Message.findOne({ workspace: 'shop', user: 'carol', direction: 'out' }).lean();
     expect(reply).toMatchObject({ status: 'sent', attempts: 3 });
     expect(receiver.attemptsFor(reply!._id)).toBe(3);
