@@ -5,6 +5,7 @@
  */
 import { request } from 'undici';
 import { ChannelApiError } from '../../core/errors.js';
+import { firstHeader } from '../../core/net/outbound.js';
 
 /** The error object Graph returns with every non-2xx answer. */
 interface GraphError {
@@ -66,10 +67,7 @@ export async function graphPost<T>(
       signal,
     });
     status = res.statusCode;
-    headers = (name) => {
-      const value = res.headers[name];
-      return (Array.isArray(value) ? value[0] : value) ?? null;
-    };
+    headers = (name) => firstHeader(res.headers, name);
     text = await res.body.text().catch(() => '');
   } catch (err) {
     const reason = signal.aborted ? `no answer within ${target.timeoutMs} ms` : (err as Error).message;
@@ -88,7 +86,7 @@ export async function graphPost<T>(
 }
 
 /** A response header by lower-case name. */
-type HeaderGetter = (name: string) => string | null;
+type HeaderGetter = (name: string) => string | undefined;
 
 /** Maps one Graph error answer to a {@link ChannelApiError}. */
 function graphError(status: number, error: GraphError | undefined, headers: HeaderGetter): ChannelApiError {

@@ -45,6 +45,12 @@ export interface OutboundAnswer {
   header(name: string): string | undefined;
 }
 
+/** A header of an undici `request` answer by lower-case name (the first, when it came more than once). */
+export function firstHeader(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
 const systemResolver: Resolver = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
@@ -121,10 +127,7 @@ export class OutboundClient {
         ...(request.signal ? { signal: request.signal } : {}),
       });
       await answer.body.dump().catch(() => undefined);
-      const header = (name: string) => {
-        const value = answer.headers[name];
-        return Array.isArray(value) ? value[0] : value;
-      };
+      const header = (name: string) => firstHeader(answer.headers, name);
       const status = answer.statusCode;
       return { status, location: header('location'), answer: { status, ok: status >= 200 && status < 300, header }, discard: async () => undefined };
     });

@@ -150,7 +150,7 @@ export class ReadyLists {
     this.redis = redis as Redis & ReadyCommands;
   }
 
-  keys(kind: MailboxKind): ReadyKeys {
+  private keys(kind: MailboxKind): ReadyKeys {
     return readyKeys(this.prefix, kind);
   }
 
