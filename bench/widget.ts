@@ -59,7 +59,7 @@ async function serve(kind: 'hub' | 'echo', env: { mongoUri: string; redisUrl: st
                 inboundRate: { burst: 1000, perSecond: 100 },
                 // Every bench socket comes from 127.0.0.1: the per-address caps would refuse all but 20.
                 limits: {
-                  perAddress: { connections: 1_000_000, newVisitors: { max: 1_000_000, windowSeconds: 1 } },
+                  perAddress: { connections: 100_000, newVisitors: { max: 1_000_000, windowSeconds: 1 } },
                   perAccount: { connections: 1_000_000, newVisitors: { max: 1_000_000, windowSeconds: 1 } },
                 },
               },
