@@ -64,7 +64,8 @@ it('gives each handoff to the least loaded online member, holds the third when b
   await eventually(async () => (await holder('c3')) === (firstHolder === 'Anna' ? anna : petr), 5000, 'the third assigned on the close');
   expect(await Conversation.findById(third).lean()).toMatchObject({ status: 'agent' });
 
-  // On the timeline, by routing, each once.
+  // On the timeline, by routing, each once (the event is written just after the assignment itself).
+  await eventually(async () => (await ConversationEvent.countDocuments({ kind: 'assigned' })) >= 3, 5000, 'the third assignment on the timeline');
   const assigned = await ConversationEvent.find({ kind: 'assigned' }).lean();
   expect(assigned.map((e) => [String(e.conversation), e.actor]).sort()).toEqual(
     [
